@@ -1,0 +1,108 @@
+"""Factory owners manage their factories, capabilities and capacity windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+
+from factories import selectors, services
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.serializers import CapabilitySerializer, CapacityWindowSerializer, FactorySerializer
+from marketplace.permissions import IsFactoryOwner
+from marketplace.viewsets import ServiceModelViewSet
+
+
+class CreateAsFactoryOwner(IsFactoryOwner):
+    """Anyone signed in may list (scoped to their own rows); only factory owners create."""
+
+    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+        return view.action != "create" or super().has_permission(request, view)
+
+
+def _reject_changes(instance: Model, data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for field in fields:
+        if field in data and data[field] != getattr(instance, field):
+            raise ValidationError({field: "This cannot be changed; create a new one instead."})
+
+
+class FactoryViewSet(ServiceModelViewSet):
+    serializer_class = FactorySerializer
+    permission_classes = [CreateAsFactoryOwner]
+    filterset_fields = ["active", "verified", "city", "province"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Factory]:
+        return selectors.factory_list(owner=self.request.user)
+
+    def perform_service_create(self, data: dict[str, Any]) -> Factory:
+        return services.factory_create(owner=self.request.user, **data)
+
+    def perform_service_update(self, instance: Factory, data: dict[str, Any]) -> Factory:
+        return services.factory_update(factory=instance, data=data)
+
+    def perform_service_destroy(self, instance: Factory) -> None:
+        services.factory_delete(factory=instance)
+
+
+class CapabilityViewSet(ServiceModelViewSet):
+    serializer_class = CapabilitySerializer
+    permission_classes = [CreateAsFactoryOwner]
+    filterset_fields = ["factory", "category"]
+
+    def get_queryset(self) -> QuerySet[FactoryCapability]:
+        return selectors.capability_list(owner=self.request.user)
+
+    def perform_service_create(self, data: dict[str, Any]) -> FactoryCapability:
+        return services.capability_create(**data)
+
+    def perform_service_update(
+        self, instance: FactoryCapability, data: dict[str, Any]
+    ) -> FactoryCapability:
+        _reject_changes(instance, data, ("factory", "category"))
+        return services.capability_update(
+            capability=instance,
+            unit_price=data.get("unit_price"),
+            daily_output=data.get("daily_output"),
+        )
+
+    def perform_service_destroy(self, instance: FactoryCapability) -> None:
+        services.capability_delete(capability=instance)
+
+
+class CapacityWindowFilter(django_filters.FilterSet):
+    starts_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
+    ends_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
+
+    class Meta:
+        model = CapacityWindow
+        fields = ["factory", "category", "starts_after", "ends_before"]
+
+
+class CapacityWindowViewSet(ServiceModelViewSet):
+    serializer_class = CapacityWindowSerializer
+    permission_classes = [CreateAsFactoryOwner]
+    filterset_class = CapacityWindowFilter
+    ordering_fields = ["start_date", "end_date"]
+
+    def get_queryset(self) -> QuerySet[CapacityWindow]:
+        return selectors.capacity_window_list(owner=self.request.user)
+
+    def perform_service_create(self, data: dict[str, Any]) -> CapacityWindow:
+        return services.capacity_window_create(**data)
+
+    def perform_service_update(
+        self, instance: CapacityWindow, data: dict[str, Any]
+    ) -> CapacityWindow:
+        _reject_changes(instance, data, ("factory", "category"))
+        return services.capacity_window_update(
+            window=instance,
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            units_per_day=data.get("units_per_day"),
+        )
+
+    def perform_service_destroy(self, instance: CapacityWindow) -> None:
+        services.capacity_window_delete(window=instance)

@@ -1,0 +1,152 @@
+"""Factories, what they can make, and the idle capacity they post."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
+LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
+
+
+class Factory(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="factories", on_delete=models.PROTECT
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    city = models.CharField(max_length=100)
+    province = models.CharField(max_length=100)
+    latitude = models.FloatField(validators=LATITUDE_VALIDATORS)
+    longitude = models.FloatField(validators=LONGITUDE_VALIDATORS)
+    min_order_quantity = models.PositiveIntegerField(default=1)
+    max_order_quantity = models.PositiveIntegerField(default=1_000_000)
+    certifications = models.JSONField(default=list, blank=True)
+    verified = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    # 0..5, the average rating of recent orders (recomputed by later features)
+    quality_score = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("4.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+    )
+    # 0..1, share of recent orders delivered on time
+    on_time_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.950"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "factories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_order_quantity__gte=1)
+                & Q(max_order_quantity__gte=F("min_order_quantity")),
+                name="factory_order_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+    @property
+    def can_receive_offers(self) -> bool:
+        return self.active and self.verified
+
+    @property
+    def quality_percent(self) -> int:
+        """Quality on a 0..100 integer scale, as the solver expects."""
+        return round(float(self.quality_score) * 20)
+
+
+class FactoryCapability(models.Model):
+    factory = models.ForeignKey(Factory, related_name="capabilities", on_delete=models.CASCADE)
+    category = models.ForeignKey(
+        "marketplace.ProductCategory", related_name="capabilities", on_delete=models.PROTECT
+    )
+    unit_price = models.DecimalField(
+        "unit price (CNY)",
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    daily_output = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["factory_id", "category_id"]
+        verbose_name_plural = "factory capabilities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory", "category"], name="one_capability_per_factory_category"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="capability_price_positive"),
+            models.CheckConstraint(
+                condition=Q(daily_output__gt=0), name="capability_output_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory.name}: {self.category.name} at {self.unit_price} CNY"
+
+
+class CapacityWindow(models.Model):
+    """A stretch of days on which a factory offers ``units_per_day`` of one category.
+
+    ``total_units`` and ``booked_units`` are owned by the system: the service
+    keeps ``total_units`` equal to units_per_day x days, and matching books and
+    frees units with conditional updates. The check constraint makes
+    over-booking impossible even if a bug slipped past the services.
+    """
+
+    factory = models.ForeignKey(Factory, related_name="windows", on_delete=models.CASCADE)
+    category = models.ForeignKey(
+        "marketplace.ProductCategory", related_name="windows", on_delete=models.PROTECT
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    units_per_day = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    total_units = models.PositiveIntegerField(editable=False)
+    booked_units = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["factory_id", "category_id", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="window_end_not_before_start"
+            ),
+            models.CheckConstraint(condition=Q(units_per_day__gt=0), name="window_units_positive"),
+            models.CheckConstraint(
+                condition=Q(booked_units__lte=F("total_units")), name="window_not_overbooked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory.name} {self.category.name} {self.start_date}..{self.end_date}"
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    @property
+    def remaining_units(self) -> int:
+        return max(0, self.total_units - self.booked_units)
+
+    @property
+    def utilisation(self) -> float:
+        return self.booked_units / self.total_units if self.total_units else 0.0
+
+    def overlaps(self, start_date: dt.date, end_date: dt.date) -> bool:
+        return self.start_date <= end_date and start_date <= self.end_date

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from marketplace.models import ProductCategory
+
+
+class OwnedFactoryField(serializers.PrimaryKeyRelatedField):
+    """A factory id that must belong to the requesting user (else 400: does not exist)."""
+
+    def get_queryset(self):  # noqa: ANN201
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return Factory.objects.none()
+        return Factory.objects.filter(owner=request.user)
+
+
+class FactorySerializer(serializers.ModelSerializer):
+    certifications = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=30
+    )
+
+    class Meta:
+        model = Factory
+        fields = [
+            "id",
+            "name",
+            "description",
+            "city",
+            "province",
+            "latitude",
+            "longitude",
+            "min_order_quantity",
+            "max_order_quantity",
+            "certifications",
+            "verified",
+            "active",
+            "quality_score",
+            "on_time_rate",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["verified", "quality_score", "on_time_rate", "created_at", "updated_at"]
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    factory = OwnedFactoryField()
+    category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = FactoryCapability
+        fields = ["id", "factory", "category", "category_name", "unit_price", "daily_output"]
+
+
+class CapacityWindowSerializer(serializers.ModelSerializer):
+    factory = OwnedFactoryField()
+    category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
+    remaining_units = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CapacityWindow
+        fields = [
+            "id",
+            "factory",
+            "category",
+            "start_date",
+            "end_date",
+            "units_per_day",
+            "total_units",
+            "booked_units",
+            "remaining_units",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["total_units", "booked_units", "created_at", "updated_at"]

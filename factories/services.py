@@ -1,0 +1,321 @@
+"""Writes for factories, their capabilities and their capacity windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from marketplace.errors import Conflict
+from marketplace.models import ProductCategory, Role, User
+from marketplace.selectors import category_is_leaf
+
+FACTORY_EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "city",
+    "province",
+    "latitude",
+    "longitude",
+    "min_order_quantity",
+    "max_order_quantity",
+    "certifications",
+    "active",
+)
+
+
+def _request_match() -> None:
+    from matching.services import match_run_request_on_change
+
+    match_run_request_on_change()
+
+
+def _save(instance: Any, *, exclude: list[str] | None = None) -> None:
+    instance.full_clean(exclude=exclude, validate_constraints=False)
+    instance.save()
+
+
+@transaction.atomic
+def factory_create(
+    *,
+    owner: User,
+    name: str,
+    city: str,
+    province: str,
+    latitude: float,
+    longitude: float,
+    description: str = "",
+    min_order_quantity: int = 1,
+    max_order_quantity: int = 1_000_000,
+    certifications: list[str] | None = None,
+) -> Factory:
+    if owner.role != Role.FACTORY_OWNER and not owner.is_marketplace_staff:
+        raise ValidationError({"owner": "Only factory owners can register factories."})
+    factory = Factory(
+        owner=owner,
+        name=name,
+        description=description,
+        city=city,
+        province=province,
+        latitude=latitude,
+        longitude=longitude,
+        min_order_quantity=min_order_quantity,
+        max_order_quantity=max_order_quantity,
+        certifications=certifications or [],
+    )
+    _validate_quantity_range(factory)
+    _save(factory)
+    return factory
+
+
+def _validate_quantity_range(factory: Factory) -> None:
+    if factory.min_order_quantity < 1:
+        raise ValidationError(
+            {"min_order_quantity": "The minimum order quantity must be at least 1."}
+        )
+    if factory.max_order_quantity < factory.min_order_quantity:
+        raise ValidationError(
+            {"max_order_quantity": "The maximum order quantity cannot be below the minimum."}
+        )
+
+
+@transaction.atomic
+def factory_update(*, factory: Factory, data: dict[str, Any]) -> Factory:
+    for field, value in data.items():
+        if field not in FACTORY_EDITABLE_FIELDS:
+            raise ValidationError({field: "This field cannot be changed."})
+        setattr(factory, field, value)
+    _validate_quantity_range(factory)
+    _save(factory)
+    _request_match()
+    return factory
+
+
+@transaction.atomic
+def factory_delete(*, factory: Factory) -> None:
+    """A factory with offer history is kept for the record; it can be deactivated instead."""
+    if factory.assignments.exists():
+        raise Conflict(
+            "This factory has offers on record and cannot be deleted; set active to false instead.",
+            current="active" if factory.active else "inactive",
+            allowed=("deactivate",),
+        )
+    factory.delete()
+
+
+def factory_verify(*, factories: QuerySet[Factory]) -> int:
+    """Staff: mark factories as verified (they start receiving offers)."""
+    count = factories.filter(verified=False).update(verified=True, updated_at=timezone.now())
+    if count:
+        _request_match()
+    return count
+
+
+def _validate_leaf(category: ProductCategory, field: str = "category") -> None:
+    if not category_is_leaf(category):
+        raise ValidationError(
+            {field: f"“{category}” is a group; choose one of its leaf categories."}
+        )
+
+
+@transaction.atomic
+def capability_create(
+    *, factory: Factory, category: ProductCategory, unit_price: Decimal, daily_output: int
+) -> FactoryCapability:
+    _validate_leaf(category)
+    if FactoryCapability.objects.filter(factory=factory, category=category).exists():
+        raise ValidationError({"category": "This factory already has this capability."})
+    capability = FactoryCapability(
+        factory=factory, category=category, unit_price=unit_price, daily_output=daily_output
+    )
+    _save(capability)
+    _request_match()
+    return capability
+
+
+@transaction.atomic
+def capability_update(
+    *,
+    capability: FactoryCapability,
+    unit_price: Decimal | None = None,
+    daily_output: int | None = None,
+) -> FactoryCapability:
+    if unit_price is not None:
+        capability.unit_price = unit_price
+    if daily_output is not None:
+        too_fast = capability.factory.windows.filter(
+            category=capability.category, units_per_day__gt=daily_output
+        )
+        if too_fast.exists():
+            raise ValidationError(
+                {
+                    "daily_output": "Some capacity windows of this category plan more units "
+                    "per day; lower them first."
+                }
+            )
+        capability.daily_output = daily_output
+    _save(capability)
+    _request_match()
+    return capability
+
+
+@transaction.atomic
+def capability_delete(*, capability: FactoryCapability) -> None:
+    if capability.factory.windows.filter(category=capability.category).exists():
+        raise ValidationError(
+            {"category": "Delete this category's capacity windows before removing the capability."}
+        )
+    capability.delete()
+
+
+def _validate_window(
+    *,
+    factory: Factory,
+    category: ProductCategory,
+    start_date: dt.date,
+    end_date: dt.date,
+    units_per_day: int,
+    window: CapacityWindow | None = None,
+) -> int:
+    """Check a new or changed window; return its total units."""
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    capability = FactoryCapability.objects.filter(factory=factory, category=category).first()
+    if capability is None:
+        errors["category"] = "Add this category to the factory's capabilities first."
+    if end_date < start_date:
+        errors["end_date"] = "The end date cannot be before the start date."
+    elif end_date < today:
+        errors["end_date"] = "The window is in the past."
+    starts_in_past = start_date < today and (window is None or start_date != window.start_date)
+    if starts_in_past:
+        errors["start_date"] = "A window cannot start in the past."
+    if units_per_day < 1:
+        errors["units_per_day"] = "Units per day must be at least 1."
+    elif capability is not None and units_per_day > capability.daily_output:
+        errors["units_per_day"] = (
+            f"Units per day cannot exceed the factory's daily output for this category "
+            f"({capability.daily_output})."
+        )
+    if errors:
+        raise ValidationError(errors)
+    overlapping = CapacityWindow.objects.filter(
+        factory=factory, category=category, start_date__lte=end_date, end_date__gte=start_date
+    )
+    if window is not None:
+        overlapping = overlapping.exclude(pk=window.pk)
+    clash = overlapping.first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "start_date": f"Overlaps the window {clash.start_date} to {clash.end_date} "
+                "for this category."
+            }
+        )
+    total_units = units_per_day * ((end_date - start_date).days + 1)
+    if window is not None and total_units < window.booked_units:
+        raise ValidationError(
+            {
+                "units_per_day": f"{window.booked_units} units are already booked; "
+                f"the window cannot shrink to {total_units}."
+            }
+        )
+    return total_units
+
+
+def _lock_factory(factory: Factory) -> None:
+    """Serialise window writes of one factory so the overlap check cannot race."""
+    Factory.objects.select_for_update().filter(pk=factory.pk).first()
+
+
+@transaction.atomic
+def capacity_window_create(
+    *,
+    factory: Factory,
+    category: ProductCategory,
+    start_date: dt.date,
+    end_date: dt.date,
+    units_per_day: int,
+    request_match: bool = True,
+) -> CapacityWindow:
+    _lock_factory(factory)
+    total_units = _validate_window(
+        factory=factory,
+        category=category,
+        start_date=start_date,
+        end_date=end_date,
+        units_per_day=units_per_day,
+    )
+    window = CapacityWindow(
+        factory=factory,
+        category=category,
+        start_date=start_date,
+        end_date=end_date,
+        units_per_day=units_per_day,
+        total_units=total_units,
+    )
+    _save(window)
+    if request_match:
+        _request_match()
+    return window
+
+
+@transaction.atomic
+def capacity_window_update(
+    *,
+    window: CapacityWindow,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    units_per_day: int | None = None,
+) -> CapacityWindow:
+    _lock_factory(window.factory)
+    window = CapacityWindow.objects.select_for_update().get(pk=window.pk)
+    start_date = start_date or window.start_date
+    end_date = end_date or window.end_date
+    units_per_day = units_per_day or window.units_per_day
+    if window.booked_units and (start_date > window.start_date or end_date < window.end_date):
+        raise ValidationError(
+            {"start_date": "This window has booked orders; it can grow but not get shorter."}
+        )
+    window.total_units = _validate_window(
+        factory=window.factory,
+        category=window.category,
+        start_date=start_date,
+        end_date=end_date,
+        units_per_day=units_per_day,
+        window=window,
+    )
+    window.start_date, window.end_date, window.units_per_day = start_date, end_date, units_per_day
+    _save(window)
+    _request_match()
+    return window
+
+
+@transaction.atomic
+def capacity_window_delete(*, window: CapacityWindow) -> None:
+    window = CapacityWindow.objects.select_for_update().get(pk=window.pk)
+    if window.booked_units or window.assignments.exists():
+        raise ValidationError(
+            {"window": "This window has offers or booked orders; it cannot be deleted."}
+        )
+    window.delete()
+
+
+def capacity_window_book(*, window_id: int, units: int) -> bool:
+    """Take ``units`` from a window if they are still free; False when they are not."""
+    updated = CapacityWindow.objects.filter(
+        pk=window_id, booked_units__lte=F("total_units") - units
+    ).update(booked_units=F("booked_units") + units)
+    return updated == 1
+
+
+def capacity_window_release(*, window_id: int, units: int) -> None:
+    CapacityWindow.objects.filter(pk=window_id, booked_units__gte=units).update(
+        booked_units=F("booked_units") - units
+    )

@@ -1,0 +1,52 @@
+"""What the apps share: users with a role, and the product category tree."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    FACTORY_OWNER = "factory_owner", "Factory owner"
+    SELLER = "seller", "Seller"
+    STAFF = "staff", "Staff"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SELLER)
+    company_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    @property
+    def is_factory_owner(self) -> bool:
+        return self.role == Role.FACTORY_OWNER
+
+    @property
+    def is_seller(self) -> bool:
+        return self.role == Role.SELLER
+
+    @property
+    def is_marketplace_staff(self) -> bool:
+        return self.is_staff or self.role == Role.STAFF
+
+
+class ProductCategory(models.Model):
+    """A node of the category tree; only leaves are used by capabilities and orders."""
+
+    name = models.CharField(max_length=100)
+    name_zh = models.CharField("Chinese name", max_length=100, blank=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        verbose_name_plural = "product categories"
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children.exists()

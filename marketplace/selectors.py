@@ -1,0 +1,36 @@
+"""Reads shared by the apps."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from marketplace.models import ProductCategory
+
+
+def category_list(*, leaf_only: bool = False) -> QuerySet[ProductCategory]:
+    children = ProductCategory.objects.filter(parent=OuterRef("pk"))
+    categories = ProductCategory.objects.select_related("parent").annotate(
+        has_children=Exists(children)
+    )
+    if leaf_only:
+        categories = categories.filter(has_children=False)
+    return categories
+
+
+def category_is_leaf(category: ProductCategory) -> bool:
+    return not ProductCategory.objects.filter(parent=category).exists()
+
+
+def marketplace_overview() -> dict[str, int]:
+    """Headline numbers for the home page."""
+    from factories.models import CapacityWindow, Factory
+    from matching.models import MatchRun, MatchRunStatus
+    from orders.models import Order, OrderStatus
+
+    return {
+        "factories": Factory.objects.filter(active=True, verified=True).count(),
+        "windows": CapacityWindow.objects.count(),
+        "open_orders": Order.objects.filter(status=OrderStatus.OPEN).count(),
+        "offered_orders": Order.objects.filter(status=OrderStatus.OFFERED).count(),
+        "runs": MatchRun.objects.filter(status=MatchRunStatus.SUCCEEDED).count(),
+    }

@@ -1,0 +1,56 @@
+"""Account writes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from marketplace.models import Role, User
+
+SELF_SERVICE_ROLES = (Role.FACTORY_OWNER, Role.SELLER)
+SELF_SERVICE_ROLE_CHOICES = [(role.value, role.label) for role in SELF_SERVICE_ROLES]
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    email: str = "",
+    company_name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    """Create a user without checking password strength (seeding, admin tooling)."""
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        company_name=company_name,
+        is_staff=is_staff or role == Role.STAFF,
+        is_superuser=is_superuser,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def user_register(
+    *, username: str, password: str, role: str, email: str = "", company_name: str = ""
+) -> User:
+    """Self-service sign-up as a factory owner or a seller."""
+    if role not in SELF_SERVICE_ROLES:
+        raise ValidationError(
+            {"role": "Choose factory_owner or seller; staff accounts are made by an admin."}
+        )
+    candidate = User(username=username, email=email, role=role, company_name=company_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    return user_create(
+        username=username, password=password, role=role, email=email, company_name=company_name
+    )

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
+from marketplace.api import CategoryViewSet, MeApi, RegisterApi
+from marketplace.views import home
+from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
+from orders.api import OrderViewSet
+
+router = DefaultRouter()
+router.register("categories", CategoryViewSet, basename="category")
+router.register("factories", FactoryViewSet, basename="factory")
+router.register("capabilities", CapabilityViewSet, basename="capability")
+router.register("capacity-windows", CapacityWindowViewSet, basename="capacity-window")
+router.register("orders", OrderViewSet, basename="order")
+router.register("offers", OfferViewSet, basename="offer")
+router.register("order-assignments", SellerAssignmentViewSet, basename="order-assignment")
+router.register("match-runs", MatchRunViewSet, basename="match-run")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/auth/register/", RegisterApi.as_view(), name="register"),
+    path("api/auth/token/", obtain_auth_token, name="token"),
+    path("api/auth/me/", MeApi.as_view(), name="me"),
+    path("api/auth/", include("rest_framework.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", include(router.urls)),
+]

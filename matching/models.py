@@ -1,0 +1,154 @@
+"""Match runs (job-status rows) and the assignments they propose."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class MatchRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class MatchRunTrigger(models.TextChoices):
+    MANUAL = "manual", "Manual (API)"
+    ADMIN = "admin", "Admin action"
+    EVENT = "event", "Order or capacity change"
+    SCHEDULE = "schedule", "Schedule"
+
+
+class MatchRun(models.Model):
+    status = models.CharField(
+        max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED
+    )
+    trigger = models.CharField(max_length=20, choices=MatchRunTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # the Celery task that claimed the run; a retry of that task may resume it
+    task_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    time_limit_seconds = models.FloatField(null=True, blank=True)
+
+    open_orders = models.PositiveIntegerField(null=True, blank=True)
+    candidate_pairs = models.PositiveIntegerField(null=True, blank=True)
+    matched_orders = models.PositiveIntegerField(null=True, blank=True)
+    matched_units = models.PositiveBigIntegerField(null=True, blank=True)
+    production_cost = models.DecimalField(
+        "production cost (CNY)", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    transport_cost = models.DecimalField(
+        "transport cost (CNY)", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    objective = models.FloatField(null=True, blank=True)
+    best_bound = models.FloatField(null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    solver_status = models.CharField(max_length=30, blank=True)
+    load_seconds = models.FloatField(null=True, blank=True)
+    build_seconds = models.FloatField(null=True, blank=True)
+    solve_seconds = models.FloatField(null=True, blank=True)
+    write_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # at most one run waits and at most one executes at any time
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=MatchRunStatus.QUEUED),
+                name="one_queued_match_run",
+            ),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=MatchRunStatus.RUNNING),
+                name="one_running_match_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match run #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (MatchRunStatus.SUCCEEDED, MatchRunStatus.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class AssignmentStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    SUPERSEDED = "superseded", "Superseded"
+    WITHDRAWN = "withdrawn", "Withdrawn (order cancelled)"
+
+
+# statuses that hold capacity in their window
+LIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED)
+
+
+class Assignment(models.Model):
+    """One order placed in one capacity window by a match run; an offer to the factory."""
+
+    run = models.ForeignKey(MatchRun, related_name="assignments", on_delete=models.CASCADE)
+    order = models.ForeignKey("orders.Order", related_name="assignments", on_delete=models.CASCADE)
+    factory = models.ForeignKey(
+        "factories.Factory", related_name="assignments", on_delete=models.PROTECT
+    )
+    window = models.ForeignKey(
+        "factories.CapacityWindow", related_name="assignments", on_delete=models.PROTECT
+    )
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField("unit price (CNY)", max_digits=10, decimal_places=2)
+    distance_km = models.FloatField()
+    transport_days = models.PositiveIntegerField()
+    transport_cost = models.DecimalField("transport cost (CNY)", max_digits=14, decimal_places=2)
+    planned_start = models.DateField()
+    planned_finish = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="assignment_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_finish__gte=models.F("planned_start")),
+                name="assignment_dates_ordered",
+            ),
+            # an order has at most one live offer at a time
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status__in=LIVE_ASSIGNMENT_STATUSES),
+                name="one_live_assignment_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.order_id} -> {self.factory} x{self.quantity} ({self.status})"
+
+    @property
+    def production_cost(self):  # noqa: ANN201 - Decimal
+        return self.unit_price * self.quantity
+
+    @property
+    def holds_capacity(self) -> bool:
+        return self.status in LIVE_ASSIGNMENT_STATUSES

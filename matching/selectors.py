@@ -1,0 +1,169 @@
+"""Reads for matching: the problem a run solves, runs, offers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from marketplace.models import User
+from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, MatchRun
+from matching.solver.problem import (
+    Capability,
+    Commitment,
+    FactoryData,
+    MatchingProblem,
+    OrderData,
+    Priority,
+    SolverParams,
+    TransportParams,
+    WindowData,
+)
+from orders.models import Order, OrderStatus
+
+
+def to_fen(amount: Decimal) -> int:
+    return int((Decimal(amount) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class LoadedProblem:
+    problem: MatchingProblem
+    # row versions at load time; the write re-checks them so a row changed
+    # while the solver ran is not written over
+    order_versions: dict[int, dt.datetime]
+    window_versions: dict[int, dt.datetime]
+
+
+def transport_params() -> TransportParams:
+    return TransportParams(
+        km_per_day=settings.TRANSPORT_KM_PER_DAY,
+        handling_days=settings.TRANSPORT_HANDLING_DAYS,
+        cost_base_fen_per_unit=settings.TRANSPORT_COST_BASE_FEN_PER_UNIT,
+        cost_fen_per_unit_per_100km=settings.TRANSPORT_COST_FEN_PER_UNIT_PER_100KM,
+    )
+
+
+def _order_data(order: Order, now: dt.datetime) -> OrderData:
+    return OrderData(
+        id=order.pk,
+        category_id=order.category_id,
+        quantity=order.quantity,
+        max_unit_price_fen=to_fen(order.max_unit_price),
+        due_date=order.due_date,
+        latitude=order.ship_to_latitude,
+        longitude=order.ship_to_longitude,
+        priority=Priority(order.priority),
+        age_days=max(0, (now - order.created_at).days),
+    )
+
+
+def _factory_data(factory: Factory) -> FactoryData:
+    return FactoryData(
+        id=factory.pk,
+        latitude=factory.latitude,
+        longitude=factory.longitude,
+        min_order_quantity=factory.min_order_quantity,
+        max_order_quantity=factory.max_order_quantity,
+        capabilities=tuple(
+            Capability(
+                category_id=c.category_id,
+                unit_price_fen=to_fen(c.unit_price),
+                daily_output=c.daily_output,
+            )
+            for c in factory.capabilities.all()
+        ),
+        active=factory.active,
+        verified=factory.verified,
+        quality_score=factory.quality_percent,
+    )
+
+
+def _window_data(window: CapacityWindow) -> WindowData:
+    return WindowData(
+        id=window.pk,
+        factory_id=window.factory_id,
+        category_id=window.category_id,
+        start_date=window.start_date,
+        end_date=window.end_date,
+        units_per_day=window.units_per_day,
+        remaining_units=window.remaining_units,
+        commitments=tuple(
+            Commitment(
+                latest_finish=a.order.due_date - dt.timedelta(days=a.transport_days),
+                units=a.quantity,
+            )
+            for a in window.live_assignments
+        ),
+    )
+
+
+def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
+    """Everything the solver needs: open orders, and the capacity of their categories."""
+    now = timezone.now()
+    first_day = timezone.localdate() + dt.timedelta(days=settings.MATCHING_LEAD_DAYS)
+    orders = list(Order.objects.filter(status=OrderStatus.OPEN).order_by("id"))
+    category_ids = {order.category_id for order in orders}
+    windows = list(
+        CapacityWindow.objects.filter(category_id__in=category_ids, end_date__gte=first_day)
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(
+                    status__in=LIVE_ASSIGNMENT_STATUSES
+                ).select_related("order"),
+                to_attr="live_assignments",
+            )
+        )
+        .order_by("id")
+    )
+    factories = (
+        Factory.objects.filter(capabilities__category_id__in=category_ids)
+        .distinct()
+        .prefetch_related(
+            Prefetch("capabilities", queryset=FactoryCapability.objects.order_by("category_id"))
+        )
+    )
+    problem = MatchingProblem(
+        first_production_date=first_day,
+        orders=tuple(_order_data(order, now) for order in orders),
+        factories=tuple(_factory_data(factory) for factory in factories.order_by("id")),
+        windows=tuple(_window_data(window) for window in windows),
+        transport=transport_params(),
+        solver=SolverParams(
+            time_limit_seconds=time_limit_seconds,
+            workers=settings.MATCHING_WORKERS,
+            rush_weight=settings.MATCHING_RUSH_WEIGHT,
+        ),
+    )
+    return LoadedProblem(
+        problem=problem,
+        order_versions={order.pk: order.updated_at for order in orders},
+        window_versions={window.pk: window.updated_at for window in windows},
+    )
+
+
+def match_run_list() -> QuerySet[MatchRun]:
+    return MatchRun.objects.select_related("requested_by")
+
+
+def offer_list(*, owner: User) -> QuerySet[Assignment]:
+    """Assignments proposed to (or answered by) the factories this user owns."""
+    return Assignment.objects.filter(factory__owner_id=owner.pk).select_related(
+        "order", "order__category", "factory", "window", "run"
+    )
+
+
+def seller_assignment_list(*, seller: User) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(order__seller_id=seller.pk).select_related(
+        "order", "factory", "window"
+    )

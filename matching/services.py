@@ -1,0 +1,245 @@
+"""Match runs: request, claim, solve, write; offers withdrawn on cancellation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from factories.models import CapacityWindow
+from factories.services import capacity_window_release
+from marketplace.models import User
+from matching.models import (
+    LIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    MatchRun,
+    MatchRunStatus,
+    MatchRunTrigger,
+)
+from matching.selectors import LoadedProblem, from_fen, matching_problem_load
+from matching.solver import solve
+from matching.solver.problem import MatchingSolution, PlannedAssignment
+from orders.models import Order, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+
+class MatchRunBusy(Exception):
+    """Another run is executing; try again later."""
+
+
+def _enqueue(run: MatchRun, countdown: float = 0) -> None:
+    from matching.tasks import match_run_execute_task
+
+    run_id = run.pk
+    transaction.on_commit(
+        lambda: match_run_execute_task.apply_async(args=[run_id], countdown=countdown)
+    )
+
+
+def match_run_request(
+    *, trigger: str, requested_by: User | None = None, countdown: float = 0
+) -> tuple[MatchRun, bool]:
+    """Queue a run, or return the run already queued. The task is sent on commit."""
+    for _ in range(3):
+        queued = MatchRun.objects.filter(status=MatchRunStatus.QUEUED).first()
+        if queued is not None:
+            return queued, False
+        try:
+            with transaction.atomic():
+                run = MatchRun.objects.create(
+                    trigger=trigger,
+                    requested_by=requested_by,
+                    time_limit_seconds=settings.MATCHING_TIME_LIMIT_SECONDS,
+                )
+        except IntegrityError:
+            continue  # another request queued one at the same moment: return that one
+        _enqueue(run, countdown)
+        return run, True
+    raise RuntimeError("Could not queue a match run")
+
+
+def match_run_request_on_change() -> None:
+    """Orders or capacity changed: make sure a run will look at them soon."""
+    if settings.MATCHING_AUTO_RUN_ON_CHANGE:
+        match_run_request(
+            trigger=MatchRunTrigger.EVENT, countdown=settings.MATCHING_EVENT_DELAY_SECONDS
+        )
+
+
+def match_run_schedule() -> MatchRun | None:
+    """Periodic: queue a run when orders wait, and re-send runs whose message got lost."""
+    stale = timezone.now() - dt.timedelta(
+        seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    )
+    for run in MatchRun.objects.filter(status=MatchRunStatus.QUEUED, created_at__lt=stale):
+        logger.warning("Re-sending match run %s, queued since %s", run.pk, run.created_at)
+        _enqueue(run)
+    if not Order.objects.filter(status=OrderStatus.OPEN).exists():
+        return None
+    run, _ = match_run_request(trigger=MatchRunTrigger.SCHEDULE)
+    return run
+
+
+def _claim(*, run_id: int, task_id: str) -> bool:
+    """queued -> running, or resume our own running run (a retry of the same task)."""
+    try:
+        with transaction.atomic():
+            claimed = (
+                MatchRun.objects.filter(pk=run_id)
+                .filter(
+                    Q(status=MatchRunStatus.QUEUED)
+                    | Q(status=MatchRunStatus.RUNNING, task_id=task_id)
+                )
+                .update(
+                    status=MatchRunStatus.RUNNING,
+                    task_id=task_id,
+                    started_at=timezone.now(),
+                    attempts=F("attempts") + 1,
+                )
+            )
+    except IntegrityError as exc:  # one_running_match_run: another run executes
+        raise MatchRunBusy(f"Match run {run_id} waits for the running one") from exc
+    return claimed == 1
+
+
+def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
+    """Claim, solve and write one run. Returns None when there was nothing to do."""
+    if not _claim(run_id=run_id, task_id=task_id):
+        logger.info("Match run %s already claimed or finished; nothing to do", run_id)
+        return None
+    run = MatchRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
+    load_seconds = time.perf_counter() - started
+    solution = solve(loaded.problem)
+    write_started = time.perf_counter()
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status != MatchRunStatus.RUNNING or run.task_id != task_id:
+            logger.warning("Match run %s was taken over; dropping this result", run_id)
+            return None
+        written = _write_assignments(run=run, loaded=loaded, solution=solution)
+        _write_unmatched(solution)
+        _record_stats(run=run, loaded=loaded, solution=solution, written=written)
+        run.load_seconds = load_seconds
+        run.write_seconds = time.perf_counter() - write_started
+        run.status = MatchRunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _write_assignments(
+    *, run: MatchRun, loaded: LoadedProblem, solution: MatchingSolution
+) -> list[Assignment]:
+    """Re-check every planned assignment against locked rows, then write them at once."""
+    planned = sorted(solution.assignments, key=lambda a: a.order_id)
+    order_ids = [a.order_id for a in planned]
+    window_ids = sorted({a.window_id for a in planned})
+    orders = {
+        o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
+    }
+    windows = {
+        w.pk: w
+        for w in CapacityWindow.objects.select_for_update().filter(pk__in=window_ids).order_by("pk")
+    }
+    room = {pk: w.remaining_units for pk, w in windows.items()}
+    accepted: list[PlannedAssignment] = []
+    for plan in planned:
+        order, window = orders.get(plan.order_id), windows.get(plan.window_id)
+        if order is None or window is None:
+            continue
+        unchanged = (
+            order.status == OrderStatus.OPEN
+            and order.updated_at == loaded.order_versions.get(order.pk)
+            and window.updated_at == loaded.window_versions.get(window.pk)
+        )
+        if not unchanged or plan.quantity > room[window.pk]:
+            logger.info("Match run %s: skipping order %s, changed while solving", run.pk, order.pk)
+            continue
+        room[window.pk] -= plan.quantity
+        accepted.append(plan)
+
+    booked: dict[int, int] = defaultdict(int)
+    for plan in accepted:
+        booked[plan.window_id] += plan.quantity
+    for window_id, units in booked.items():
+        # the check constraint window_not_overbooked backs this up in the database
+        CapacityWindow.objects.filter(pk=window_id).update(booked_units=F("booked_units") + units)
+    Order.objects.filter(pk__in=[p.order_id for p in accepted]).update(
+        status=OrderStatus.OFFERED, unmatched_reason="", updated_at=timezone.now()
+    )
+    return Assignment.objects.bulk_create(
+        Assignment(
+            run=run,
+            order_id=plan.order_id,
+            factory_id=plan.factory_id,
+            window_id=plan.window_id,
+            quantity=plan.quantity,
+            unit_price=from_fen(plan.unit_price_fen),
+            distance_km=round(plan.distance_km, 1),
+            transport_days=plan.transport_days,
+            transport_cost=from_fen(plan.transport_cost_fen),
+            planned_start=plan.planned_start,
+            planned_finish=plan.planned_finish,
+        )
+        for plan in accepted
+    )
+
+
+def _write_unmatched(solution: MatchingSolution) -> None:
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for order_id, reason in solution.unmatched.items():
+        by_reason[str(reason)].append(order_id)
+    for reason, order_ids in by_reason.items():
+        # plain update: recording the reason is not an edit, so updated_at stays
+        Order.objects.filter(pk__in=order_ids, status=OrderStatus.OPEN).update(
+            unmatched_reason=reason
+        )
+
+
+def _record_stats(
+    *,
+    run: MatchRun,
+    loaded: LoadedProblem,
+    solution: MatchingSolution,
+    written: list[Assignment],
+) -> None:
+    run.open_orders = len(loaded.problem.orders)
+    run.candidate_pairs = solution.candidate_pairs
+    run.matched_orders = len(written)
+    run.matched_units = sum(a.quantity for a in written)
+    run.production_cost = sum((a.unit_price * a.quantity for a in written), start=from_fen(0))
+    run.transport_cost = sum((a.transport_cost for a in written), start=from_fen(0))
+    run.objective = solution.objective
+    run.best_bound = solution.best_bound
+    run.gap = solution.gap
+    run.solver_status = solution.solver_status
+    run.build_seconds = solution.build_seconds
+    run.solve_seconds = solution.solve_seconds
+
+
+def match_run_fail(*, run_id: int, error: str) -> bool:
+    """Failure hook: a queued or running run becomes failed with its error."""
+    updated = MatchRun.objects.filter(
+        pk=run_id, status__in=(MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
+    ).update(status=MatchRunStatus.FAILED, error=error[:10_000], finished_at=timezone.now())
+    return updated == 1
+
+
+def assignment_withdraw_for_order(*, order: Order) -> None:
+    """The order was cancelled: its live offer is withdrawn and its units freed."""
+    for assignment in Assignment.objects.select_for_update().filter(
+        order=order, status__in=LIVE_ASSIGNMENT_STATUSES
+    ):
+        assignment.status = AssignmentStatus.WITHDRAWN
+        assignment.save(update_fields=["status", "updated_at"])
+        capacity_window_release(window_id=assignment.window_id, units=assignment.quantity)

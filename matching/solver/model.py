@@ -1,0 +1,244 @@
+"""The CP-SAT model: choose at most one window per order, in two lexicographic stages.
+
+Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 value
+and minimises production plus transport cost, with factory quality breaking ties.
+See docs/matching.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from matching.solver.candidates import Candidate, find_candidates
+from matching.solver.problem import (
+    MatchingProblem,
+    MatchingSolution,
+    OrderData,
+    PlannedAssignment,
+    Priority,
+    SolverParams,
+    UnmatchedReason,
+    WindowData,
+)
+from matching.solver.schedule import (
+    Job,
+    capacity_until,
+    committed_units,
+    open_commitments,
+    schedule_window,
+)
+
+# Stage-1 weight of one unit: PRIORITY_SCALE per priority level plus up to MAX_AGE_DAYS.
+PRIORITY_SCALE = 1000
+MAX_AGE_DAYS = 100
+# Stage-2 weight of one fen of unit cost: larger than any quality difference (0..100).
+COST_SCALE = 101
+MAX_QUALITY = 100
+
+Choice = dict[tuple[int, int], cp_model.IntVar]
+
+
+def priority_weight(order: OrderData, params: SolverParams) -> int:
+    """Stage-1 weight of one unit of ``order``: rush first, then older orders."""
+    level = params.rush_weight if order.priority == Priority.RUSH else 1
+    return PRIORITY_SCALE * level + min(max(order.age_days, 0), MAX_AGE_DAYS)
+
+
+def cost_weight(candidate: Candidate) -> int:
+    """Stage-2 weight of one unit: cost in fen dominates, quality breaks ties."""
+    unit_cost = candidate.unit_price_fen + candidate.transport_cost_fen_per_unit
+    quality = min(max(candidate.factory.quality_score, 0), MAX_QUALITY)
+    return COST_SCALE * unit_cost - quality
+
+
+def solve(problem: MatchingProblem) -> MatchingSolution:
+    """Assign whole orders to capacity windows; see docs/matching.md."""
+    build_start = time.perf_counter()
+    fpd = problem.first_production_date
+    params = problem.solver
+
+    # Fixed data.
+    candidates, unmatched = find_candidates(problem)
+    if not candidates:
+        build_seconds = time.perf_counter() - build_start
+        return without_assignments(problem, unmatched, "NO_CANDIDATES", 0, build_seconds, 0.0)
+    by_window: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        by_window[candidate.window.id].append(candidate)
+
+    # Variables: x[order id, window id] is 1 when the whole order goes to the window.
+    model = cp_model.CpModel()
+    x: Choice = {c.key: model.new_bool_var(f"x_o{c.order.id}_w{c.window.id}") for c in candidates}
+
+    # Constraints.
+    add_one_window_per_order(model, candidates, x)
+    for window_candidates in by_window.values():
+        window = window_candidates[0].window
+        add_remaining_units(model, window, window_candidates, x)
+        add_deadline_capacity(model, window, window_candidates, x, fpd)
+
+    # Objectives.
+    priority = sum(
+        priority_weight(c.order, params) * c.order.quantity * x[c.key] for c in candidates
+    )
+    cost = sum(cost_weight(c) * c.order.quantity * x[c.key] for c in candidates)
+    build_seconds = time.perf_counter() - build_start
+
+    # Stage 1: most priority-weighted units.
+    solve_start = time.perf_counter()
+    model.maximize(priority)
+    stage1 = new_solver(params, params.time_limit_seconds / 2)
+    status1 = stage1.solve(model)
+    if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solve_seconds = time.perf_counter() - solve_start
+        return without_assignments(
+            problem, unmatched, stage1.status_name(status1), len(x), build_seconds, solve_seconds
+        )
+
+    # Stage 2: keep the stage-1 value, least cost, then best quality.
+    best_priority = round(stage1.objective_value)
+    for var in x.values():
+        model.add_hint(var, stage1.boolean_value(var))
+    model.add(priority >= best_priority)
+    model.minimize(cost)
+    time_left = params.time_limit_seconds - (time.perf_counter() - solve_start)
+    stage2 = new_solver(params, time_left)
+    status2 = stage2.solve(model)
+    solve_seconds = time.perf_counter() - solve_start
+    if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return without_assignments(
+            problem, unmatched, stage2.status_name(status2), len(x), build_seconds, solve_seconds
+        )
+
+    # Extract.
+    chosen = [c for c in candidates if stage2.boolean_value(x[c.key])]
+    assignments = plan_assignments(chosen, fpd)
+    assigned = {a.order_id for a in assignments}
+    # An order that kept candidates but got no window lost the contest for capacity.
+    reasons = {
+        o.id: unmatched.get(o.id, UnmatchedReason.CAPACITY_FULL)
+        for o in problem.orders
+        if o.id not in assigned
+    }
+    both_optimal = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
+    return MatchingSolution(
+        solver_status="OPTIMAL" if both_optimal else "FEASIBLE",
+        assignments=assignments,
+        unmatched=reasons,
+        candidate_pairs=len(candidates),
+        # The objective is integral; rounding drops CP-SAT's floating-point scaling noise.
+        objective=float(round(stage2.objective_value)),
+        best_bound=float(round(stage2.best_objective_bound)),
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+    )
+
+
+def without_assignments(
+    problem: MatchingProblem,
+    unmatched: dict[int, UnmatchedReason],
+    status_name: str,
+    candidate_pairs: int,
+    build_seconds: float,
+    solve_seconds: float,
+) -> MatchingSolution:
+    """A solution with no assignments; orders that had candidates are capacity_full."""
+    reasons = {o.id: unmatched.get(o.id, UnmatchedReason.CAPACITY_FULL) for o in problem.orders}
+    return MatchingSolution(
+        solver_status=status_name,
+        assignments=(),
+        unmatched=reasons,
+        candidate_pairs=candidate_pairs,
+        objective=0.0,
+        best_bound=0.0,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+    )
+
+
+def new_solver(params: SolverParams, time_limit_seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_seconds, 0.0)
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.random_seed
+    return solver
+
+
+def add_one_window_per_order(
+    model: cp_model.CpModel, candidates: list[Candidate], x: Choice
+) -> None:
+    """Orders are never split: each order goes to at most one window."""
+    by_order: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for candidate in candidates:
+        by_order[candidate.order.id].append(x[candidate.key])
+    for choices in by_order.values():
+        model.add_at_most_one(choices)
+
+
+def add_remaining_units(
+    model: cp_model.CpModel, window: WindowData, candidates: list[Candidate], x: Choice
+) -> None:
+    """New units in a window never exceed its remaining (unbooked) units."""
+    model.add(sum(c.order.quantity * x[c.key] for c in candidates) <= window.remaining_units)
+
+
+def add_deadline_capacity(
+    model: cp_model.CpModel,
+    window: WindowData,
+    candidates: list[Candidate],
+    x: Choice,
+    first_production_date: dt.date,
+) -> None:
+    """Earliest-deadline-first capacity of one production line.
+
+    For every checkpoint t (each latest finish of a candidate order or of an open
+    commitment before the window end, and the window end itself), the units due by t
+    must fit in the capacity up to t. At the window end every unit is due. Committed
+    units are constants; if they alone overflow, no new units due by t are allowed.
+    """
+    end = window.end_date
+    due_dates = {c.latest_finish for c in candidates}
+    due_dates |= {c.latest_finish for c in open_commitments(window, first_production_date)}
+    checkpoints = sorted(t for t in due_dates if t < end) + [end]
+    for t in checkpoints:
+        due = [c for c in candidates if t == end or c.latest_finish <= t]
+        if not due:
+            continue
+        committed = committed_units(window, first_production_date, None if t == end else t)
+        room = max(0, capacity_until(window, first_production_date, t) - committed)
+        model.add(sum(c.order.quantity * x[c.key] for c in due) <= room)
+
+
+def plan_assignments(
+    chosen: list[Candidate], first_production_date: dt.date
+) -> tuple[PlannedAssignment, ...]:
+    """Planned dates of the chosen pairs from each window's earliest-deadline-first schedule."""
+    by_window: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in chosen:
+        by_window[candidate.window.id].append(candidate)
+    assignments = []
+    for window_chosen in by_window.values():
+        window = window_chosen[0].window
+        jobs = [Job(c.order.id, c.order.quantity, c.latest_finish) for c in window_chosen]
+        planned = schedule_window(window, first_production_date, jobs)
+        for c in window_chosen:
+            dates = planned[c.order.id]
+            assignments.append(
+                PlannedAssignment(
+                    order_id=c.order.id,
+                    factory_id=c.factory.id,
+                    window_id=c.window.id,
+                    quantity=c.order.quantity,
+                    unit_price_fen=c.unit_price_fen,
+                    distance_km=c.distance_km,
+                    transport_days=c.transport_days,
+                    transport_cost_fen_per_unit=c.transport_cost_fen_per_unit,
+                    planned_start=dates.start,
+                    planned_finish=dates.finish,
+                )
+            )
+    return tuple(sorted(assignments, key=lambda a: a.order_id))

@@ -1,0 +1,173 @@
+"""Input and output of the matching model.
+
+Pure Python, no Django: the service layer turns database rows into these frozen
+dataclasses, the solver returns a ``MatchingSolution``. Money is integer fen
+(1 CNY = 100 fen) and distances are kilometres, so the CP-SAT model only ever
+sees integers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    RUSH = "rush"
+
+
+class UnmatchedReason(StrEnum):
+    """Why an order got no assignment: the filter that removed its last candidate."""
+
+    NO_CAPABLE_FACTORY = "no_capable_factory"
+    PRICE_BELOW_MARKET = "price_below_market"
+    QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
+    DUE_DATE_TOO_SOON = "due_date_too_soon"
+    CAPACITY_FULL = "capacity_full"
+
+
+@dataclass(frozen=True)
+class Capability:
+    category_id: int
+    unit_price_fen: int
+    daily_output: int
+
+
+@dataclass(frozen=True)
+class FactoryData:
+    id: int
+    latitude: float
+    longitude: float
+    min_order_quantity: int
+    max_order_quantity: int
+    capabilities: tuple[Capability, ...]
+    active: bool = True
+    verified: bool = True
+    # 0..100; higher is better. Used only to break cost ties.
+    quality_score: int = 50
+
+    def capability_for(self, category_id: int) -> Capability | None:
+        for capability in self.capabilities:
+            if capability.category_id == category_id:
+                return capability
+        return None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Units already booked in a window by earlier runs, with their latest finish date."""
+
+    latest_finish: dt.date
+    units: int
+
+
+@dataclass(frozen=True)
+class WindowData:
+    id: int
+    factory_id: int
+    category_id: int
+    start_date: dt.date
+    end_date: dt.date
+    units_per_day: int
+    # total units of the window minus every booked unit (never negative)
+    remaining_units: int
+    commitments: tuple[Commitment, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderData:
+    id: int
+    category_id: int
+    quantity: int
+    max_unit_price_fen: int
+    due_date: dt.date
+    latitude: float
+    longitude: float
+    priority: Priority = Priority.NORMAL
+    # whole days the order has been waiting; older orders are preferred on ties
+    age_days: int = 0
+
+
+@dataclass(frozen=True)
+class TransportParams:
+    km_per_day: float = 500.0
+    handling_days: int = 1
+    cost_base_fen_per_unit: int = 20
+    cost_fen_per_unit_per_100km: int = 10
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    time_limit_seconds: float = 10.0
+    workers: int = 2
+    # weight of one unit of a rush order relative to one unit of a normal order
+    rush_weight: int = 4
+    random_seed: int = 0
+
+
+@dataclass(frozen=True)
+class MatchingProblem:
+    # first day on which production may happen (usually tomorrow)
+    first_production_date: dt.date
+    orders: tuple[OrderData, ...]
+    factories: tuple[FactoryData, ...]
+    windows: tuple[WindowData, ...]
+    transport: TransportParams = field(default_factory=TransportParams)
+    solver: SolverParams = field(default_factory=SolverParams)
+
+
+@dataclass(frozen=True)
+class PlannedAssignment:
+    order_id: int
+    factory_id: int
+    window_id: int
+    quantity: int
+    unit_price_fen: int
+    distance_km: float
+    transport_days: int
+    transport_cost_fen_per_unit: int
+    planned_start: dt.date
+    planned_finish: dt.date
+
+    @property
+    def production_cost_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+    @property
+    def transport_cost_fen(self) -> int:
+        return self.transport_cost_fen_per_unit * self.quantity
+
+
+@dataclass(frozen=True)
+class MatchingSolution:
+    # OPTIMAL, FEASIBLE, INFEASIBLE, MODEL_INVALID, UNKNOWN, or NO_CANDIDATES
+    solver_status: str
+    assignments: tuple[PlannedAssignment, ...]
+    unmatched: dict[int, UnmatchedReason]
+    candidate_pairs: int
+    # objective of the cost stage (scaled integer, see docs) and its proven bound
+    objective: float
+    best_bound: float
+    build_seconds: float
+    solve_seconds: float
+
+    @property
+    def matched_units(self) -> int:
+        return sum(a.quantity for a in self.assignments)
+
+    @property
+    def production_cost_fen(self) -> int:
+        return sum(a.production_cost_fen for a in self.assignments)
+
+    @property
+    def transport_cost_fen(self) -> int:
+        return sum(a.transport_cost_fen for a in self.assignments)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound (0 when proven optimal)."""
+        if self.objective == self.best_bound:
+            return 0.0
+        return abs(self.objective - self.best_bound) / max(1.0, abs(self.objective))

@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format check-redis clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+check-redis: install
+	@$(PY) manage.py check_broker
+
+run: install check-redis
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Home page      http://$(HOST):$(PORT)/"
+	@echo "  Admin          http://$(HOST):$(PORT)/admin/"
+	@echo "  API (browse)   http://$(HOST):$(PORT)/api/"
+	@echo "  API docs       http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Starting web server, Celery worker and Celery beat (Ctrl-C stops all three)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .run

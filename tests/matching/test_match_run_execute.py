@@ -1,0 +1,151 @@
+"""The match_run_execute service: claim, solve, re-check, write, record."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from factories.models import CapacityWindow
+from matching import services
+from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus
+from matching.services import MatchRunBusy, match_run_execute, match_run_request
+from matching.solver import solve
+from orders.models import Order, OrderStatus
+from tests.builders import make_factory, make_order, make_window
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued_run() -> MatchRun:
+    run, created = match_run_request(trigger="manual")
+    assert created
+    return run
+
+
+def test_it_offers_the_order_and_books_the_window() -> None:
+    window = make_window(make_factory(), units_per_day=100, start=1, end=20)
+    order = make_order(quantity=500)
+
+    run = match_run_execute(run_id=_queued_run().pk, task_id="task-1")
+
+    assert run is not None and run.status == MatchRunStatus.SUCCEEDED
+    assert (run.open_orders, run.matched_orders, run.matched_units) == (1, 1, 500)
+    assert run.started_at and run.finished_at and run.task_id == "task-1"
+    assert run.production_cost == 500 * window.factory.capabilities.get().unit_price
+    assert run.transport_cost > 0
+    assert None not in (run.load_seconds, run.build_seconds, run.solve_seconds, run.write_seconds)
+    order.refresh_from_db()
+    window.refresh_from_db()
+    assert order.status == OrderStatus.OFFERED
+    assert window.booked_units == 500
+    assignment = Assignment.objects.get()
+    assert (assignment.order, assignment.window, assignment.quantity) == (order, window, 500)
+    assert assignment.status == AssignmentStatus.PROPOSED
+
+
+def test_a_second_delivery_of_the_same_run_does_nothing() -> None:
+    make_window(make_factory())
+    make_order()
+    run = _queued_run()
+
+    assert match_run_execute(run_id=run.pk, task_id="task-1") is not None
+    assert match_run_execute(run_id=run.pk, task_id="task-2") is None
+
+    assert Assignment.objects.count() == 1
+    assert CapacityWindow.objects.get().booked_units == 500
+
+
+def test_a_retry_of_the_same_task_resumes_its_running_run() -> None:
+    make_window(make_factory())
+    make_order()
+    run = _queued_run()
+    MatchRun.objects.filter(pk=run.pk).update(status=MatchRunStatus.RUNNING, task_id="task-1")
+
+    assert match_run_execute(run_id=run.pk, task_id="task-2") is None
+    resumed = match_run_execute(run_id=run.pk, task_id="task-1")
+
+    assert resumed is not None and resumed.status == MatchRunStatus.SUCCEEDED
+    assert Assignment.objects.count() == 1
+
+
+def test_it_waits_while_another_run_is_running() -> None:
+    running = _queued_run()
+    MatchRun.objects.filter(pk=running.pk).update(status=MatchRunStatus.RUNNING, task_id="a")
+    waiting = _queued_run()
+
+    with pytest.raises(MatchRunBusy):
+        match_run_execute(run_id=waiting.pk, task_id="b")
+
+    waiting.refresh_from_db()
+    assert waiting.status == MatchRunStatus.QUEUED
+
+
+def test_it_records_why_orders_stay_unmatched() -> None:
+    make_window(make_factory(), units_per_day=100, start=1, end=5)
+    cheap = make_order(max_unit_price="5.00")
+    too_big = make_order(quantity=900)  # the window holds 500
+    fits = make_order(quantity=400)
+
+    match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    reasons = dict(Order.objects.values_list("pk", "unmatched_reason"))
+    assert reasons[cheap.pk] == "price_below_market"
+    assert reasons[too_big.pk] == "capacity_full"
+    assert reasons[fits.pk] == ""
+    assert Order.objects.get(pk=fits.pk).status == OrderStatus.OFFERED
+
+
+def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(monkeypatch) -> None:  # noqa: ANN001
+    make_window(make_factory())
+    order = make_order(quantity=500)
+
+    def edit_then_solve(problem):  # noqa: ANN001, ANN202
+        from orders.services import order_update
+
+        order_update(order=Order.objects.get(pk=order.pk), data={"quantity": 50_000})
+        return solve(problem)
+
+    monkeypatch.setattr(services, "solve", edit_then_solve)
+    run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    assert run.status == MatchRunStatus.SUCCEEDED
+    assert run.matched_orders == 0
+    assert Assignment.objects.count() == 0
+    assert CapacityWindow.objects.get().booked_units == 0
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.OPEN
+
+
+def test_it_never_books_more_than_a_window_has_left(monkeypatch) -> None:  # noqa: ANN001
+    window = make_window(make_factory(), units_per_day=100, start=1, end=5)  # 500 units
+    first, second = make_order(quantity=300), make_order(quantity=300)
+
+    def overbooking_solve(problem):  # noqa: ANN001, ANN202
+        solution = solve(dataclasses.replace(problem, orders=problem.orders[:1]))
+        only = solution.assignments[0]
+        twin = dataclasses.replace(
+            only, order_id=second.pk if only.order_id == first.pk else first.pk
+        )
+        return dataclasses.replace(solution, assignments=(only, twin))
+
+    monkeypatch.setattr(services, "solve", overbooking_solve)
+    run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    window.refresh_from_db()
+    assert run.matched_orders == 1
+    assert window.booked_units == 300
+    assert Assignment.objects.count() == 1
+
+
+def test_proposed_offers_hold_their_capacity_in_the_next_run() -> None:
+    window = make_window(make_factory(), units_per_day=100, start=1, end=5)  # 500 units
+    make_order(quantity=400)
+    match_run_execute(run_id=_queued_run().pk, task_id="t1")
+    late = make_order(quantity=200)
+
+    run = match_run_execute(run_id=_queued_run().pk, task_id="t2")
+
+    window.refresh_from_db()
+    assert run.matched_orders == 0
+    assert window.booked_units == 400
+    assert Order.objects.get(pk=late.pk).unmatched_reason == "capacity_full"

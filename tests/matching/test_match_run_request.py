@@ -1,0 +1,70 @@
+"""Queuing runs: at most one waits; the task is sent on commit; the schedule and sweeper."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from matching.models import MatchRun, MatchRunStatus
+from matching.services import match_run_request, match_run_schedule
+from tests.builders import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_queues_one_run_and_sends_its_task_on_commit(
+    django_capture_on_commit_callbacks, staff
+) -> None:  # noqa: ANN001
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run, created = match_run_request(trigger="manual", requested_by=staff)
+
+    assert created
+    assert (run.status, run.trigger, run.requested_by) == ("queued", "manual", staff)
+    assert run.time_limit_seconds == 5.0
+    assert len(callbacks) == 1
+
+
+def test_a_request_while_one_is_queued_returns_that_one(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    first, _ = match_run_request(trigger="manual")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        second, created = match_run_request(trigger="event")
+
+    assert (second.pk, created) == (first.pk, False)
+    assert callbacks == []
+    assert MatchRun.objects.count() == 1
+
+
+def test_a_new_run_can_queue_while_another_runs() -> None:
+    running, _ = match_run_request(trigger="manual")
+    MatchRun.objects.filter(pk=running.pk).update(status=MatchRunStatus.RUNNING)
+
+    queued, created = match_run_request(trigger="manual")
+
+    assert created and queued.pk != running.pk
+
+
+def test_the_schedule_queues_nothing_when_no_order_waits() -> None:
+    assert match_run_schedule() is None
+    assert MatchRun.objects.count() == 0
+
+
+def test_the_schedule_queues_a_run_when_orders_wait() -> None:
+    make_order()
+
+    run = match_run_schedule()
+
+    assert run is not None and run.trigger == "schedule" and run.status == "queued"
+
+
+def test_the_schedule_resends_a_run_stuck_in_the_queue(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    stuck, _ = match_run_request(trigger="manual")
+    MatchRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        match_run_schedule()
+
+    assert len(callbacks) == 1
+    assert MatchRun.objects.get().pk == stuck.pk

@@ -46,7 +46,8 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CategorySerializer
     pagination_class = None
-    filterset_fields = ["parent"]
+    filterset_fields = ["parent", "slug"]
+    permission_classes = [AllowAny]
 
     @extend_schema(parameters=[OpenApiParameter("leaf", bool, description="only leaf categories")])
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:

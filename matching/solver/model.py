@@ -109,13 +109,12 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     stage2 = new_solver(params, time_left)
     status2 = stage2.solve(model)
     solve_seconds = time.perf_counter() - solve_start
-    if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return without_assignments(
-            problem, unmatched, stage2.status_name(status2), len(x), build_seconds, solve_seconds
-        )
+    stage2_found = status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    # Out of time in stage 2: the stage-1 answer is feasible, keep it (no cost bound then).
+    final = stage2 if stage2_found else stage1
 
     # Extract.
-    chosen = [c for c in candidates if stage2.boolean_value(x[c.key])]
+    chosen = [c for c in candidates if final.boolean_value(x[c.key])]
     assignments = plan_assignments(chosen, fpd)
     assigned = {a.order_id for a in assignments}
     # An order that kept candidates but got no window lost the contest for capacity.
@@ -131,8 +130,8 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
         unmatched=reasons,
         candidate_pairs=len(candidates),
         # The objective is integral; rounding drops CP-SAT's floating-point scaling noise.
-        objective=float(round(stage2.objective_value)),
-        best_bound=float(round(stage2.best_objective_bound)),
+        objective=float(round(final.value(cost))),
+        best_bound=float(round(stage2.best_objective_bound)) if stage2_found else 0.0,
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
     )

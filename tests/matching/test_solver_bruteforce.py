@@ -104,7 +104,9 @@ def random_problem(rng: random.Random) -> MatchingProblem:
             Commitment(FIRST_DAY + dt.timedelta(days=rng.randint(-2, 8)), rng.randint(1, 4))
             for _ in range(rng.randint(0, 2))
         )
-        window = WindowData(i, i, 1, start, end, per_day, rng.randint(total // 2, total), commitments)
+        window = WindowData(
+            i, i, 1, start, end, per_day, rng.randint(total // 2, total), commitments
+        )
         if simulate(window, [], 0) is None:  # keep only commitments that fit on their own
             window = WindowData(i, i, 1, start, end, per_day, window.remaining_units)
         windows.append(window)
@@ -132,9 +134,7 @@ def random_problem(rng: random.Random) -> MatchingProblem:
     )
 
 
-def feasible_schedule(
-    problem: MatchingProblem, choice: dict[int, int]
-) -> dict[int, Item] | None:
+def feasible_schedule(problem: MatchingProblem, choice: dict[int, int]) -> dict[int, Item] | None:
     """Simulated items of every assigned order, or None if the choice is infeasible."""
     planned: dict[int, Item] = {}
     for window in problem.windows:
@@ -165,9 +165,7 @@ def brute_force(problem: MatchingProblem) -> tuple[int, int]:
     return best[0], -best[1]
 
 
-def test_it_reaches_the_brute_force_optimum_and_a_feasible_schedule_on_random_instances() -> (
-    None
-):
+def test_it_reaches_the_brute_force_optimum_and_a_feasible_schedule_on_random_instances() -> None:
     rng = random.Random(20250310)
     for n in range(INSTANCES):
         problem = random_problem(rng)

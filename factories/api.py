@@ -19,7 +19,9 @@ class CreateAsFactoryOwner(IsFactoryOwner):
     """Anyone signed in may list (scoped to their own rows); only factory owners create."""
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return view.action != "create" or super().has_permission(request, view)
+        return bool(request.user and request.user.is_authenticated) and (
+            view.action != "create" or super().has_permission(request, view)
+        )
 
 
 def _reject_changes(instance: Model, data: dict[str, Any], fields: tuple[str, ...]) -> None:
@@ -73,12 +75,14 @@ class CapabilityViewSet(ServiceModelViewSet):
 
 
 class CapacityWindowFilter(django_filters.FilterSet):
-    starts_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
-    ends_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
+    """available_from / available_until: windows that have days in that date range."""
+
+    available_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
+    available_until = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
 
     class Meta:
         model = CapacityWindow
-        fields = ["factory", "category", "starts_after", "ends_before"]
+        fields = ["factory", "category", "available_from", "available_until"]
 
 
 class CapacityWindowViewSet(ServiceModelViewSet):

@@ -54,6 +54,7 @@ def factory_create(
     min_order_quantity: int = 1,
     max_order_quantity: int = 1_000_000,
     certifications: list[str] | None = None,
+    active: bool = True,
 ) -> Factory:
     if owner.role != Role.FACTORY_OWNER and not owner.is_marketplace_staff:
         raise ValidationError({"owner": "Only factory owners can register factories."})
@@ -68,6 +69,7 @@ def factory_create(
         min_order_quantity=min_order_quantity,
         max_order_quantity=max_order_quantity,
         certifications=certifications or [],
+        active=active,
     )
     _validate_quantity_range(factory)
     _save(factory)

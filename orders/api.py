@@ -22,7 +22,9 @@ class CreateAsSeller(IsSeller):
     """Anyone signed in may list (scoped to their own orders); only sellers create."""
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return view.action != "create" or super().has_permission(request, view)
+        return bool(request.user and request.user.is_authenticated) and (
+            view.action != "create" or super().has_permission(request, view)
+        )
 
 
 class OrderFilter(django_filters.FilterSet):

@@ -239,7 +239,7 @@ class FactoryAdmin(ServiceModelAdmin):
     actions = ("mark_verified",)
     inlines = (FactoryCapabilityInline, CapacityWindowInline)
     add_fieldsets = (
-        (None, {"fields": ("owner", "name", "description", "certifications")}),
+        (None, {"fields": ("owner", "name", "description", "certifications", "active")}),
         ("Location", {"fields": ("city", "province", ("latitude", "longitude"))}),
         ("Order size", {"fields": (("min_order_quantity", "max_order_quantity"),)}),
     )
@@ -320,6 +320,7 @@ class FactoryAdmin(ServiceModelAdmin):
             min_order_quantity=data["min_order_quantity"],
             max_order_quantity=data["max_order_quantity"],
             certifications=data.get("certifications") or None,
+            active=data.get("active", True),
         )
 
     def update_object(

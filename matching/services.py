@@ -39,8 +39,11 @@ def _enqueue(run: MatchRun, countdown: float = 0) -> None:
     from matching.tasks import match_run_execute_task
 
     run_id = run.pk
+    # robust: a broker outage must not turn a saved change into an error; the run stays
+    # queued and the periodic sweeper (match_run_schedule) sends it again.
     transaction.on_commit(
-        lambda: match_run_execute_task.apply_async(args=[run_id], countdown=countdown)
+        lambda: match_run_execute_task.apply_async(args=[run_id], countdown=countdown),
+        robust=True,
     )
 
 

@@ -1,0 +1,435 @@
+"""Admin for users and categories, and the helpers the other apps' admins share.
+
+Writes go through the services (HackSoft styleguide): a ``ServiceModelAdmin``
+creates, changes and deletes rows with service calls instead of ``obj.save()``.
+So that a service's ``ValidationError`` shows up on the form instead of as a
+server error, the form's ``clean()`` first runs the same call in a savepoint that
+is always rolled back (a dry run); ``save_model`` then makes the real call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from kombu.exceptions import OperationalError as BrokerError
+
+from marketplace.errors import Conflict
+from marketplace.models import ProductCategory, Role, User
+
+admin.site.site_header = "Idle-capacity marketplace admin"
+admin.site.site_title = "Marketplace admin"
+admin.site.index_title = "Factories, orders and matching"
+
+# Autocomplete requests say which form field asks (``model_name`` and ``field_name``);
+# these fields only accept users of one role.
+USER_ROLE_BY_AUTOCOMPLETE_FIELD = {
+    ("factory", "owner"): Role.FACTORY_OWNER,
+    ("order", "seller"): Role.SELLER,
+}
+# Capabilities, windows and orders only accept leaf categories.
+LEAF_CATEGORY_FIELDS = {
+    ("factorycapability", "category"),
+    ("capacitywindow", "category"),
+    ("order", "category"),
+}
+
+ServiceCall = Callable[[], object]
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+
+# --- Service helpers shared by the admins ---------------------------------
+
+
+class _DryRunSucceeded(Exception):
+    """Raised inside the dry-run savepoint so that it is rolled back."""
+
+
+def service_dry_run(call: ServiceCall) -> ValidationError | None:
+    """Run ``call`` in a savepoint that is always rolled back; return its error, if any.
+
+    ``transaction.on_commit`` callbacks registered inside (match-run requests) are
+    discarded with the savepoint.
+    """
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRunSucceeded
+    except _DryRunSucceeded:
+        return None
+    except ValidationError as exc:
+        return exc
+    except Conflict as exc:
+        return ValidationError(exc.message)
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Attach a service error to the form: per field where the form has it, else form-wide."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        if field in form.fields and not form.fields[field].disabled:
+            form.add_error(field, field_errors)
+        else:
+            label = field.replace("_", " ").capitalize() if field != "__all__" else ""
+            for field_error in field_errors:
+                for message in field_error.messages:
+                    form.add_error(None, f"{label}: {message}" if label else message)
+
+
+def copy_saved_fields(source: models.Model, target: models.Model) -> None:
+    """Copy what a service saved onto the instance the admin keeps using afterwards."""
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+def changed_values(
+    cleaned_data: Mapping[str, Any], changed: Iterable[str], allowed: Iterable[str]
+) -> dict[str, Any]:
+    """The changed form values a service accepts, as a dict for its ``data`` argument."""
+    accepted = set(allowed)
+    return {
+        name: cleaned_data[name] for name in changed if name in accepted and name in cleaned_data
+    }
+
+
+class ServiceWrites:
+    """What a model's admin (and its inline) call instead of saving the form's instance.
+
+    ``data`` is the form's ``cleaned_data``; ``changed`` the names of changed fields.
+    """
+
+    def create_object(self, request: HttpRequest, data: Mapping[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def update_object(
+        self, request: HttpRequest, obj: Any, data: Mapping[str, Any], changed: list[str]
+    ) -> models.Model:
+        raise NotImplementedError
+
+    def delete_object(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+
+def _service_form(
+    base: type[forms.ModelForm], writes: ServiceWrites, request: HttpRequest
+) -> type[forms.ModelForm]:
+    """A subclass of ``base`` whose ``clean()`` dry-runs the service that will save it."""
+
+    class ServiceForm(base):  # type: ignore[valid-type, misc]
+        def clean(self) -> dict[str, Any]:
+            cleaned_data = super().clean()
+            if self.errors or cleaned_data.get("DELETE"):
+                return cleaned_data
+            instance = self.instance
+            if instance.pk is None:
+
+                def call() -> object:
+                    return writes.create_object(request, cleaned_data)
+
+            else:
+                if not self.has_changed():
+                    return cleaned_data
+                # a fresh copy: the services change the instance they are given
+                fresh = type(instance)._default_manager.get(pk=instance.pk)
+
+                def call() -> object:
+                    return writes.update_object(request, fresh, cleaned_data, self.changed_data)
+
+            error = service_dry_run(call)
+            if error is not None:
+                add_service_error(self, error)
+            return cleaned_data
+
+    ServiceForm.__name__ = base.__name__
+    return ServiceForm
+
+
+def _service_formset(
+    base: type[BaseInlineFormSet], writes: ServiceWrites, request: HttpRequest
+) -> type[BaseInlineFormSet]:
+    """An inline formset that creates, changes and deletes its rows through ``writes``."""
+
+    class ServiceFormSet(base):  # type: ignore[valid-type, misc]
+        def clean(self) -> None:
+            """Dry-run all of the formset's writes together, in the order ``save()`` makes them.
+
+            Each form's ``clean()`` has checked its row alone; this catches rows that
+            clash with each other (two new windows that overlap) and refused deletions.
+            """
+            super().clean()
+            if any(self.errors):
+                return
+            problems: list[str] = []
+
+            def attempt(label: str, call: ServiceCall) -> None:
+                # kept until run_all's savepoint is rolled back, so later rows see it
+                try:
+                    with transaction.atomic():
+                        call()
+                except ValidationError as exc:
+                    problems.extend(f"{label}: {message}" for message in exc.messages)
+                except Conflict as exc:
+                    problems.append(f"{label}: {exc.message}")
+
+            def run_all() -> None:
+                for form in self.initial_forms:
+                    model = type(form.instance)
+                    fresh = model._default_manager.get(pk=form.instance.pk)
+                    if self._should_delete_form(form):
+                        attempt(str(fresh), lambda obj=fresh: writes.delete_object(request, obj))
+                    elif form.has_changed():
+                        attempt(
+                            str(fresh),
+                            lambda obj=fresh, form=form: writes.update_object(
+                                request, obj, form.cleaned_data, form.changed_data
+                            ),
+                        )
+                for number, form in enumerate(self.extra_forms, start=1):
+                    if form.has_changed() and not self._should_delete_form(form):
+                        attempt(
+                            f"New row {number}",
+                            lambda form=form: writes.create_object(request, form.cleaned_data),
+                        )
+
+            service_dry_run(run_all)
+            if problems:
+                raise ValidationError(problems)
+
+        def save_new(self, form: forms.ModelForm, commit: bool = True) -> models.Model:
+            return writes.create_object(request, form.cleaned_data)
+
+        def save_existing(
+            self, form: forms.ModelForm, obj: models.Model, commit: bool = True
+        ) -> models.Model:
+            saved = writes.update_object(request, obj, form.cleaned_data, form.changed_data)
+            copy_saved_fields(saved, obj)
+            return obj
+
+        def delete_existing(self, obj: models.Model, commit: bool = True) -> None:
+            writes.delete_object(request, obj)
+
+    return ServiceFormSet
+
+
+_COLLECTING_CASCADE = "_service_admin_collecting_cascade"
+
+
+class ServiceModelAdmin(ServiceWrites, admin.ModelAdmin):
+    """A ModelAdmin whose add, change and delete go through services.
+
+    The bulk "delete selected" action is removed: deletions are one at a time,
+    through the service, and only offered where ``can_delete`` allows them.
+    """
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        return _service_form(super().get_form(request, obj, change=change, **kwargs), self, request)
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
+        if not change:
+            saved = self.create_object(request, form.cleaned_data)
+        elif form.has_changed():
+            saved = self.update_object(request, obj, form.cleaned_data, form.changed_data)
+        else:
+            return
+        copy_saved_fields(saved, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_object(request, obj)
+
+    def can_delete(self, obj: Any) -> bool:
+        """Whether the service would delete ``obj`` (hides the delete link when not)."""
+        return True
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None or getattr(request, _COLLECTING_CASCADE, False):
+            return allowed
+        return allowed and self.can_delete(obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Rows deleted along with ``objs`` (a factory's capabilities and windows) go
+        # through the parent's service; their own can_delete is about deleting them alone.
+        setattr(request, _COLLECTING_CASCADE, True)
+        try:
+            return super().get_deleted_objects(objs, request)
+        finally:
+            delattr(request, _COLLECTING_CASCADE)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class ServiceInlineMixin:
+    """For an inline of a saved parent: rows are written through ``service_writes``."""
+
+    service_writes: ServiceWrites
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = _service_form(formset.form, self.service_writes, request)
+        return _service_formset(formset, self.service_writes, request)
+
+
+def report_service_errors(
+    model_admin: admin.ModelAdmin, request: HttpRequest, error: ValidationError | Conflict
+) -> None:
+    texts = error.messages if isinstance(error, ValidationError) else [error.message]
+    for text in texts:
+        model_admin.message_user(request, text, messages.ERROR)
+
+
+def call_reporting_broker_errors(
+    model_admin: admin.ModelAdmin, request: HttpRequest, call: Callable[[], T], *, done: str
+) -> T | None:
+    """Make a service call that may queue a match run; report an unreachable broker.
+
+    Outside a transaction the run's task is sent right away (``on_commit``), so a
+    stopped Redis surfaces here, after the service's own writes are committed.
+    """
+    try:
+        return call()
+    except BrokerError as exc:
+        logger.warning("Could not send the match-run task: %s", exc)
+        model_admin.message_user(
+            request,
+            f"{done}, but the match run could not be sent to the Celery worker ({exc}). "
+            "It stays queued; Celery beat sends it again once Redis is reachable.",
+            messages.WARNING,
+        )
+        return None
+
+
+# --- Category fields and filters used by the other admins -------------------
+
+
+def leaf_categories() -> QuerySet[ProductCategory]:
+    children = ProductCategory.objects.filter(parent=OuterRef("pk"))
+    return (
+        ProductCategory.objects.select_related("parent")
+        .filter(~Exists(children))
+        .order_by("parent__name", "name")
+    )
+
+
+class LeafCategoryListFilter(admin.RelatedFieldListFilter):
+    """Filter by leaf category, labelled "Group / Leaf" (one query, not one per row)."""
+
+    def field_choices(
+        self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[int, str]]:
+        return [(category.pk, str(category)) for category in leaf_categories()]
+
+
+class CategoryFieldMixin:
+    """Category select and autocomplete widgets load the parent with the category."""
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.related_model is ProductCategory and "queryset" not in kwargs:
+            kwargs["queryset"] = ProductCategory.objects.select_related("parent")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+# --- Users and categories --------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Marketplace", {"fields": ("role", "company_name", "phone")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Marketplace", {"classes": ("wide",), "fields": ("role", "company_name", "email")}),
+    )
+    list_display = (
+        "username",
+        "role",
+        "company_name",
+        "email",
+        "phone",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("username", "first_name", "last_name", "email", "company_name", "phone")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        role = USER_ROLE_BY_AUTOCOMPLETE_FIELD.get(
+            (request.GET.get("model_name", ""), request.GET.get("field_name", ""))
+        )
+        if role is not None:
+            queryset = queryset.filter(role=role)
+        return queryset, may_have_duplicates
+
+
+class CategoryLevelFilter(admin.SimpleListFilter):
+    title = "level"
+    parameter_name = "level"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("group", "Top-level group"), ("leaf", "Leaf (orderable)")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[ProductCategory]
+    ) -> QuerySet[ProductCategory]:
+        if self.value() == "group":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "leaf":
+            return queryset.filter(has_children=False)
+        return queryset
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_zh", "parent", "slug", "leaf")
+    list_filter = (CategoryLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("parent",)
+    search_fields = ("name", "name_zh", "slug", "parent__name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    ordering = ("parent__name", "name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductCategory]:
+        children = ProductCategory.objects.filter(parent=OuterRef("pk"))
+        return super().get_queryset(request).annotate(has_children=Exists(children))
+
+    @admin.display(boolean=True, ordering="has_children", description="leaf")
+    def leaf(self, category: ProductCategory) -> bool:
+        return not category.has_children  # type: ignore[attr-defined]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ProductCategory], search_term: str
+    ) -> tuple[QuerySet[ProductCategory], bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        asking = (request.GET.get("model_name", ""), request.GET.get("field_name", ""))
+        if asking in LEAF_CATEGORY_FIELDS:
+            queryset = queryset.filter(has_children=False)
+        return queryset, may_have_duplicates

@@ -1,0 +1,323 @@
+"""Admin for match runs and assignments: read-only records, plus "Run matching now"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from marketplace.admin import call_reporting_broker_errors
+from matching.models import Assignment, MatchRun, MatchRunTrigger
+from matching.services import match_run_request
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Runs and assignments are records the worker writes; the admin only reads them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAssignmentInline(admin.TabularInline):
+    """Assignments are written by match runs and by offer responses, never here."""
+
+    model = Assignment
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("run", "order", "factory", "window__factory", "window__category")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RunAssignmentInline(ReadOnlyAssignmentInline):
+    verbose_name_plural = "assignments proposed by this run"
+    fields = (
+        "order",
+        "factory",
+        "window",
+        "quantity",
+        "unit_price",
+        "transport_days",
+        "transport_cost",
+        "planned_start",
+        "planned_finish",
+        "status",
+    )
+
+
+class OrderAssignmentInline(ReadOnlyAssignmentInline):
+    """Under an order (used by orders.admin): its offers, newest first."""
+
+    verbose_name_plural = "assignments (offers) for this order"
+    fields = (
+        "run",
+        "factory",
+        "window",
+        "quantity",
+        "unit_price",
+        "transport_days",
+        "transport_cost",
+        "planned_start",
+        "planned_finish",
+        "status",
+    )
+
+
+class RecentRunFilter(admin.SimpleListFilter):
+    """The latest runs that proposed something (all runs would be a very long list)."""
+
+    title = "match run"
+    parameter_name = "run__id__exact"
+    shown = 15
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        runs = list(
+            MatchRun.objects.filter(assignments__isnull=False)
+            .distinct()
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: self.shown]
+        )
+        selected = self.value()
+        if selected and selected.isdigit() and int(selected) not in runs:
+            runs.insert(0, int(selected))
+        return [(str(pk), f"#{pk}") for pk in runs]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Assignment]
+    ) -> QuerySet[Assignment]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(run_id=int(value))
+        return queryset
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(ViewOnlyAdmin):
+    change_list_template = "admin/matching/matchrun/change_list.html"
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "requested_by",
+        "created_at",
+        "duration",
+        "open_orders",
+        "matched_orders",
+        "matched_units",
+        "gap_percent",
+        "solver_status",
+    )
+    list_filter = ("status", "trigger", "solver_status")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+    actions = ("run_matching_now",)
+    inlines = (RunAssignmentInline,)
+    fieldsets = (
+        (
+            "Run",
+            {
+                "fields": (
+                    ("status", "trigger", "requested_by"),
+                    ("created_at", "started_at", "finished_at", "duration"),
+                    ("task_id", "attempts"),
+                )
+            },
+        ),
+        (
+            "Timing (seconds per phase)",
+            {
+                "fields": (
+                    "time_limit_seconds",
+                    ("load_seconds", "build_seconds", "solve_seconds", "write_seconds"),
+                )
+            },
+        ),
+        (
+            "Results",
+            {
+                "fields": (
+                    ("open_orders", "candidate_pairs"),
+                    ("matched_orders", "matched_units", "assignment_list"),
+                    ("production_cost", "transport_cost"),
+                )
+            },
+        ),
+        ("Solver", {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
+        ("Error", {"fields": ("error",)}),
+    )
+    readonly_fields = (
+        "status",
+        "trigger",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration",
+        "task_id",
+        "attempts",
+        "time_limit_seconds",
+        "load_seconds",
+        "build_seconds",
+        "solve_seconds",
+        "write_seconds",
+        "open_orders",
+        "candidate_pairs",
+        "matched_orders",
+        "matched_units",
+        "assignment_list",
+        "production_cost",
+        "transport_cost",
+        "solver_status",
+        "objective",
+        "best_bound",
+        "gap_percent",
+        "error",
+    )
+
+    def get_urls(self) -> list[URLPattern]:
+        run_now = path(
+            "run-now/",
+            self.admin_site.admin_view(self.run_now_view),
+            name="matching_matchrun_run_now",
+        )
+        return [run_now, *super().get_urls()]
+
+    def run_now_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        self._request_run(request)
+        return HttpResponseRedirect(reverse("admin:matching_matchrun_changelist"))
+
+    @admin.action(description="Run matching now", permissions=["view"])
+    def run_matching_now(self, request: HttpRequest, queryset: QuerySet[MatchRun]) -> None:
+        # an action needs a selection, but a run always covers all open orders
+        self._request_run(request)
+
+    def _request_run(self, request: HttpRequest) -> None:
+        result = call_reporting_broker_errors(
+            self,
+            request,
+            lambda: match_run_request(trigger=MatchRunTrigger.ADMIN, requested_by=request.user),
+            done="A match run was queued",
+        )
+        if result is None:
+            return
+        run, created = result
+        if created:
+            self.message_user(request, f"Match run #{run.pk} queued", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Match run #{run.pk} is already queued", messages.WARNING)
+
+    @admin.display(description="duration")
+    def duration(self, run: MatchRun) -> str:
+        seconds = run.duration_seconds
+        return "-" if seconds is None else _seconds(seconds)
+
+    @admin.display(description="gap", ordering="gap")
+    def gap_percent(self, run: MatchRun) -> str:
+        return "-" if run.gap is None else f"{run.gap:.2%}"
+
+    @admin.display(description="assignments")
+    def assignment_list(self, run: MatchRun) -> str:
+        url = reverse("admin:matching_assignment_changelist")
+        count = run.assignments.count()
+        return format_html(
+            '<a href="{}?{}={}">{} assignments</a>',
+            url,
+            RecentRunFilter.parameter_name,
+            run.pk,
+            count,
+        )
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ViewOnlyAdmin):
+    list_display = (
+        "id",
+        "run",
+        "order",
+        "factory",
+        "window",
+        "quantity",
+        "unit_price",
+        "transport_days",
+        "transport_cost",
+        "planned_start",
+        "planned_finish",
+        "status",
+    )
+    list_filter = ("status", RecentRunFilter, "factory__province")
+    search_fields = ("order__title", "factory__name", "factory__city", "order__seller__username")
+    list_select_related = ("run", "order", "factory", "window__factory", "window__category")
+    raw_id_fields = ("run", "order", "factory", "window")
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": (("run", "status"), "order", ("factory", "window"))}),
+        (
+            "Plan",
+            {
+                "fields": (
+                    ("quantity", "unit_price", "production_cost_display"),
+                    ("distance_km", "transport_days", "transport_cost"),
+                    ("planned_start", "planned_finish"),
+                )
+            },
+        ),
+        ("Record", {"fields": (("created_at", "updated_at"),)}),
+    )
+    readonly_fields = (
+        "run",
+        "status",
+        "order",
+        "factory",
+        "window",
+        "quantity",
+        "unit_price",
+        "production_cost_display",
+        "distance_km",
+        "transport_days",
+        "transport_cost",
+        "planned_start",
+        "planned_finish",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="production cost (CNY)")
+    def production_cost_display(self, assignment: Assignment) -> str:
+        return f"{assignment.production_cost:,.2f}"

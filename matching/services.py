@@ -50,10 +50,16 @@ def _enqueue(run: MatchRun, countdown: float = 0) -> None:
 def match_run_request(
     *, trigger: str, requested_by: User | None = None, countdown: float = 0
 ) -> tuple[MatchRun, bool]:
-    """Queue a run, or return the run already queued. The task is sent on commit."""
+    """Queue a run, or return the run already queued. The task is sent on commit.
+
+    A request without delay while a delayed (event) run waits sends that run's task
+    again without delay: the claim makes the later, duplicate delivery a no-op.
+    """
     for _ in range(3):
         queued = MatchRun.objects.filter(status=MatchRunStatus.QUEUED).first()
         if queued is not None:
+            if countdown == 0 and queued.trigger == MatchRunTrigger.EVENT:
+                _enqueue(queued)
             return queued, False
         try:
             with transaction.atomic():

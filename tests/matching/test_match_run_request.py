@@ -68,3 +68,14 @@ def test_the_schedule_resends_a_run_stuck_in_the_queue(django_capture_on_commit_
 
     assert len(callbacks) == 1
     assert MatchRun.objects.get().pk == stuck.pk
+
+
+def test_asking_now_sends_a_waiting_event_run_at_once(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    waiting, _ = match_run_request(trigger="event", countdown=30)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run, created = match_run_request(trigger="manual")
+
+    assert (run.pk, created) == (waiting.pk, False)
+    assert len(callbacks) == 1
+    assert MatchRun.objects.count() == 1

@@ -52,13 +52,13 @@ def match_run_request(
 ) -> tuple[MatchRun, bool]:
     """Queue a run, or return the run already queued. The task is sent on commit.
 
-    A request without delay while a delayed (event) run waits sends that run's task
-    again without delay: the claim makes the later, duplicate delivery a no-op.
+    A manual, admin or scheduled request while a (possibly delayed) event run waits
+    sends that run's task again at once: the claim makes the later delivery a no-op.
     """
     for _ in range(3):
         queued = MatchRun.objects.filter(status=MatchRunStatus.QUEUED).first()
         if queued is not None:
-            if countdown == 0 and queued.trigger == MatchRunTrigger.EVENT:
+            if trigger != MatchRunTrigger.EVENT and queued.trigger == MatchRunTrigger.EVENT:
                 _enqueue(queued)
             return queued, False
         try:

@@ -35,15 +35,20 @@ class MatchRunBusy(Exception):
     """Another run is executing; try again later."""
 
 
-def _enqueue(run: MatchRun, countdown: float = 0) -> None:
+def _enqueue(run: MatchRun, *, countdown: float = 0, robust: bool = False) -> None:
+    """Send the run's task once the transaction commits.
+
+    ``robust``: a broker outage is logged instead of raised (the run stays queued and
+    the sweeper in match_run_schedule sends it again), so that a saved order or window
+    never turns into an error. Explicit requests are not robust: the person asking
+    learns that the worker queue is unreachable.
+    """
     from matching.tasks import match_run_execute_task
 
     run_id = run.pk
-    # robust: a broker outage must not turn a saved change into an error; the run stays
-    # queued and the periodic sweeper (match_run_schedule) sends it again.
     transaction.on_commit(
         lambda: match_run_execute_task.apply_async(args=[run_id], countdown=countdown),
-        robust=True,
+        robust=robust,
     )
 
 
@@ -59,7 +64,7 @@ def match_run_request(
         queued = MatchRun.objects.filter(status=MatchRunStatus.QUEUED).first()
         if queued is not None:
             if trigger != MatchRunTrigger.EVENT and queued.trigger == MatchRunTrigger.EVENT:
-                _enqueue(queued)
+                _enqueue(queued, robust=trigger == MatchRunTrigger.SCHEDULE)
             return queued, False
         try:
             with transaction.atomic():
@@ -70,7 +75,7 @@ def match_run_request(
                 )
         except IntegrityError:
             continue  # another request queued one at the same moment: return that one
-        _enqueue(run, countdown)
+        _enqueue(run, countdown=countdown, robust=trigger == MatchRunTrigger.EVENT)
         return run, True
     raise RuntimeError("Could not queue a match run")
 
@@ -84,13 +89,12 @@ def match_run_request_on_change() -> None:
 
 
 def match_run_schedule() -> MatchRun | None:
-    """Periodic: queue a run when orders wait, and re-send runs whose message got lost."""
-    stale = timezone.now() - dt.timedelta(
-        seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    )
+    """Periodic: queue a run when orders wait, and re-send runs whose message got lost
+    (sent while Redis was down). A duplicate message is harmless: the claim ignores it."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.MATCHING_EVENT_DELAY_SECONDS + 60)
     for run in MatchRun.objects.filter(status=MatchRunStatus.QUEUED, created_at__lt=stale):
         logger.warning("Re-sending match run %s, queued since %s", run.pk, run.created_at)
-        _enqueue(run)
+        _enqueue(run, robust=True)
     if not Order.objects.filter(status=OrderStatus.OPEN).exists():
         return None
     run, _ = match_run_request(trigger=MatchRunTrigger.SCHEDULE)

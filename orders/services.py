@@ -99,7 +99,7 @@ def _lock(order: Order) -> Order:
 
 def _not_allowed(order: Order, action: str) -> Conflict:
     return Conflict(
-        f"A {order.get_status_display().lower()} order cannot be {action}; "
+        f"This order is {order.get_status_display().lower()}, so it cannot be {action}; "
         f"allowed now: {', '.join(order.allowed_actions) or 'nothing'}.",
         current=order.status,
         allowed=order.allowed_actions,

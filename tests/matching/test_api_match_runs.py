@@ -160,3 +160,21 @@ def test_runs_cannot_be_edited_or_deleted(staff_api: APIClient) -> None:
     assert staff_api.delete(f"{URL}{run.pk}/").status_code == 405
     run.refresh_from_db()
     assert run.status == MatchRunStatus.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_503_and_keeps_the_run_queued_when_redis_is_unreachable(
+    staff_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(match_run_execute_task, "apply_async", broker_down)
+
+    response = staff_api.post(URL)
+
+    assert response.status_code == 503
+    assert "unreachable" in response.json()["detail"]
+    assert MatchRun.objects.get().status == MatchRunStatus.QUEUED

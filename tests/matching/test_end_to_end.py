@@ -35,6 +35,7 @@ def _created(response) -> dict:  # noqa: ANN001
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("category_tree")
 def test_a_posted_order_is_matched_by_the_worker_and_offered_to_the_factory() -> None:
     tshirts = ProductCategory.objects.get(slug="t-shirts").pk
     bags = ProductCategory.objects.get(slug="backpacks").pk

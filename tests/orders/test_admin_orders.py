@@ -1,0 +1,368 @@
+"""The admin for orders: list, search, filters, read-only system fields, and the actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django import forms
+from django.contrib.messages import get_messages
+from django.db.models import Model
+from django.http import HttpResponse
+from django.test import Client
+from django.utils.html import escape
+
+from marketplace.models import Role, User
+from matching.models import Assignment, AssignmentStatus
+from orders.models import Order, OrderStatus, UnmatchedReason
+from tests.builders import (
+    category,
+    days,
+    make_assignment,
+    make_factory,
+    make_order,
+    make_user,
+    make_window,
+    run_matching,
+    today,
+)
+
+pytestmark = pytest.mark.django_db
+
+ORDERS = "/admin/orders/order/"
+
+
+@pytest.fixture
+def staff_user() -> User:
+    return make_user(Role.STAFF, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client: Client, staff_user: User) -> Client:
+    client.force_login(staff_user)
+    return client
+
+
+def listed(response: HttpResponse) -> set[Any]:
+    assert response.status_code == 200
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def pks(*rows: Model) -> set[Any]:
+    return {row.pk for row in rows}
+
+
+def messages_of(response: HttpResponse) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def page_errors(response: HttpResponse) -> str:
+    return " | ".join(str(text) for error in response.context["errors"] for text in error)
+
+
+def assert_error_shown(response: HttpResponse, text: str) -> None:
+    """The form came back (nothing saved) with ``text`` among its errors, on the page."""
+    assert response.status_code == 200
+    assert text in page_errors(response)
+    assert escape(text) in response.content.decode()
+
+
+def form_data(response: HttpResponse) -> dict[str, Any]:
+    """The POST body of the order change page sent back unchanged."""
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data: dict[str, Any] = {"_save": "Save"}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = field.prepare_value(value)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+    return data
+
+
+def act(client: Client, action: str, *orders: Order) -> HttpResponse:
+    return client.post(ORDERS, {"action": action, "_selected_action": [o.pk for o in orders]})
+
+
+def offered_order() -> Order:
+    """An order a real match run offered to a factory (its window books the units)."""
+    window = make_window(make_factory(), start=1, end=20, units_per_day=100)
+    order = make_order(quantity=500)
+    run = run_matching()
+    assert run.matched_orders == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OFFERED
+    window.refresh_from_db()
+    assert window.booked_units == 500
+    return order
+
+
+# --- List and change page -------------------------------------------------------------
+
+
+def test_the_order_list_shows_orders_of_every_status(staff_client: Client) -> None:
+    open_order = make_order(title="Logo tees")
+    draft = make_order(title="Hoodies", draft=True)
+
+    response = staff_client.get(ORDERS)
+
+    assert listed(response) == pks(open_order, draft)
+    assert b"Logo tees" in response.content
+
+
+def test_the_order_list_searches_titles_sellers_and_cities(staff_client: Client) -> None:
+    seller = make_user(Role.SELLER, company_name="Hangzhou Trading")
+    tees = make_order(seller, title="Logo tees")
+    bags = make_order(title="Canvas bags", ship_to_city="Beijing")
+
+    assert listed(staff_client.get(ORDERS, {"q": "logo"})) == pks(tees)
+    assert listed(staff_client.get(ORDERS, {"q": "hangzhou"})) == pks(tees)
+    assert listed(staff_client.get(ORDERS, {"q": "beijing"})) == pks(bags)
+
+
+def test_the_order_list_filters_by_status_category_and_reason(staff_client: Client) -> None:
+    open_order = make_order()
+    draft = make_order(draft=True, category=category("backpacks"))
+    Order.objects.filter(pk=open_order.pk).update(unmatched_reason=UnmatchedReason.CAPACITY_FULL)
+
+    assert listed(staff_client.get(ORDERS, {"status__exact": "draft"})) == pks(draft)
+    assert listed(staff_client.get(ORDERS, {"status__exact": "open"})) == pks(open_order)
+    by_category = staff_client.get(ORDERS, {"category__id__exact": category("backpacks").pk})
+    assert listed(by_category) == pks(draft)
+    by_reason = staff_client.get(ORDERS, {"unmatched_reason__exact": "capacity_full"})
+    assert listed(by_reason) == pks(open_order)
+
+
+def test_the_order_list_filters_by_due_date(staff_client: Client) -> None:
+    soon = make_order(due_date=days(5))
+    month = make_order(due_date=days(20))
+    later = make_order(due_date=days(60))
+
+    assert listed(staff_client.get(ORDERS, {"due": "7"})) == pks(soon)
+    assert listed(staff_client.get(ORDERS, {"due": "30"})) == pks(month)
+    assert listed(staff_client.get(ORDERS, {"due": "later"})) == pks(later)
+
+
+def test_an_offered_orders_page_shows_its_offer_read_only(staff_client: Client) -> None:
+    order = offered_order()
+    assignment = Assignment.objects.get(order=order)
+
+    response = staff_client.get(f"{ORDERS}{order.pk}/change/")
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    (inline,) = response.context["inline_admin_formsets"]
+    assert [form.instance.pk for form in inline.formset.forms] == [assignment.pk]
+
+
+def test_an_offered_order_cannot_be_changed_through_the_admin(staff_client: Client) -> None:
+    order = offered_order()
+
+    response = staff_client.post(f"{ORDERS}{order.pk}/change/", {"title": "Changed"})
+
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.title != "Changed"
+
+
+# --- Adding and editing ---------------------------------------------------------------
+
+
+def test_an_order_added_as_a_draft_through_the_admin_stays_a_draft(staff_client: Client) -> None:
+    seller = make_user(Role.SELLER)
+
+    response = staff_client.post(
+        f"{ORDERS}add/",
+        {
+            "seller": seller.pk,
+            "title": "Embroidered caps",
+            "category": category("t-shirts").pk,
+            "notes": "",
+            "quantity": "800",
+            "max_unit_price": "7.50",
+            "due_date": days(40).isoformat(),
+            "priority": "rush",
+            "ship_to_city": "Shanghai",
+            "ship_to_latitude": "31.2304",
+            "ship_to_longitude": "121.4737",
+            "draft": "on",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.seller, order.title, order.quantity) == (seller, "Embroidered caps", 800)
+    assert (order.status, order.priority) == (OrderStatus.DRAFT, "rush")
+
+
+def test_an_order_due_today_shows_the_services_error(staff_client: Client) -> None:
+    response = staff_client.post(
+        f"{ORDERS}add/",
+        {
+            "seller": make_user(Role.SELLER).pk,
+            "title": "Too late",
+            "category": category("t-shirts").pk,
+            "quantity": "800",
+            "max_unit_price": "7.50",
+            "due_date": today().isoformat(),
+            "priority": "normal",
+            "ship_to_city": "Shanghai",
+            "ship_to_latitude": "31.2304",
+            "ship_to_longitude": "121.4737",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 200
+    tomorrow = today() + dt.timedelta(days=1)
+    assert_error_shown(response, f"The due date must be {tomorrow.isoformat()} or later.")
+    assert not Order.objects.exists()
+
+
+def test_status_and_unmatched_reason_are_read_only(staff_client: Client) -> None:
+    order = make_order()
+    Order.objects.filter(pk=order.pk).update(unmatched_reason=UnmatchedReason.PRICE_BELOW_MARKET)
+    url = f"{ORDERS}{order.pk}/change/"
+    page = staff_client.get(url)
+    fields = page.context["adminform"].form.fields
+    assert "status" not in fields
+    assert "unmatched_reason" not in fields
+
+    response = staff_client.post(
+        url,
+        form_data(page) | {"status": "cancelled", "unmatched_reason": "capacity_full"},
+    )
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OPEN
+    assert order.unmatched_reason == UnmatchedReason.PRICE_BELOW_MARKET
+
+
+def test_editing_an_order_goes_through_the_service(staff_client: Client) -> None:
+    order = make_order(quantity=500)
+    Order.objects.filter(pk=order.pk).update(unmatched_reason=UnmatchedReason.CAPACITY_FULL)
+    url = f"{ORDERS}{order.pk}/change/"
+
+    response = staff_client.post(url, form_data(staff_client.get(url)) | {"quantity": "250"})
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.quantity == 250
+    # the service clears the last run's verdict: the next run judges the changed order
+    assert order.unmatched_reason == ""
+
+
+# --- Actions --------------------------------------------------------------------------
+
+
+def test_it_opens_the_selected_drafts(staff_client: Client) -> None:
+    draft = make_order(draft=True)
+    other_draft = make_order(draft=True)
+    already_open = make_order()
+
+    response = act(staff_client, "open_drafts", draft, already_open)
+
+    assert response.status_code == 302
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        draft.pk: OrderStatus.OPEN,
+        other_draft.pk: OrderStatus.DRAFT,
+        already_open.pk: OrderStatus.OPEN,
+    }
+    assert messages_of(response) == ["1 order opened."]
+
+
+def test_opening_only_open_orders_says_none_could_be_opened(staff_client: Client) -> None:
+    order = make_order()
+
+    response = act(staff_client, "open_drafts", order)
+
+    assert messages_of(response) == ["None of the selected orders could be opened."]
+
+
+def test_a_stale_draft_is_not_opened_and_the_reason_is_shown(staff_client: Client) -> None:
+    draft = make_order(draft=True)
+    Order.objects.filter(pk=draft.pk).update(due_date=today())
+
+    response = act(staff_client, "open_drafts", draft)
+
+    draft.refresh_from_db()
+    assert draft.status == OrderStatus.DRAFT
+    tomorrow = today() + dt.timedelta(days=1)
+    assert messages_of(response) == [
+        f"#{draft.pk}: The due date must be {tomorrow.isoformat()} or later."
+    ]
+
+
+def test_it_cancels_the_selected_orders(staff_client: Client) -> None:
+    draft = make_order(draft=True)
+    open_order = make_order()
+    untouched = make_order()
+
+    response = act(staff_client, "cancel_orders", draft, open_order)
+
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        draft.pk: OrderStatus.CANCELLED,
+        open_order.pk: OrderStatus.CANCELLED,
+        untouched.pk: OrderStatus.OPEN,
+    }
+    assert messages_of(response) == ["2 orders cancelled."]
+
+
+def test_cancelling_an_offered_order_withdraws_the_offer_and_frees_the_units(
+    staff_client: Client,
+) -> None:
+    order = offered_order()
+    assignment = Assignment.objects.get(order=order)
+
+    response = act(staff_client, "cancel_orders", order)
+
+    order.refresh_from_db()
+    assignment.refresh_from_db()
+    assignment.window.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert assignment.status == AssignmentStatus.WITHDRAWN
+    assert assignment.window.booked_units == 0
+    assert messages_of(response) == ["1 order cancelled."]
+
+
+def test_an_accepted_order_is_not_cancelled_and_the_reason_is_shown(staff_client: Client) -> None:
+    accepted = make_order()
+    make_assignment(accepted, status=AssignmentStatus.ACCEPTED)
+    Order.objects.filter(pk=accepted.pk).update(status=OrderStatus.ACCEPTED)
+    open_order = make_order()
+
+    response = act(staff_client, "cancel_orders", accepted, open_order)
+
+    accepted.refresh_from_db()
+    open_order.refresh_from_db()
+    assert accepted.status == OrderStatus.ACCEPTED
+    assert open_order.status == OrderStatus.CANCELLED
+    assert messages_of(response)[0] == "1 order cancelled."
+    assert messages_of(response)[1].startswith(f"#{accepted.pk}: ")
+    assert "cannot be cancelled" in messages_of(response)[1]
+
+
+# --- Deleting ---------------------------------------------------------------------------
+
+
+def test_a_draft_can_be_deleted_but_an_open_order_cannot(staff_client: Client) -> None:
+    draft = make_order(draft=True)
+    open_order = make_order()
+
+    deleted = staff_client.post(f"{ORDERS}{draft.pk}/delete/", {"post": "yes"})
+    refused = staff_client.post(f"{ORDERS}{open_order.pk}/delete/", {"post": "yes"})
+
+    assert deleted.status_code == 302
+    assert refused.status_code == 403
+    assert list(Order.objects.all()) == [open_order]

@@ -4,6 +4,7 @@ import importlib
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from marketplace.models import Role, User
@@ -60,3 +61,15 @@ def category_tree(django_db_blocker: Any) -> None:
     seed = importlib.import_module("marketplace.migrations.0002_seed_categories").seed
     with django_db_blocker.unblock():
         seed(apps, None)
+
+
+@pytest.fixture
+def staff_user() -> User:
+    """Marketplace staff with full admin rights (the demo's `staff` is a superuser too)."""
+    return make_user(Role.STAFF, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client: Client, staff_user: User) -> Client:
+    client.force_login(staff_user)
+    return client

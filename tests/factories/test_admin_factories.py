@@ -8,16 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django import forms
-from django.contrib.messages import get_messages
-from django.db.models import Model
-from django.http import HttpResponse
 from django.test import Client, override_settings
-from django.utils.html import escape
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Role, User
 from matching.models import MatchRun, MatchRunTrigger
+from tests.admin_pages import (
+    add_inline_rows,
+    assert_error_shown,
+    form_data,
+    listed,
+    messages_of,
+    page_errors,
+    pks,
+)
 from tests.builders import (
     category,
     days,
@@ -35,81 +39,6 @@ pytestmark = pytest.mark.django_db
 FACTORIES = "/admin/factories/factory/"
 CAPABILITIES = "/admin/factories/factorycapability/"
 WINDOWS = "/admin/factories/capacitywindow/"
-
-
-@pytest.fixture
-def staff_user() -> User:
-    return make_user(Role.STAFF, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client: Client, staff_user: User) -> Client:
-    client.force_login(staff_user)
-    return client
-
-
-def listed(response: HttpResponse) -> set[Any]:
-    assert response.status_code == 200
-    return {row.pk for row in response.context["cl"].result_list}
-
-
-def pks(*rows: Model) -> set[Any]:
-    return {row.pk for row in rows}
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def page_errors(response: HttpResponse) -> str:
-    """Every error text of the admin form and its inlines, as one string."""
-    texts: list[str] = []
-    for error in response.context["errors"]:
-        texts.extend(str(message) for message in error)
-    for inline in response.context.get("inline_admin_formsets", []):
-        texts.extend(str(message) for message in inline.formset.non_form_errors())
-    return " | ".join(texts)
-
-
-def assert_error_shown(response: HttpResponse, text: str) -> None:
-    """The form came back (nothing saved) with ``text`` among its errors, on the page."""
-    assert response.status_code == 200
-    assert text in page_errors(response)
-    assert escape(text) in response.content.decode()
-
-
-def _form_values(form: forms.BaseForm, data: dict[str, Any]) -> None:
-    for name, field in form.fields.items():
-        value = form[name].value()
-        html_name = form.add_prefix(name)
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[html_name] = "on"
-        elif value is not None:
-            data[html_name] = field.prepare_value(value)
-
-
-def form_data(response: HttpResponse) -> dict[str, Any]:
-    """The POST body of an admin change page sent back unchanged (with its inline rows)."""
-    assert response.status_code == 200
-    data: dict[str, Any] = {"_save": "Save"}
-    _form_values(response.context["adminform"].form, data)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{name}"] = value
-        for form in formset.forms:
-            _form_values(form, data)
-    return data
-
-
-def add_inline_rows(data: dict[str, Any], prefix: str, rows: list[dict[str, Any]]) -> None:
-    """Append new rows to an inline formset in ``data`` (as "Add another" does)."""
-    first = int(data[f"{prefix}-TOTAL_FORMS"])
-    for number, row in enumerate(rows, start=first):
-        for name, value in row.items():
-            data[f"{prefix}-{number}-{name}"] = value
-    data[f"{prefix}-TOTAL_FORMS"] = first + len(rows)
 
 
 # --- Factory list, change page and the verify action ----------------------------

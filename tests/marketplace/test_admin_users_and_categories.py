@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db.models import Model
-from django.http import HttpResponse
 from django.test import Client
 
 from marketplace.models import ProductCategory, Role, User
+from tests.admin_pages import listed, pks
 from tests.builders import category, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_user() -> User:
-    return make_user(Role.STAFF, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client: Client, staff_user: User) -> Client:
-    client.force_login(staff_user)
-    return client
-
-
-def listed(response: HttpResponse) -> set[Any]:
-    assert response.status_code == 200
-    return {row.pk for row in response.context["cl"].result_list}
-
-
-def pks(*rows: Model) -> set[Any]:
-    return {row.pk for row in rows}
 
 
 def test_a_staff_user_without_superuser_rights_gets_no_model_pages(client: Client) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db.models import Model
-from django.http import HttpResponse
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from marketplace.models import Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus, MatchRunTrigger
+from tests.admin_pages import listed, messages_of, pks, readonly_values
 from tests.builders import (
     make_assignment,
     make_factory,
@@ -30,17 +27,6 @@ ASSIGNMENTS = "/admin/matching/assignment/"
 
 
 @pytest.fixture
-def staff_user() -> User:
-    return make_user(Role.STAFF, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client: Client, staff_user: User) -> Client:
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def matched() -> Assignment:
     """One offer written by a real match run (the solver, without Celery)."""
     window = make_window(make_factory(name="Xinhui Garments"), units_per_day=100)
@@ -50,31 +36,6 @@ def matched() -> Assignment:
     assignment = Assignment.objects.get()
     assert assignment.window == window
     return assignment
-
-
-def listed(response: HttpResponse) -> set[Any]:
-    assert response.status_code == 200
-    return {row.pk for row in response.context["cl"].result_list}
-
-
-def pks(*rows: Model) -> set[Any]:
-    return {row.pk for row in rows}
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-def readonly_values(response: HttpResponse) -> dict[str, str]:
-    """What the change page shows for each read-only field, by field name."""
-    assert response.status_code == 200
-    return {
-        field.field["name"]: str(field.contents())
-        for fieldset in response.context["adminform"]
-        for line in fieldset
-        for field in line
-        if field.is_readonly
-    }
 
 
 # --- Match runs: list, filters, change page ----------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.http import HttpResponse
 from django.test import Client
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -20,27 +19,13 @@ from marketplace.models import Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus, MatchRunTrigger
 from matching.tasks import match_run_execute_task
 from orders.models import Order, OrderStatus
+from tests.admin_pages import messages_of, readonly_values
 from tests.builders import make_user
 from tests.worker import celery_worker, wait_for
 
 RUNS = "/admin/matching/matchrun/"
 RUN_NOW = "/admin/matching/matchrun/run-now/"
 ASSIGNMENTS = "/admin/matching/assignment/"
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-def readonly_values(response: HttpResponse) -> dict[str, str]:
-    assert response.status_code == 200
-    return {
-        field.field["name"]: str(field.contents())
-        for fieldset in response.context["adminform"]
-        for line in fieldset
-        for field in line
-        if field.is_readonly
-    }
 
 
 def finished(run_id: int) -> MatchRun | None:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from django import forms
-from django.contrib.messages import get_messages
-from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
-from django.utils.html import escape
 
-from marketplace.models import Role, User
+from marketplace.models import Role
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderStatus, UnmatchedReason
+from tests.admin_pages import assert_error_shown, form_data, listed, messages_of, pks
 from tests.builders import (
     category,
     days,
@@ -31,60 +27,6 @@ from tests.builders import (
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/orders/order/"
-
-
-@pytest.fixture
-def staff_user() -> User:
-    return make_user(Role.STAFF, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client: Client, staff_user: User) -> Client:
-    client.force_login(staff_user)
-    return client
-
-
-def listed(response: HttpResponse) -> set[Any]:
-    assert response.status_code == 200
-    return {row.pk for row in response.context["cl"].result_list}
-
-
-def pks(*rows: Model) -> set[Any]:
-    return {row.pk for row in rows}
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def page_errors(response: HttpResponse) -> str:
-    return " | ".join(str(text) for error in response.context["errors"] for text in error)
-
-
-def assert_error_shown(response: HttpResponse, text: str) -> None:
-    """The form came back (nothing saved) with ``text`` among its errors, on the page."""
-    assert response.status_code == 200
-    assert text in page_errors(response)
-    assert escape(text) in response.content.decode()
-
-
-def form_data(response: HttpResponse) -> dict[str, Any]:
-    """The POST body of the order change page sent back unchanged."""
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    data: dict[str, Any] = {"_save": "Save"}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = field.prepare_value(value)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{name}"] = value
-    return data
 
 
 def act(client: Client, action: str, *orders: Order) -> HttpResponse:

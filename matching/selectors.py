@@ -98,10 +98,7 @@ def _window_data(window: CapacityWindow) -> WindowData:
         units_per_day=window.units_per_day,
         remaining_units=window.remaining_units,
         commitments=tuple(
-            Commitment(
-                latest_finish=a.order.due_date - dt.timedelta(days=a.transport_days),
-                units=a.quantity,
-            )
+            Commitment(start=a.planned_start, finish=a.planned_finish, units=a.quantity)
             for a in window.live_assignments
         ),
     )

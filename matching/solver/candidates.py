@@ -18,7 +18,7 @@ from matching.solver.problem import (
     UnmatchedReason,
     WindowData,
 )
-from matching.solver.schedule import capacity_until, committed_units, usable_days
+from matching.solver.schedule import free_until, usable_days
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,7 @@ def has_usable_days(candidate: Candidate, first_production_date: dt.date) -> boo
 def fits_alone(candidate: Candidate, first_production_date: dt.date) -> bool:
     """Filter 5: the order fits the window if it were the only new order in it."""
     window, quantity = candidate.window, candidate.order.quantity
-    room = capacity_until(window, first_production_date, candidate.latest_finish)
-    room -= committed_units(window, first_production_date, candidate.latest_finish)
+    room = free_until(window, first_production_date, candidate.latest_finish)
     return room >= quantity and window.remaining_units >= quantity
 
 

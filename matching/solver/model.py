@@ -1,7 +1,8 @@
-"""The CP-SAT model: choose at most one window per order, in two lexicographic stages.
+"""The CP-SAT model: choose at most one window per order, in three lexicographic stages.
 
 Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 value
-and minimises production plus transport cost, with factory quality breaking ties.
+and minimises production plus transport cost. Stage 3 keeps both and maximises factory
+quality. Independent components of the order-window graph are solved one by one.
 See docs/matching.md.
 """
 
@@ -25,20 +26,14 @@ from matching.solver.problem import (
     UnmatchedReason,
     WindowData,
 )
-from matching.solver.schedule import (
-    Job,
-    capacity_until,
-    committed_units,
-    open_commitments,
-    schedule_window,
-)
+from matching.solver.schedule import Job, free_until, schedule_window
 
 # Stage-1 weight of one unit: PRIORITY_SCALE per priority level plus up to MAX_AGE_DAYS.
 PRIORITY_SCALE = 1000
 MAX_AGE_DAYS = 100
-# Stage-2 weight of one fen of unit cost: larger than any quality difference (0..100).
-COST_SCALE = 101
 MAX_QUALITY = 100
+# CP-SAT needs every linear expression to stay far from int64 overflow.
+MAX_OBJECTIVE_MAGNITUDE = 2**60
 
 Choice = dict[tuple[int, int], cp_model.IntVar]
 
@@ -49,19 +44,22 @@ def priority_weight(order: OrderData, params: SolverParams) -> int:
     return PRIORITY_SCALE * level + min(max(order.age_days, 0), MAX_AGE_DAYS)
 
 
-def cost_weight(candidate: Candidate) -> int:
-    """Stage-2 weight of one unit: cost in fen dominates, quality breaks ties."""
-    unit_cost = candidate.unit_price_fen + candidate.transport_cost_fen_per_unit
-    quality = min(max(candidate.factory.quality_score, 0), MAX_QUALITY)
-    return COST_SCALE * unit_cost - quality
+def unit_cost(candidate: Candidate) -> int:
+    """Stage-2 weight of one unit: production plus transport, in fen."""
+    return candidate.unit_price_fen + candidate.transport_cost_fen_per_unit
+
+
+def quality(candidate: Candidate) -> int:
+    """Stage-3 weight of one unit: the factory's quality, 0..100."""
+    return min(max(candidate.factory.quality_score, 0), MAX_QUALITY)
 
 
 @dataclass(frozen=True)
 class ComponentResult:
     chosen: list[Candidate]
     status: str  # OPTIMAL, FEASIBLE or CP-SAT's status when nothing was found
-    objective: int
-    best_bound: int
+    objective: int  # production plus transport cost in fen
+    best_bound: int  # proven lower bound on that cost (0 when stage 2 found nothing)
 
 
 def solve(problem: MatchingProblem) -> MatchingSolution:
@@ -137,7 +135,7 @@ def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]
 def solve_component(
     candidates: list[Candidate], problem: MatchingProblem, time_limit_seconds: float
 ) -> ComponentResult:
-    """Both lexicographic stages on one component."""
+    """The three lexicographic stages on one component."""
     fpd = problem.first_production_date
     params = problem.solver
     by_window: dict[int, list[Candidate]] = defaultdict(list)
@@ -155,41 +153,82 @@ def solve_component(
         add_remaining_units(model, window, window_candidates, x)
         add_deadline_capacity(model, window, window_candidates, x, fpd)
 
-    # Objectives.
-    priority = sum(
-        priority_weight(c.order, params) * c.order.quantity * x[c.key] for c in candidates
+    # Objectives, lexicographic: weighted units, then cost, then quality.
+    weight = scaled(
+        {c.key: priority_weight(c.order, params) * c.order.quantity for c in candidates}
     )
-    cost = sum(cost_weight(c) * c.order.quantity * x[c.key] for c in candidates)
+    cost_of = scaled({c.key: unit_cost(c) * c.order.quantity for c in candidates})
+    quality_of = scaled({c.key: quality(c) * c.order.quantity for c in candidates})
+    priority = sum(weight[key] * var for key, var in x.items())
+    cost = sum(cost_of[key] * var for key, var in x.items())
+    goodness = sum(quality_of[key] * var for key, var in x.items())
 
-    # Stage 1: most priority-weighted units.
+    # Stage 1: most priority-weighted units (40% of the time).
     solve_start = time.perf_counter()
     model.maximize(priority)
-    stage1 = new_solver(params, time_limit_seconds / 2)
+    stage1 = new_solver(params, time_limit_seconds * 0.4)
     status1 = stage1.solve(model)
     if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ComponentResult([], stage1.status_name(status1), 0, 0)
+    keep_solution_as_hint(model, x, stage1)
+    model.add(priority >= round(stage1.objective_value))
 
-    # Stage 2: keep the stage-1 value, least cost, then best quality.
-    best_priority = round(stage1.objective_value)
-    for var in x.values():
-        model.add_hint(var, stage1.boolean_value(var))
-    model.add(priority >= best_priority)
+    # Stage 2: keep that, least production plus transport cost (up to 80% of the time).
     model.minimize(cost)
-    stage2 = new_solver(params, time_limit_seconds - (time.perf_counter() - solve_start))
+    time_left = time_limit_seconds * 0.8 - (time.perf_counter() - solve_start)
+    stage2 = new_solver(params, time_left)
     status2 = stage2.solve(model)
-    stage2_found = status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    # Out of time in stage 2: the stage-1 answer is feasible, keep it (no cost bound then).
-    final = stage2 if stage2_found else stage1
+    if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # Out of time: the stage-1 answer is feasible, keep it (no cost bound then).
+        return extract(candidates, x, stage1, "FEASIBLE", cost, bound=0)
+    cost_bound = round(stage2.best_objective_bound)
+    keep_solution_as_hint(model, x, stage2)
+    model.add(cost <= round(stage2.objective_value))
 
-    # Extract.
-    both_optimal = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
-    # The objective is integral; rounding drops CP-SAT's floating-point scaling noise.
-    objective = round(final.value(cost))
+    # Stage 3: keep both, best factory quality.
+    model.maximize(goodness)
+    stage3 = new_solver(params, time_limit_seconds - (time.perf_counter() - solve_start))
+    status3 = stage3.solve(model)
+    final = stage3 if status3 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else stage2
+    all_optimal = all(status == cp_model.OPTIMAL for status in (status1, status2, status3))
+    return extract(
+        candidates, x, final, "OPTIMAL" if all_optimal else "FEASIBLE", cost, bound=cost_bound
+    )
+
+
+def scaled(coefficients: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+    """Shrink coefficients whose sum could overflow CP-SAT's 64-bit arithmetic.
+
+    Only absurd inputs (millions of units at huge prices in one component) are
+    scaled; the order of solutions is then kept up to the rounding.
+    """
+    total = sum(abs(v) for v in coefficients.values())
+    if total <= MAX_OBJECTIVE_MAGNITUDE:
+        return coefficients
+    factor = -(-total // MAX_OBJECTIVE_MAGNITUDE)
+    return {key: value // factor for key, value in coefficients.items()}
+
+
+def keep_solution_as_hint(model: cp_model.CpModel, x: Choice, solver: cp_model.CpSolver) -> None:
+    model.clear_hints()
+    for var in x.values():
+        model.add_hint(var, solver.boolean_value(var))
+
+
+def extract(
+    candidates: list[Candidate],
+    x: Choice,
+    solver: cp_model.CpSolver,
+    status: str,
+    cost: cp_model.LinearExprT,
+    *,
+    bound: int,
+) -> ComponentResult:
     return ComponentResult(
-        chosen=[c for c in candidates if final.boolean_value(x[c.key])],
-        status="OPTIMAL" if both_optimal else "FEASIBLE",
-        objective=objective,
-        best_bound=round(stage2.best_objective_bound) if stage2_found else 0,
+        chosen=[c for c in candidates if solver.boolean_value(x[c.key])],
+        status=status,
+        objective=round(solver.value(cost)),
+        best_bound=bound,
     )
 
 
@@ -250,22 +289,19 @@ def add_deadline_capacity(
 ) -> None:
     """Earliest-deadline-first capacity of one production line.
 
-    For every checkpoint t (each latest finish of a candidate order or of an open
-    commitment before the window end, and the window end itself), the units due by t
-    must fit in the capacity up to t. At the window end every unit is due. Committed
-    units are constants; if they alone overflow, no new units due by t are allowed.
+    For every checkpoint t (each latest finish of a candidate order before the window
+    end, and the window end itself), the new units due by t must fit in the units still
+    free up to t (booked work keeps its days). At the window end every unit is due.
+    This is exact: one line run earliest-deadline-first meets every latest finish if and
+    only if all these inequalities hold.
     """
     end = window.end_date
-    due_dates = {c.latest_finish for c in candidates}
-    due_dates |= {c.latest_finish for c in open_commitments(window, first_production_date)}
-    checkpoints = sorted(t for t in due_dates if t < end) + [end]
+    checkpoints = sorted({c.latest_finish for c in candidates if c.latest_finish < end}) + [end]
     for t in checkpoints:
         due = [c for c in candidates if t == end or c.latest_finish <= t]
-        if not due:
-            continue
-        committed = committed_units(window, first_production_date, None if t == end else t)
-        room = max(0, capacity_until(window, first_production_date, t) - committed)
-        model.add(sum(c.order.quantity * x[c.key] for c in due) <= room)
+        if due:
+            room = free_until(window, first_production_date, t)
+            model.add(sum(c.order.quantity * x[c.key] for c in due) <= room)
 
 
 def plan_assignments(

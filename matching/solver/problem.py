@@ -57,9 +57,14 @@ class FactoryData:
 
 @dataclass(frozen=True)
 class Commitment:
-    """Units already booked in a window by earlier runs, with their latest finish date."""
+    """Units already booked in a window by earlier runs, on the days planned for them.
 
-    latest_finish: dt.date
+    Booked work keeps its place: it fills the window's capacity day by day from
+    ``start`` (in order of start, then finish), and new orders use what is left.
+    """
+
+    start: dt.date
+    finish: dt.date
     units: int
 
 

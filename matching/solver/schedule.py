@@ -1,16 +1,20 @@
 """Day arithmetic of one production window and its earliest-deadline-first schedule.
 
 A window is one production line: it makes ``units_per_day`` units on every day from
-``start_date`` to ``end_date``. Production may not start before the first production
-date of the run, so the first usable day is the later of the two.
+``start_date`` to ``end_date``. Work booked by earlier runs (commitments) keeps the
+days it was planned on; new orders share what is left of each day. Production may
+not start before the first production date of the run, so the first usable day is
+the later of the two.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
-from matching.solver.problem import Commitment, WindowData
+from matching.solver.problem import WindowData
 
 
 @dataclass(frozen=True)
@@ -39,54 +43,69 @@ def usable_days(window: WindowData, first_production_date: dt.date, until: dt.da
     return max(0, (last - first).days + 1)
 
 
-def capacity_until(window: WindowData, first_production_date: dt.date, until: dt.date) -> int:
-    """Units the window can make from its first usable day up to ``until``, inclusive."""
-    return window.units_per_day * usable_days(window, first_production_date, until)
+@lru_cache(maxsize=4096)
+def free_per_day(window: WindowData, first_production_date: dt.date) -> tuple[int, ...]:
+    """Units still free on each usable day (index 0 is the first usable day).
+
+    Commitments fill the window day by day from their planned start, in order of
+    (start, finish); days before the first usable day are gone.
+    """
+    days = (window.end_date - window.start_date).days + 1
+    free = [window.units_per_day] * max(days, 0)
+    for commitment in sorted(window.commitments, key=lambda c: (c.start, c.finish)):
+        left = commitment.units
+        day = max(0, (commitment.start - window.start_date).days)
+        while left > 0 and day < len(free):
+            used = min(left, free[day])
+            free[day] -= used
+            left -= used
+            day += 1
+    skip = (first_usable_day(window, first_production_date) - window.start_date).days
+    return tuple(free[skip:])
 
 
-def open_commitments(window: WindowData, first_production_date: dt.date) -> list[Commitment]:
-    """Commitments still to produce; those due before the first production date count as done."""
-    return [c for c in window.commitments if c.latest_finish >= first_production_date]
+@lru_cache(maxsize=4096)
+def _free_prefix(window: WindowData, first_production_date: dt.date) -> tuple[int, ...]:
+    return tuple(itertools.accumulate(free_per_day(window, first_production_date), initial=0))
 
 
-def committed_units(
-    window: WindowData, first_production_date: dt.date, until: dt.date | None = None
-) -> int:
-    """Open committed units due by ``until``; all open ones when ``until`` is None."""
-    return sum(
-        c.units
-        for c in open_commitments(window, first_production_date)
-        if until is None or c.latest_finish <= until
-    )
+def free_until(window: WindowData, first_production_date: dt.date, until: dt.date) -> int:
+    """Free units from the first usable day up to ``until`` (inclusive)."""
+    return _free_prefix(window, first_production_date)[
+        usable_days(window, first_production_date, until)
+    ]
 
 
 def schedule_window(
     window: WindowData, first_production_date: dt.date, jobs: list[Job]
 ) -> dict[int, PlannedDates]:
-    """Planned start and finish of each job when the window runs earliest-deadline-first.
+    """Planned start and finish of each new job when the window runs earliest-deadline-first.
 
-    Commitments and jobs share one queue ordered by latest finish; on equal dates
-    commitments go first, then jobs by order id. Each item takes the next
-    ``quantity`` units of capacity, so its start is the day its first unit is made and
-    its finish the day its last unit is made.
+    Jobs are queued by latest finish (ties by order id) and fill the free units day by
+    day; a job's start is the day its first unit is made and its finish the day its
+    last unit is made. Jobs that do not fit by the window's end finish on its last day
+    (the model never chooses such a set).
     """
-    if jobs and window.units_per_day <= 0:
-        raise ValueError(f"window {window.id} has no daily capacity")
-    queue: list[tuple[dt.date, int, int, int, int | None]] = []
-    for index, commitment in enumerate(open_commitments(window, first_production_date)):
-        queue.append((commitment.latest_finish, 0, index, commitment.units, None))
-    for job in jobs:
-        queue.append((job.latest_finish, 1, job.order_id, job.quantity, job.order_id))
-    queue.sort()
-
     first = first_usable_day(window, first_production_date)
-    per_day = window.units_per_day
-    done = 0  # units produced before the current item
+    free = list(free_per_day(window, first_production_date))
     planned: dict[int, PlannedDates] = {}
-    for _latest_finish, _kind, _tie, quantity, order_id in queue:
-        if order_id is not None:
-            start = first + dt.timedelta(days=done // per_day)
-            finish = first + dt.timedelta(days=(done + quantity - 1) // per_day)
-            planned[order_id] = PlannedDates(start=start, finish=finish)
-        done += quantity
+    day = 0
+    for job in sorted(jobs, key=lambda j: (j.latest_finish, j.order_id)):
+        left, start = job.quantity, None
+        while left > 0 and day < len(free):
+            if free[day] == 0:
+                day += 1
+                continue
+            if start is None:
+                start = day
+            used = min(left, free[day])
+            free[day] -= used
+            left -= used
+            if free[day] == 0 and left > 0:
+                day += 1
+        last = min(day, len(free) - 1)
+        start = last if start is None else start
+        planned[job.order_id] = PlannedDates(
+            start=first + dt.timedelta(days=start), finish=first + dt.timedelta(days=last)
+        )
     return planned

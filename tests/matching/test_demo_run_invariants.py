@@ -12,7 +12,7 @@ from factories.models import CapacityWindow
 from matching.models import Assignment, MatchRunStatus
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel
-from tests.builders import run_matching
+from tests.builders import days, make_order, run_matching
 
 
 def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -> None:
@@ -59,13 +59,23 @@ def test_a_second_run_respects_the_offers_of_the_first() -> None:
     call_command("seed_demo", verbosity=0)
     remaining_before = {w.pk: w.remaining_units for w in CapacityWindow.objects.all()}
     run_matching()
-    # capacity frees up and new demand arrives: cancel a few offered orders, the next run may use it
+    # capacity frees up and urgent demand arrives: the next run must fit around booked work
     for order in Order.objects.filter(status=OrderStatus.OFFERED)[:5]:
         order_cancel(order=order)
+    for order in list(Order.objects.filter(status=OrderStatus.OFFERED)[:40]):
+        make_order(
+            seller=order.seller,
+            category=order.category,
+            quantity=max(1, order.quantity // 4),
+            max_unit_price=order.max_unit_price,
+            due_date=max(order.due_date - dt.timedelta(days=7), days(2)),
+            priority="rush",
+        )
 
     second = run_matching()
 
     assert second.status == MatchRunStatus.SUCCEEDED, second.error
+    assert second.matched_orders > 0
     live = Assignment.objects.filter(status__in=("proposed", "accepted"))
     per_window: dict[int, int] = defaultdict(int)
     for a in live:
@@ -73,3 +83,19 @@ def test_a_second_run_respects_the_offers_of_the_first() -> None:
     for window in CapacityWindow.objects.all():
         assert window.booked_units == per_window.get(window.pk, 0)
         assert window.booked_units <= remaining_before[window.pk]
+        _assert_no_day_is_booked_twice(window, [a for a in live if a.window_id == window.pk])
+
+
+def _assert_no_day_is_booked_twice(window: CapacityWindow, assignments: list[Assignment]) -> None:
+    """Filling the line day by day in plan order, every offer is made by its planned finish."""
+    free = {
+        window.start_date + dt.timedelta(days=n): window.units_per_day for n in range(window.days)
+    }
+    for a in sorted(assignments, key=lambda a: (a.planned_start, a.planned_finish, a.pk)):
+        left, day = a.quantity, a.planned_start
+        while left > 0:
+            assert day <= a.planned_finish, f"assignment {a.pk} overruns its planned days"
+            used = min(left, free[day])
+            free[day] -= used
+            left -= used
+            day += dt.timedelta(days=1)

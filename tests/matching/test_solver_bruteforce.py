@@ -2,8 +2,9 @@
 
 Every assignment (each order to no window or to one window) is enumerated and checked
 by a day-by-day earliest-deadline-first simulation written here, independent of the
-solver's own scheduling code. The solver must reach the brute-force optimum of both
-objective stages, and its assignments and planned dates must agree with the simulation.
+solver's own scheduling code. The solver must reach the brute-force optimum of all three
+objective stages (weighted units, then cost, then quality), and its assignments and
+planned dates must agree with the simulation.
 """
 
 import datetime as dt
@@ -31,45 +32,59 @@ INSTANCES = 300
 
 @dataclass
 class Item:
-    """One piece of work in the simulation: a commitment (order_id None) or a new order."""
+    """One new order in the simulation."""
 
     deadline: dt.date
     units: int
-    order_id: int | None
+    order_id: int
     start: dt.date | None = None
     finish: dt.date | None = None
 
 
+def free_capacity(window: WindowData) -> dict[dt.date, int]:
+    """Units left on each day once booked work has taken its days (from its start on)."""
+    days = [window.start_date + dt.timedelta(days=n) for n in range(window_days(window))]
+    free = {day: window.units_per_day for day in days}
+    for commitment in sorted(window.commitments, key=lambda c: (c.start, c.finish)):
+        left = commitment.units
+        for day in days:
+            if day >= commitment.start and left > 0:
+                used = min(left, free[day])
+                free[day] -= used
+                left -= used
+    return free
+
+
+def window_days(window: WindowData) -> int:
+    return (window.end_date - window.start_date).days + 1
+
+
 def simulate(
     window: WindowData, orders: list[OrderData], handling_days: int
-) -> dict[int | None, Item] | None:
+) -> dict[int, Item] | None:
     """Run the window day by day, earliest deadline first; None if anything is late."""
-    items = [
-        Item(c.latest_finish, c.units, None)
-        for c in window.commitments
-        if c.latest_finish >= FIRST_DAY
-    ]
-    items += [Item(o.due_date - dt.timedelta(days=handling_days), o.quantity, o.id) for o in orders]
-    items.sort(key=lambda i: (i.deadline, i.order_id is not None, i.order_id or 0))
-    left = {id(i): i.units for i in items}
+    items = [Item(o.due_date - dt.timedelta(days=handling_days), o.quantity, o.id) for o in orders]
+    items.sort(key=lambda i: (i.deadline, i.order_id))
+    left = {i.order_id: i.units for i in items}
     queue = list(items)
+    free = free_capacity(window)
     today = max(window.start_date, FIRST_DAY)
     while today <= window.end_date and queue:
-        capacity = window.units_per_day
+        capacity = free[today]
         while capacity > 0 and queue:
             item = queue[0]
             if item.start is None:
                 item.start = today
-            made = min(capacity, left[id(item)])
-            left[id(item)] -= made
+            made = min(capacity, left[item.order_id])
+            left[item.order_id] -= made
             capacity -= made
-            if left[id(item)] == 0:
+            if left[item.order_id] == 0:
                 item.finish = today
                 queue.pop(0)
         today += dt.timedelta(days=1)
     if queue or any(i.finish is not None and i.finish > i.deadline for i in items):
         return None
-    return {i.order_id: i for i in items if i.order_id is not None}
+    return {i.order_id: i for i in items}
 
 
 def stage1_value(order: OrderData) -> int:
@@ -77,9 +92,12 @@ def stage1_value(order: OrderData) -> int:
     return order.quantity * (1000 * level + min(order.age_days, 100))
 
 
-def stage2_value(order: OrderData, factory: FactoryData, base_transport_fen: int) -> int:
-    unit_cost = factory.capabilities[0].unit_price_fen + base_transport_fen
-    return order.quantity * (101 * unit_cost - factory.quality_score)
+def stage2_cost(order: OrderData, factory: FactoryData, base_transport_fen: int) -> int:
+    return order.quantity * (factory.capabilities[0].unit_price_fen + base_transport_fen)
+
+
+def stage3_quality(order: OrderData, factory: FactoryData) -> int:
+    return order.quantity * factory.quality_score
 
 
 def random_problem(rng: random.Random) -> MatchingProblem:
@@ -101,14 +119,14 @@ def random_problem(rng: random.Random) -> MatchingProblem:
         per_day = rng.randint(1, 4)
         total = per_day * ((end - start).days + 1)
         commitments = tuple(
-            Commitment(FIRST_DAY + dt.timedelta(days=rng.randint(-2, 8)), rng.randint(1, 4))
-            for _ in range(rng.randint(0, 2))
+            Commitment(day, day + dt.timedelta(days=rng.randint(0, 3)), rng.randint(1, 6))
+            for day in (
+                FIRST_DAY + dt.timedelta(days=rng.randint(-3, 6)) for _ in range(rng.randint(0, 2))
+            )
         )
         window = WindowData(
             i, i, 1, start, end, per_day, rng.randint(total // 2, total), commitments
         )
-        if simulate(window, [], 0) is None:  # keep only commitments that fit on their own
-            window = WindowData(i, i, 1, start, end, per_day, window.remaining_units)
         windows.append(window)
     orders = [
         OrderData(
@@ -148,11 +166,11 @@ def feasible_schedule(problem: MatchingProblem, choice: dict[int, int]) -> dict[
     return planned
 
 
-def brute_force(problem: MatchingProblem) -> tuple[int, int]:
-    """Best stage-1 value, then the least stage-2 value among choices reaching it."""
+def brute_force(problem: MatchingProblem) -> tuple[int, int, int]:
+    """Best stage-1 value, then least cost, then best quality among feasible choices."""
     factories = {f.id: f for f in problem.factories}
     base = problem.transport.cost_base_fen_per_unit
-    best = (0, 0)
+    best = (0, 0, 0)
     options = [None] + [w.id for w in problem.windows]
     for picks in itertools.product(options, repeat=len(problem.orders)):
         choice = {o.id: w for o, w in zip(problem.orders, picks, strict=True) if w is not None}
@@ -160,9 +178,10 @@ def brute_force(problem: MatchingProblem) -> tuple[int, int]:
             continue
         chosen = [o for o in problem.orders if o.id in choice]
         value1 = sum(stage1_value(o) for o in chosen)
-        value2 = sum(stage2_value(o, factories[choice[o.id]], base) for o in chosen)
-        best = max(best, (value1, -value2))
-    return best[0], -best[1]
+        cost = sum(stage2_cost(o, factories[choice[o.id]], base) for o in chosen)
+        quality = sum(stage3_quality(o, factories[choice[o.id]]) for o in chosen)
+        best = max(best, (value1, -cost, quality))
+    return best[0], -best[1], best[2]
 
 
 def test_it_reaches_the_brute_force_optimum_and_a_feasible_schedule_on_random_instances() -> None:
@@ -170,17 +189,20 @@ def test_it_reaches_the_brute_force_optimum_and_a_feasible_schedule_on_random_in
     for n in range(INSTANCES):
         problem = random_problem(rng)
         solution = solve(problem)
-        best1, best2 = brute_force(problem)
+        best1, best2, best3 = brute_force(problem)
 
         orders = {o.id: o for o in problem.orders}
+        factories = {f.id: f for f in problem.factories}
         choice = {a.order_id: a.window_id for a in solution.assignments}
         planned = feasible_schedule(problem, choice)
         assert planned is not None, f"instance {n}: infeasible assignment {choice}"
         value1 = sum(stage1_value(orders[order_id]) for order_id in choice)
         assert value1 == best1, f"instance {n}: stage 1 {value1} != brute force {best1}"
         if solution.assignments:
+            quality = sum(stage3_quality(orders[o], factories[w]) for o, w in choice.items())
             assert solution.solver_status == "OPTIMAL", f"instance {n}"
             assert solution.objective == best2, f"instance {n}: stage 2"
+            assert quality == best3, f"instance {n}: stage 3"
         for a in solution.assignments:
             simulated = planned[a.order_id]
             assert (a.planned_start, a.planned_finish) == (simulated.start, simulated.finish)

@@ -146,11 +146,11 @@ def test_it_assigns_a_single_order_to_the_only_window() -> None:
     assert solution.transport_cost_fen == 500
 
 
-def test_objective_and_bound_are_the_scaled_cost_of_the_second_stage() -> None:
+def test_objective_and_bound_are_the_production_and_transport_cost_in_fen() -> None:
     solution = run([order(1, quantity=30)], [factory(price=90, quality=50)], [window()])
 
-    # 30 units * (101 * (90 + 20) - 50)
-    assert solution.objective == 30 * (101 * 110 - 50)
+    # 30 units * (90 fen + 20 fen transport)
+    assert solution.objective == 30 * 110
     assert solution.best_bound == solution.objective
     assert solution.gap == 0.0
     assert solution.build_seconds >= 0.0
@@ -350,8 +350,8 @@ def test_transport_days_push_the_latest_finish_earlier() -> None:
 # --- commitments and remaining units -----------------------------------------------------
 
 
-def test_commitments_reduce_the_room_before_their_latest_finish() -> None:
-    booked = (Commitment(latest_finish=day(4), units=40),)
+def test_booked_work_keeps_its_days() -> None:
+    booked = (Commitment(start=day(1), finish=day(4), units=40),)
     orders = [order(1, quantity=10, due=5), order(2, quantity=10, due=6)]
     solution = run(orders, [factory()], [window(commitments=booked)])
 
@@ -361,16 +361,21 @@ def test_commitments_reduce_the_room_before_their_latest_finish() -> None:
     assert (a.planned_start, a.planned_finish) == (day(5), day(5))
 
 
-def test_commitments_due_before_the_first_production_date_count_as_done() -> None:
-    booked = (Commitment(latest_finish=day(0), units=100),)
-    solution = run([order(1, quantity=100, due=11)], [factory()], [window(commitments=booked)])
+def test_booked_work_on_days_before_the_first_production_date_is_done() -> None:
+    booked = (Commitment(start=day(-3), finish=day(-1), units=30),)
+    solution = run(
+        [order(1, quantity=100, due=11)],
+        [factory()],
+        [window(start=-3, commitments=booked)],
+    )
 
-    assert assigned(solution)[1].planned_start == day(1)
+    a = assigned(solution)[1]
+    assert (a.planned_start, a.planned_finish) == (day(1), day(10))
 
 
-def test_it_does_not_push_committed_units_past_their_latest_finish() -> None:
-    # 60 units are booked for days 1-6; an early order would make them late.
-    booked = (Commitment(latest_finish=day(6), units=60),)
+def test_an_urgent_new_order_does_not_push_booked_work_out_of_its_days() -> None:
+    # 60 units are booked for days 1-6; an early order would have to take their place.
+    booked = (Commitment(start=day(1), finish=day(6), units=60),)
     early = run([order(1, quantity=10, due=4)], [factory()], [window(commitments=booked)])
     late = run([order(1, quantity=10, due=9)], [factory()], [window(commitments=booked)])
 
@@ -379,9 +384,17 @@ def test_it_does_not_push_committed_units_past_their_latest_finish() -> None:
     assert (a.planned_start, a.planned_finish) == (day(7), day(7))
 
 
-def test_overbooked_commitments_never_make_the_model_infeasible() -> None:
-    # 80 units booked for days 1-4 (room 40): later orders still get the rest.
-    booked = (Commitment(latest_finish=day(4), units=80),)
+def test_new_orders_use_the_days_around_booked_work() -> None:
+    booked = (Commitment(start=day(3), finish=day(4), units=20),)
+    solution = run([order(1, quantity=30, due=7)], [factory()], [window(commitments=booked)])
+
+    # days 1, 2 and 5 are free before the latest finish (day 6)
+    a = assigned(solution)[1]
+    assert (a.planned_start, a.planned_finish) == (day(1), day(5))
+
+
+def test_booked_work_beyond_the_capacity_never_makes_the_model_infeasible() -> None:
+    booked = (Commitment(start=day(1), finish=day(4), units=80),)  # spills to day 8
     orders = [order(1, quantity=10, due=4), order(2, quantity=20, due=11)]
     solution = run(orders, [factory()], [window(commitments=booked)])
 
@@ -406,12 +419,11 @@ def test_remaining_units_cap_the_new_units_of_a_window() -> None:
 
 
 def test_planned_dates_follow_earliest_deadline_first() -> None:
-    booked = (Commitment(latest_finish=day(3), units=10),)
+    booked = (Commitment(start=day(1), finish=day(1), units=10),)
     orders = [order(1, quantity=25, due=10), order(2, quantity=15, due=4)]
     solution = run(orders, [factory()], [window(commitments=booked)])
 
-    # Queue: the commitment, order 2 (also due by day 3, so after it), then order 1.
-    # Units 0-9 are booked, order 2 takes units 10-24 and order 1 units 25-49.
+    # Day 1 is booked; order 2 (due first) takes days 2-3, order 1 the rest of day 3 to day 5.
     first, second = assigned(solution)[1], assigned(solution)[2]
     assert (second.planned_start, second.planned_finish) == (day(2), day(3))
     assert (first.planned_start, first.planned_finish) == (day(3), day(5))
@@ -428,7 +440,7 @@ def test_orders_due_on_the_same_day_are_scheduled_by_order_id() -> None:
 def test_planned_dates_stay_between_the_first_usable_day_and_the_latest_finish() -> None:
     factories = [factory(1), factory(2, price=120, latitude=FAR_LAT)]
     windows = [
-        window(1, 1, start=-3, end=6, per_day=7, commitments=(Commitment(day(2), 9),)),
+        window(1, 1, start=-3, end=6, per_day=7, commitments=(Commitment(day(2), day(3), 9),)),
         window(2, 2, start=3, end=12, per_day=9),
     ]
     orders = [

@@ -7,6 +7,8 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from factories import selectors, services
 from factories.models import CapacityWindow, Factory, FactoryCapability
@@ -15,10 +17,18 @@ from marketplace.permissions import IsFactoryOwner
 from marketplace.viewsets import ServiceModelViewSet
 
 
+class CapabilityFilter(django_filters.FilterSet):
+    factory = django_filters.NumberFilter(field_name="factory_id")
+
+    class Meta:
+        model = FactoryCapability
+        fields = ["factory", "category"]
+
+
 class CreateAsFactoryOwner(IsFactoryOwner):
     """Anyone signed in may list (scoped to their own rows); only factory owners create."""
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated) and (
             view.action != "create" or super().has_permission(request, view)
         )
@@ -52,7 +62,7 @@ class FactoryViewSet(ServiceModelViewSet):
 class CapabilityViewSet(ServiceModelViewSet):
     serializer_class = CapabilitySerializer
     permission_classes = [CreateAsFactoryOwner]
-    filterset_fields = ["factory", "category"]
+    filterset_class = CapabilityFilter
 
     def get_queryset(self) -> QuerySet[FactoryCapability]:
         return selectors.capability_list(owner=self.request.user)
@@ -77,6 +87,8 @@ class CapabilityViewSet(ServiceModelViewSet):
 class CapacityWindowFilter(django_filters.FilterSet):
     """available_from / available_until: windows that have days in that date range."""
 
+    # plain ids: another owner's factory filters to nothing, exactly like a missing one
+    factory = django_filters.NumberFilter(field_name="factory_id")
     available_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
     available_until = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
 

@@ -11,6 +11,9 @@ from django.db import models
 from django.db.models import F, Q
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
+# A unit price above this is a typo, and would make the optimizer's sums overflow.
+MAX_UNIT_PRICE = Decimal("100000.00")
+UNIT_PRICE_VALIDATORS = [MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_UNIT_PRICE)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
@@ -79,9 +82,10 @@ class FactoryCapability(models.Model):
         "unit price (CNY)",
         max_digits=10,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=UNIT_PRICE_VALIDATORS,
     )
     daily_output = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["factory_id", "category_id"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
@@ -9,7 +10,7 @@ from marketplace.models import ProductCategory
 class OwnedFactoryField(serializers.PrimaryKeyRelatedField):
     """A factory id that must belong to the requesting user (else 400: does not exist)."""
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self) -> QuerySet[Factory]:
         request = self.context.get("request")
         if request is None or not request.user.is_authenticated:
             return Factory.objects.none()

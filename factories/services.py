@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -28,6 +29,10 @@ FACTORY_EDITABLE_FIELDS = (
     "certifications",
     "active",
 )
+
+
+# total_units is a 32-bit column
+MAX_WINDOW_UNITS = 2_147_483_647
 
 
 def _request_match() -> None:
@@ -131,12 +136,17 @@ def capability_create(
     *, factory: Factory, category: ProductCategory, unit_price: Decimal, daily_output: int
 ) -> FactoryCapability:
     _validate_leaf(category)
+    duplicate = ValidationError({"category": "This factory already has this capability."})
     if FactoryCapability.objects.filter(factory=factory, category=category).exists():
-        raise ValidationError({"category": "This factory already has this capability."})
+        raise duplicate
     capability = FactoryCapability(
         factory=factory, category=category, unit_price=unit_price, daily_output=daily_output
     )
-    _save(capability)
+    try:
+        with transaction.atomic():  # two requests at once: the unique constraint decides
+            _save(capability)
+    except IntegrityError as exc:
+        raise duplicate from exc
     _request_match()
     return capability
 
@@ -191,10 +201,13 @@ def _validate_window(
     capability = FactoryCapability.objects.filter(factory=factory, category=category).first()
     if capability is None:
         errors["category"] = "Add this category to the factory's capabilities first."
+    horizon = today + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     if end_date < start_date:
         errors["end_date"] = "The end date cannot be before the start date."
     elif end_date < today:
         errors["end_date"] = "The window is in the past."
+    elif end_date > horizon:
+        errors["end_date"] = f"Windows can be planned up to {horizon.isoformat()}."
     starts_in_past = start_date < today and (window is None or start_date != window.start_date)
     if starts_in_past:
         errors["start_date"] = "A window cannot start in the past."
@@ -221,6 +234,10 @@ def _validate_window(
             }
         )
     total_units = units_per_day * ((end_date - start_date).days + 1)
+    if total_units > MAX_WINDOW_UNITS:
+        raise ValidationError(
+            {"units_per_day": f"A window can hold at most {MAX_WINDOW_UNITS:,} units in all."}
+        )
     if window is not None and total_units < window.booked_units:
         raise ValidationError(
             {
@@ -228,7 +245,37 @@ def _validate_window(
                 f"the window cannot shrink to {total_units}."
             }
         )
+    if window is not None and window.booked_units:
+        _validate_bookings_keep_their_days(window, start_date, end_date, units_per_day)
     return total_units
+
+
+def _validate_bookings_keep_their_days(
+    window: CapacityWindow, start_date: dt.date, end_date: dt.date, units_per_day: int
+) -> None:
+    """Offers already made in the window must still be produced on their planned days."""
+    from matching.selectors import window_commitments
+    from matching.solver.problem import WindowData
+    from matching.solver.schedule import late_commitments
+
+    changed = WindowData(
+        id=window.pk,
+        factory_id=window.factory_id,
+        category_id=window.category_id,
+        start_date=start_date,
+        end_date=end_date,
+        units_per_day=units_per_day,
+        remaining_units=0,
+        commitments=window_commitments(window_id=window.pk),
+    )
+    late = late_commitments(changed)
+    if late:
+        raise ValidationError(
+            {
+                "units_per_day": f"{len(late)} offer(s) in this window would no longer be made "
+                "on their planned days; keep at least the current capacity on those days."
+            }
+        )
 
 
 def _lock_factory(factory: Factory) -> None:

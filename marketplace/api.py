@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.models import ProductCategory
+from marketplace.models import ProductCategory, User
 from marketplace.selectors import category_list
 from marketplace.serializers import (
     CategorySerializer,
@@ -29,15 +28,15 @@ class RegisterApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
-        user.token = Token.objects.create(user=user).key
-        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+        user, token = user_register(**serializer.validated_data)
+        body = UserSerializer(user).data | {"token": token.key}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class MeApi(generics.RetrieveAPIView):
     serializer_class = UserSerializer
 
-    def get_object(self):  # noqa: ANN201
+    def get_object(self) -> User:
         return self.request.user
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
 
@@ -34,14 +35,19 @@ def user_create(
     )
     user.set_password(password)
     user.full_clean()
-    user.save()
+    try:
+        with transaction.atomic():  # two sign-ups with one name at once: the index decides
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"username": "A user with that username already exists."}) from exc
     return user
 
 
+@transaction.atomic
 def user_register(
     *, username: str, password: str, role: str, email: str = "", company_name: str = ""
-) -> User:
-    """Self-service sign-up as a factory owner or a seller."""
+) -> tuple[User, Token]:
+    """Self-service sign-up as a factory owner or a seller; returns the user and an API token."""
     if role not in SELF_SERVICE_ROLES:
         raise ValidationError(
             {"role": "Choose factory_owner or seller; staff accounts are made by an admin."}
@@ -51,6 +57,7 @@ def user_register(
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
-    return user_create(
+    user = user_create(
         username=username, password=password, role=role, email=email, company_name=company_name
     )
+    return user, Token.objects.create(user=user)

@@ -147,6 +147,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Marketplace rules ----------------------------------------------------
+# Capacity windows and due dates may reach this far ahead.
+PLANNING_HORIZON_DAYS = env_int("PLANNING_HORIZON_DAYS", 730)
+
 # --- Matching -------------------------------------------------------------
 MATCHING_TIME_LIMIT_SECONDS = env_float("MATCHING_TIME_LIMIT_SECONDS", 10.0)
 MATCHING_WORKERS = env_int("MATCHING_WORKERS", 2)

@@ -48,9 +48,19 @@ class MatchRunViewSet(
 
 
 class AssignmentFilter(django_filters.FilterSet):
+    # plain ids: another user's order or factory filters to nothing, exactly like a missing one
+    order = django_filters.NumberFilter(field_name="order_id")
+    factory = django_filters.NumberFilter(field_name="factory_id")
+    run = django_filters.NumberFilter(field_name="run_id")
+    category = django_filters.NumberFilter(field_name="order__category_id")
+    due_after = django_filters.DateFilter(field_name="order__due_date", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="order__due_date", lookup_expr="lte")
+    starts_from = django_filters.DateFilter(field_name="planned_start", lookup_expr="gte")
+    finishes_by = django_filters.DateFilter(field_name="planned_finish", lookup_expr="lte")
+
     class Meta:
         model = Assignment
-        fields = ["status", "order", "factory", "run"]
+        fields = ["status"]
 
 
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):

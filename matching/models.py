@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,10 +44,10 @@ class MatchRun(models.Model):
     matched_orders = models.PositiveIntegerField(null=True, blank=True)
     matched_units = models.PositiveBigIntegerField(null=True, blank=True)
     production_cost = models.DecimalField(
-        "production cost (CNY)", max_digits=16, decimal_places=2, null=True, blank=True
+        "production cost (CNY)", max_digits=22, decimal_places=2, null=True, blank=True
     )
     transport_cost = models.DecimalField(
-        "transport cost (CNY)", max_digits=16, decimal_places=2, null=True, blank=True
+        "transport cost (CNY)", max_digits=22, decimal_places=2, null=True, blank=True
     )
     objective = models.FloatField(null=True, blank=True)
     best_bound = models.FloatField(null=True, blank=True)
@@ -115,7 +117,7 @@ class Assignment(models.Model):
     unit_price = models.DecimalField("unit price (CNY)", max_digits=10, decimal_places=2)
     distance_km = models.FloatField()
     transport_days = models.PositiveIntegerField()
-    transport_cost = models.DecimalField("transport cost (CNY)", max_digits=14, decimal_places=2)
+    transport_cost = models.DecimalField("transport cost (CNY)", max_digits=18, decimal_places=2)
     planned_start = models.DateField()
     planned_finish = models.DateField()
     status = models.CharField(
@@ -146,7 +148,7 @@ class Assignment(models.Model):
         return f"Order #{self.order_id} -> {self.factory} x{self.quantity} ({self.status})"
 
     @property
-    def production_cost(self):  # noqa: ANN201 - Decimal
+    def production_cost(self) -> Decimal:
         return self.unit_price * self.quantity
 
     @property

@@ -42,6 +42,9 @@ class LoadedProblem:
     # while the solver ran is not written over
     order_versions: dict[int, dt.datetime]
     window_versions: dict[int, dt.datetime]
+    factory_versions: dict[int, dt.datetime]
+    # (factory id, category id) -> version of that capability (price, daily output)
+    capability_versions: dict[tuple[int, int], dt.datetime]
 
 
 def transport_params() -> TransportParams:
@@ -88,6 +91,18 @@ def _factory_data(factory: Factory) -> FactoryData:
     )
 
 
+def _commitment(assignment: Assignment) -> Commitment:
+    return Commitment(
+        start=assignment.planned_start, finish=assignment.planned_finish, units=assignment.quantity
+    )
+
+
+def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
+    """The live offers of a window as fixed work on their planned days."""
+    live = Assignment.objects.filter(window_id=window_id, status__in=LIVE_ASSIGNMENT_STATUSES)
+    return tuple(_commitment(a) for a in live)
+
+
 def _window_data(window: CapacityWindow) -> WindowData:
     return WindowData(
         id=window.pk,
@@ -97,10 +112,7 @@ def _window_data(window: CapacityWindow) -> WindowData:
         end_date=window.end_date,
         units_per_day=window.units_per_day,
         remaining_units=window.remaining_units,
-        commitments=tuple(
-            Commitment(start=a.planned_start, finish=a.planned_finish, units=a.quantity)
-            for a in window.live_assignments
-        ),
+        commitments=tuple(_commitment(a) for a in window.live_assignments),
     )
 
 
@@ -123,17 +135,18 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
         )
         .order_by("id")
     )
-    factories = (
+    factories = list(
         Factory.objects.filter(capabilities__category_id__in=category_ids)
         .distinct()
         .prefetch_related(
             Prefetch("capabilities", queryset=FactoryCapability.objects.order_by("category_id"))
         )
+        .order_by("id")
     )
     problem = MatchingProblem(
         first_production_date=first_day,
         orders=tuple(_order_data(order, now) for order in orders),
-        factories=tuple(_factory_data(factory) for factory in factories.order_by("id")),
+        factories=tuple(_factory_data(factory) for factory in factories),
         windows=tuple(_window_data(window) for window in windows),
         transport=transport_params(),
         solver=SolverParams(
@@ -146,6 +159,12 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
         problem=problem,
         order_versions={order.pk: order.updated_at for order in orders},
         window_versions={window.pk: window.updated_at for window in windows},
+        factory_versions={factory.pk: factory.updated_at for factory in factories},
+        capability_versions={
+            (c.factory_id, c.category_id): c.updated_at
+            for factory in factories
+            for c in factory.capabilities.all()
+        },
     )
 
 

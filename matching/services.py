@@ -6,13 +6,14 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
-from factories.models import CapacityWindow
+from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.services import capacity_window_release
 from marketplace.models import User
 from matching.models import (
@@ -29,6 +30,7 @@ from matching.solver.problem import MatchingSolution, PlannedAssignment
 from orders.models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 class MatchRunBusy(Exception):
@@ -95,6 +97,7 @@ def match_run_schedule() -> MatchRun | None:
     for run in MatchRun.objects.filter(status=MatchRunStatus.QUEUED, created_at__lt=stale):
         logger.warning("Re-sending match run %s, queued since %s", run.pk, run.created_at)
         _enqueue(run, robust=True)
+    match_run_fail_lost()
     if not Order.objects.filter(status=OrderStatus.OPEN).exists():
         return None
     run, _ = match_run_request(trigger=MatchRunTrigger.SCHEDULE)
@@ -140,7 +143,7 @@ def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
             logger.warning("Match run %s was taken over; dropping this result", run_id)
             return None
         written = _write_assignments(run=run, loaded=loaded, solution=solution)
-        _write_unmatched(solution)
+        _write_unmatched(loaded=loaded, solution=solution)
         _record_stats(run=run, loaded=loaded, solution=solution, written=written)
         run.load_seconds = load_seconds
         run.write_seconds = time.perf_counter() - write_started
@@ -155,30 +158,38 @@ def _write_assignments(
 ) -> list[Assignment]:
     """Re-check every planned assignment against locked rows, then write them at once."""
     planned = sorted(solution.assignments, key=lambda a: a.order_id)
-    order_ids = [a.order_id for a in planned]
-    window_ids = sorted({a.window_id for a in planned})
-    orders = {
-        o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
-    }
-    windows = {
-        w.pk: w
-        for w in CapacityWindow.objects.select_for_update().filter(pk__in=window_ids).order_by("pk")
+    factory_ids = sorted({a.factory_id for a in planned})
+    orders = _locked(Order, [a.order_id for a in planned])
+    windows = _locked(CapacityWindow, [a.window_id for a in planned])
+    factories = _locked(Factory, factory_ids)
+    capabilities = {
+        (c.factory_id, c.category_id): c.updated_at
+        for c in FactoryCapability.objects.select_for_update()
+        .filter(factory_id__in=factory_ids)
+        .order_by("pk")
     }
     room = {pk: w.remaining_units for pk, w in windows.items()}
     accepted: list[PlannedAssignment] = []
     for plan in planned:
         order, window = orders.get(plan.order_id), windows.get(plan.window_id)
-        if order is None or window is None:
-            continue
+        factory = factories.get(plan.factory_id)
         unchanged = (
-            order.status == OrderStatus.OPEN
+            order is not None
+            and window is not None
+            and factory is not None
+            and order.status == OrderStatus.OPEN
             and order.updated_at == loaded.order_versions.get(order.pk)
             and window.updated_at == loaded.window_versions.get(window.pk)
+            and factory.updated_at == loaded.factory_versions.get(factory.pk)
+            and capabilities.get((factory.pk, window.category_id))
+            == loaded.capability_versions.get((factory.pk, window.category_id))
         )
-        if not unchanged or plan.quantity > room[window.pk]:
-            logger.info("Match run %s: skipping order %s, changed while solving", run.pk, order.pk)
+        if not unchanged or plan.quantity > room[plan.window_id]:
+            logger.info(
+                "Match run %s: order %s changed while solving; skipped", run.pk, plan.order_id
+            )
             continue
-        room[window.pk] -= plan.quantity
+        room[plan.window_id] -= plan.quantity
         accepted.append(plan)
 
     booked: dict[int, int] = defaultdict(int)
@@ -208,15 +219,26 @@ def _write_assignments(
     )
 
 
-def _write_unmatched(solution: MatchingSolution) -> None:
+def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
+    """Rows by id, locked until the transaction ends (in id order, so writers never deadlock)."""
+    rows = model._default_manager.select_for_update().filter(pk__in=set(ids)).order_by("pk")
+    return {row.pk: row for row in rows}
+
+
+def _write_unmatched(*, loaded: LoadedProblem, solution: MatchingSolution) -> None:
+    """Record why orders stayed open, unless the seller changed the order meanwhile."""
+    current = dict(
+        Order.objects.filter(pk__in=list(solution.unmatched), status=OrderStatus.OPEN).values_list(
+            "pk", "updated_at"
+        )
+    )
     by_reason: dict[str, list[int]] = defaultdict(list)
     for order_id, reason in solution.unmatched.items():
-        by_reason[str(reason)].append(order_id)
+        if order_id in current and current[order_id] == loaded.order_versions.get(order_id):
+            by_reason[str(reason)].append(order_id)
     for reason, order_ids in by_reason.items():
         # plain update: recording the reason is not an edit, so updated_at stays
-        Order.objects.filter(pk__in=order_ids, status=OrderStatus.OPEN).update(
-            unmatched_reason=reason
-        )
+        Order.objects.filter(pk__in=order_ids).update(unmatched_reason=reason)
 
 
 def _record_stats(
@@ -238,6 +260,17 @@ def _record_stats(
     run.solver_status = solution.solver_status
     run.build_seconds = solution.build_seconds
     run.solve_seconds = solution.solve_seconds
+
+
+def match_run_fail_lost() -> int:
+    """Runs still 'running' well past the hard time limit lost their worker (and message):
+    fail them, so that the next run is not blocked behind them."""
+    deadline = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    return MatchRun.objects.filter(status=MatchRunStatus.RUNNING, started_at__lt=deadline).update(
+        status=MatchRunStatus.FAILED,
+        finished_at=timezone.now(),
+        error="No result within the hard time limit: the worker running it was lost.",
+    )
 
 
 def match_run_fail(*, run_id: int, error: str) -> bool:

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from marketplace.permissions import IsSeller
 from marketplace.viewsets import ServiceModelViewSet
@@ -21,7 +22,7 @@ from orders.serializers import OrderSerializer
 class CreateAsSeller(IsSeller):
     """Anyone signed in may list (scoped to their own orders); only sellers create."""
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated) and (
             view.action != "create" or super().has_permission(request, view)
         )

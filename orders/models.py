@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from factories.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
+from factories.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, UNIT_PRICE_VALIDATORS
 
 MAX_ORDER_QUANTITY = 10_000_000
 
@@ -54,7 +52,7 @@ class Order(models.Model):
         "max unit price (CNY)",
         max_digits=10,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=UNIT_PRICE_VALIDATORS,
     )
     due_date = models.DateField()
     ship_to_city = models.CharField(max_length=100)

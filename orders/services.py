@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,8 +43,11 @@ def _validate(order: Order) -> None:
     if order.max_unit_price is None or Decimal(order.max_unit_price) <= 0:
         errors["max_unit_price"] = "The maximum unit price must be greater than 0."
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    horizon = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     if order.due_date < tomorrow:
         errors["due_date"] = f"The due date must be {tomorrow.isoformat()} or later."
+    elif order.due_date > horizon:
+        errors["due_date"] = f"The due date can be at most {horizon.isoformat()}."
     if not category_is_leaf(order.category):
         errors["category"] = f"“{order.category}” is a group; choose one of its leaf categories."
     if order.priority not in OrderPriority.values:
@@ -153,8 +157,11 @@ def order_cancel(*, order: Order) -> Order:
     order = _lock(order)
     if not order.is_cancellable:
         raise _not_allowed(order, "cancelled")
-    if order.status == OrderStatus.OFFERED:
+    was_offered = order.status == OrderStatus.OFFERED
+    if was_offered:
         assignment_withdraw_for_order(order=order)
     order.status = OrderStatus.CANCELLED
     order.save(update_fields=["status", "updated_at"])
+    if was_offered:
+        _request_match()  # the freed capacity may fit an order that waits
     return order

@@ -154,7 +154,11 @@ def make_assignment(
         transport_days=4,
         transport_cost=Decimal("100.00"),
         planned_start=window.start_date,
-        planned_finish=window.start_date,
+        # made at full speed from the window's first day, as a run would plan it
+        planned_finish=min(
+            window.end_date,
+            window.start_date + dt.timedelta(days=-(-quantity // window.units_per_day) - 1),
+        ),
         status=status,
     )
     if status in LIVE_ASSIGNMENT_STATUSES:

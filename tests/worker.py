@@ -9,14 +9,17 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection
 
 from marketplace.celery import app
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,7 +80,7 @@ def _wait_until_ready(process: subprocess.Popen, hostname: str, log: Path) -> No
     raise RuntimeError(f"Celery worker did not answer within 60 s:\n{log.read_text()}")
 
 
-def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):  # noqa: ANN001, ANN201
+def wait_for(predicate: Callable[[], T], *, timeout: float = 60, interval: float = 0.2) -> T:
     """Poll until predicate() returns something truthy; return it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

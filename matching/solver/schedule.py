@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.solver.problem import WindowData
+from matching.solver.problem import Commitment, WindowData
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,32 @@ def usable_days(window: WindowData, first_production_date: dt.date, until: dt.da
     return max(0, (last - first).days + 1)
 
 
+def _place_commitments(window: WindowData) -> tuple[list[int], list[Commitment]]:
+    """Fill the window's days with its commitments; return the free units per day (from the
+    window's start) and the commitments that do not end by their planned finish."""
+    days = (window.end_date - window.start_date).days + 1
+    free = [window.units_per_day] * max(days, 0)
+    late: list[Commitment] = []
+    for commitment in sorted(window.commitments, key=lambda c: (c.start, c.finish)):
+        left = commitment.units
+        day = max(0, (commitment.start - window.start_date).days)
+        last_day = (commitment.finish - window.start_date).days
+        while left > 0 and day < len(free):
+            used = min(left, free[day])
+            free[day] -= used
+            left -= used
+            if left > 0:
+                day += 1
+        if left > 0 or day > last_day:
+            late.append(commitment)
+    return free, late
+
+
+def late_commitments(window: WindowData) -> list[Commitment]:
+    """Booked work that no longer fits on its planned days (after an edit of the window)."""
+    return _place_commitments(window)[1]
+
+
 @lru_cache(maxsize=4096)
 def free_per_day(window: WindowData, first_production_date: dt.date) -> tuple[int, ...]:
     """Units still free on each usable day (index 0 is the first usable day).
@@ -50,16 +76,7 @@ def free_per_day(window: WindowData, first_production_date: dt.date) -> tuple[in
     Commitments fill the window day by day from their planned start, in order of
     (start, finish); days before the first usable day are gone.
     """
-    days = (window.end_date - window.start_date).days + 1
-    free = [window.units_per_day] * max(days, 0)
-    for commitment in sorted(window.commitments, key=lambda c: (c.start, c.finish)):
-        left = commitment.units
-        day = max(0, (commitment.start - window.start_date).days)
-        while left > 0 and day < len(free):
-            used = min(left, free[day])
-            free[day] -= used
-            left -= used
-            day += 1
+    free, _late = _place_commitments(window)
     skip = (first_usable_day(window, first_production_date) - window.start_date).days
     return tuple(free[skip:])
 

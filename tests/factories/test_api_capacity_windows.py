@@ -447,3 +447,24 @@ def test_an_edit_to_zero_units_per_day_is_refused(owner_api: APIClient, factory:
     assert "units_per_day" in response.json()
     window.refresh_from_db()
     assert window.units_per_day == 100
+
+
+def test_it_refuses_a_window_beyond_the_planning_horizon(
+    owner_api: APIClient, factory: Factory
+) -> None:
+    response = owner_api.post(URL, payload(factory, end_date=days(800).isoformat()), format="json")
+
+    assert response.status_code == 400
+    assert "end_date" in response.json()
+    assert not CapacityWindow.objects.exists()
+
+
+def test_a_foreign_factory_filters_to_nothing_like_a_missing_one(
+    owner_api: APIClient, factory: Factory
+) -> None:
+    make_window(factory)
+    foreign = make_window(make_factory())
+
+    assert owner_api.get(URL, {"factory": foreign.factory_id}).json()["count"] == 0
+    assert owner_api.get(URL, {"factory": 999_999}).json()["count"] == 0
+    assert owner_api.get(URL, {"factory": factory.pk}).json()["count"] == 1

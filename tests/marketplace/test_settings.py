@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from pytest_django.fixtures import Settings
 
 from marketplace.env import env_bool, env_float, env_int, env_list
 
@@ -61,7 +62,7 @@ def test_it_refuses_celery_limits_that_allow_a_second_delivery() -> None:
     assert "CELERY_VISIBILITY_TIMEOUT" in result.stderr
 
 
-def test_the_celery_configuration_is_safe_for_long_jobs(settings) -> None:  # noqa: ANN001
+def test_the_celery_configuration_is_safe_for_long_jobs(settings: Settings) -> None:
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True

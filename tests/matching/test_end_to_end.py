@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -29,7 +30,7 @@ def _register(role: str, username: str) -> APIClient:
     return client
 
 
-def _created(response) -> dict:  # noqa: ANN001
+def _created(response: Any) -> dict:
     assert response.status_code == 201, response.json()
     return response.json()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 import pytest
 
@@ -10,7 +11,7 @@ from factories.models import CapacityWindow
 from matching import services
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus
 from matching.services import MatchRunBusy, match_run_execute, match_run_request
-from matching.solver import solve
+from matching.solver import MatchingProblem, MatchingSolution, solve
 from orders.models import Order, OrderStatus
 from tests.builders import make_factory, make_order, make_window
 
@@ -96,11 +97,13 @@ def test_it_records_why_orders_stay_unmatched() -> None:
     assert Order.objects.get(pk=fits.pk).status == OrderStatus.OFFERED
 
 
-def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(monkeypatch) -> None:  # noqa: ANN001
+def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     make_window(make_factory())
     order = make_order(quantity=500)
 
-    def edit_then_solve(problem):  # noqa: ANN001, ANN202
+    def edit_then_solve(problem: MatchingProblem) -> MatchingSolution:
         from orders.services import order_update
 
         order_update(order=Order.objects.get(pk=order.pk), data={"quantity": 50_000})
@@ -116,11 +119,11 @@ def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(monkeypatch) -
     assert Order.objects.get(pk=order.pk).status == OrderStatus.OPEN
 
 
-def test_it_never_books_more_than_a_window_has_left(monkeypatch) -> None:  # noqa: ANN001
+def test_it_never_books_more_than_a_window_has_left(monkeypatch: pytest.MonkeyPatch) -> None:
     window = make_window(make_factory(), units_per_day=100, start=1, end=5)  # 500 units
     first, second = make_order(quantity=300), make_order(quantity=300)
 
-    def overbooking_solve(problem):  # noqa: ANN001, ANN202
+    def overbooking_solve(problem: MatchingProblem) -> MatchingSolution:
         solution = solve(dataclasses.replace(problem, orders=problem.orders[:1]))
         only = solution.assignments[0]
         twin = dataclasses.replace(
@@ -149,3 +152,61 @@ def test_proposed_offers_hold_their_capacity_in_the_next_run() -> None:
     assert run.matched_orders == 0
     assert window.booked_units == 400
     assert Order.objects.get(pk=late.pk).unmatched_reason == "capacity_full"
+
+
+def test_it_skips_a_factory_that_raised_its_price_while_the_solver_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = make_window(make_factory())
+    make_order(quantity=500, max_unit_price="12.00")
+    capability = window.factory.capabilities.get()
+
+    def reprice_then_solve(problem: MatchingProblem) -> MatchingSolution:
+        from factories.services import capability_update
+
+        capability_update(capability=capability, unit_price=Decimal("11.50"))
+        return solve(problem)
+
+    monkeypatch.setattr(services, "solve", reprice_then_solve)
+    run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    assert run.matched_orders == 0
+    assert Assignment.objects.count() == 0
+    assert CapacityWindow.objects.get().booked_units == 0
+
+
+def test_it_skips_a_factory_deactivated_while_the_solver_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = make_window(make_factory())
+    make_order(quantity=500)
+
+    def deactivate_then_solve(problem: MatchingProblem) -> MatchingSolution:
+        from factories.services import factory_update
+
+        factory_update(factory=window.factory, data={"active": False})
+        return solve(problem)
+
+    monkeypatch.setattr(services, "solve", deactivate_then_solve)
+    run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    assert run.matched_orders == 0
+    assert Assignment.objects.count() == 0
+
+
+def test_it_keeps_the_reason_off_an_order_the_seller_fixed_while_the_solver_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_window(make_factory())
+    cheap = make_order(max_unit_price="5.00")
+
+    def fix_price_then_solve(problem: MatchingProblem) -> MatchingSolution:
+        from orders.services import order_update
+
+        order_update(order=Order.objects.get(pk=cheap.pk), data={"max_unit_price": "15.00"})
+        return solve(problem)
+
+    monkeypatch.setattr(services, "solve", fix_price_then_solve)
+    match_run_execute(run_id=_queued_run().pk, task_id="t")
+
+    assert Order.objects.get(pk=cheap.pk).unmatched_reason == ""

@@ -6,17 +6,20 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django.fixtures import Settings
 
+from marketplace.models import User
 from matching.models import MatchRun, MatchRunStatus
-from matching.services import match_run_request, match_run_schedule
+from matching.services import match_run_execute, match_run_request, match_run_schedule
 from tests.builders import make_order
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_queues_one_run_and_sends_its_task_on_commit(
-    django_capture_on_commit_callbacks, staff
-) -> None:  # noqa: ANN001
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, staff: User
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run, created = match_run_request(trigger="manual", requested_by=staff)
 
@@ -26,7 +29,9 @@ def test_it_queues_one_run_and_sends_its_task_on_commit(
     assert len(callbacks) == 1
 
 
-def test_a_request_while_one_is_queued_returns_that_one(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_a_request_while_one_is_queued_returns_that_one(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     first, _ = match_run_request(trigger="manual")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -59,7 +64,9 @@ def test_the_schedule_queues_a_run_when_orders_wait() -> None:
     assert run is not None and run.trigger == "schedule" and run.status == "queued"
 
 
-def test_the_schedule_resends_a_run_stuck_in_the_queue(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_the_schedule_resends_a_run_stuck_in_the_queue(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     stuck, _ = match_run_request(trigger="manual")
     MatchRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
 
@@ -70,7 +77,9 @@ def test_the_schedule_resends_a_run_stuck_in_the_queue(django_capture_on_commit_
     assert MatchRun.objects.get().pk == stuck.pk
 
 
-def test_asking_now_sends_a_waiting_event_run_at_once(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_asking_now_sends_a_waiting_event_run_at_once(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     waiting, _ = match_run_request(trigger="event", countdown=30)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -79,3 +88,29 @@ def test_asking_now_sends_a_waiting_event_run_at_once(django_capture_on_commit_c
     assert (run.pk, created) == (waiting.pk, False)
     assert len(callbacks) == 1
     assert MatchRun.objects.count() == 1
+
+
+def test_the_schedule_fails_a_run_whose_worker_was_lost(settings: Settings) -> None:
+    lost, _ = match_run_request(trigger="manual")
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    MatchRun.objects.filter(pk=lost.pk).update(status=MatchRunStatus.RUNNING, started_at=long_ago)
+    waiting, _ = match_run_request(trigger="manual")
+
+    match_run_schedule()
+
+    lost.refresh_from_db()
+    assert lost.status == MatchRunStatus.FAILED
+    assert "worker running it was lost" in lost.error
+    # the next run is no longer blocked behind it
+    assert match_run_execute(run_id=waiting.pk, task_id="t").status == MatchRunStatus.SUCCEEDED
+
+
+def test_the_schedule_leaves_a_run_that_is_still_within_its_limits_alone() -> None:
+    running, _ = match_run_request(trigger="manual")
+    MatchRun.objects.filter(pk=running.pk).update(
+        status=MatchRunStatus.RUNNING, started_at=timezone.now()
+    )
+
+    match_run_schedule()
+
+    assert MatchRun.objects.get(pk=running.pk).status == MatchRunStatus.RUNNING

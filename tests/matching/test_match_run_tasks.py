@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.db import OperationalError
 
 from matching import services
 from matching.models import MatchRun, MatchRunStatus
 from matching.services import match_run_request
+from matching.solver import MatchingProblem
 from matching.tasks import match_run_execute_task
 from tests.builders import make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db
 
 
-def _failing_solve(exc: Exception, calls: list[int]):  # noqa: ANN202
-    def solve(problem):  # noqa: ANN001, ANN202
+def _failing_solve(exc: Exception, calls: list[int]) -> Callable[[MatchingProblem], None]:
+    def solve(problem: MatchingProblem) -> None:
         calls.append(1)
         raise exc
 
     return solve
 
 
-def test_the_failure_hook_marks_the_run_failed_with_its_error(monkeypatch) -> None:  # noqa: ANN001
+def test_the_failure_hook_marks_the_run_failed_with_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     make_window(make_factory())
     make_order()
     calls: list[int] = []
@@ -39,7 +44,9 @@ def test_the_failure_hook_marks_the_run_failed_with_its_error(monkeypatch) -> No
     assert len(calls) == 1  # a programming error is not retried
 
 
-def test_database_errors_are_retried_a_bounded_number_of_times(monkeypatch) -> None:  # noqa: ANN001
+def test_database_errors_are_retried_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     make_window(make_factory())
     make_order()
     calls: list[int] = []

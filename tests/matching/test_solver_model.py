@@ -480,3 +480,16 @@ def test_it_returns_no_assignments_when_the_solver_finds_no_solution_in_time() -
         2: UnmatchedReason.NO_CAPABLE_FACTORY,
     }
     assert (solution.objective, solution.best_bound) == (0.0, 0.0)
+
+
+def test_a_window_edit_that_squeezes_booked_work_is_detected() -> None:
+    from matching.solver.schedule import late_commitments
+
+    booked = (
+        Commitment(start=day(1), finish=day(3), units=30),
+        Commitment(start=day(4), finish=day(5), units=15),
+    )
+
+    assert late_commitments(window(per_day=10, commitments=booked)) == []
+    assert late_commitments(window(per_day=8, commitments=booked)) == list(booked)
+    assert late_commitments(window(per_day=10, end=4, commitments=booked)) == [booked[1]]

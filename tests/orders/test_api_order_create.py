@@ -89,6 +89,7 @@ def test_a_due_date_of_tomorrow_is_accepted(seller_api: APIClient) -> None:
         ("quantity", 10_000_001),
         ("max_unit_price", "0.00"),
         ("max_unit_price", "-1.00"),
+        ("max_unit_price", "100000.01"),
         ("priority", "urgent"),
         ("ship_to_latitude", 95),
         ("title", ""),
@@ -151,3 +152,11 @@ def test_it_ignores_system_owned_fields(seller_api: APIClient) -> None:
     order = Order.objects.get()
     assert order.status == OrderStatus.OPEN
     assert order.unmatched_reason == ""
+
+
+def test_it_refuses_a_due_date_beyond_the_planning_horizon(seller_api: APIClient) -> None:
+    response = seller_api.post(URL, payload(due_date=days(731).isoformat()), format="json")
+
+    assert response.status_code == 400
+    assert "at most" in response.json()["due_date"][0]
+    assert not Order.objects.exists()

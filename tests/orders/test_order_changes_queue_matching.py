@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from marketplace.models import User
 from matching.models import MatchRun, MatchRunStatus, MatchRunTrigger
-from tests.builders import SHANGHAI, category, days, make_order
+from tests.builders import SHANGHAI, category, days, make_assignment, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,19 @@ def test_a_refused_order_queues_nothing(
     assert response.status_code == 400
     assert not MatchRun.objects.exists()
     assert callbacks == []
+
+
+def test_cancelling_an_offered_order_queues_a_run_for_the_freed_capacity(
+    seller: User,
+    seller_api: APIClient,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    order = make_assignment(make_order(seller)).order
+    MatchRun.objects.all().delete()  # setting up the window queued one already
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = seller_api.post(f"/api/orders/{order.pk}/cancel/")
+
+    assert response.status_code == 200
+    assert MatchRun.objects.filter(status=MatchRunStatus.QUEUED, trigger="event").count() == 1
+    assert len(callbacks) == 1

@@ -162,6 +162,10 @@ MATCHING_SCHEDULE_SECONDS = env_int("MATCHING_SCHEDULE_SECONDS", 300)
 # Runs triggered by order or capacity changes wait this long, so bursts coalesce.
 MATCHING_EVENT_DELAY_SECONDS = env_int("MATCHING_EVENT_DELAY_SECONDS", 30)
 MATCHING_AUTO_RUN_ON_CHANGE = env_bool("MATCHING_AUTO_RUN_ON_CHANGE", True)
+# A run with several independent shards has them solved by the Celery workers as a chord.
+MATCHING_SHARDS_ON_WORKERS = env_bool("MATCHING_SHARDS_ON_WORKERS", True)
+# Attempts of a shard that fails before the whole run is marked failed.
+MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 TRANSPORT_KM_PER_DAY = env_float("TRANSPORT_KM_PER_DAY", 500.0)
 TRANSPORT_HANDLING_DAYS = env_int("TRANSPORT_HANDLING_DAYS", 1)
 TRANSPORT_COST_BASE_FEN_PER_UNIT = env_int("TRANSPORT_COST_BASE_FEN_PER_UNIT", 20)
@@ -170,7 +174,9 @@ TRANSPORT_COST_FEN_PER_UNIT_PER_100KM = env_int("TRANSPORT_COST_FEN_PER_UNIT_PER
 # --- Celery ---------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-CELERY_RESULT_BACKEND = None
+# Shard results of a sharded run meet in a chord, which needs a result backend.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 3600)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

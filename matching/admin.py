@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from marketplace.admin import call_reporting_broker_errors
 from matching.models import Assignment, MatchRun, MatchRunTrigger
@@ -176,9 +176,11 @@ class MatchRunAdmin(ViewOnlyAdmin):
             },
         ),
         ("Solver", {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
+        ("Shards", {"fields": ("shard_table",)}),
         ("Error", {"fields": ("error",)}),
     )
     readonly_fields = (
+        "shard_table",
         "status",
         "trigger",
         "requested_by",
@@ -206,6 +208,24 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "gap_percent",
         "error",
     )
+
+    @admin.display(description="per shard")
+    def shard_table(self, run: MatchRun) -> str:
+        """Size, time, status, bound and gap of each shard, and the worker that solved it."""
+        if not run.shard_stats:
+            return "-"
+        columns = ("shard", "orders", "windows", "pairs", "matched_orders", "status")
+        columns += ("objective", "bound", "gap", "seconds", "worker")
+        head = format_html_join("", "<th>{}</th>", ((c.replace("_", " "),) for c in columns))
+        rows = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((shard.get(c, ""),) for c in columns)),)
+                for shard in run.shard_stats
+            ),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
 
     def get_urls(self) -> list[URLPattern]:
         run_now = path(

@@ -58,6 +58,8 @@ class MatchRun(models.Model):
     solve_seconds = models.FloatField(null=True, blank=True)
     write_seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # one entry per shard: size, seconds, status, objective, bound, gap, worker hostname
+    shard_stats = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -36,15 +36,22 @@ def from_fen(fen: int) -> Decimal:
 
 
 @dataclass(frozen=True)
+class RowVersions:
+    """``updated_at`` (ISO text) of every row a run read. The write re-checks them, so a
+    row changed while the solver ran is never written over. Plain data: it travels in
+    Celery messages to the worker that writes a sharded run."""
+
+    orders: dict[int, str]
+    windows: dict[int, str]
+    factories: dict[int, str]
+    # (factory id, category id) -> version of that capability (price, daily output)
+    capabilities: dict[tuple[int, int], str]
+
+
+@dataclass(frozen=True)
 class LoadedProblem:
     problem: MatchingProblem
-    # row versions at load time; the write re-checks them so a row changed
-    # while the solver ran is not written over
-    order_versions: dict[int, dt.datetime]
-    window_versions: dict[int, dt.datetime]
-    factory_versions: dict[int, dt.datetime]
-    # (factory id, category id) -> version of that capability (price, daily output)
-    capability_versions: dict[tuple[int, int], dt.datetime]
+    versions: RowVersions
 
 
 def transport_params() -> TransportParams:
@@ -127,9 +134,7 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
         .prefetch_related(
             Prefetch(
                 "assignments",
-                queryset=Assignment.objects.filter(
-                    status__in=LIVE_ASSIGNMENT_STATUSES
-                ).select_related("order"),
+                queryset=Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES),
                 to_attr="live_assignments",
             )
         )
@@ -155,17 +160,17 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
             rush_weight=settings.MATCHING_RUSH_WEIGHT,
         ),
     )
-    return LoadedProblem(
-        problem=problem,
-        order_versions={order.pk: order.updated_at for order in orders},
-        window_versions={window.pk: window.updated_at for window in windows},
-        factory_versions={factory.pk: factory.updated_at for factory in factories},
-        capability_versions={
-            (c.factory_id, c.category_id): c.updated_at
+    versions = RowVersions(
+        orders={order.pk: order.updated_at.isoformat() for order in orders},
+        windows={window.pk: window.updated_at.isoformat() for window in windows},
+        factories={factory.pk: factory.updated_at.isoformat() for factory in factories},
+        capabilities={
+            (c.factory_id, c.category_id): c.updated_at.isoformat()
             for factory in factories
             for c in factory.capabilities.all()
         },
     )
+    return LoadedProblem(problem=problem, versions=versions)
 
 
 def match_run_list() -> QuerySet[MatchRun]:

@@ -37,6 +37,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "solve_seconds",
             "write_seconds",
             "error",
+            "shard_stats",
         ]
         read_only_fields = fields
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import socket
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
@@ -24,9 +27,15 @@ from matching.models import (
     MatchRunStatus,
     MatchRunTrigger,
 )
-from matching.selectors import LoadedProblem, from_fen, matching_problem_load
-from matching.solver import solve
-from matching.solver.problem import MatchingSolution, PlannedAssignment
+from matching.selectors import RowVersions, from_fen, matching_problem_load
+from matching.solver.problem import MatchingProblem, MatchingSolution, PlannedAssignment
+from matching.solver.shards import (
+    ShardPlan,
+    ShardResult,
+    merge_solutions,
+    solve_shard,
+    split_into_shards,
+)
 from orders.models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -126,8 +135,27 @@ def _claim(*, run_id: int, task_id: str) -> bool:
     return claimed == 1
 
 
-def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
-    """Claim, solve and write one run. Returns None when there was nothing to do."""
+@dataclass(frozen=True)
+class RunSnapshot:
+    """What the write step needs from the start of a run: plain data, so that it can
+    travel in a Celery message to whichever worker writes a sharded run."""
+
+    run_id: int
+    task_id: str
+    open_orders: int
+    load_seconds: float
+    versions: RowVersions
+    plan: ShardPlan  # without its shards: unmatched orders, pair count, split time
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    snapshot: RunSnapshot
+    shards: tuple[MatchingProblem, ...]
+
+
+def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
+    """Claim the run, load what it matches and split it into shards; None if claimed."""
     if not _claim(run_id=run_id, task_id=task_id):
         logger.info("Match run %s already claimed or finished; nothing to do", run_id)
         return None
@@ -135,17 +163,67 @@ def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
     started = time.perf_counter()
     loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
     load_seconds = time.perf_counter() - started
-    solution = solve(loaded.problem)
+    plan = split_into_shards(loaded.problem)
+    snapshot = RunSnapshot(
+        run_id=run_id,
+        task_id=task_id,
+        open_orders=len(loaded.problem.orders),
+        load_seconds=load_seconds,
+        versions=loaded.versions,
+        plan=dataclasses.replace(plan, shards=()),
+    )
+    return PreparedRun(snapshot=snapshot, shards=plan.shards)
+
+
+def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
+    """Claim, solve every shard here, and write one run. None when there was nothing to do."""
+    prepared = match_run_prepare(run_id=run_id, task_id=task_id)
+    if prepared is None:
+        return None
+    worker = socket.gethostname()
+    results = [
+        solve_shard(shard, index=index, worker=worker)
+        for index, shard in enumerate(prepared.shards)
+    ]
+    return match_run_write(snapshot=prepared.snapshot, results=results)
+
+
+def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
+    """The task's entry: a run with several shards is solved by the workers as a chord
+    (its callback writes); a run with one shard or none is solved right here."""
+    prepared = match_run_prepare(run_id=run_id, task_id=task_id)
+    if prepared is None:
+        return None
+    if settings.MATCHING_SHARDS_ON_WORKERS and len(prepared.shards) > 1:
+        from matching.tasks import match_run_solve_shards_on_workers
+
+        match_run_solve_shards_on_workers(snapshot=prepared.snapshot, shards=prepared.shards)
+        return None
+    results = [
+        solve_shard(shard, index=index, worker=socket.gethostname())
+        for index, shard in enumerate(prepared.shards)
+    ]
+    return match_run_write(snapshot=prepared.snapshot, results=results)
+
+
+def match_shard_solve(*, shard: MatchingProblem, index: int, worker: str) -> ShardResult:
+    """One shard of a run, on whichever worker took it (pure: no database)."""
+    return solve_shard(shard, index=index, worker=worker)
+
+
+def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> MatchRun | None:
+    """Merge the shards' solutions and write all of it in one transaction."""
+    solution = merge_solutions(snapshot.plan, [r.solution for r in results])
     write_started = time.perf_counter()
     with transaction.atomic():
-        run = MatchRun.objects.select_for_update().get(pk=run_id)
-        if run.status != MatchRunStatus.RUNNING or run.task_id != task_id:
-            logger.warning("Match run %s was taken over; dropping this result", run_id)
+        run = MatchRun.objects.select_for_update().get(pk=snapshot.run_id)
+        if run.status != MatchRunStatus.RUNNING or run.task_id != snapshot.task_id:
+            logger.warning("Match run %s was taken over; dropping this result", run.pk)
             return None
-        written = _write_assignments(run=run, loaded=loaded, solution=solution)
-        _write_unmatched(loaded=loaded, solution=solution)
-        _record_stats(run=run, loaded=loaded, solution=solution, written=written)
-        run.load_seconds = load_seconds
+        written = _write_assignments(run=run, versions=snapshot.versions, solution=solution)
+        _write_unmatched(versions=snapshot.versions, solution=solution)
+        _record_stats(run=run, snapshot=snapshot, solution=solution, written=written)
+        run.shard_stats = [_shard_stats(result) for result in sorted(results, key=_by_index)]
         run.write_seconds = time.perf_counter() - write_started
         run.status = MatchRunStatus.SUCCEEDED
         run.finished_at = timezone.now()
@@ -153,8 +231,29 @@ def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
     return run
 
 
+def _by_index(result: ShardResult) -> int:
+    return result.index
+
+
+def _shard_stats(result: ShardResult) -> dict[str, object]:
+    solution = result.solution
+    return {
+        "shard": result.index,
+        "orders": result.orders,
+        "windows": result.windows,
+        "pairs": solution.candidate_pairs,
+        "matched_orders": len(solution.assignments),
+        "status": solution.solver_status,
+        "objective": solution.objective,
+        "bound": solution.best_bound,
+        "gap": round(solution.gap, 6),
+        "seconds": round(result.seconds, 3),
+        "worker": result.worker,
+    }
+
+
 def _write_assignments(
-    *, run: MatchRun, loaded: LoadedProblem, solution: MatchingSolution
+    *, run: MatchRun, versions: RowVersions, solution: MatchingSolution
 ) -> list[Assignment]:
     """Re-check every planned assignment against locked rows, then write them at once."""
     planned = sorted(solution.assignments, key=lambda a: a.order_id)
@@ -163,7 +262,7 @@ def _write_assignments(
     windows = _locked(CapacityWindow, [a.window_id for a in planned])
     factories = _locked(Factory, factory_ids)
     capabilities = {
-        (c.factory_id, c.category_id): c.updated_at
+        (c.factory_id, c.category_id): c.updated_at.isoformat()
         for c in FactoryCapability.objects.select_for_update()
         .filter(factory_id__in=factory_ids)
         .order_by("pk")
@@ -178,11 +277,11 @@ def _write_assignments(
             and window is not None
             and factory is not None
             and order.status == OrderStatus.OPEN
-            and order.updated_at == loaded.order_versions.get(order.pk)
-            and window.updated_at == loaded.window_versions.get(window.pk)
-            and factory.updated_at == loaded.factory_versions.get(factory.pk)
+            and order.updated_at.isoformat() == versions.orders.get(order.pk)
+            and window.updated_at.isoformat() == versions.windows.get(window.pk)
+            and factory.updated_at.isoformat() == versions.factories.get(factory.pk)
             and capabilities.get((factory.pk, window.category_id))
-            == loaded.capability_versions.get((factory.pk, window.category_id))
+            == versions.capabilities.get((factory.pk, window.category_id))
         )
         if not unchanged or plan.quantity > room[plan.window_id]:
             logger.info(
@@ -225,7 +324,7 @@ def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
     return {row.pk: row for row in rows}
 
 
-def _write_unmatched(*, loaded: LoadedProblem, solution: MatchingSolution) -> None:
+def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> None:
     """Record why orders stayed open, unless the seller changed the order meanwhile."""
     current = dict(
         Order.objects.filter(pk__in=list(solution.unmatched), status=OrderStatus.OPEN).values_list(
@@ -234,7 +333,7 @@ def _write_unmatched(*, loaded: LoadedProblem, solution: MatchingSolution) -> No
     )
     by_reason: dict[str, list[int]] = defaultdict(list)
     for order_id, reason in solution.unmatched.items():
-        if order_id in current and current[order_id] == loaded.order_versions.get(order_id):
+        if order_id in current and current[order_id].isoformat() == versions.orders.get(order_id):
             by_reason[str(reason)].append(order_id)
     for reason, order_ids in by_reason.items():
         # plain update: recording the reason is not an edit, so updated_at stays
@@ -244,11 +343,12 @@ def _write_unmatched(*, loaded: LoadedProblem, solution: MatchingSolution) -> No
 def _record_stats(
     *,
     run: MatchRun,
-    loaded: LoadedProblem,
+    snapshot: RunSnapshot,
     solution: MatchingSolution,
     written: list[Assignment],
 ) -> None:
-    run.open_orders = len(loaded.problem.orders)
+    run.open_orders = snapshot.open_orders
+    run.load_seconds = snapshot.load_seconds
     run.candidate_pairs = solution.candidate_pairs
     run.matched_orders = len(written)
     run.matched_units = sum(a.quantity for a in written)

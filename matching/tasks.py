@@ -1,11 +1,24 @@
-"""Celery interface to the matching services: ids in, a service call, nothing else."""
+"""Celery interface to the matching services: a service call, nothing else.
+
+A run is started by ``match_run_execute_task(run_id)``. A run with several independent
+shards fans out as a chord: ``match_shard_solve_task`` per shard on any worker, then
+``match_run_write_task`` writes everything in one transaction. Shard tasks carry their
+shard's data (not ids), so every shard solves exactly the snapshot the run loaded.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task, chord, group, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+
+from matching.solver.problem import MatchingProblem
+from matching.solver.serialize import from_data, problem_from_data, to_data
+from matching.solver.shards import ShardResult
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class MatchRunTask(Task):
@@ -24,19 +37,73 @@ class MatchRunTask(Task):
 @shared_task(
     bind=True,
     base=MatchRunTask,
-    autoretry_for=(OperationalError, InterfaceError),
+    autoretry_for=DATABASE_ERRORS,
     retry_backoff=2,
     retry_backoff_max=60,
     max_retries=3,
 )
 def match_run_execute_task(self: MatchRunTask, run_id: int) -> None:
-    from matching.services import MatchRunBusy, match_run_execute
+    from matching.services import MatchRunBusy, match_run_start
 
     try:
-        match_run_execute(run_id=run_id, task_id=self.request.id or "direct-call")
+        match_run_start(run_id=run_id, task_id=self.request.id or "direct-call")
     except MatchRunBusy as exc:
         # another run executes: wait for it (bounded, then the failure hook records it)
         raise self.retry(exc=exc, countdown=5, max_retries=120) from exc
+
+
+@shared_task(
+    bind=True,
+    ignore_result=False,
+    autoretry_for=(Exception,),
+    retry_backoff=1,
+    max_retries=settings.MATCHING_SHARD_RETRIES,
+)
+def match_shard_solve_task(self: Task, shard: dict[str, Any], index: int) -> dict[str, Any]:
+    from matching.services import match_shard_solve
+
+    result = match_shard_solve(
+        shard=problem_from_data(shard), index=index, worker=self.request.hostname or "unknown"
+    )
+    return to_data(result)
+
+
+@shared_task(
+    bind=True,
+    base=MatchRunTask,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=2,
+    max_retries=3,
+)
+def match_run_write_task(
+    self: MatchRunTask, results: list[dict[str, Any]], *, run_id: int, snapshot: dict[str, Any]
+) -> None:
+    from matching.services import RunSnapshot, match_run_write
+
+    match_run_write(
+        snapshot=from_data(RunSnapshot, snapshot),
+        results=[from_data(ShardResult, result) for result in results],
+    )
+
+
+@shared_task
+def match_run_shards_failed_task(request: Any, exc: Exception, traceback: Any, run_id: int) -> None:
+    """Chord error callback: a shard failed for good, so the run fails and nothing is written."""
+    from matching.services import match_run_fail
+
+    match_run_fail(run_id=run_id, error=f"A shard failed after retries: {exc!r}")
+
+
+def match_run_solve_shards_on_workers(
+    *, snapshot: Any, shards: tuple[MatchingProblem, ...]
+) -> None:
+    """Send the chord: every shard to any worker, then one write of all results."""
+    write = match_run_write_task.s(run_id=snapshot.run_id, snapshot=to_data(snapshot))
+    write.on_error(match_run_shards_failed_task.s(run_id=snapshot.run_id))
+    header = group(
+        match_shard_solve_task.s(to_data(shard), index) for index, shard in enumerate(shards)
+    )
+    chord(header)(write)
 
 
 @shared_task

@@ -284,3 +284,18 @@ def test_assignments_cannot_be_added_changed_or_deleted(
     assert staff_client.post(f"{url}/delete/", {"post": "yes"}).status_code == 403
     matched.refresh_from_db()
     assert matched.quantity == 500
+
+
+def test_the_run_page_shows_each_shard_and_the_worker_that_solved_it(
+    staff_client: Client, matched: Assignment
+) -> None:
+    run = matched.run
+    (shard,) = run.shard_stats
+
+    response = staff_client.get(f"{RUNS}{run.pk}/change/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Per shard" in page
+    assert f"<td>{shard['worker']}</td>" in page
+    assert f"<td>{shard['status']}</td>" in page

@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from factories.models import CapacityWindow
-from matching import services
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus
 from matching.services import MatchRunBusy, match_run_execute, match_run_request
-from matching.solver import MatchingProblem, MatchingSolution, solve
+from matching.solver import MatchingProblem, MatchingSolution, shards, solve
 from orders.models import Order, OrderStatus
 from tests.builders import make_factory, make_order, make_window
 
@@ -109,7 +108,7 @@ def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(
         order_update(order=Order.objects.get(pk=order.pk), data={"quantity": 50_000})
         return solve(problem)
 
-    monkeypatch.setattr(services, "solve", edit_then_solve)
+    monkeypatch.setattr(shards, "solve", edit_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     assert run.status == MatchRunStatus.SUCCEEDED
@@ -131,7 +130,7 @@ def test_it_never_books_more_than_a_window_has_left(monkeypatch: pytest.MonkeyPa
         )
         return dataclasses.replace(solution, assignments=(only, twin))
 
-    monkeypatch.setattr(services, "solve", overbooking_solve)
+    monkeypatch.setattr(shards, "solve", overbooking_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     window.refresh_from_db()
@@ -167,7 +166,7 @@ def test_it_skips_a_factory_that_raised_its_price_while_the_solver_ran(
         capability_update(capability=capability, unit_price=Decimal("11.50"))
         return solve(problem)
 
-    monkeypatch.setattr(services, "solve", reprice_then_solve)
+    monkeypatch.setattr(shards, "solve", reprice_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     assert run.matched_orders == 0
@@ -187,7 +186,7 @@ def test_it_skips_a_factory_deactivated_while_the_solver_ran(
         factory_update(factory=window.factory, data={"active": False})
         return solve(problem)
 
-    monkeypatch.setattr(services, "solve", deactivate_then_solve)
+    monkeypatch.setattr(shards, "solve", deactivate_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     assert run.matched_orders == 0
@@ -198,6 +197,7 @@ def test_it_keeps_the_reason_off_an_order_the_seller_fixed_while_the_solver_ran(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     make_window(make_factory())
+    make_order()  # a shard to solve, so that the solver runs
     cheap = make_order(max_unit_price="5.00")
 
     def fix_price_then_solve(problem: MatchingProblem) -> MatchingSolution:
@@ -206,7 +206,7 @@ def test_it_keeps_the_reason_off_an_order_the_seller_fixed_while_the_solver_ran(
         order_update(order=Order.objects.get(pk=cheap.pk), data={"max_unit_price": "15.00"})
         return solve(problem)
 
-    monkeypatch.setattr(services, "solve", fix_price_then_solve)
+    monkeypatch.setattr(shards, "solve", fix_price_then_solve)
     match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     assert Order.objects.get(pk=cheap.pk).unmatched_reason == ""

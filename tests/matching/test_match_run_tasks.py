@@ -7,10 +7,9 @@ from collections.abc import Callable
 import pytest
 from django.db import OperationalError
 
-from matching import services
 from matching.models import MatchRun, MatchRunStatus
 from matching.services import match_run_request
-from matching.solver import MatchingProblem
+from matching.solver import MatchingProblem, shards
 from matching.tasks import match_run_execute_task
 from tests.builders import make_factory, make_order, make_window
 
@@ -31,7 +30,7 @@ def test_the_failure_hook_marks_the_run_failed_with_its_error(
     make_window(make_factory())
     make_order()
     calls: list[int] = []
-    monkeypatch.setattr(services, "solve", _failing_solve(ValueError("bad input"), calls))
+    monkeypatch.setattr(shards, "solve", _failing_solve(ValueError("bad input"), calls))
     run, _ = match_run_request(trigger="manual")
 
     result = match_run_execute_task.apply(args=[run.pk])
@@ -50,7 +49,7 @@ def test_database_errors_are_retried_a_bounded_number_of_times(
     make_window(make_factory())
     make_order()
     calls: list[int] = []
-    monkeypatch.setattr(services, "solve", _failing_solve(OperationalError("db gone"), calls))
+    monkeypatch.setattr(shards, "solve", _failing_solve(OperationalError("db gone"), calls))
     run, _ = match_run_request(trigger="manual")
 
     match_run_execute_task.apply(args=[run.pk])

@@ -1,0 +1,81 @@
+"""Shards: a run split into independent parts solves to the same answer as the whole."""
+
+import json
+
+from matching.solver import MatchingProblem, UnmatchedReason, solve
+from matching.solver.serialize import problem_from_data, solution_from_data, to_data
+from matching.solver.shards import merge_solutions, split_into_shards
+from tests.matching.test_solver_components import two_category_factory
+from tests.matching.test_solver_model import FIRST_DAY, SOLVER, order, window
+
+
+def three_category_problem() -> MatchingProblem:
+    factories = (two_category_factory(1, 100), two_category_factory(2, 120))
+    windows = (
+        window(1, 1, category_id=1),
+        window(2, 2, category_id=1),
+        window(3, 1, category_id=2),
+        window(4, 2, category_id=2, end=3),
+    )
+    orders = (
+        order(1, quantity=60),
+        order(2, quantity=60),
+        order(3, quantity=70, age=5),
+        order(4, quantity=80, category_id=2, rush=True),
+        order(5, quantity=90, category_id=2),
+        order(6, quantity=10, category_id=2, max_price=50),  # below every price
+        order(7, quantity=10, category_id=3),  # nobody makes category 3
+    )
+    return MatchingProblem(FIRST_DAY, orders, factories, windows, solver=SOLVER)
+
+
+def test_it_makes_one_shard_per_component_and_shares_the_time_limit() -> None:
+    problem = three_category_problem()
+
+    plan = split_into_shards(problem)
+
+    assert sorted(sorted(o.id for o in shard.orders) for shard in plan.shards) == [
+        [1, 2, 3],
+        [4, 5],
+    ]
+    assert plan.unmatched == {
+        6: UnmatchedReason.PRICE_BELOW_MARKET,
+        7: UnmatchedReason.NO_CAPABLE_FACTORY,
+    }
+    shares = [shard.solver.time_limit_seconds for shard in plan.shards]
+    assert abs(sum(shares) - SOLVER.time_limit_seconds) < 1e-9
+    for shard in plan.shards:
+        assert {w.category_id for w in shard.windows} == {o.category_id for o in shard.orders}
+
+
+def test_merged_shard_solutions_equal_the_solution_of_the_whole() -> None:
+    problem = three_category_problem()
+    plan = split_into_shards(problem)
+
+    merged = merge_solutions(plan, [solve(shard) for shard in reversed(plan.shards)])
+    whole = solve(problem)
+
+    assert merged.assignments == whole.assignments
+    assert merged.unmatched == whole.unmatched
+    assert (merged.objective, merged.best_bound) == (whole.objective, whole.best_bound)
+    assert merged.candidate_pairs == whole.candidate_pairs
+    assert merged.solver_status == "OPTIMAL"
+
+
+def test_problems_and_solutions_survive_a_trip_through_json() -> None:
+    problem = three_category_problem()
+    solution = solve(problem)
+
+    assert problem_from_data(json.loads(json.dumps(to_data(problem)))) == problem
+    assert solution_from_data(json.loads(json.dumps(to_data(solution)))) == solution
+
+
+def test_a_run_without_candidates_merges_to_no_candidates() -> None:
+    problem = MatchingProblem(FIRST_DAY, (order(1, category_id=9),), (), (), solver=SOLVER)
+
+    plan = split_into_shards(problem)
+    merged = merge_solutions(plan, [])
+
+    assert plan.shards == ()
+    assert merged.solver_status == "NO_CANDIDATES"
+    assert merged.unmatched == {1: UnmatchedReason.NO_CAPABLE_FACTORY}

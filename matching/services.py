@@ -178,14 +178,7 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
 def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
     """Claim, solve every shard here, and write one run. None when there was nothing to do."""
     prepared = match_run_prepare(run_id=run_id, task_id=task_id)
-    if prepared is None:
-        return None
-    worker = socket.gethostname()
-    results = [
-        solve_shard(shard, index=index, worker=worker)
-        for index, shard in enumerate(prepared.shards)
-    ]
-    return match_run_write(snapshot=prepared.snapshot, results=results)
+    return None if prepared is None else _solve_here_and_write(prepared)
 
 
 def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
@@ -199,8 +192,13 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
 
         match_run_solve_shards_on_workers(snapshot=prepared.snapshot, shards=prepared.shards)
         return None
+    return _solve_here_and_write(prepared)
+
+
+def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
+    worker = socket.gethostname()
     results = [
-        solve_shard(shard, index=index, worker=socket.gethostname())
+        solve_shard(shard, index=index, worker=worker)
         for index, shard in enumerate(prepared.shards)
     ]
     return match_run_write(snapshot=prepared.snapshot, results=results)

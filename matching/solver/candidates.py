@@ -7,7 +7,7 @@ last remaining window, its reason code becomes the order's unmatched reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 
 from matching.solver.geo import haversine_km, transport_for
@@ -42,94 +42,114 @@ class Candidate:
         return (self.order.id, self.window.id)
 
 
+@dataclass(frozen=True)
+class CapableWindow:
+    """A window whose factory may take orders of its category: active, verified, capable."""
+
+    window: WindowData
+    factory: FactoryData
+    unit_price_fen: int
+
+
+def capable_windows_by_category(problem: MatchingProblem) -> dict[int, list[CapableWindow]]:
+    """Filter 1, done once per run: the usable windows of each category.
+
+    Indexing by category means no order is ever compared with windows of other
+    categories, so candidate generation grows with the eligible pairs, not with
+    orders x windows.
+    """
+    factories = {factory.id: factory for factory in problem.factories}
+    index: dict[int, list[CapableWindow]] = defaultdict(list)
+    for window in problem.windows:
+        factory = factories.get(window.factory_id)
+        if factory is None or not (factory.active and factory.verified):
+            continue
+        capability = factory.capability_for(window.category_id)
+        if capability is not None:
+            index[window.category_id].append(
+                CapableWindow(window, factory, capability.unit_price_fen)
+            )
+    return index
+
+
 def find_candidates(
     problem: MatchingProblem,
 ) -> tuple[list[Candidate], dict[int, UnmatchedReason]]:
     """All eligible pairs, and the reason for every order left without any."""
-    factories = {factory.id: factory for factory in problem.factories}
+    index = capable_windows_by_category(problem)
     candidates: list[Candidate] = []
     no_candidates: dict[int, UnmatchedReason] = {}
     for order in problem.orders:
-        order_candidates, reason = candidates_for_order(problem, order, factories)
+        order_candidates, reason = candidates_for_order(
+            problem, order, index.get(order.category_id, [])
+        )
         candidates.extend(order_candidates)
         if reason is not None:
             no_candidates[order.id] = reason
     return candidates, no_candidates
 
 
+# The filters in order; an order left without windows gets the reason of the filter that
+# removed its last one. Index i is the reason when the best window passed i filters.
+REASONS = (
+    UnmatchedReason.NO_CAPABLE_FACTORY,  # 1. active, verified factory making the category
+    UnmatchedReason.PRICE_BELOW_MARKET,  # 2. unit price <= the order's maximum
+    UnmatchedReason.QUANTITY_OUT_OF_RANGE,  # 3. factory minimum <= quantity <= maximum
+    UnmatchedReason.DUE_DATE_TOO_SOON,  # 4. a usable day before the latest finish
+    UnmatchedReason.CAPACITY_FULL,  # 5. fits if it were the only new order in the window
+)
+
+
 def candidates_for_order(
-    problem: MatchingProblem, order: OrderData, factories: dict[int, FactoryData]
+    problem: MatchingProblem, order: OrderData, capable: list[CapableWindow]
 ) -> tuple[list[Candidate], UnmatchedReason | None]:
-    """Eligible pairs of one order, or no pairs and the filter that removed the last one."""
-    remaining = capable_candidates(problem, order, factories)
-    if not remaining:
-        return [], UnmatchedReason.NO_CAPABLE_FACTORY
-    for keep, reason in _FILTERS:
-        remaining = [c for c in remaining if keep(c, problem.first_production_date)]
-        if not remaining:
-            return [], reason
-    return remaining, None
+    """Eligible pairs of one order, or no pairs and the filter that removed the last one.
 
-
-def capable_candidates(
-    problem: MatchingProblem, order: OrderData, factories: dict[int, FactoryData]
-) -> list[Candidate]:
-    """Filter 1: windows of the order's category whose factory is active, verified, capable."""
-    candidates = []
-    for window in problem.windows:
-        factory = factories.get(window.factory_id)
-        if window.category_id != order.category_id or factory is None:
+    The filters run in order on each window; cheap ones first, so a Candidate (with its
+    distance) is only built for windows that pass price and quantity. Filtering window
+    by window and remembering how far the best one got gives the same reason as
+    filtering all windows stage by stage.
+    """
+    fpd = problem.first_production_date
+    passed_most = 0
+    kept: list[Candidate] = []
+    transport: dict[int, tuple[float, int, int]] = {}  # per factory: distance, days, cost
+    for option in capable:
+        factory, window = option.factory, option.window
+        if option.unit_price_fen > order.max_unit_price_fen:
+            passed_most = max(passed_most, 1)
             continue
-        capability = factory.capability_for(order.category_id)
-        if not (factory.active and factory.verified and capability is not None):
+        if not factory.min_order_quantity <= order.quantity <= factory.max_order_quantity:
+            passed_most = max(passed_most, 2)
             continue
-        distance = haversine_km(
-            factory.latitude, factory.longitude, order.latitude, order.longitude
-        )
-        transport_days, transport_cost = transport_for(distance, problem.transport)
+        if factory.id not in transport:
+            distance = haversine_km(
+                factory.latitude, factory.longitude, order.latitude, order.longitude
+            )
+            transport[factory.id] = (distance, *transport_for(distance, problem.transport))
+        distance, transport_days, transport_cost = transport[factory.id]
         latest_finish = order.due_date - dt.timedelta(days=transport_days)
-        candidates.append(
+        days = usable_days(window, fpd, latest_finish)
+        if days <= 0:
+            passed_most = max(passed_most, 3)
+            continue
+        room = free_until(window, fpd, latest_finish)
+        if room < order.quantity or window.remaining_units < order.quantity:
+            passed_most = max(passed_most, 4)
+            continue
+        kept.append(
             Candidate(
                 order=order,
                 window=window,
                 factory=factory,
-                unit_price_fen=capability.unit_price_fen,
+                unit_price_fen=option.unit_price_fen,
                 distance_km=distance,
                 transport_days=transport_days,
                 transport_cost_fen_per_unit=transport_cost,
                 latest_finish=latest_finish,
-                usable_days=usable_days(window, problem.first_production_date, latest_finish),
+                usable_days=days,
             )
         )
-    return candidates
-
-
-def price_is_acceptable(candidate: Candidate, first_production_date: dt.date) -> bool:
-    """Filter 2: the factory's unit price is within the seller's maximum."""
-    return candidate.unit_price_fen <= candidate.order.max_unit_price_fen
-
-
-def quantity_is_in_range(candidate: Candidate, first_production_date: dt.date) -> bool:
-    """Filter 3: the order quantity is within the factory's minimum and maximum."""
-    factory = candidate.factory
-    return factory.min_order_quantity <= candidate.order.quantity <= factory.max_order_quantity
-
-
-def has_usable_days(candidate: Candidate, first_production_date: dt.date) -> bool:
-    """Filter 4: the window has at least one production day before the latest finish."""
-    return candidate.usable_days > 0
-
-
-def fits_alone(candidate: Candidate, first_production_date: dt.date) -> bool:
-    """Filter 5: the order fits the window if it were the only new order in it."""
-    window, quantity = candidate.window, candidate.order.quantity
-    room = free_until(window, first_production_date, candidate.latest_finish)
-    return room >= quantity and window.remaining_units >= quantity
-
-
-_FILTERS: list[tuple[Callable[[Candidate, dt.date], bool], UnmatchedReason]] = [
-    (price_is_acceptable, UnmatchedReason.PRICE_BELOW_MARKET),
-    (quantity_is_in_range, UnmatchedReason.QUANTITY_OUT_OF_RANGE),
-    (has_usable_days, UnmatchedReason.DUE_DATE_TOO_SOON),
-    (fits_alone, UnmatchedReason.CAPACITY_FULL),
-]
+    if kept:
+        return kept, None
+    return [], REASONS[passed_most]

@@ -163,13 +163,21 @@ def solve_component(
     cost = sum(cost_of[key] * var for key, var in x.items())
     goodness = sum(quality_of[key] * var for key, var in x.items())
 
-    # Stage 1: most priority-weighted units (40% of the time).
+    # Stage 1: most priority-weighted units (40% of the time), from a greedy start.
     solve_start = time.perf_counter()
+    greedy = greedy_choice(candidates, problem)
+    for key, var in x.items():
+        model.add_hint(var, key in greedy)
     model.maximize(priority)
     stage1 = new_solver(params, time_limit_seconds * 0.4)
     status1 = stage1.solve(model)
     if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ComponentResult([], stage1.status_name(status1), 0, 0)
+        # no time to find anything better: the greedy answer is feasible
+        chosen = [c for c in candidates if c.key in greedy]
+        cost_value = sum(cost_of[c.key] for c in chosen)
+        return ComponentResult(
+            chosen, "FEASIBLE" if chosen else stage1.status_name(status1), cost_value, 0
+        )
     keep_solution_as_hint(model, x, stage1)
     model.add(priority >= round(stage1.objective_value))
 
@@ -194,6 +202,49 @@ def solve_component(
     return extract(
         candidates, x, final, "OPTIMAL" if all_optimal else "FEASIBLE", cost, bound=cost_bound
     )
+
+
+def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> set[tuple[int, int]]:
+    """A feasible start for CP-SAT: orders by priority weight (rush, then older), then by
+    latest finish; each takes its cheapest window that still has room for it by every
+    deadline (the same earliest-deadline-first test the model uses)."""
+    fpd = problem.first_production_date
+    by_order: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_order[c.order.id].append(c)
+    # per window: the (latest finish, units) placed so far, and the units still unbooked
+    placed: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    unbooked: dict[int, int] = {c.window.id: c.window.remaining_units for c in candidates}
+
+    def fits(c: Candidate) -> bool:
+        window, quantity = c.window, c.order.quantity
+        if quantity > unbooked[window.id]:
+            return False
+        due = min(c.latest_finish, window.end_date)
+        items = sorted([*placed[window.id], (due, quantity)])
+        load = 0
+        for index, (t, units) in enumerate(items):
+            load += units
+            last_at_t = index + 1 == len(items) or items[index + 1][0] != t
+            if last_at_t and t >= due and load > free_until(window, fpd, t):
+                return False
+        return True
+
+    chosen: set[tuple[int, int]] = set()
+    order_of = sorted(
+        by_order.values(),
+        key=lambda cs: (-priority_weight(cs[0].order, problem.solver), cs[0].order.due_date),
+    )
+    for options in order_of:
+        for c in sorted(options, key=lambda c: (unit_cost(c), -quality(c), c.window.id)):
+            if fits(c):
+                placed[c.window.id].append(
+                    (min(c.latest_finish, c.window.end_date), c.order.quantity)
+                )
+                unbooked[c.window.id] -= c.order.quantity
+                chosen.add(c.key)
+                break
+    return chosen
 
 
 def scaled(coefficients: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:

@@ -29,6 +29,7 @@ from matching.models import (
 )
 from matching.selectors import RowVersions, from_fen, matching_problem_load
 from matching.solver.problem import MatchingProblem, MatchingSolution, PlannedAssignment
+from matching.solver.relax import Relaxation, suggest_relaxations
 from matching.solver.shards import (
     ShardPlan,
     ShardResult,
@@ -296,7 +297,10 @@ def _write_assignments(
         # the check constraint window_not_overbooked backs this up in the database
         CapacityWindow.objects.filter(pk=window_id).update(booked_units=F("booked_units") + units)
     Order.objects.filter(pk__in=[p.order_id for p in accepted]).update(
-        status=OrderStatus.OFFERED, unmatched_reason="", updated_at=timezone.now()
+        status=OrderStatus.OFFERED,
+        unmatched_reason="",
+        relax_suggestion={},
+        updated_at=timezone.now(),
     )
     return Assignment.objects.bulk_create(
         Assignment(
@@ -323,19 +327,50 @@ def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
 
 
 def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> None:
-    """Record why orders stayed open, unless the seller changed the order meanwhile."""
+    """Record why orders stayed open and what to relax, unless the seller changed the order
+    meanwhile. Called after this run's offers are written, so that "the capacity left" is
+    read back with them booked."""
     current = dict(
         Order.objects.filter(pk__in=list(solution.unmatched), status=OrderStatus.OPEN).values_list(
             "pk", "updated_at"
         )
     )
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for order_id, reason in solution.unmatched.items():
-        if order_id in current and current[order_id].isoformat() == versions.orders.get(order_id):
-            by_reason[str(reason)].append(order_id)
-    for reason, order_ids in by_reason.items():
-        # plain update: recording the reason is not an edit, so updated_at stays
-        Order.objects.filter(pk__in=order_ids).update(unmatched_reason=reason)
+    unmatched = {
+        order_id: reason
+        for order_id, reason in solution.unmatched.items()
+        if order_id in current and current[order_id].isoformat() == versions.orders.get(order_id)
+    }
+    if not unmatched:
+        return
+    left = matching_problem_load(time_limit_seconds=0).problem
+    relaxations = suggest_relaxations(left, dataclasses.replace(solution, assignments=()))
+    # bulk_update leaves updated_at alone: recording the outcome is not an edit
+    Order.objects.bulk_update(
+        [
+            Order(
+                pk=order_id,
+                unmatched_reason=str(reason),
+                relax_suggestion=_relaxation_data(relaxations.get(order_id, Relaxation())),
+            )
+            for order_id, reason in unmatched.items()
+        ],
+        ["unmatched_reason", "relax_suggestion"],
+        batch_size=1000,
+    )
+
+
+def _relaxation_data(relaxation: Relaxation) -> dict[str, object]:
+    data: dict[str, object] = {}
+    if relaxation.max_unit_price_fen is not None:
+        data["max_unit_price"] = str(from_fen(relaxation.max_unit_price_fen))
+        data["max_unit_price_factory"] = relaxation.max_unit_price_factory_id
+    if relaxation.due_date is not None:
+        data["due_date"] = relaxation.due_date.isoformat()
+        data["due_date_factory"] = relaxation.due_date_factory_id
+    if relaxation.quantity is not None:
+        data["quantity"] = relaxation.quantity
+        data["quantity_factory"] = relaxation.quantity_factory_id
+    return data
 
 
 def _record_stats(

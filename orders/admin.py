@@ -107,10 +107,20 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         ("Ship to", {"fields": ("ship_to_city", ("ship_to_latitude", "ship_to_longitude"))}),
         (
             "Matching (kept by the system)",
-            {"fields": (("status", "unmatched_reason"), ("created_at", "updated_at"))},
+            {
+                "fields": (
+                    ("status", "unmatched_reason"),
+                    "what_to_relax",
+                    ("created_at", "updated_at"),
+                )
+            },
         ),
     )
-    system_fields = ("status", "unmatched_reason", "created_at", "updated_at")
+    system_fields = ("status", "unmatched_reason", "what_to_relax", "created_at", "updated_at")
+
+    @admin.display(description="what to relax")
+    def what_to_relax(self, order: Order) -> str:
+        return order.relax_suggestion_text or "-"
 
     def get_form(
         self, request: HttpRequest, obj: Order | None = None, change: bool = False, **kwargs: Any

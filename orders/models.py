@@ -68,6 +68,9 @@ class Order(models.Model):
     unmatched_reason = models.CharField(
         "last unmatched reason", max_length=40, choices=UnmatchedReason.choices, blank=True
     )
+    # the smallest single change that would have matched it in the last run (see
+    # docs/matching.md): {"max_unit_price": "12.50", "due_date": "...", "quantity": 400, ...}
+    relax_suggestion = models.JSONField("what to relax", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,6 +94,19 @@ class Order(models.Model):
     @property
     def is_cancellable(self) -> bool:
         return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def relax_suggestion_text(self) -> str:
+        """The last run's what-to-relax suggestions in words (empty when there are none)."""
+        s = self.relax_suggestion
+        parts = []
+        if "max_unit_price" in s:
+            parts.append(f"a max unit price of {s['max_unit_price']} CNY")
+        if "due_date" in s:
+            parts.append(f"a due date of {s['due_date']}")
+        if "quantity" in s:
+            parts.append(f"a quantity of {s['quantity']}")
+        return f"Would match with {' or '.join(parts)}." if parts else ""
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:

@@ -34,9 +34,16 @@ class OrderSerializer(serializers.ModelSerializer):
             "priority",
             "status",
             "unmatched_reason",
+            "relax_suggestion",
             "allowed_actions",
             "draft",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "unmatched_reason", "created_at", "updated_at"]
+        read_only_fields = [
+            "status",
+            "unmatched_reason",
+            "relax_suggestion",
+            "created_at",
+            "updated_at",
+        ]

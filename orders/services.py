@@ -120,6 +120,7 @@ def order_update(*, order: Order, data: dict[str, Any]) -> Order:
             raise ValidationError({field: "This field cannot be changed."})
         setattr(order, field, value)
     order.unmatched_reason = ""
+    order.relax_suggestion = {}
     _validate(order)
     order.save()
     if order.status == OrderStatus.OPEN:

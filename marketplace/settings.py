@@ -72,7 +72,7 @@ TEMPLATES = [
 # Database: DATABASE_URL, default a SQLite file in the repository (git-ignored).
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
@@ -172,10 +172,10 @@ TRANSPORT_COST_BASE_FEN_PER_UNIT = env_int("TRANSPORT_COST_BASE_FEN_PER_UNIT", 2
 TRANSPORT_COST_FEN_PER_UNIT_PER_100KM = env_int("TRANSPORT_COST_FEN_PER_UNIT_PER_100KM", 10)
 
 # --- Celery ---------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 # Shard results of a sharded run meet in a chord, which needs a result backend.
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL
 CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 3600)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -89,14 +89,28 @@ def find_candidates(
     return candidates, no_candidates
 
 
+def part_range(order: OrderData, factory: FactoryData) -> tuple[int, int]:
+    """Smallest and largest quantity of the order one factory may make.
+
+    A whole order is all or nothing; a part of a splittable order is at least the order's
+    lot size and the factory's minimum, and at most the order and the factory's maximum.
+    An empty range (smallest > largest) means the quantity is out of the factory's range.
+    """
+    if not order.allow_split:
+        fits = factory.min_order_quantity <= order.quantity <= factory.max_order_quantity
+        return (order.quantity, order.quantity) if fits else (1, 0)
+    smallest = max(order.min_lot_quantity, factory.min_order_quantity, 1)
+    return smallest, min(order.quantity, factory.max_order_quantity)
+
+
 # The filters in order; an order left without windows gets the reason of the filter that
 # removed its last one. Index i is the reason when the best window passed i filters.
 REASONS = (
     UnmatchedReason.NO_CAPABLE_FACTORY,  # 1. active, verified factory making the category
     UnmatchedReason.PRICE_BELOW_MARKET,  # 2. unit price <= the order's maximum
-    UnmatchedReason.QUANTITY_OUT_OF_RANGE,  # 3. factory minimum <= quantity <= maximum
+    UnmatchedReason.QUANTITY_OUT_OF_RANGE,  # 3. factory minimum <= quantity (or part) <= maximum
     UnmatchedReason.DUE_DATE_TOO_SOON,  # 4. a usable day before the latest finish
-    UnmatchedReason.CAPACITY_FULL,  # 5. fits if it were the only new order in the window
+    UnmatchedReason.CAPACITY_FULL,  # 5. it (or its smallest part) fits alone in the window
 )
 
 
@@ -119,7 +133,8 @@ def candidates_for_order(
         if option.unit_price_fen > order.max_unit_price_fen:
             passed_most = max(passed_most, 1)
             continue
-        if not factory.min_order_quantity <= order.quantity <= factory.max_order_quantity:
+        smallest, largest = part_range(order, factory)
+        if smallest > largest:
             passed_most = max(passed_most, 2)
             continue
         if factory.id not in transport:
@@ -134,7 +149,7 @@ def candidates_for_order(
             passed_most = max(passed_most, 3)
             continue
         room = free_until(window, fpd, latest_finish)
-        if room < order.quantity or window.remaining_units < order.quantity:
+        if min(room, window.remaining_units) < smallest:
             passed_most = max(passed_most, 4)
             continue
         kept.append(

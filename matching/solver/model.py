@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from matching.solver.candidates import Candidate, find_candidates
+from matching.solver.candidates import Candidate, find_candidates, part_range
 from matching.solver.problem import (
     MatchingProblem,
     MatchingSolution,
@@ -35,7 +35,10 @@ MAX_QUALITY = 100
 # CP-SAT needs every linear expression to stay far from int64 overflow.
 MAX_OBJECTIVE_MAGNITUDE = 2**60
 
-Choice = dict[tuple[int, int], cp_model.IntVar]
+Key = tuple[int, int]  # (order id, window id)
+Choice = dict[Key, cp_model.IntVar]
+# units made by each pair: q * x for a whole order, an integer variable for a part
+Units = dict[Key, cp_model.LinearExprT]
 
 
 def priority_weight(order: OrderData, params: SolverParams) -> int:
@@ -56,7 +59,7 @@ def quality(candidate: Candidate) -> int:
 
 @dataclass(frozen=True)
 class ComponentResult:
-    chosen: list[Candidate]
+    chosen: list[tuple[Candidate, int]]  # pairs used and the units each makes
     status: str  # OPTIMAL, FEASIBLE or CP-SAT's status when nothing was found
     objective: int  # production plus transport cost in fen
     best_bound: int  # proven lower bound on that cost (0 when stage 2 found nothing)
@@ -142,43 +145,44 @@ def solve_component(
     for candidate in candidates:
         by_window[candidate.window.id].append(candidate)
 
-    # Variables: x[order id, window id] is 1 when the whole order goes to the window.
+    # Variables: x[order id, window id] is 1 when the pair is used; units[...] is how much
+    # of the order that window makes (the whole quantity unless the order may be split).
     model = cp_model.CpModel()
     x: Choice = {c.key: model.new_bool_var(f"x_o{c.order.id}_w{c.window.id}") for c in candidates}
+    units = add_units(model, candidates, x, fpd)
 
     # Constraints.
-    add_one_window_per_order(model, candidates, x)
+    add_order_made_once(model, candidates, x, units)
     for window_candidates in by_window.values():
         window = window_candidates[0].window
-        add_remaining_units(model, window, window_candidates, x)
-        add_deadline_capacity(model, window, window_candidates, x, fpd)
+        add_remaining_units(model, window, window_candidates, units)
+        add_deadline_capacity(model, window, window_candidates, units, fpd)
 
-    # Objectives, lexicographic: weighted units, then cost, then quality.
-    weight = scaled(
-        {c.key: priority_weight(c.order, params) * c.order.quantity for c in candidates}
-    )
-    cost_of = scaled({c.key: unit_cost(c) * c.order.quantity for c in candidates})
-    quality_of = scaled({c.key: quality(c) * c.order.quantity for c in candidates})
-    priority = sum(weight[key] * var for key, var in x.items())
-    cost = sum(cost_of[key] * var for key, var in x.items())
-    goodness = sum(quality_of[key] * var for key, var in x.items())
+    # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
+    magnitude = {c.key: c.order.quantity for c in candidates}
+    weight = scaled({c.key: priority_weight(c.order, params) for c in candidates}, magnitude)
+    cost_of = scaled({c.key: unit_cost(c) for c in candidates}, magnitude)
+    quality_of = scaled({c.key: quality(c) for c in candidates}, magnitude)
+    priority = sum(weight[key] * made for key, made in units.items())
+    cost = sum(cost_of[key] * made for key, made in units.items())
+    goodness = sum(quality_of[key] * made for key, made in units.items())
 
     # Stage 1: most priority-weighted units (40% of the time), from a greedy start.
     solve_start = time.perf_counter()
     greedy = greedy_choice(candidates, problem)
-    for key, var in x.items():
-        model.add_hint(var, key in greedy)
+    hint(model, x, units, greedy)
     model.maximize(priority)
     stage1 = new_solver(params, time_limit_seconds * 0.4)
     status1 = stage1.solve(model)
+    if status1 == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"invalid matching model: {model.validate()}")
     if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # no time to find anything better: the greedy answer is feasible
-        chosen = [c for c in candidates if c.key in greedy]
-        cost_value = sum(cost_of[c.key] for c in chosen)
-        return ComponentResult(
-            chosen, "FEASIBLE" if chosen else stage1.status_name(status1), cost_value, 0
-        )
-    keep_solution_as_hint(model, x, stage1)
+        chosen = [(c, greedy[c.key]) for c in candidates if c.key in greedy]
+        cost_value = sum(cost_of[c.key] * made for c, made in chosen)
+        status = "FEASIBLE" if chosen else stage1.status_name(status1)
+        return ComponentResult(chosen, status, cost_value, 0)
+    hint(model, x, units, solution_of(candidates, x, units, stage1))
     model.add(priority >= round(stage1.objective_value))
 
     # Stage 2: keep that, least production plus transport cost (up to 80% of the time).
@@ -188,9 +192,9 @@ def solve_component(
     status2 = stage2.solve(model)
     if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Out of time: the stage-1 answer is feasible, keep it (no cost bound then).
-        return extract(candidates, x, stage1, "FEASIBLE", cost, bound=0)
+        return extract(candidates, x, units, stage1, "FEASIBLE", cost, bound=0)
     cost_bound = round(stage2.best_objective_bound)
-    keep_solution_as_hint(model, x, stage2)
+    hint(model, x, units, solution_of(candidates, x, units, stage2))
     model.add(cost <= round(stage2.objective_value))
 
     # Stage 3: keep both, best factory quality.
@@ -199,15 +203,19 @@ def solve_component(
     status3 = stage3.solve(model)
     final = stage3 if status3 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else stage2
     all_optimal = all(status == cp_model.OPTIMAL for status in (status1, status2, status3))
-    return extract(
-        candidates, x, final, "OPTIMAL" if all_optimal else "FEASIBLE", cost, bound=cost_bound
-    )
+    status = "OPTIMAL" if all_optimal else "FEASIBLE"
+    return extract(candidates, x, units, final, status, cost, bound=cost_bound)
 
 
-def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> set[tuple[int, int]]:
-    """A feasible start for CP-SAT: orders by priority weight (rush, then older), then by
-    latest finish; each takes its cheapest window that still has room for it by every
-    deadline (the same earliest-deadline-first test the model uses)."""
+def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict[Key, int]:
+    """A feasible start for CP-SAT: units per pair.
+
+    Orders go by priority weight (rush, then older), then by due date. A whole order
+    takes its cheapest window that still has room for it by every deadline (the same
+    earliest-deadline-first test the model uses); a splittable order that fits nowhere
+    whole is spread over its cheapest windows in parts of at least its lot size, or
+    waits if the parts cannot cover it.
+    """
     fpd = problem.first_production_date
     by_order: dict[int, list[Candidate]] = defaultdict(list)
     for c in candidates:
@@ -216,67 +224,97 @@ def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> set[
     placed: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     unbooked: dict[int, int] = {c.window.id: c.window.remaining_units for c in candidates}
 
-    def fits(c: Candidate) -> bool:
-        window, quantity = c.window, c.order.quantity
-        if quantity > unbooked[window.id]:
-            return False
+    def room(c: Candidate) -> int:
+        """The most units of c's order the window can still take by its latest finish."""
+        window = c.window
         due = min(c.latest_finish, window.end_date)
-        items = sorted([*placed[window.id], (due, quantity)])
-        load = 0
-        for index, (t, units) in enumerate(items):
-            load += units
-            last_at_t = index + 1 == len(items) or items[index + 1][0] != t
-            if last_at_t and t >= due and load > free_until(window, fpd, t):
-                return False
-        return True
+        most = unbooked[window.id]
+        load = sum(units for t, units in placed[window.id] if t < due)
+        for t in sorted({due} | {t for t, _ in placed[window.id] if t >= due}):
+            load += sum(units for t2, units in placed[window.id] if t2 == t)
+            most = min(most, free_until(window, fpd, t) - load)
+        return max(most, 0)
 
-    chosen: set[tuple[int, int]] = set()
+    def place(c: Candidate, made: int) -> None:
+        placed[c.window.id].append((min(c.latest_finish, c.window.end_date), made))
+        unbooked[c.window.id] -= made
+
+    chosen: dict[Key, int] = {}
     order_of = sorted(
         by_order.values(),
         key=lambda cs: (-priority_weight(cs[0].order, problem.solver), cs[0].order.due_date),
     )
     for options in order_of:
-        for c in sorted(options, key=lambda c: (unit_cost(c), -quality(c), c.window.id)):
-            if fits(c):
-                placed[c.window.id].append(
-                    (min(c.latest_finish, c.window.end_date), c.order.quantity)
-                )
-                unbooked[c.window.id] -= c.order.quantity
-                chosen.add(c.key)
+        options = sorted(options, key=lambda c: (unit_cost(c), -quality(c), c.window.id))
+        order = options[0].order
+        whole = next((c for c in options if room(c) >= order.quantity), None)
+        if whole is not None and part_range(order, whole.factory)[1] >= order.quantity:
+            place(whole, order.quantity)
+            chosen[whole.key] = order.quantity
+            continue
+        if not order.allow_split:
+            continue
+        parts: list[tuple[Candidate, int]] = []
+        left = order.quantity
+        for c in options:
+            smallest, largest = part_range(order, c.factory)
+            made = min(room(c), largest, left)
+            if 0 < left - made < order.min_lot_quantity:  # leave a remainder a lot can take
+                made = left - order.min_lot_quantity
+            if made >= smallest:
+                parts.append((c, made))
+                left -= made
+            if left == 0:
                 break
+        if left == 0:
+            for c, made in parts:
+                place(c, made)
+                chosen[c.key] = made
     return chosen
 
 
-def scaled(coefficients: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:
-    """Shrink coefficients whose sum could overflow CP-SAT's 64-bit arithmetic.
+def scaled(coefficients: dict[Key, int], units: dict[Key, int]) -> dict[Key, int]:
+    """Shrink per-unit coefficients whose total could overflow CP-SAT's 64-bit arithmetic.
 
     Only absurd inputs (millions of units at huge prices in one component) are
     scaled; the order of solutions is then kept up to the rounding.
     """
-    total = sum(abs(v) for v in coefficients.values())
+    total = sum(abs(v) * units[key] for key, v in coefficients.items())
     if total <= MAX_OBJECTIVE_MAGNITUDE:
         return coefficients
     factor = -(-total // MAX_OBJECTIVE_MAGNITUDE)
     return {key: value // factor for key, value in coefficients.items()}
 
 
-def keep_solution_as_hint(model: cp_model.CpModel, x: Choice, solver: cp_model.CpSolver) -> None:
+def hint(model: cp_model.CpModel, x: Choice, units: Units, made: dict[Key, int]) -> None:
+    """Start the next solve from ``made`` (units per pair; pairs not in it are unused)."""
     model.clear_hints()
-    for var in x.values():
-        model.add_hint(var, solver.boolean_value(var))
+    for key, var in x.items():
+        model.add_hint(var, key in made)
+        part = units[key]
+        if isinstance(part, cp_model.IntVar) and part is not var:  # (1 * x is x itself)
+            model.add_hint(part, made.get(key, 0))
+
+
+def solution_of(
+    candidates: list[Candidate], x: Choice, units: Units, solver: cp_model.CpSolver
+) -> dict[Key, int]:
+    return {c.key: solver.value(units[c.key]) for c in candidates if solver.boolean_value(x[c.key])}
 
 
 def extract(
     candidates: list[Candidate],
     x: Choice,
+    units: Units,
     solver: cp_model.CpSolver,
     status: str,
     cost: cp_model.LinearExprT,
     *,
     bound: int,
 ) -> ComponentResult:
+    made = solution_of(candidates, x, units, solver)
     return ComponentResult(
-        chosen=[c for c in candidates if solver.boolean_value(x[c.key])],
+        chosen=[(c, made[c.key]) for c in candidates if c.key in made],
         status=status,
         objective=round(solver.value(cost)),
         best_bound=bound,
@@ -313,29 +351,54 @@ def new_solver(params: SolverParams, time_limit_seconds: float) -> cp_model.CpSo
     return solver
 
 
-def add_one_window_per_order(
-    model: cp_model.CpModel, candidates: list[Candidate], x: Choice
+def add_units(
+    model: cp_model.CpModel, candidates: list[Candidate], x: Choice, fpd: dt.date
+) -> Units:
+    """Units each pair makes: the whole order when used, or a part within its range."""
+    units: Units = {}
+    for c in candidates:
+        order = c.order
+        if not order.allow_split:
+            units[c.key] = order.quantity * x[c.key]
+            continue
+        smallest, largest = part_range(order, c.factory)
+        largest = min(largest, c.window.remaining_units, free_until(c.window, fpd, c.latest_finish))
+        made = model.new_int_var(0, largest, f"units_o{order.id}_w{c.window.id}")
+        model.add(made >= smallest * x[c.key])
+        model.add(made <= largest * x[c.key])
+        units[c.key] = made
+    return units
+
+
+def add_order_made_once(
+    model: cp_model.CpModel, candidates: list[Candidate], x: Choice, units: Units
 ) -> None:
-    """Orders are never split: each order goes to at most one window."""
-    by_order: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    """A whole order goes to at most one window; the parts of a splittable one add up to
+    its whole quantity or to nothing."""
+    by_order: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
-        by_order[candidate.order.id].append(x[candidate.key])
-    for choices in by_order.values():
-        model.add_at_most_one(choices)
+        by_order[candidate.order.id].append(candidate)
+    for order_candidates in by_order.values():
+        order = order_candidates[0].order
+        if not order.allow_split:
+            model.add_at_most_one([x[c.key] for c in order_candidates])
+            continue
+        made = model.new_bool_var(f"made_o{order.id}")
+        model.add(sum(units[c.key] for c in order_candidates) == order.quantity * made)
 
 
 def add_remaining_units(
-    model: cp_model.CpModel, window: WindowData, candidates: list[Candidate], x: Choice
+    model: cp_model.CpModel, window: WindowData, candidates: list[Candidate], units: Units
 ) -> None:
     """New units in a window never exceed its remaining (unbooked) units."""
-    model.add(sum(c.order.quantity * x[c.key] for c in candidates) <= window.remaining_units)
+    model.add(sum(units[c.key] for c in candidates) <= window.remaining_units)
 
 
 def add_deadline_capacity(
     model: cp_model.CpModel,
     window: WindowData,
     candidates: list[Candidate],
-    x: Choice,
+    units: Units,
     first_production_date: dt.date,
 ) -> None:
     """Earliest-deadline-first capacity of one production line.
@@ -352,29 +415,29 @@ def add_deadline_capacity(
         due = [c for c in candidates if t == end or c.latest_finish <= t]
         if due:
             room = free_until(window, first_production_date, t)
-            model.add(sum(c.order.quantity * x[c.key] for c in due) <= room)
+            model.add(sum(units[c.key] for c in due) <= room)
 
 
 def plan_assignments(
-    chosen: list[Candidate], first_production_date: dt.date
+    chosen: list[tuple[Candidate, int]], first_production_date: dt.date
 ) -> tuple[PlannedAssignment, ...]:
     """Planned dates of the chosen pairs from each window's earliest-deadline-first schedule."""
-    by_window: dict[int, list[Candidate]] = defaultdict(list)
-    for candidate in chosen:
-        by_window[candidate.window.id].append(candidate)
+    by_window: dict[int, list[tuple[Candidate, int]]] = defaultdict(list)
+    for candidate, made in chosen:
+        by_window[candidate.window.id].append((candidate, made))
     assignments = []
     for window_chosen in by_window.values():
-        window = window_chosen[0].window
-        jobs = [Job(c.order.id, c.order.quantity, c.latest_finish) for c in window_chosen]
+        window = window_chosen[0][0].window
+        jobs = [Job(c.order.id, made, c.latest_finish) for c, made in window_chosen]
         planned = schedule_window(window, first_production_date, jobs)
-        for c in window_chosen:
+        for c, made in window_chosen:
             dates = planned[c.order.id]
             assignments.append(
                 PlannedAssignment(
                     order_id=c.order.id,
                     factory_id=c.factory.id,
                     window_id=c.window.id,
-                    quantity=c.order.quantity,
+                    quantity=made,
                     unit_price_fen=c.unit_price_fen,
                     distance_km=c.distance_km,
                     transport_days=c.transport_days,
@@ -383,4 +446,4 @@ def plan_assignments(
                     planned_finish=dates.finish,
                 )
             )
-    return tuple(sorted(assignments, key=lambda a: a.order_id))
+    return tuple(sorted(assignments, key=lambda a: (a.order_id, a.window_id)))

@@ -93,6 +93,10 @@ class OrderData:
     priority: Priority = Priority.NORMAL
     # whole days the order has been waiting; older orders are preferred on ties
     age_days: int = 0
+    # may be made by several factories, each part at least min_lot_quantity (and at least
+    # that factory's minimum); the parts add up to the whole quantity or the order waits
+    allow_split: bool = False
+    min_lot_quantity: int = 1
 
 
 @dataclass(frozen=True)

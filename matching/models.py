@@ -138,11 +138,11 @@ class Assignment(models.Model):
                 condition=Q(planned_finish__gte=models.F("planned_start")),
                 name="assignment_dates_ordered",
             ),
-            # an order has at most one live offer at a time
+            # an order has at most one live offer per window (a split order has several)
             models.UniqueConstraint(
-                fields=["order"],
+                fields=["order", "window"],
                 condition=Q(status__in=LIVE_ASSIGNMENT_STATUSES),
-                name="one_live_assignment_per_order",
+                name="one_live_assignment_per_order_and_window",
             ),
         ]
 

@@ -74,6 +74,8 @@ def _order_data(order: Order, now: dt.datetime) -> OrderData:
         longitude=order.ship_to_longitude,
         priority=Priority(order.priority),
         age_days=max(0, (now - order.created_at).days),
+        allow_split=order.allow_split,
+        min_lot_quantity=order.min_lot_quantity,
     )
 
 

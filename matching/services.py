@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 import socket
 import time
@@ -241,7 +242,7 @@ def _shard_stats(result: ShardResult) -> dict[str, object]:
         "orders": result.orders,
         "windows": result.windows,
         "pairs": solution.candidate_pairs,
-        "matched_orders": len(solution.assignments),
+        "matched_orders": len({a.order_id for a in solution.assignments}),
         "status": solution.solver_status,
         "objective": solution.objective,
         "bound": solution.best_bound,
@@ -267,11 +268,11 @@ def _write_assignments(
         .order_by("pk")
     }
     room = {pk: w.remaining_units for pk, w in windows.items()}
-    accepted: list[PlannedAssignment] = []
-    for plan in planned:
+
+    def still_valid(plan: PlannedAssignment) -> bool:
         order, window = orders.get(plan.order_id), windows.get(plan.window_id)
         factory = factories.get(plan.factory_id)
-        unchanged = (
+        return (
             order is not None
             and window is not None
             and factory is not None
@@ -281,14 +282,19 @@ def _write_assignments(
             and factory.updated_at.isoformat() == versions.factories.get(factory.pk)
             and capabilities.get((factory.pk, window.category_id))
             == versions.capabilities.get((factory.pk, window.category_id))
+            and plan.quantity <= room[plan.window_id]
         )
-        if not unchanged or plan.quantity > room[plan.window_id]:
-            logger.info(
-                "Match run %s: order %s changed while solving; skipped", run.pk, plan.order_id
-            )
+
+    accepted: list[PlannedAssignment] = []
+    # all parts of a split order are written, or none of them
+    for order_id, parts in itertools.groupby(planned, key=lambda a: a.order_id):
+        parts = list(parts)
+        if not all(still_valid(part) for part in parts):
+            logger.info("Match run %s: order %s changed while solving; skipped", run.pk, order_id)
             continue
-        room[plan.window_id] -= plan.quantity
-        accepted.append(plan)
+        for part in parts:
+            room[part.window_id] -= part.quantity
+        accepted.extend(parts)
 
     booked: dict[int, int] = defaultdict(int)
     for plan in accepted:
@@ -296,7 +302,7 @@ def _write_assignments(
     for window_id, units in booked.items():
         # the check constraint window_not_overbooked backs this up in the database
         CapacityWindow.objects.filter(pk=window_id).update(booked_units=F("booked_units") + units)
-    Order.objects.filter(pk__in=[p.order_id for p in accepted]).update(
+    Order.objects.filter(pk__in={p.order_id for p in accepted}).update(
         status=OrderStatus.OFFERED,
         unmatched_reason="",
         relax_suggestion={},
@@ -383,7 +389,7 @@ def _record_stats(
     run.open_orders = snapshot.open_orders
     run.load_seconds = snapshot.load_seconds
     run.candidate_pairs = solution.candidate_pairs
-    run.matched_orders = len(written)
+    run.matched_orders = len({a.order_id for a in written})
     run.matched_units = sum(a.quantity for a in written)
     run.production_cost = sum((a.unit_price * a.quantity for a in written), start=from_fen(0))
     run.transport_cost = sum((a.transport_cost for a in written), start=from_fen(0))

@@ -102,7 +102,13 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         (None, {"fields": ("seller", "title", "category", "notes")}),
         (
             "Quantity, price and date",
-            {"fields": (("quantity", "max_unit_price"), ("due_date", "priority"))},
+            {
+                "fields": (
+                    ("quantity", "max_unit_price"),
+                    ("due_date", "priority"),
+                    ("allow_split", "min_lot_quantity"),
+                )
+            },
         ),
         ("Ship to", {"fields": ("ship_to_city", ("ship_to_latitude", "ship_to_longitude"))}),
         (
@@ -162,6 +168,8 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             ship_to_longitude=data["ship_to_longitude"],
             notes=data.get("notes", ""),
             priority=data["priority"],
+            allow_split=bool(data.get("allow_split")),
+            min_lot_quantity=data.get("min_lot_quantity") or 1,
             draft=bool(data.get("draft")),
         )
 

@@ -59,6 +59,12 @@ class Order(models.Model):
     ship_to_latitude = models.FloatField(validators=LATITUDE_VALIDATORS)
     ship_to_longitude = models.FloatField(validators=LONGITUDE_VALIDATORS)
     notes = models.TextField(blank=True)
+    allow_split = models.BooleanField(
+        default=False, help_text="May be made by several factories, in lots of min_lot_quantity."
+    )
+    min_lot_quantity = models.PositiveIntegerField(
+        "minimum lot", default=1, validators=[MinValueValidator(1)]
+    )
     priority = models.CharField(
         max_length=10, choices=OrderPriority.choices, default=OrderPriority.NORMAL
     )

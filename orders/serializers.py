@@ -32,6 +32,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "ship_to_longitude",
             "notes",
             "priority",
+            "allow_split",
+            "min_lot_quantity",
             "status",
             "unmatched_reason",
             "relax_suggestion",

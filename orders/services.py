@@ -27,6 +27,8 @@ ORDER_EDITABLE_FIELDS = (
     "ship_to_longitude",
     "notes",
     "priority",
+    "allow_split",
+    "min_lot_quantity",
 )
 
 
@@ -50,6 +52,8 @@ def _validate(order: Order) -> None:
         errors["due_date"] = f"The due date can be at most {horizon.isoformat()}."
     if not category_is_leaf(order.category):
         errors["category"] = f"“{order.category}” is a group; choose one of its leaf categories."
+    if order.min_lot_quantity < 1 or order.min_lot_quantity > order.quantity:
+        errors["min_lot_quantity"] = "The minimum lot must be between 1 and the order quantity."
     if order.priority not in OrderPriority.values:
         errors["priority"] = "Priority must be normal or rush."
     if errors:
@@ -71,6 +75,8 @@ def order_create(
     ship_to_longitude: float,
     notes: str = "",
     priority: str = OrderPriority.NORMAL,
+    allow_split: bool = False,
+    min_lot_quantity: int = 1,
     draft: bool = False,
     request_match: bool = True,
 ) -> Order:
@@ -88,6 +94,8 @@ def order_create(
         ship_to_longitude=ship_to_longitude,
         notes=notes,
         priority=priority,
+        allow_split=allow_split,
+        min_lot_quantity=min_lot_quantity,
         status=OrderStatus.DRAFT if draft else OrderStatus.OPEN,
     )
     _validate(order)

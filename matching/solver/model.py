@@ -157,6 +157,8 @@ def solve_component(
         window = window_candidates[0].window
         add_remaining_units(model, window, window_candidates, units)
         add_deadline_capacity(model, window, window_candidates, units, fpd)
+    greedy = greedy_choice(candidates, problem)
+    moved = add_offers_stay_unless_moved(model, candidates, x, units, greedy, params)
 
     # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
     magnitude = {c.key: c.order.quantity for c in candidates}
@@ -165,11 +167,12 @@ def solve_component(
     quality_of = scaled({c.key: quality(c) for c in candidates}, magnitude)
     priority = sum(weight[key] * made for key, made in units.items())
     cost = sum(cost_of[key] * made for key, made in units.items())
+    # moving an unanswered offer costs its penalty in stage 2, so offers do not flip-flop
+    cost = cost + sum(penalty * is_moved for is_moved, penalty in moved)
     goodness = sum(quality_of[key] * made for key, made in units.items())
 
     # Stage 1: most priority-weighted units (40% of the time), from a greedy start.
     solve_start = time.perf_counter()
-    greedy = greedy_choice(candidates, problem)
     hint(model, x, units, greedy)
     model.maximize(priority)
     stage1 = new_solver(params, time_limit_seconds * 0.4)
@@ -240,8 +243,19 @@ def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict
         unbooked[c.window.id] -= made
 
     chosen: dict[Key, int] = {}
+    # unanswered offers first, where they stand (when that is still possible)
+    for options in by_order.values():
+        order = options[0].order
+        here = {c.window.id: c for c in options}
+        current = [(here.get(p.window_id), p.units) for p in order.current]
+        if not current or any(c is None or room(c) < units for c, units in current):
+            continue
+        for c, units in current:
+            place(c, units)
+            chosen[c.key] = units
+    placed_orders = {order_id for order_id, _window_id in chosen}
     order_of = sorted(
-        by_order.values(),
+        (options for order_id, options in by_order.items() if order_id not in placed_orders),
         key=lambda cs: (-priority_weight(cs[0].order, problem.solver), cs[0].order.due_date),
     )
     for options in order_of:
@@ -385,6 +399,45 @@ def add_order_made_once(
             continue
         made = model.new_bool_var(f"made_o{order.id}")
         model.add(sum(units[c.key] for c in order_candidates) == order.quantity * made)
+
+
+def add_offers_stay_unless_moved(
+    model: cp_model.CpModel,
+    candidates: list[Candidate],
+    x: Choice,
+    units: Units,
+    start: dict[Key, int],
+    params: SolverParams,
+) -> list[tuple[cp_model.IntVar, int]]:
+    """Stable re-optimisation of unanswered offers.
+
+    An order that holds offers (``order.current``) stays matched when its offers can still
+    stand (the greedy start kept them, so staying is feasible); ``keep`` means every part
+    stays exactly where it is. Returns (moved, penalty) per such order: moving costs a
+    fixed penalty plus a share of the offer's current cost, added to stage 2.
+    """
+    by_order: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_order[c.order.id].append(c)
+    moved: list[tuple[cp_model.IntVar, int]] = []
+    for order_id, options in by_order.items():
+        order = options[0].order
+        current = {p.window_id: p.units for p in order.current}
+        if not current or any(start.get((order_id, w)) != u for w, u in current.items()):
+            continue
+        model.add(sum(units[c.key] for c in options) == order.quantity)
+        keep = model.new_bool_var(f"keep_o{order_id}")
+        for c in options:
+            if c.window.id in current:
+                model.add(units[c.key] == current[c.window.id]).only_enforce_if(keep)
+            else:
+                model.add(x[c.key] == 0).only_enforce_if(keep)
+        current_cost = sum(
+            unit_cost(c) * current[c.window.id] for c in options if c.window.id in current
+        )
+        penalty = params.move_penalty_fen + current_cost * params.move_threshold_percent // 100
+        moved.append((keep.Not(), penalty))
+    return moved
 
 
 def add_remaining_units(

@@ -82,6 +82,14 @@ class WindowData:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where an order's open offer (or one part of it) stands now: window and units."""
+
+    window_id: int
+    units: int
+
+
+@dataclass(frozen=True)
 class OrderData:
     id: int
     category_id: int
@@ -97,6 +105,9 @@ class OrderData:
     # that factory's minimum); the parts add up to the whole quantity or the order waits
     allow_split: bool = False
     min_lot_quantity: int = 1
+    # the offers this order holds and no factory has answered yet; empty for open orders.
+    # Such an order stays matched, and moves only when that saves more than the penalty.
+    current: tuple[Placement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,10 @@ class SolverParams:
     # weight of one unit of a rush order relative to one unit of a normal order
     rush_weight: int = 4
     random_seed: int = 0
+    # stable re-optimisation: moving an unanswered offer must save more than this fixed
+    # amount plus this share of the offer's current cost (stage 2 is cost in fen)
+    move_penalty_fen: int = 5_000
+    move_threshold_percent: int = 5
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,10 @@ MATCHING_EVENT_DELAY_SECONDS = env_int("MATCHING_EVENT_DELAY_SECONDS", 30)
 MATCHING_AUTO_RUN_ON_CHANGE = env_bool("MATCHING_AUTO_RUN_ON_CHANGE", True)
 # A run with several independent shards has them solved by the Celery workers as a chord.
 MATCHING_SHARDS_ON_WORKERS = env_bool("MATCHING_SHARDS_ON_WORKERS", True)
+# Stable re-optimisation: an unanswered offer moves to another factory only when that
+# saves more than this (fen, 100 fen = 1 CNY) plus this share of its current cost.
+MATCHING_MOVE_PENALTY_FEN = env_int("MATCHING_MOVE_PENALTY_FEN", 5_000)
+MATCHING_MOVE_THRESHOLD_PERCENT = env_int("MATCHING_MOVE_THRESHOLD_PERCENT", 5)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 TRANSPORT_KM_PER_DAY = env_float("TRANSPORT_KM_PER_DAY", 500.0)

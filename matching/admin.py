@@ -171,6 +171,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
                 "fields": (
                     ("open_orders", "candidate_pairs"),
                     ("matched_orders", "matched_units", "assignment_list"),
+                    "moved_offers",
                     ("production_cost", "transport_cost"),
                 )
             },
@@ -199,6 +200,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "candidate_pairs",
         "matched_orders",
         "matched_units",
+        "moved_offers",
         "assignment_list",
         "production_cost",
         "transport_cost",

@@ -43,6 +43,8 @@ class MatchRun(models.Model):
     candidate_pairs = models.PositiveIntegerField(null=True, blank=True)
     matched_orders = models.PositiveIntegerField(null=True, blank=True)
     matched_units = models.PositiveBigIntegerField(null=True, blank=True)
+    # unanswered offers of earlier runs that this run moved to other factories
+    moved_offers = models.PositiveIntegerField(null=True, blank=True)
     production_cost = models.DecimalField(
         "production cost (CNY)", max_digits=22, decimal_places=2, null=True, blank=True
     )

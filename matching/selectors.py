@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,13 +13,14 @@ from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import User
-from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, MatchRun
+from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, MatchRun
 from matching.solver.problem import (
     Capability,
     Commitment,
     FactoryData,
     MatchingProblem,
     OrderData,
+    Placement,
     Priority,
     SolverParams,
     TransportParams,
@@ -46,6 +48,8 @@ class RowVersions:
     factories: dict[int, str]
     # (factory id, category id) -> version of that capability (price, daily output)
     capabilities: dict[tuple[int, int], str]
+    # the unanswered offers the run may move: order id -> its assignment ids
+    offers: dict[int, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def transport_params() -> TransportParams:
     )
 
 
-def _order_data(order: Order, now: dt.datetime) -> OrderData:
+def _order_data(order: Order, now: dt.datetime, offers: list[Assignment]) -> OrderData:
     return OrderData(
         id=order.pk,
         category_id=order.category_id,
@@ -76,6 +80,7 @@ def _order_data(order: Order, now: dt.datetime) -> OrderData:
         age_days=max(0, (now - order.created_at).days),
         allow_split=order.allow_split,
         min_lot_quantity=order.min_lot_quantity,
+        current=tuple(Placement(window_id=a.window_id, units=a.quantity) for a in offers),
     )
 
 
@@ -112,7 +117,10 @@ def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
     return tuple(_commitment(a) for a in live)
 
 
-def _window_data(window: CapacityWindow) -> WindowData:
+def _window_data(window: CapacityWindow, movable: set[int]) -> WindowData:
+    """The window as the solver sees it: offers it may move are not booked work here."""
+    fixed = [a for a in window.live_assignments if a.pk not in movable]
+    moving = sum(a.quantity for a in window.live_assignments if a.pk in movable)
     return WindowData(
         id=window.pk,
         factory_id=window.factory_id,
@@ -120,16 +128,42 @@ def _window_data(window: CapacityWindow) -> WindowData:
         start_date=window.start_date,
         end_date=window.end_date,
         units_per_day=window.units_per_day,
-        remaining_units=window.remaining_units,
-        commitments=tuple(_commitment(a) for a in window.live_assignments),
+        remaining_units=window.remaining_units + moving,
+        commitments=tuple(_commitment(a) for a in fixed),
     )
 
 
-def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
-    """Everything the solver needs: open orders, and the capacity of their categories."""
+def _movable_offers(orders: list[Order]) -> dict[int, list[Assignment]]:
+    """Offered orders whose offers no factory has answered yet: a run may move them."""
+    movable: dict[int, list[Assignment]] = {}
+    for order in orders:
+        live = order.live_assignments
+        if live and all(a.status == AssignmentStatus.PROPOSED for a in live):
+            movable[order.pk] = live
+    return movable
+
+
+def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True) -> LoadedProblem:
+    """Everything the solver needs: open orders, offered orders whose offers no factory
+    has answered yet (``move_offers``; the run may move those offers), and the capacity of
+    their categories."""
     now = timezone.now()
     first_day = timezone.localdate() + dt.timedelta(days=settings.MATCHING_LEAD_DAYS)
-    orders = list(Order.objects.filter(status=OrderStatus.OPEN).order_by("id"))
+    statuses = [OrderStatus.OPEN, OrderStatus.OFFERED] if move_offers else [OrderStatus.OPEN]
+    loaded = list(
+        Order.objects.filter(status__in=statuses)
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES),
+                to_attr="live_assignments",
+            )
+        )
+        .order_by("id")
+    )
+    offers = _movable_offers(loaded)
+    orders = [o for o in loaded if o.status == OrderStatus.OPEN or o.pk in offers]
+    movable = {a.pk for live in offers.values() for a in live}
     category_ids = {order.category_id for order in orders}
     windows = list(
         CapacityWindow.objects.filter(category_id__in=category_ids, end_date__gte=first_day)
@@ -152,14 +186,16 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
     )
     problem = MatchingProblem(
         first_production_date=first_day,
-        orders=tuple(_order_data(order, now) for order in orders),
+        orders=tuple(_order_data(order, now, offers.get(order.pk, [])) for order in orders),
         factories=tuple(_factory_data(factory) for factory in factories),
-        windows=tuple(_window_data(window) for window in windows),
+        windows=tuple(_window_data(window, movable) for window in windows),
         transport=transport_params(),
         solver=SolverParams(
             time_limit_seconds=time_limit_seconds,
             workers=settings.MATCHING_WORKERS,
             rush_weight=settings.MATCHING_RUSH_WEIGHT,
+            move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
+            move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
         ),
     )
     versions = RowVersions(
@@ -171,6 +207,7 @@ def matching_problem_load(*, time_limit_seconds: float) -> LoadedProblem:
             for factory in factories
             for c in factory.capabilities.all()
         },
+        offers={order_id: tuple(a.pk for a in live) for order_id, live in offers.items()},
     )
     return LoadedProblem(problem=problem, versions=versions)
 

@@ -26,6 +26,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "candidate_pairs",
             "matched_orders",
             "matched_units",
+            "moved_offers",
             "production_cost",
             "transport_cost",
             "objective",

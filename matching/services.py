@@ -169,7 +169,7 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
     snapshot = RunSnapshot(
         run_id=run_id,
         task_id=task_id,
-        open_orders=len(loaded.problem.orders),
+        open_orders=sum(1 for order in loaded.problem.orders if not order.current),
         load_seconds=load_seconds,
         versions=loaded.versions,
         plan=dataclasses.replace(plan, shards=()),
@@ -252,14 +252,36 @@ def _shard_stats(result: ShardResult) -> dict[str, object]:
     }
 
 
+@dataclass
+class Written:
+    """What the write of a run changed."""
+
+    assignments: list[Assignment]  # new offers (new orders, and offers that moved)
+    moved_offers: int  # orders whose unanswered offers moved to other factories
+
+
 def _write_assignments(
     *, run: MatchRun, versions: RowVersions, solution: MatchingSolution
-) -> list[Assignment]:
-    """Re-check every planned assignment against locked rows, then write them at once."""
-    planned = sorted(solution.assignments, key=lambda a: a.order_id)
+) -> Written:
+    """Re-check every planned assignment against locked rows, then write them at once.
+
+    An order is written whole or not at all: every part of a split order, and for an
+    order whose unanswered offers the run reconsidered, its old offers are superseded
+    only if its new ones are written. Orders that changed while the solver ran are
+    skipped. Offers that move are handled first, so what they free is there for others.
+    """
+    planned = sorted(solution.assignments, key=lambda a: (a.order_id, a.window_id))
+    plans = {oid: list(parts) for oid, parts in itertools.groupby(planned, lambda a: a.order_id)}
+    reconsidered = {oid for oid in solution.unmatched if oid in versions.offers}
+    order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
+    offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
+    old_offers = _locked(Assignment, offer_ids)
     factory_ids = sorted({a.factory_id for a in planned})
-    orders = _locked(Order, [a.order_id for a in planned])
-    windows = _locked(CapacityWindow, [a.window_id for a in planned])
+    orders = _locked(Order, order_ids)
+    windows = _locked(
+        CapacityWindow,
+        [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+    )
     factories = _locked(Factory, factory_ids)
     capabilities = {
         (c.factory_id, c.category_id): c.updated_at.isoformat()
@@ -269,46 +291,74 @@ def _write_assignments(
     }
     room = {pk: w.remaining_units for pk, w in windows.items()}
 
-    def still_valid(plan: PlannedAssignment) -> bool:
-        order, window = orders.get(plan.order_id), windows.get(plan.window_id)
-        factory = factories.get(plan.factory_id)
+    def order_unchanged(order_id: int) -> bool:
+        order = orders.get(order_id)
+        if order is None or order.updated_at.isoformat() != versions.orders.get(order_id):
+            return False
+        if order_id not in versions.offers:
+            return order.status == OrderStatus.OPEN
+        offers = [old_offers.get(pk) for pk in versions.offers[order_id]]
+        return order.status == OrderStatus.OFFERED and all(
+            a is not None and a.status == AssignmentStatus.PROPOSED for a in offers
+        )
+
+    def part_unchanged(plan: PlannedAssignment) -> bool:
+        window, factory = windows.get(plan.window_id), factories.get(plan.factory_id)
         return (
-            order is not None
-            and window is not None
+            window is not None
             and factory is not None
-            and order.status == OrderStatus.OPEN
-            and order.updated_at.isoformat() == versions.orders.get(order.pk)
             and window.updated_at.isoformat() == versions.windows.get(window.pk)
             and factory.updated_at.isoformat() == versions.factories.get(factory.pk)
             and capabilities.get((factory.pk, window.category_id))
             == versions.capabilities.get((factory.pk, window.category_id))
-            and plan.quantity <= room[plan.window_id]
         )
 
-    accepted: list[PlannedAssignment] = []
-    # all parts of a split order are written, or none of them
-    for order_id, parts in itertools.groupby(planned, key=lambda a: a.order_id):
-        parts = list(parts)
-        if not all(still_valid(part) for part in parts):
+    new_parts: list[PlannedAssignment] = []
+    superseded: list[Assignment] = []
+    rescheduled: list[Assignment] = []
+    for order_id in order_ids:
+        parts = plans.get(order_id, [])
+        current = {
+            old_offers[pk].window_id: old_offers[pk] for pk in versions.offers.get(order_id, ())
+        }
+        if not order_unchanged(order_id) or not all(part_unchanged(p) for p in parts):
             logger.info("Match run %s: order %s changed while solving; skipped", run.pk, order_id)
             continue
+        if current and {p.window_id: p.quantity for p in parts} == {
+            w: a.quantity for w, a in current.items()
+        }:
+            rescheduled += _kept_offers_with_new_dates(current, parts)
+            continue
+        for offer in current.values():  # free the old offers' units, then place the new ones
+            room[offer.window_id] += offer.quantity
+        need: dict[int, int] = defaultdict(int)
         for part in parts:
-            room[part.window_id] -= part.quantity
-        accepted.extend(parts)
+            need[part.window_id] += part.quantity
+        if any(units > room[window_id] for window_id, units in need.items()):
+            for offer in current.values():
+                room[offer.window_id] -= offer.quantity
+            continue
+        for window_id, units in need.items():
+            room[window_id] -= units
+        superseded += current.values()
+        new_parts += parts
 
-    booked: dict[int, int] = defaultdict(int)
-    for plan in accepted:
-        booked[plan.window_id] += plan.quantity
-    for window_id, units in booked.items():
-        # the check constraint window_not_overbooked backs this up in the database
-        CapacityWindow.objects.filter(pk=window_id).update(booked_units=F("booked_units") + units)
-    Order.objects.filter(pk__in={p.order_id for p in accepted}).update(
-        status=OrderStatus.OFFERED,
-        unmatched_reason="",
-        relax_suggestion={},
-        updated_at=timezone.now(),
+    _book(new_parts, superseded)
+    now = timezone.now()
+    Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
+        status=AssignmentStatus.SUPERSEDED, updated_at=now
     )
-    return Assignment.objects.bulk_create(
+    Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
+    matched = {p.order_id for p in new_parts}
+    Order.objects.filter(pk__in=matched).update(
+        status=OrderStatus.OFFERED, unmatched_reason="", relax_suggestion={}, updated_at=now
+    )
+    # offers that could no longer stand and found no new place: the order waits again
+    # (its version is kept, so its reason and what-to-relax are recorded below)
+    Order.objects.filter(pk__in={a.order_id for a in superseded} - matched).update(
+        status=OrderStatus.OPEN
+    )
+    created = Assignment.objects.bulk_create(
         Assignment(
             run=run,
             order_id=plan.order_id,
@@ -322,8 +372,38 @@ def _write_assignments(
             planned_start=plan.planned_start,
             planned_finish=plan.planned_finish,
         )
-        for plan in accepted
+        for plan in new_parts
     )
+    moved = len({a.order_id for a in superseded} & matched)
+    return Written(assignments=created, moved_offers=moved)
+
+
+def _kept_offers_with_new_dates(
+    current: dict[int, Assignment], parts: list[PlannedAssignment]
+) -> list[Assignment]:
+    """Offers that stay where they are, with the days the new schedule plans for them."""
+    changed = []
+    for part in parts:
+        offer = current[part.window_id]
+        if (offer.planned_start, offer.planned_finish) != (part.planned_start, part.planned_finish):
+            offer.planned_start, offer.planned_finish = part.planned_start, part.planned_finish
+            changed.append(offer)
+    return changed
+
+
+def _book(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
+    """Move each window's booked units by what is placed minus what is freed; the check
+    constraint window_not_overbooked backs this up in the database."""
+    delta: dict[int, int] = defaultdict(int)
+    for part in new_parts:
+        delta[part.window_id] += part.quantity
+    for offer in freed:
+        delta[offer.window_id] -= offer.quantity
+    for window_id, units in delta.items():
+        if units:
+            CapacityWindow.objects.filter(pk=window_id).update(
+                booked_units=F("booked_units") + units
+            )
 
 
 def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
@@ -348,7 +428,7 @@ def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> No
     }
     if not unmatched:
         return
-    left = matching_problem_load(time_limit_seconds=0).problem
+    left = matching_problem_load(time_limit_seconds=0, move_offers=False).problem
     relaxations = suggest_relaxations(left, dataclasses.replace(solution, assignments=()))
     # bulk_update leaves updated_at alone: recording the outcome is not an edit
     Order.objects.bulk_update(
@@ -384,15 +464,17 @@ def _record_stats(
     run: MatchRun,
     snapshot: RunSnapshot,
     solution: MatchingSolution,
-    written: list[Assignment],
+    written: Written,
 ) -> None:
+    new = written.assignments
     run.open_orders = snapshot.open_orders
     run.load_seconds = snapshot.load_seconds
     run.candidate_pairs = solution.candidate_pairs
-    run.matched_orders = len({a.order_id for a in written})
-    run.matched_units = sum(a.quantity for a in written)
-    run.production_cost = sum((a.unit_price * a.quantity for a in written), start=from_fen(0))
-    run.transport_cost = sum((a.transport_cost for a in written), start=from_fen(0))
+    run.matched_orders = len({a.order_id for a in new})
+    run.matched_units = sum(a.quantity for a in new)
+    run.moved_offers = written.moved_offers
+    run.production_cost = sum((a.unit_price * a.quantity for a in new), start=from_fen(0))
+    run.transport_cost = sum((a.transport_cost for a in new), start=from_fen(0))
     run.objective = solution.objective
     run.best_bound = solution.best_bound
     run.gap = solution.gap

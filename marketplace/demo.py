@@ -642,11 +642,14 @@ def _write(
         destination = _weighted(rng, destinations, destination_weights)
         rush = rng.random() < 0.15
         draft = rng.random() < 0.03
+        quantity = min(20_000, _round_to(quantity, step))
+        # big batches may often be shared by several factories, in lots of a quarter
+        splittable = quantity >= 2000 and rng.random() < 0.3
         order_create(
             seller=sellers[n],
             title=f"{rng.choice(PRODUCTS[slug])}, {rng.choice(VARIANTS)}",
             category=categories[slug],
-            quantity=min(20_000, _round_to(quantity, step)),
+            quantity=quantity,
             max_unit_price=_price(MARKET_PRICE[slug], rng, 0.40),
             due_date=today
             + dt.timedelta(days=rng.randint(2, 4) if too_soon else rng.randint(5, 60)),
@@ -655,6 +658,8 @@ def _write(
             ship_to_longitude=destination.longitude,
             notes=rng.choice(NOTES),
             priority="rush" if rush else "normal",
+            allow_split=splittable,
+            min_lot_quantity=quantity // 4 if splittable else 1,
             draft=draft,
             request_match=False,
         )

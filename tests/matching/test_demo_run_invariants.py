@@ -19,11 +19,16 @@ def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -
     assignments = list(Assignment.objects.select_related("order", "window", "factory"))
     assert assignments, "the demo run should place orders"
     per_window: dict[int, int] = defaultdict(int)
+    per_order: dict[Order, int] = defaultdict(int)
     for a in assignments:
         order, window = a.order, a.window
         per_window[window.pk] += a.quantity
+        per_order[order] += a.quantity
         latest_finish = order.due_date - dt.timedelta(days=a.transport_days)
-        assert a.quantity == order.quantity
+        if order.allow_split:
+            assert a.quantity >= order.min_lot_quantity
+        else:
+            assert a.quantity == order.quantity
         assert a.unit_price <= order.max_unit_price
         assert window.category_id == order.category_id
         assert a.factory_id == window.factory_id
@@ -32,6 +37,9 @@ def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -
         assert a.planned_finish <= latest_finish
         assert a.factory.min_order_quantity <= a.quantity <= a.factory.max_order_quantity
         assert order.status == OrderStatus.OFFERED
+    for order, units in per_order.items():
+        assert units == order.quantity  # split parts add up to the whole order
+    assert any(order.allow_split for order in per_order), "the demo has split orders"
     for window_id, units in per_window.items():
         assert units <= remaining_before[window_id]
         window = CapacityWindow.objects.get(pk=window_id)
@@ -48,7 +56,8 @@ def test_a_run_on_the_demo_data_keeps_every_rule() -> None:
 
     assert run.status == MatchRunStatus.SUCCEEDED, run.error
     assert run.open_orders == open_before
-    assert 0 < run.matched_orders == Assignment.objects.count()
+    assert 0 < run.matched_orders == Assignment.objects.values("order").distinct().count()
+    assert run.matched_units == sum(Assignment.objects.values_list("quantity", flat=True))
     _assert_every_assignment_obeys_the_rules(remaining_before)
     unmatched = Order.objects.filter(status=OrderStatus.OPEN)
     assert all(order.unmatched_reason for order in unmatched)

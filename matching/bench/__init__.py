@@ -1,0 +1,1 @@
+"""Benchmark commands: ``python -m matching.bench <subcommand>`` (see docs/benchmarks.md)."""

@@ -1,0 +1,24 @@
+"""``python -m matching.bench SUBCOMMAND ...``: one subparser per benchmark module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from matching.bench import gap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    # Each benchmark module provides add_arguments(parser) and run(args) -> exit code.
+    for name, module in (("gap", gap),):
+        sub = commands.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from matching.bench import gap
+from matching.bench import gap, market
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
+    market.add_market_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -20,13 +20,18 @@ is its latest finish, or the window's end when that is earlier),
     0 <= load_j <= min(free units up to d_j, remaining units).
 
 Between due days the load is constant and the free units only grow, so these rows are
-exactly the EDF condition. Each order takes at most one window.
+exactly the EDF condition. A whole order takes at most one window; a splittable order's
+parts ``u`` lie in ``[smallest * x, largest * x]`` per pair and add up to its quantity or
+to nothing.
 
 The bound is the LP relaxation of that MIP, solved by HiGHS. It is reported through LP
-duality: for any row prices ``y`` (>= 0 on the one-window rows), ``sum(y * rhs) +
+duality: for any row prices ``y`` whose signs fit the rows, ``sum(y * row side) +
 sum(upper * max(0, c - A'y))`` bounds every solution, so the bound holds even when the LP
 solver stops early or its duals are slightly off (then it is only weaker), and floating
 point errors are covered by a small margin.
+
+This module imports neither OR-Tools nor the solver at load time: HiGHS runs it as a
+script in a separate interpreter (see ``run_highs``).
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ class Candidate:
     latest_finish: dt.date
     # usable days of the window from the first production date up to latest_finish
     usable_days: int
+    # what stage 2 adds to (or, for a preferred factory, takes off) the cost of one unit:
+    # the reliability premium less the preference bonus, in fen
+    cost_adjust_fen_per_unit: int = 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -106,12 +109,30 @@ def part_range(order: OrderData, factory: FactoryData) -> tuple[int, int]:
 # The filters in order; an order left without windows gets the reason of the filter that
 # removed its last one. Index i is the reason when the best window passed i filters.
 REASONS = (
-    UnmatchedReason.NO_CAPABLE_FACTORY,  # 1. active, verified factory making the category
+    UnmatchedReason.NO_CAPABLE_FACTORY,  # 1. active, verified factory making the category,
+    # not excluded by the order (declined or expired) and its required factory if any
     UnmatchedReason.PRICE_BELOW_MARKET,  # 2. unit price <= the order's maximum
     UnmatchedReason.QUANTITY_OUT_OF_RANGE,  # 3. factory minimum <= quantity (or part) <= maximum
     UnmatchedReason.DUE_DATE_TOO_SOON,  # 4. a usable day before the latest finish
     UnmatchedReason.CAPACITY_FULL,  # 5. it (or its smallest part) fits alone in the window
 )
+
+
+def factory_allowed(order: OrderData, factory: FactoryData) -> bool:
+    """Filter 1 for one order: not a factory it excluded, and its required one if any."""
+    if factory.id in order.excluded_factory_ids:
+        return False
+    return order.required_factory_id is None or order.required_factory_id == factory.id
+
+
+def cost_adjust(problem: MatchingProblem, order: OrderData, option: CapableWindow) -> int:
+    """The reliability premium of the factory, less the preference bonus for the factory
+    of the order's approved sample (the order's whole maximum price: stronger than any
+    price difference between factories, weaker than matching more units)."""
+    percent = problem.solver.reliability_premium_percent
+    premium = option.unit_price_fen * percent * (100 - option.factory.reliability_percent)
+    bonus = order.max_unit_price_fen if order.preferred_factory_id == option.factory.id else 0
+    return premium // 10_000 - bonus
 
 
 def candidates_for_order(
@@ -130,6 +151,8 @@ def candidates_for_order(
     transport: dict[int, tuple[float, int, int]] = {}  # per factory: distance, days, cost
     for option in capable:
         factory, window = option.factory, option.window
+        if not factory_allowed(order, factory):
+            continue
         if option.unit_price_fen > order.max_unit_price_fen:
             passed_most = max(passed_most, 1)
             continue
@@ -163,6 +186,7 @@ def candidates_for_order(
                 transport_cost_fen_per_unit=transport_cost,
                 latest_finish=latest_finish,
                 usable_days=days,
+                cost_adjust_fen_per_unit=cost_adjust(problem, order, option),
             )
         )
     if kept:

@@ -48,13 +48,18 @@ def priority_weight(order: OrderData, params: SolverParams) -> int:
 
 
 def unit_cost(candidate: Candidate) -> int:
-    """Stage-2 weight of one unit: production plus transport, in fen."""
-    return candidate.unit_price_fen + candidate.transport_cost_fen_per_unit
+    """Stage-2 weight of one unit: production plus transport, in fen, adjusted for the
+    factory's reliability and the order's preferred factory."""
+    return (
+        candidate.unit_price_fen
+        + candidate.transport_cost_fen_per_unit
+        + candidate.cost_adjust_fen_per_unit
+    )
 
 
 def quality(candidate: Candidate) -> int:
-    """Stage-3 weight of one unit: the factory's quality, 0..100."""
-    return min(max(candidate.factory.quality_score, 0), MAX_QUALITY)
+    """Stage-3 weight of one unit: the factory's reliability, 0..100."""
+    return min(max(candidate.factory.reliability_percent, 0), MAX_QUALITY)
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,15 @@ class FactoryData:
     capabilities: tuple[Capability, ...]
     active: bool = True
     verified: bool = True
-    # 0..100; higher is better. Used only to break cost ties.
+    # 0..100; higher is better: the smoothed mean of recent quality ratings, and the share
+    # of recent orders delivered on time. Their mean is the factory's reliability, which
+    # adds a premium to its cost (SolverParams.reliability_premium_percent).
     quality_score: int = 50
+    on_time_percent: int = 100
+
+    @property
+    def reliability_percent(self) -> int:
+        return (min(max(self.quality_score, 0), 100) + min(max(self.on_time_percent, 0), 100)) // 2
 
     def capability_for(self, category_id: int) -> Capability | None:
         for capability in self.capabilities:
@@ -108,6 +115,12 @@ class OrderData:
     # the offers this order holds and no factory has answered yet; empty for open orders.
     # Such an order stays matched, and moves only when that saves more than the penalty.
     current: tuple[Placement, ...] = ()
+    # factories that declined the order or let its offer expire: never offered it again
+    excluded_factory_ids: frozenset[int] = frozenset()
+    # a bulk order made from an approved sample: the sample's factory is strongly preferred
+    # (its cost counts the order's whole maximum price less), or the only one allowed
+    preferred_factory_id: int | None = None
+    required_factory_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,9 @@ class SolverParams:
     # amount plus this share of the offer's current cost (stage 2 is cost in fen)
     move_penalty_fen: int = 5_000
     move_threshold_percent: int = 5
+    # a factory of reliability r (0..100) costs (100 - r)% of this share of its unit price
+    # more in stage 2: at 10, a factory of reliability 50 counts 5% dearer. 0 turns it off.
+    reliability_premium_percent: int = 0
 
 
 @dataclass(frozen=True)

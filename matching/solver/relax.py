@@ -10,8 +10,9 @@ field unchanged):
 
 "Would take it" means the order passes every eligibility filter of ``candidates.py`` in
 that window, against what is left: the factory is active, verified and capable of the
-category; its unit price is at most the order's maximum; the quantity is within the
-factory's minimum and maximum; the window has a usable day before the latest finish (due
+category, and allowed for the order (not excluded, its required factory if any); its
+unit price is at most the order's maximum; the quantity is within the factory's minimum
+and maximum; the window has a usable day before the latest finish (due
 date minus transport days); and the quantity fits alone in the window's free units up to
 the latest finish and in its remaining units. It need not beat any other order: it only
 has to fit in what is left.
@@ -54,6 +55,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
+from matching.solver.candidates import factory_allowed
 from matching.solver.geo import haversine_km, transport_for
 from matching.solver.problem import (
     Commitment,
@@ -208,6 +210,9 @@ def relax_order(
     ``rooms`` are the windows of the order's category sorted by price (then id), and
     ``prices`` their unit prices, so the windows within the order's price come first.
     """
+    if order.excluded_factory_ids or order.required_factory_id is not None:
+        rooms = [room for room in rooms if factory_allowed(order, room.factory)]
+        prices = [room.unit_price_fen for room in rooms]
     quantity = order.quantity
     due_ordinal = order.due_date.toordinal()
     transport_days: dict[int, int] = {}

@@ -1,7 +1,7 @@
 """Problems and solutions to and from JSON-friendly dicts (for Celery messages and dumps).
 
 Generic over the frozen dataclasses of ``problem.py``: dates become ISO strings, enums
-their values, tuples lists; reading follows the dataclasses' type hints back.
+their values, tuples and sets lists; reading follows the dataclasses' type hints back.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def to_data(value: Any) -> Any:
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(to_data(item) for item in value)
     if isinstance(value, tuple | list):
         return [to_data(item) for item in value]
     if isinstance(value, dict):
@@ -40,6 +42,9 @@ def from_data(kind: Any, data: Any) -> Any:
     if origin is tuple:
         (item_kind, *_rest) = typing.get_args(kind)
         return tuple(from_data(item_kind, item) for item in data)
+    if origin is frozenset:
+        (item_kind,) = typing.get_args(kind)
+        return frozenset(from_data(item_kind, item) for item in data)
     if origin is dict:
         key_kind, value_kind = typing.get_args(kind)
         return {from_data(key_kind, k): from_data(value_kind, v) for k, v in data}

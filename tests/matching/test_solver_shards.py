@@ -1,5 +1,6 @@
 """Shards: a run split into independent parts solves to the same answer as the whole."""
 
+import dataclasses
 import json
 
 from matching.solver import MatchingProblem, UnmatchedReason, solve
@@ -64,6 +65,10 @@ def test_merged_shard_solutions_equal_the_solution_of_the_whole() -> None:
 
 def test_problems_and_solutions_survive_a_trip_through_json() -> None:
     problem = three_category_problem()
+    first = dataclasses.replace(
+        problem.orders[0], excluded_factory_ids=frozenset({7, 3}), preferred_factory_id=5
+    )
+    problem = dataclasses.replace(problem, orders=(first, *problem.orders[1:]))
     solution = solve(problem)
 
     assert problem_from_data(json.loads(json.dumps(to_data(problem)))) == problem

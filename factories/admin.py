@@ -161,15 +161,16 @@ class HasRoomFilter(admin.SimpleListFilter):
     parameter_name = "room"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("free", "Has free units"), ("full", "Fully booked")]
+        return [("free", "Has free units"), ("full", "Fully booked or offered")]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[CapacityWindow]
     ) -> QuerySet[CapacityWindow]:
+        taken = F("booked_units") + F("offered_units")
         if self.value() == "free":
-            return queryset.filter(booked_units__lt=F("total_units"))
+            return queryset.alias(taken=taken).filter(taken__lt=F("total_units"))
         if self.value() == "full":
-            return queryset.filter(booked_units__gte=F("total_units"))
+            return queryset.alias(taken=taken).filter(taken__gte=F("total_units"))
         return queryset
 
 
@@ -199,9 +200,10 @@ class CapacityWindowInline(CategoryFieldMixin, ServiceInlineMixin, admin.Tabular
         "units_per_day",
         "total_units",
         "booked_units",
+        "offered_units",
         "remaining",
     )
-    readonly_fields = ("total_units", "booked_units", "remaining")
+    readonly_fields = ("total_units", "booked_units", "offered_units", "remaining")
     autocomplete_fields = ("category",)
     ordering = ("category__name", "start_date")
     show_change_link = True
@@ -383,6 +385,7 @@ class CapacityWindowAdmin(CategoryFieldMixin, CapacityWindowWrites, ServiceModel
         "units_per_day",
         "total_units",
         "booked_units",
+        "offered_units",
         "remaining",
         "utilisation",
     )
@@ -402,17 +405,24 @@ class CapacityWindowAdmin(CategoryFieldMixin, CapacityWindowWrites, ServiceModel
         ("Capacity", {"fields": (("start_date", "end_date"), "units_per_day")}),
         (
             "Booking (kept by the system)",
-            {"fields": (("total_units", "booked_units", "remaining"),)},
+            {"fields": (("total_units", "booked_units", "offered_units", "remaining"),)},
         ),
         ("Record", {"fields": (("created_at", "updated_at"),)}),
     )
-    system_fields = ("total_units", "booked_units", "remaining", "created_at", "updated_at")
+    system_fields = (
+        "total_units",
+        "booked_units",
+        "offered_units",
+        "remaining",
+        "created_at",
+        "updated_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CapacityWindow]:
         return (
             super()
             .get_queryset(request)
-            .annotate(remaining_db=F("total_units") - F("booked_units"))
+            .annotate(remaining_db=F("total_units") - F("booked_units") - F("offered_units"))
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: CapacityWindow | None = None) -> Any:

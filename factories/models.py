@@ -32,20 +32,27 @@ class Factory(models.Model):
     certifications = models.JSONField(default=list, blank=True)
     verified = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
-    # 0..5, the average rating of recent orders (recomputed by later features)
+    # 0..5, the smoothed average quality rating of recent orders (factories/scores.py)
     quality_score = models.DecimalField(
         max_digits=3,
         decimal_places=2,
         default=Decimal("4.00"),
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
-    # 0..1, share of recent orders delivered on time
+    # 0..1, smoothed share of recent orders delivered on time (factories/scores.py)
     on_time_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.950"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # delivered orders in the scores' window, and when the scores were last computed
+    scored_orders = models.PositiveIntegerField(default=0, editable=False)
+    scores_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # auto-pause: offers let expire one after another stop new offers until the owner resumes
+    expired_offers_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,8 +71,16 @@ class Factory(models.Model):
         return f"{self.name} ({self.city})"
 
     @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    @property
     def can_receive_offers(self) -> bool:
-        return self.active and self.verified
+        return self.active and self.verified and not self.is_paused
+
+    @property
+    def on_time_percent(self) -> int:
+        return round(float(self.on_time_rate) * 100)
 
     @property
     def quality_percent(self) -> int:
@@ -107,10 +122,13 @@ class FactoryCapability(models.Model):
 class CapacityWindow(models.Model):
     """A stretch of days on which a factory offers ``units_per_day`` of one category.
 
-    ``total_units`` and ``booked_units`` are owned by the system: the service
-    keeps ``total_units`` equal to units_per_day x days, and matching books and
-    frees units with conditional updates. The check constraint makes
-    over-booking impossible even if a bug slipped past the services.
+    ``total_units``, ``booked_units`` and ``offered_units`` are owned by the system: the
+    service keeps ``total_units`` equal to units_per_day x days. Matching holds units for
+    the offers it makes (``offered_units``); the factory's acceptance books them
+    (``booked_units``) with a conditional update that fails when they no longer fit. The
+    check constraint makes over-booking impossible even if a bug slipped past the services.
+    Offers are not bookings: the owner may shrink a window down to its booked units, and
+    offers that then no longer fit cannot be accepted.
     """
 
     factory = models.ForeignKey(Factory, related_name="windows", on_delete=models.CASCADE)
@@ -122,6 +140,7 @@ class CapacityWindow(models.Model):
     units_per_day = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     total_units = models.PositiveIntegerField(editable=False)
     booked_units = models.PositiveIntegerField(default=0, editable=False)
+    offered_units = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,7 +165,8 @@ class CapacityWindow(models.Model):
 
     @property
     def remaining_units(self) -> int:
-        return max(0, self.total_units - self.booked_units)
+        """Units neither booked nor held by an unanswered offer."""
+        return max(0, self.total_units - self.booked_units - self.offered_units)
 
     @property
     def utilisation(self) -> float:

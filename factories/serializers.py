@@ -71,8 +71,15 @@ class CapacityWindowSerializer(serializers.ModelSerializer):
             "units_per_day",
             "total_units",
             "booked_units",
+            "offered_units",
             "remaining_units",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["total_units", "booked_units", "created_at", "updated_at"]
+        read_only_fields = [
+            "total_units",
+            "booked_units",
+            "offered_units",
+            "created_at",
+            "updated_at",
+        ]

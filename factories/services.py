@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
@@ -253,7 +254,9 @@ def _validate_window(
 def _validate_bookings_keep_their_days(
     window: CapacityWindow, start_date: dt.date, end_date: dt.date, units_per_day: int
 ) -> None:
-    """Offers already made in the window must still be produced on their planned days."""
+    """Accepted orders in the window must still be produced on their planned days.
+    (Unanswered offers do not hold the owner to anything: one that no longer fits cannot
+    be accepted, and the next match run moves it.)"""
     from matching.selectors import window_commitments
     from matching.solver.problem import WindowData
     from matching.solver.schedule import late_commitments
@@ -272,8 +275,9 @@ def _validate_bookings_keep_their_days(
     if late:
         raise ValidationError(
             {
-                "units_per_day": f"{len(late)} offer(s) in this window would no longer be made "
-                "on their planned days; keep at least the current capacity on those days."
+                "units_per_day": f"{len(late)} accepted order(s) in this window would no longer "
+                "be made on their planned days; keep at least the current capacity on those "
+                "days."
             }
         )
 
@@ -356,15 +360,55 @@ def capacity_window_delete(*, window: CapacityWindow) -> None:
     window.delete()
 
 
-def capacity_window_book(*, window_id: int, units: int) -> bool:
-    """Take ``units`` from a window if they are still free; False when they are not."""
+def capacity_window_hold(*, window_id: int, units: int) -> None:
+    """A match run offers ``units`` of the window (negative: its offers moved away)."""
+    CapacityWindow.objects.filter(pk=window_id).update(
+        offered_units=Greatest(F("offered_units") + units, 0)
+    )
+
+
+def capacity_window_book(*, window_id: int, units: int, offered: bool = False) -> bool:
+    """Book ``units`` if they still fit (a conditional update, so concurrent bookings
+    never over-book); False when they do not. ``offered``: the units were held by an
+    offer, which they leave."""
+    changes: dict[str, Any] = {"booked_units": F("booked_units") + units}
+    if offered:
+        changes["offered_units"] = Greatest(F("offered_units") - units, 0)
     updated = CapacityWindow.objects.filter(
         pk=window_id, booked_units__lte=F("total_units") - units
-    ).update(booked_units=F("booked_units") + units)
+    ).update(**changes)
     return updated == 1
 
 
-def capacity_window_release(*, window_id: int, units: int) -> None:
-    CapacityWindow.objects.filter(pk=window_id, booked_units__gte=units).update(
-        booked_units=F("booked_units") - units
+def capacity_window_release(*, window_id: int, units: int, offered: bool = False) -> None:
+    """Free booked units (``offered``: units held by an unanswered offer); never below 0."""
+    field = "offered_units" if offered else "booked_units"
+    CapacityWindow.objects.filter(pk=window_id, **{f"{field}__gte": units}).update(
+        **{field: F(field) - units}
     )
+
+
+def factory_pause(*, factory_id: int, reason: str) -> bool:
+    """Stop new offers to a factory (auto-pause); False when it was already paused."""
+    paused = Factory.objects.filter(pk=factory_id, paused_at__isnull=True).update(
+        paused_at=timezone.now(), pause_reason=reason[:300]
+    )
+    return paused == 1
+
+
+@transaction.atomic
+def factory_resume(*, factory: Factory) -> Factory:
+    """The owner takes offers again: the pause and the count of expired offers reset."""
+    factory = Factory.objects.select_for_update().get(pk=factory.pk)
+    if not factory.is_paused:
+        raise Conflict(
+            "This factory is not paused; it already receives offers.",
+            current="receiving offers",
+            allowed=(),
+        )
+    factory.paused_at = None
+    factory.pause_reason = ""
+    factory.expired_offers_in_a_row = 0
+    factory.save(update_fields=["paused_at", "pause_reason", "expired_offers_in_a_row"])
+    _request_match()
+    return factory

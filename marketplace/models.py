@@ -50,3 +50,29 @@ class ProductCategory(models.Model):
     @property
     def is_leaf(self) -> bool:
         return not self.children.exists()
+
+
+class Notification(models.Model):
+    """Something the other party did that this user should know about (in-app and email)."""
+
+    recipient = models.ForeignKey(User, related_name="notifications", on_delete=models.CASCADE)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

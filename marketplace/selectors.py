@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from marketplace.models import ProductCategory
+from marketplace.models import Notification, ProductCategory, User
 
 
 def category_list(*, leaf_only: bool = False) -> QuerySet[ProductCategory]:
@@ -34,3 +34,11 @@ def marketplace_overview() -> dict[str, int]:
         "offered_orders": Order.objects.filter(status=OrderStatus.OFFERED).count(),
         "runs": MatchRun.objects.filter(status=MatchRunStatus.SUCCEEDED).count(),
     }
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("order")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

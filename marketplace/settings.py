@@ -102,6 +102,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (milestone photos). Served by Django only when DEBUG is on; in production by the
+# proxy (docs/operations.md).
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -151,6 +155,37 @@ SPECTACULAR_SETTINGS = {
 # Capacity windows and due dates may reach this far ahead.
 PLANNING_HORIZON_DAYS = env_int("PLANNING_HORIZON_DAYS", 730)
 
+# --- After the match: offers, production, scores, notifications -------------
+# An offer lapses this long after it is made (the order is then matched elsewhere).
+OFFER_EXPIRY_HOURS = env_float("OFFER_EXPIRY_HOURS", 24.0)
+# A factory that lets this many offers in a row expire is paused until its owner resumes.
+FACTORY_AUTO_PAUSE_AFTER_EXPIRED = env_int("FACTORY_AUTO_PAUSE_AFTER_EXPIRED", 3)
+# Milestone photos: at most this many bytes, of these image formats (Pillow names).
+MILESTONE_PHOTO_MAX_BYTES = env_int("MILESTONE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "WEBP"])
+# A milestone is late (and the factory reminded) this many days after it was due.
+MILESTONE_REMINDER_GRACE_DAYS = env_int("MILESTONE_REMINDER_GRACE_DAYS", 1)
+# Factory scores (factories/scores.py): the last SCORES_RECENT_ORDERS delivered parts
+# within SCORES_WINDOW_DAYS, each shrunk towards a prior worth SCORES_PRIOR_WEIGHT orders.
+SCORES_WINDOW_DAYS = env_int("SCORES_WINDOW_DAYS", 365)
+SCORES_RECENT_ORDERS = env_int("SCORES_RECENT_ORDERS", 50)
+SCORES_PRIOR_WEIGHT = env_float("SCORES_PRIOR_WEIGHT", 5.0)
+SCORES_PRIOR_QUALITY = env_float("SCORES_PRIOR_QUALITY", 4.0)
+SCORES_PRIOR_ON_TIME = env_float("SCORES_PRIOR_ON_TIME", 0.9)
+# Email: the console in development; SMTP (EMAIL_HOST...) when EMAIL_BACKEND says so.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "marketplace@localhost")
+
 # --- Matching -------------------------------------------------------------
 MATCHING_TIME_LIMIT_SECONDS = env_float("MATCHING_TIME_LIMIT_SECONDS", 10.0)
 MATCHING_WORKERS = env_int("MATCHING_WORKERS", 2)
@@ -168,6 +203,9 @@ MATCHING_SHARDS_ON_WORKERS = env_bool("MATCHING_SHARDS_ON_WORKERS", True)
 # saves more than this (fen, 100 fen = 1 CNY) plus this share of its current cost.
 MATCHING_MOVE_PENALTY_FEN = env_int("MATCHING_MOVE_PENALTY_FEN", 5_000)
 MATCHING_MOVE_THRESHOLD_PERCENT = env_int("MATCHING_MOVE_THRESHOLD_PERCENT", 5)
+# Reliability in the objective: a factory of reliability r% (mean of its quality and
+# on-time scores) counts (100 - r)% of this share of its unit price dearer.
+MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PERCENT", 10)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 TRANSPORT_KM_PER_DAY = env_float("TRANSPORT_KM_PER_DAY", 500.0)
@@ -212,16 +250,25 @@ if not (
         "Need MATCHING_TIME_LIMIT_SECONDS < CELERY_TASK_SOFT_TIME_LIMIT "
         "< CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT."
     )
-CELERY_BEAT_SCHEDULE = (
-    {
-        "scheduled-match-run": {
-            "task": "matching.tasks.match_run_schedule_task",
-            "schedule": float(MATCHING_SCHEDULE_SECONDS),
-        }
+CELERY_BEAT_SCHEDULE = {
+    "expire-offers": {
+        "task": "matching.tasks.offers_expire_task",
+        "schedule": float(env_int("OFFERS_EXPIRE_EVERY_SECONDS", 60)),
+    },
+    "remind-late-milestones": {
+        "task": "orders.tasks.milestone_reminders_send_task",
+        "schedule": float(env_int("MILESTONE_REMINDERS_EVERY_SECONDS", 3600)),
+    },
+    "recompute-factory-scores": {
+        "task": "factories.tasks.factory_scores_recompute_task",
+        "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
+    },
+}
+if MATCHING_SCHEDULE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["scheduled-match-run"] = {
+        "task": "matching.tasks.match_run_schedule_task",
+        "schedule": float(MATCHING_SCHEDULE_SECONDS),
     }
-    if MATCHING_SCHEDULE_SECONDS > 0
-    else {}
-)
 
 LOGGING = {
     "version": 1,

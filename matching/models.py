@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -102,8 +104,15 @@ class AssignmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn (order cancelled)"
 
 
-# statuses that hold capacity in their window
+# statuses that hold capacity in their window (offered or booked)
 LIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED)
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", "No capacity"
+    PRICE_TOO_LOW = "price_too_low", "Price too low"
+    CANNOT_MAKE = "cannot_make", "Cannot make it"
+    OTHER = "other", "Other"
 
 
 class Assignment(models.Model):
@@ -127,6 +136,22 @@ class Assignment(models.Model):
     status = models.CharField(
         max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PROPOSED
     )
+    # the offer lapses (and the order is matched elsewhere) unless answered by then
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_note = models.TextField(blank=True)
+    # the finish the factory committed to when it accepted (delays move planned_finish only)
+    promised_finish = models.DateField(null=True, blank=True)
+    shipped_on = models.DateField(null=True, blank=True)
+    delivered_on = models.DateField(null=True, blank=True)
+    # delivered by the promised finish plus the planned transport days
+    on_time = models.BooleanField(null=True, blank=True)
+    quality_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,6 +171,11 @@ class Assignment(models.Model):
                 condition=Q(status__in=LIVE_ASSIGNMENT_STATUSES),
                 name="one_live_assignment_per_order_and_window",
             ),
+            models.CheckConstraint(
+                condition=Q(quality_rating__isnull=True)
+                | Q(quality_rating__gte=1, quality_rating__lte=5),
+                name="assignment_rating_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,3 +188,13 @@ class Assignment(models.Model):
     @property
     def holds_capacity(self) -> bool:
         return self.status in LIVE_ASSIGNMENT_STATUSES
+
+    @property
+    def planned_delivery(self) -> dt.date | None:
+        """The day the seller was promised the goods: promised finish plus transport."""
+        if self.promised_finish is None:
+            return None
+        return self.promised_finish + dt.timedelta(days=self.transport_days)
+
+    def is_expired_at(self, now: dt.datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

@@ -67,11 +67,27 @@ def transport_params() -> TransportParams:
     )
 
 
-def _order_data(order: Order, now: dt.datetime, offers: list[Assignment]) -> OrderData:
+@dataclass(frozen=True)
+class OrderHistory:
+    """What earlier offers say about an order's next match."""
+
+    # factories that declined it or let its offer expire
+    excluded: frozenset[int] = frozenset()
+    # units its accepted parts already cover (a split order matched again for the rest)
+    accepted_units: int = 0
+    # the factory that made its approved sample, if it is a bulk order made from one
+    sample_factory_id: int | None = None
+
+
+def _order_data(
+    order: Order, now: dt.datetime, offers: list[Assignment], history: OrderHistory
+) -> OrderData:
+    quantity = order.quantity - history.accepted_units
+    required = history.sample_factory_id if order.sample_factory_required else None
     return OrderData(
         id=order.pk,
         category_id=order.category_id,
-        quantity=order.quantity,
+        quantity=quantity,
         max_unit_price_fen=to_fen(order.max_unit_price),
         due_date=order.due_date,
         latitude=order.ship_to_latitude,
@@ -79,9 +95,44 @@ def _order_data(order: Order, now: dt.datetime, offers: list[Assignment]) -> Ord
         priority=Priority(order.priority),
         age_days=max(0, (now - order.created_at).days),
         allow_split=order.allow_split,
-        min_lot_quantity=order.min_lot_quantity,
+        min_lot_quantity=min(order.min_lot_quantity, quantity),
         current=tuple(Placement(window_id=a.window_id, units=a.quantity) for a in offers),
+        excluded_factory_ids=history.excluded,
+        preferred_factory_id=history.sample_factory_id,
+        required_factory_id=required,
     )
+
+
+def order_histories(orders: list[Order]) -> dict[int, OrderHistory]:
+    """Exclusions, accepted units and sample factories of the given orders (3 queries)."""
+    ids = [order.pk for order in orders]
+    excluded: dict[int, set[int]] = {}
+    for order_id, factory_id in Assignment.objects.filter(
+        order_id__in=ids, status__in=(AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
+    ).values_list("order_id", "factory_id"):
+        excluded.setdefault(order_id, set()).add(factory_id)
+    accepted: dict[int, int] = {}
+    for order_id, quantity in Assignment.objects.filter(
+        order_id__in=ids, status=AssignmentStatus.ACCEPTED
+    ).values_list("order_id", "quantity"):
+        accepted[order_id] = accepted.get(order_id, 0) + quantity
+    sample_ids = {order.sample_id for order in orders if order.sample_id}
+    # the factory that made (the largest part of) each sample
+    sample_factory: dict[int, int] = {}
+    for order_id, factory_id in (
+        Assignment.objects.filter(order_id__in=sample_ids, status=AssignmentStatus.ACCEPTED)
+        .order_by("order_id", "quantity", "pk")
+        .values_list("order_id", "factory_id")
+    ):
+        sample_factory[order_id] = factory_id
+    return {
+        order.pk: OrderHistory(
+            excluded=frozenset(excluded.get(order.pk, ())),
+            accepted_units=accepted.get(order.pk, 0),
+            sample_factory_id=sample_factory.get(order.sample_id) if order.sample_id else None,
+        )
+        for order in orders
+    }
 
 
 def _factory_data(factory: Factory) -> FactoryData:
@@ -99,9 +150,10 @@ def _factory_data(factory: Factory) -> FactoryData:
             )
             for c in factory.capabilities.all()
         ),
-        active=factory.active,
+        active=factory.active and not factory.is_paused,
         verified=factory.verified,
         quality_score=factory.quality_percent,
+        on_time_percent=factory.on_time_percent,
     )
 
 
@@ -112,9 +164,9 @@ def _commitment(assignment: Assignment) -> Commitment:
 
 
 def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
-    """The live offers of a window as fixed work on their planned days."""
-    live = Assignment.objects.filter(window_id=window_id, status__in=LIVE_ASSIGNMENT_STATUSES)
-    return tuple(_commitment(a) for a in live)
+    """The accepted orders of a window as fixed work on their planned days."""
+    accepted = Assignment.objects.filter(window_id=window_id, status=AssignmentStatus.ACCEPTED)
+    return tuple(_commitment(a) for a in accepted)
 
 
 def _window_data(window: CapacityWindow, movable: set[int]) -> WindowData:
@@ -184,9 +236,14 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
         )
         .order_by("id")
     )
+    histories = order_histories(orders)
+    orders = [o for o in orders if o.quantity > histories[o.pk].accepted_units]
     problem = MatchingProblem(
         first_production_date=first_day,
-        orders=tuple(_order_data(order, now, offers.get(order.pk, [])) for order in orders),
+        orders=tuple(
+            _order_data(order, now, offers.get(order.pk, []), histories[order.pk])
+            for order in orders
+        ),
         factories=tuple(_factory_data(factory) for factory in factories),
         windows=tuple(_window_data(window, movable) for window in windows),
         transport=transport_params(),
@@ -196,6 +253,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             rush_weight=settings.MATCHING_RUSH_WEIGHT,
             move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
             move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
+            reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
         ),
     )
     versions = RowVersions(

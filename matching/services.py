@@ -18,8 +18,9 @@ from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
-from factories.services import capacity_window_release
+from factories.services import capacity_window_hold, capacity_window_release
 from marketplace.models import User
+from marketplace.notifications import notification_create
 from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -28,6 +29,7 @@ from matching.models import (
     MatchRunStatus,
     MatchRunTrigger,
 )
+from matching.offers import offer_expiry
 from matching.selectors import RowVersions, from_fen, matching_problem_load
 from matching.solver.problem import MatchingProblem, MatchingSolution, PlannedAssignment
 from matching.solver.relax import Relaxation, suggest_relaxations
@@ -39,6 +41,7 @@ from matching.solver.shards import (
     split_into_shards,
 )
 from orders.models import Order, OrderStatus
+from orders.transitions import order_transition_many
 
 logger = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=Model)
@@ -343,21 +346,24 @@ def _write_assignments(
         superseded += current.values()
         new_parts += parts
 
-    _book(new_parts, superseded)
+    _hold(new_parts, superseded)
     now = timezone.now()
     Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
         status=AssignmentStatus.SUPERSEDED, updated_at=now
     )
     Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
     matched = {p.order_id for p in new_parts}
-    Order.objects.filter(pk__in=matched).update(
-        status=OrderStatus.OFFERED, unmatched_reason="", relax_suggestion={}, updated_at=now
-    )
+    Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
+    order_transition_many(order_ids=matched, action="offer", note=f"Match run #{run.pk}.")
     # offers that could no longer stand and found no new place: the order waits again
     # (its version is kept, so its reason and what-to-relax are recorded below)
-    Order.objects.filter(pk__in={a.order_id for a in superseded} - matched).update(
-        status=OrderStatus.OPEN
+    order_transition_many(
+        order_ids={a.order_id for a in superseded} - matched,
+        action="reopen",
+        note=f"Match run #{run.pk}: its offer could no longer stand.",
+        touch=False,
     )
+    expires_at = offer_expiry(now)
     created = Assignment.objects.bulk_create(
         Assignment(
             run=run,
@@ -371,11 +377,34 @@ def _write_assignments(
             transport_cost=from_fen(plan.transport_cost_fen),
             planned_start=plan.planned_start,
             planned_finish=plan.planned_finish,
+            expires_at=expires_at,
         )
         for plan in new_parts
     )
+    _notify_factories(created, expires_at)
     moved = len({a.order_id for a in superseded} & matched)
     return Written(assignments=created, moved_offers=moved)
+
+
+def _notify_factories(offers: list[Assignment], expires_at: dt.datetime) -> None:
+    """One notification per factory owner for the offers a run made them."""
+    by_owner: dict[int, list[Assignment]] = defaultdict(list)
+    for offer in offers:
+        by_owner[offer.factory_id].append(offer)
+    owners = dict(Factory.objects.filter(pk__in=list(by_owner)).values_list("pk", "owner_id"))
+    users = User.objects.in_bulk(set(owners.values()))
+    until = f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
+    for factory_id, made in by_owner.items():
+        orders = ", ".join(f"#{a.order_id} ({a.quantity} units)" for a in made[:10])
+        more = f" and {len(made) - 10} more" if len(made) > 10 else ""
+        notification_create(
+            recipients=[users[owners[factory_id]]],
+            kind="new_offers",
+            title=f"{len(made)} new offer(s) waiting for your answer",
+            message=f"Orders {orders}{more}. Accept or decline by {until}; unanswered "
+            "offers go to another factory.",
+            order_id=made[0].order_id if len(made) == 1 else None,
+        )
 
 
 def _kept_offers_with_new_dates(
@@ -391,9 +420,9 @@ def _kept_offers_with_new_dates(
     return changed
 
 
-def _book(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
-    """Move each window's booked units by what is placed minus what is freed; the check
-    constraint window_not_overbooked backs this up in the database."""
+def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
+    """Move each window's offered units by what is placed minus what is freed (the room
+    was re-checked against the locked windows above)."""
     delta: dict[int, int] = defaultdict(int)
     for part in new_parts:
         delta[part.window_id] += part.quantity
@@ -401,9 +430,7 @@ def _book(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
         delta[offer.window_id] -= offer.quantity
     for window_id, units in delta.items():
         if units:
-            CapacityWindow.objects.filter(pk=window_id).update(
-                booked_units=F("booked_units") + units
-            )
+            capacity_window_hold(window_id=window_id, units=units)
 
 
 def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
@@ -502,11 +529,18 @@ def match_run_fail(*, run_id: int, error: str) -> bool:
     return updated == 1
 
 
-def assignment_withdraw_for_order(*, order: Order) -> None:
-    """The order was cancelled: its live offer is withdrawn and its units freed."""
+def assignment_withdraw_for_order(*, order: Order) -> list[Assignment]:
+    """The order was cancelled: its offers and accepted parts are withdrawn and their
+    units freed. Returns them."""
+    withdrawn = []
     for assignment in Assignment.objects.select_for_update().filter(
         order=order, status__in=LIVE_ASSIGNMENT_STATUSES
     ):
+        offered = assignment.status == AssignmentStatus.PROPOSED
         assignment.status = AssignmentStatus.WITHDRAWN
         assignment.save(update_fields=["status", "updated_at"])
-        capacity_window_release(window_id=assignment.window_id, units=assignment.quantity)
+        capacity_window_release(
+            window_id=assignment.window_id, units=assignment.quantity, offered=offered
+        )
+        withdrawn.append(assignment)
+    return withdrawn

@@ -111,3 +111,10 @@ def match_run_schedule_task() -> None:
     from matching.services import match_run_schedule
 
     match_run_schedule()
+
+
+@shared_task
+def offers_expire_task() -> int:
+    from matching.offers import offers_expire
+
+    return offers_expire()

@@ -17,7 +17,21 @@ class OrderStatus(models.TextChoices):
     OPEN = "open", "Open"
     OFFERED = "offered", "Offered"
     ACCEPTED = "accepted", "Accepted"
+    IN_PRODUCTION = "in_production", "In production"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class OrderKind(models.TextChoices):
+    SAMPLE = "sample", "Sample (打样)"
+    BULK = "bulk", "Bulk (大货)"
+
+
+class SampleDecision(models.TextChoices):
+    PENDING = "", "Not decided"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
 
 
 class OrderPriority(models.TextChoices):
@@ -34,7 +48,6 @@ class UnmatchedReason(models.TextChoices):
 
 
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN)
-CANCELLABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.OFFERED)
 
 
 class Order(models.Model):
@@ -68,9 +81,26 @@ class Order(models.Model):
     priority = models.CharField(
         max_length=10, choices=OrderPriority.choices, default=OrderPriority.NORMAL
     )
+    kind = models.CharField(max_length=10, choices=OrderKind.choices, default=OrderKind.BULK)
+    # a bulk order made like an approved sample: its factory is strongly preferred, or
+    # required when the seller asks
+    sample = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        related_name="bulk_orders",
+        on_delete=models.PROTECT,
+        limit_choices_to={"kind": OrderKind.SAMPLE},
+    )
+    sample_factory_required = models.BooleanField("only the sample's factory", default=False)
+    # a delivered sample order: the seller's verdict
+    sample_decision = models.CharField(
+        max_length=10, choices=SampleDecision.choices, default=SampleDecision.PENDING, blank=True
+    )
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN, db_index=True
     )
+    delivered_at = models.DateTimeField(null=True, blank=True)
     unmatched_reason = models.CharField(
         "last unmatched reason", max_length=40, choices=UnmatchedReason.choices, blank=True
     )
@@ -98,10 +128,6 @@ class Order(models.Model):
         return self.status in EDITABLE_STATUSES
 
     @property
-    def is_cancellable(self) -> bool:
-        return self.status in CANCELLABLE_STATUSES
-
-    @property
     def relax_suggestion_text(self) -> str:
         """The last run's what-to-relax suggestions in words (empty when there are none)."""
         s = self.relax_suggestion
@@ -116,11 +142,109 @@ class Order(models.Model):
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:
-        actions: list[str] = []
-        if self.is_editable:
-            actions.append("edit")
-        if self.status == OrderStatus.DRAFT:
-            actions += ["open", "delete"]
-        if self.is_cancellable:
-            actions.append("cancel")
-        return tuple(actions)
+        """What may be done to the order now, by anyone (see orders/transitions.py)."""
+        from orders.transitions import allowed_actions
+
+        return allowed_actions(self)
+
+
+class OrderEvent(models.Model):
+    """One line of an order's history: a state change, or something that happened to it."""
+
+    order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
+    # None: the system (a match run, an expiry)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.action}: {self.from_status} -> {self.to_status}"
+
+
+class MilestoneKind(models.TextChoices):
+    MATERIALS_READY = "materials_ready", "Materials ready"
+    PRODUCTION_STARTED = "production_started", "Production started"
+    QUALITY_PASSED = "quality_passed", "Quality check passed"
+    SHIPPED = "shipped", "Shipped"
+
+
+# the order in which a factory posts them, each once per accepted offer
+MILESTONE_SEQUENCE = tuple(MilestoneKind)
+
+
+class Milestone(models.Model):
+    """Progress of one accepted offer (a factory's part of an order)."""
+
+    assignment = models.ForeignKey(
+        "matching.Assignment", related_name="milestones", on_delete=models.CASCADE
+    )
+    kind = models.CharField(max_length=30, choices=MilestoneKind.choices)
+    note = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="milestones/%Y/%m/", blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind"], name="one_milestone_of_a_kind_per_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (offer #{self.assignment_id})"
+
+
+class DelayStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the seller"
+    ACCEPTED = "accepted", "Accepted by the seller"
+    DECLINED = "declined", "Order cancelled by the seller"
+
+
+class Delay(models.Model):
+    """A factory's notice that its part will finish later than planned."""
+
+    assignment = models.ForeignKey(
+        "matching.Assignment", related_name="delays", on_delete=models.CASCADE
+    )
+    previous_finish = models.DateField()
+    new_finish = models.DateField()
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=DelayStatus.choices, default=DelayStatus.PENDING
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending"),
+                name="one_pending_delay_per_assignment",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_finish__gt=models.F("previous_finish")),
+                name="delay_moves_finish_later",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delay of offer #{self.assignment_id} to {self.new_finish} ({self.status})"

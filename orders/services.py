@@ -11,10 +11,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.errors import Conflict
 from marketplace.models import ProductCategory, Role, User
+from marketplace.notifications import notification_create
 from marketplace.selectors import category_is_leaf
-from orders.models import MAX_ORDER_QUANTITY, Order, OrderPriority, OrderStatus
+from orders.models import (
+    MAX_ORDER_QUANTITY,
+    Delay,
+    DelayStatus,
+    Order,
+    OrderEvent,
+    OrderKind,
+    OrderPriority,
+    OrderStatus,
+    SampleDecision,
+)
+from orders.transitions import order_event_record, order_transition, require_action
 
 ORDER_EDITABLE_FIELDS = (
     "title",
@@ -29,6 +40,9 @@ ORDER_EDITABLE_FIELDS = (
     "priority",
     "allow_split",
     "min_lot_quantity",
+    "kind",
+    "sample",
+    "sample_factory_required",
 )
 
 
@@ -56,9 +70,32 @@ def _validate(order: Order) -> None:
         errors["min_lot_quantity"] = "The minimum lot must be between 1 and the order quantity."
     if order.priority not in OrderPriority.values:
         errors["priority"] = "Priority must be normal or rush."
+    errors.update(_sample_errors(order))
     if errors:
         raise ValidationError(errors)
     order.full_clean(validate_constraints=False)
+
+
+def _sample_errors(order: Order) -> dict[str, str]:
+    """A bulk order may name an approved sample of the same seller and category."""
+    if order.kind not in OrderKind.values:
+        return {"kind": "Kind must be sample or bulk."}
+    sample = order.sample
+    if sample is None:
+        if order.sample_factory_required:
+            return {"sample_factory_required": "Name the approved sample whose factory to use."}
+        return {}
+    if order.kind != OrderKind.BULK:
+        return {"sample": "Only a bulk order can be made from a sample."}
+    if sample.seller_id != order.seller_id:
+        return {"sample": "Choose one of your own sample orders."}
+    if sample.kind != OrderKind.SAMPLE or sample.pk == order.pk:
+        return {"sample": f"Order #{sample.pk} is not a sample order."}
+    if sample.category_id != order.category_id:
+        return {"sample": "The sample must be of the same category."}
+    if sample.sample_decision != SampleDecision.APPROVED:
+        return {"sample": f"Sample #{sample.pk} has not been approved yet."}
+    return {}
 
 
 @transaction.atomic
@@ -77,6 +114,9 @@ def order_create(
     priority: str = OrderPriority.NORMAL,
     allow_split: bool = False,
     min_lot_quantity: int = 1,
+    kind: str = OrderKind.BULK,
+    sample: Order | None = None,
+    sample_factory_required: bool = False,
     draft: bool = False,
     request_match: bool = True,
 ) -> Order:
@@ -96,10 +136,21 @@ def order_create(
         priority=priority,
         allow_split=allow_split,
         min_lot_quantity=min_lot_quantity,
+        kind=kind,
+        sample=sample,
+        sample_factory_required=sample_factory_required,
         status=OrderStatus.DRAFT if draft else OrderStatus.OPEN,
     )
     _validate(order)
     order.save()
+    OrderEvent.objects.create(
+        order=order,
+        actor=seller,
+        action="create",
+        from_status=order.status,
+        to_status=order.status,
+        note="Saved as a draft." if draft else "Posted.",
+    )
     if request_match and order.status == OrderStatus.OPEN:
         _request_match()
     return order
@@ -109,20 +160,10 @@ def _lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _not_allowed(order: Order, action: str) -> Conflict:
-    return Conflict(
-        f"This order is {order.get_status_display().lower()}, so it cannot be {action}; "
-        f"allowed now: {', '.join(order.allowed_actions) or 'nothing'}.",
-        current=order.status,
-        allowed=order.allowed_actions,
-    )
-
-
 @transaction.atomic
-def order_update(*, order: Order, data: dict[str, Any]) -> Order:
+def order_update(*, order: Order, data: dict[str, Any], actor: User | None = None) -> Order:
     order = _lock(order)
-    if not order.is_editable:
-        raise _not_allowed(order, "edited")
+    require_action(order, "edit", "edited")
     for field, value in data.items():
         if field not in ORDER_EDITABLE_FIELDS:
             raise ValidationError({field: "This field cannot be changed."})
@@ -131,20 +172,19 @@ def order_update(*, order: Order, data: dict[str, Any]) -> Order:
     order.relax_suggestion = {}
     _validate(order)
     order.save()
+    order_event_record(order=order, action="edit", actor=actor, note=", ".join(sorted(data)))
     if order.status == OrderStatus.OPEN:
         _request_match()
     return order
 
 
 @transaction.atomic
-def order_open(*, order: Order) -> Order:
+def order_open(*, order: Order, actor: User | None = None) -> Order:
     """Publish a draft so the next match run considers it."""
     order = _lock(order)
-    if order.status != OrderStatus.DRAFT:
-        raise _not_allowed(order, "opened")
+    require_action(order, "open", "opened")
     _validate(order)
-    order.status = OrderStatus.OPEN
-    order.save(update_fields=["status", "updated_at"])
+    order_transition(order=order, action="open", actor=actor)
     _request_match()
     return order
 
@@ -153,24 +193,39 @@ def order_open(*, order: Order) -> Order:
 def order_delete(*, order: Order) -> None:
     """Only drafts are deleted; anything a run may have seen is cancelled instead."""
     order = _lock(order)
-    if order.status != OrderStatus.DRAFT:
-        raise _not_allowed(order, "deleted")
+    require_action(order, "delete", "deleted")
     order.delete()
 
 
 @transaction.atomic
-def order_cancel(*, order: Order) -> Order:
-    """Cancel an order; an outstanding offer is withdrawn and its capacity freed."""
+def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> Order:
+    """Cancel an order: its offers and accepted parts are withdrawn and their capacity
+    freed, and the factories are told. Cancelling work a factory accepted counts against
+    the seller's reliability, unless it answers a delay the factory reported."""
     from matching.services import assignment_withdraw_for_order
+    from orders.production import delay_pending_for
 
     order = _lock(order)
-    if not order.is_cancellable:
-        raise _not_allowed(order, "cancelled")
-    was_offered = order.status == OrderStatus.OFFERED
-    if was_offered:
-        assignment_withdraw_for_order(order=order)
-    order.status = OrderStatus.CANCELLED
-    order.save(update_fields=["status", "updated_at"])
-    if was_offered:
+    require_action(order, "cancel", "cancelled")
+    pending = delay_pending_for(order=order)
+    action = "cancel"
+    if pending:
+        action = "cancel_after_delay"
+        note = note or "Cancelled instead of accepting the factory's delay (no penalty)."
+        Delay.objects.filter(pk__in=[d.pk for d in pending]).update(
+            status=DelayStatus.DECLINED, decided_at=timezone.now()
+        )
+    withdrawn = assignment_withdraw_for_order(order=order)
+    order_transition(order=order, action=action, actor=actor, note=note)
+    notification_create(
+        recipients=[a.factory.owner for a in withdrawn],
+        kind="order_cancelled",
+        title=f"Order #{order.pk} was cancelled",
+        message=f"The seller cancelled order #{order.pk} ({order.title}); its units in "
+        "your window are free again." + (f" Note: {note}" if note else ""),
+        order_id=order.pk,
+        exclude=actor,
+    )
+    if withdrawn:
         _request_match()  # the freed capacity may fit an order that waits
     return order

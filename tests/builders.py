@@ -15,7 +15,6 @@ from factories.services import capability_create, capacity_window_create, factor
 from marketplace.models import ProductCategory, Role, User
 from marketplace.services import user_create
 from matching.models import (
-    LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
     MatchRun,
@@ -139,7 +138,8 @@ def make_assignment(
     status: str = AssignmentStatus.PROPOSED,
     quantity: int | None = None,
 ) -> Assignment:
-    """An offer written straight to the database, booking its units like a run would."""
+    """An offer written straight to the database, holding its units like a run would (an
+    accepted one books them, and its order is accepted)."""
     order = order or make_order()
     window = window or make_window(make_factory(), order.category)
     quantity = quantity or order.quantity
@@ -160,12 +160,22 @@ def make_assignment(
             window.start_date + dt.timedelta(days=-(-quantity // window.units_per_day) - 1),
         ),
         status=status,
+        expires_at=timezone.now() + dt.timedelta(hours=24),
     )
-    if status in LIVE_ASSIGNMENT_STATUSES:
+    if status == AssignmentStatus.PROPOSED:
+        CapacityWindow.objects.filter(pk=window.pk).update(
+            offered_units=F("offered_units") + quantity
+        )
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.OFFERED)
+    elif status == AssignmentStatus.ACCEPTED:
         CapacityWindow.objects.filter(pk=window.pk).update(
             booked_units=F("booked_units") + quantity
         )
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.OFFERED)
+        Assignment.objects.filter(pk=assignment.pk).update(
+            promised_finish=assignment.planned_finish
+        )
+        assignment.promised_finish = assignment.planned_finish
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.ACCEPTED)
     return assignment
 
 

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Role, User
-from matching.models import MatchRun, MatchRunTrigger
+from matching.models import AssignmentStatus, MatchRun, MatchRunTrigger
 from tests.admin_pages import (
     add_inline_rows,
     assert_error_shown,
@@ -300,7 +300,7 @@ def test_the_window_list_filters_by_free_capacity(staff_client: Client) -> None:
 
 def test_the_window_change_page_shows_the_booking(staff_client: Client) -> None:
     window = make_window(make_factory(), start=1, end=10, units_per_day=100)
-    make_assignment(make_order(quantity=300), window)
+    make_assignment(make_order(quantity=300), window, status=AssignmentStatus.ACCEPTED)
 
     response = staff_client.get(f"{WINDOWS}{window.pk}/change/")
 
@@ -386,7 +386,7 @@ def test_a_window_beyond_the_daily_output_shows_the_services_error(staff_client:
 
 def test_posting_total_and_booked_units_to_a_window_changes_nothing(staff_client: Client) -> None:
     window = make_window(make_factory(), start=1, end=10, units_per_day=100)
-    make_assignment(make_order(quantity=300), window)
+    make_assignment(make_order(quantity=300), window, status=AssignmentStatus.ACCEPTED)
     url = f"{WINDOWS}{window.pk}/change/"
     data = form_data(staff_client.get(url))
 
@@ -510,7 +510,7 @@ def test_posting_total_and_booked_units_in_the_window_inline_changes_nothing(
 ) -> None:
     factory = make_factory()
     window = make_window(factory, start=1, end=10, units_per_day=100)
-    make_assignment(make_order(quantity=300), window)
+    make_assignment(make_order(quantity=300), window, status=AssignmentStatus.ACCEPTED)
     url = f"{FACTORIES}{factory.pk}/change/"
     data = form_data(staff_client.get(url))
 

@@ -43,7 +43,7 @@ def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -
     for window_id, units in per_window.items():
         assert units <= remaining_before[window_id]
         window = CapacityWindow.objects.get(pk=window_id)
-        assert window.booked_units <= window.total_units
+        assert window.offered_units <= window.total_units
 
 
 @pytest.mark.django_db
@@ -90,8 +90,8 @@ def test_a_second_run_respects_the_offers_of_the_first() -> None:
     for a in live:
         per_window[a.window_id] += a.quantity
     for window in CapacityWindow.objects.all():
-        assert window.booked_units == per_window.get(window.pk, 0)
-        assert window.booked_units <= remaining_before[window.pk]
+        assert window.offered_units == per_window.get(window.pk, 0)
+        assert window.offered_units <= remaining_before[window.pk]
         _assert_no_day_is_booked_twice(window, [a for a in live if a.window_id == window.pk])
 
 

@@ -144,5 +144,5 @@ def test_a_posted_order_is_matched_by_the_worker_and_offered_to_the_factory() ->
     seller_view = seller.get("/api/order-assignments/").json()["results"]
     assert [a["factory_name"] for a in seller_view] == ["Dongguan Xinhui Garments"]
     booked = owner.get(f"/api/capacity-windows/{window['id']}/").json()
-    assert booked["booked_units"] == 1200
+    assert booked["offered_units"] == 1200
     assert booked["remaining_units"] == 3000 - 1200

@@ -38,7 +38,7 @@ def test_it_offers_the_order_and_books_the_window() -> None:
     order.refresh_from_db()
     window.refresh_from_db()
     assert order.status == OrderStatus.OFFERED
-    assert window.booked_units == 500
+    assert window.offered_units == 500
     assignment = Assignment.objects.get()
     assert (assignment.order, assignment.window, assignment.quantity) == (order, window, 500)
     assert assignment.status == AssignmentStatus.PROPOSED
@@ -53,7 +53,7 @@ def test_a_second_delivery_of_the_same_run_does_nothing() -> None:
     assert match_run_execute(run_id=run.pk, task_id="task-2") is None
 
     assert Assignment.objects.count() == 1
-    assert CapacityWindow.objects.get().booked_units == 500
+    assert CapacityWindow.objects.get().offered_units == 500
 
 
 def test_a_retry_of_the_same_task_resumes_its_running_run() -> None:
@@ -114,7 +114,7 @@ def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(
     assert run.status == MatchRunStatus.SUCCEEDED
     assert run.matched_orders == 0
     assert Assignment.objects.count() == 0
-    assert CapacityWindow.objects.get().booked_units == 0
+    assert CapacityWindow.objects.get().offered_units == 0
     assert Order.objects.get(pk=order.pk).status == OrderStatus.OPEN
 
 
@@ -135,7 +135,7 @@ def test_it_never_books_more_than_a_window_has_left(monkeypatch: pytest.MonkeyPa
 
     window.refresh_from_db()
     assert run.matched_orders == 1
-    assert window.booked_units == 300
+    assert window.offered_units == 300
     assert Assignment.objects.count() == 1
 
 
@@ -149,7 +149,7 @@ def test_proposed_offers_hold_their_capacity_in_the_next_run() -> None:
 
     window.refresh_from_db()
     assert run.matched_orders == 0
-    assert window.booked_units == 400
+    assert window.offered_units == 400
     assert Order.objects.get(pk=late.pk).unmatched_reason == "capacity_full"
 
 
@@ -171,7 +171,7 @@ def test_it_skips_a_factory_that_raised_its_price_while_the_solver_ran(
 
     assert run.matched_orders == 0
     assert Assignment.objects.count() == 0
-    assert CapacityWindow.objects.get().booked_units == 0
+    assert CapacityWindow.objects.get().offered_units == 0
 
 
 def test_it_skips_a_factory_deactivated_while_the_solver_ran(

@@ -50,8 +50,8 @@ def test_an_offer_moves_when_a_much_cheaper_factory_appears(offered: Assignment)
     moved = Assignment.objects.get(order=offered.order, status=AssignmentStatus.PROPOSED)
     assert moved.window == cheaper
     assert run.moved_offers == 1
-    assert CapacityWindow.objects.get(pk=offered.window_id).booked_units == 0
-    assert CapacityWindow.objects.get(pk=cheaper.pk).booked_units == 500
+    assert CapacityWindow.objects.get(pk=offered.window_id).offered_units == 0
+    assert CapacityWindow.objects.get(pk=cheaper.pk).offered_units == 500
     assert Order.objects.get(pk=offered.order_id).status == OrderStatus.OFFERED
 
 
@@ -79,7 +79,7 @@ def test_an_offer_that_can_no_longer_stand_returns_the_order_to_open(
     order = Order.objects.get(pk=offered.order_id)
     assert offered.status == AssignmentStatus.SUPERSEDED
     assert (order.status, order.unmatched_reason) == (OrderStatus.OPEN, "no_capable_factory")
-    assert CapacityWindow.objects.get(pk=offered.window_id).booked_units == 0
+    assert CapacityWindow.objects.get(pk=offered.window_id).offered_units == 0
 
 
 def test_without_a_penalty_any_saving_moves_the_offer(

@@ -53,5 +53,5 @@ def test_a_shard_that_keeps_failing_fails_the_run_without_partial_writes(
     assert "solver crashed" in run.error
     assert len(attempts) == 1 + settings.MATCHING_SHARD_RETRIES
     assert not Assignment.objects.exists()
-    assert set(CapacityWindow.objects.values_list("booked_units", flat=True)) == {0}
+    assert set(CapacityWindow.objects.values_list("offered_units", flat=True)) == {0}
     assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.OPEN}

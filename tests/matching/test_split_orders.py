@@ -40,7 +40,7 @@ def test_a_splittable_order_is_offered_in_parts_to_two_factories(
     assert (run.matched_orders, run.matched_units) == (1, 800)
     order.refresh_from_db()
     assert order.status == OrderStatus.OFFERED
-    booked = CapacityWindow.objects.values_list("booked_units", flat=True)
+    booked = CapacityWindow.objects.values_list("offered_units", flat=True)
     assert sum(booked) == 800
     seen = client_for(seller).get("/api/order-assignments/", {"order": order.pk}).json()
     assert seen["count"] == 2
@@ -56,7 +56,7 @@ def test_cancelling_it_withdraws_every_part(
 
     statuses = set(Assignment.objects.filter(order=order).values_list("status", flat=True))
     assert statuses == {AssignmentStatus.WITHDRAWN}
-    assert set(CapacityWindow.objects.values_list("booked_units", flat=True)) == {0}
+    assert set(CapacityWindow.objects.values_list("offered_units", flat=True)) == {0}
 
 
 def test_no_part_is_written_when_one_of_its_windows_changed_while_solving(
@@ -74,7 +74,7 @@ def test_no_part_is_written_when_one_of_its_windows_changed_while_solving(
 
     assert run.matched_orders == 0
     assert not Assignment.objects.filter(order=order).exists()
-    assert set(CapacityWindow.objects.values_list("booked_units", flat=True)) == {0}
+    assert set(CapacityWindow.objects.values_list("offered_units", flat=True)) == {0}
 
 
 def test_a_lot_larger_than_the_order_is_refused(seller_api: APIClient) -> None:

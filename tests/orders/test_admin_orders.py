@@ -42,7 +42,7 @@ def offered_order() -> Order:
     order.refresh_from_db()
     assert order.status == OrderStatus.OFFERED
     window.refresh_from_db()
-    assert window.booked_units == 500
+    assert window.offered_units == 500
     return order
 
 
@@ -276,24 +276,24 @@ def test_cancelling_an_offered_order_withdraws_the_offer_and_frees_the_units(
     assignment.window.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert assignment.status == AssignmentStatus.WITHDRAWN
-    assert assignment.window.booked_units == 0
+    assert assignment.window.offered_units == 0
     assert messages_of(response) == ["1 order cancelled."]
 
 
-def test_an_accepted_order_is_not_cancelled_and_the_reason_is_shown(staff_client: Client) -> None:
-    accepted = make_order()
-    make_assignment(accepted, status=AssignmentStatus.ACCEPTED)
-    Order.objects.filter(pk=accepted.pk).update(status=OrderStatus.ACCEPTED)
+def test_a_delivered_order_is_not_cancelled_and_the_reason_is_shown(staff_client: Client) -> None:
+    delivered = make_order()
+    make_assignment(delivered, status=AssignmentStatus.ACCEPTED)
+    Order.objects.filter(pk=delivered.pk).update(status=OrderStatus.DELIVERED)
     open_order = make_order()
 
-    response = act(staff_client, "cancel_orders", accepted, open_order)
+    response = act(staff_client, "cancel_orders", delivered, open_order)
 
-    accepted.refresh_from_db()
+    delivered.refresh_from_db()
     open_order.refresh_from_db()
-    assert accepted.status == OrderStatus.ACCEPTED
+    assert delivered.status == OrderStatus.DELIVERED
     assert open_order.status == OrderStatus.CANCELLED
     assert messages_of(response)[0] == "1 order cancelled."
-    assert messages_of(response)[1].startswith(f"#{accepted.pk}: ")
+    assert messages_of(response)[1].startswith(f"#{delivered.pk}: ")
     assert "cannot be cancelled" in messages_of(response)[1]
 
 

@@ -121,7 +121,7 @@ def test_an_edit_cannot_pick_a_category_group(seller_api: APIClient, seller: Use
     ("status", "allowed"),
     [
         (OrderStatus.OFFERED, ["cancel"]),
-        (OrderStatus.ACCEPTED, []),
+        (OrderStatus.ACCEPTED, ["post_milestone", "report_delay", "cancel"]),
         (OrderStatus.CANCELLED, []),
     ],
 )

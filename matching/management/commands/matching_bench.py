@@ -63,7 +63,10 @@ def bench_data_delete() -> dict[str, int]:
         )
         counts["assignments"] = Assignment.objects.filter(mine).delete()[0]
         counts["match_runs"] = MatchRun.objects.filter(requested_by__in=users).delete()[0]
-        counts["orders"] = Order.objects.filter(seller__in=users).delete()[0]
+        # the orders themselves, not their history rows deleted with them
+        counts["orders"] = (
+            Order.objects.filter(seller__in=users).delete()[1].get(Order._meta.label, 0)
+        )
         windows = CapacityWindow.objects.filter(factory__owner__in=users)
         counts["windows"] = windows.delete()[0]
         capabilities = FactoryCapability.objects.filter(factory__owner__in=users)

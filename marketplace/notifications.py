@@ -1,0 +1,77 @@
+"""Notifications: in-app rows for the other party of an order event, each also emailed.
+
+The email goes out from a Celery task after the transaction commits, through Django's
+email framework (EMAIL_BACKEND: the console in development, SMTP in production), so a
+slow or failing mail server never holds up or rolls back the action that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Notification, User
+
+
+def notification_create(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    message: str,
+    order_id: int | None = None,
+    exclude: User | None = None,
+) -> list[Notification]:
+    """One notification per recipient (each once, never the one who acted)."""
+    people = {user.pk: user for user in recipients if user is not None}
+    if exclude is not None:
+        people.pop(exclude.pk, None)
+    created = Notification.objects.bulk_create(
+        Notification(recipient=user, order_id=order_id, kind=kind, title=title, message=message)
+        for user in people.values()
+    )
+    for notification in created:
+        if notification.recipient.email:
+            _send_email_on_commit(notification.pk)
+    return created
+
+
+def _send_email_on_commit(notification_id: int) -> None:
+    from marketplace.tasks import notification_email_send_task
+
+    transaction.on_commit(
+        lambda: notification_email_send_task.delay(notification_id=notification_id), robust=True
+    )
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email one notification once; False when it was already sent or has no address."""
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id)
+    found = notification.first()
+    if found is None or found.emailed_at is not None or not found.recipient.email:
+        return False
+    send_mail(
+        subject=found.title,
+        message=found.message,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[found.recipient.email],
+    )
+    notification.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return True
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,211 @@
+"""Offers: the factory's answer (accept or decline), expiry, and auto-pause.
+
+A match run's assignment is an offer to the factory's owner until ``expires_at``. While it
+waits it holds its units in the window (``offered_units``). Accepting books them with a
+conditional update that fails when they no longer fit (the owner may have shrunk the
+window, or a concurrent accept took the last units): the answer is then 409 and nothing
+changes. Declining or expiry frees the units, returns the order to open with that factory
+excluded from its future matches, and queues a match run. Locks are taken in the order a
+match run's write takes them (assignment, order, window, factory), so the two never
+deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from factories.models import CapacityWindow, Factory
+from factories.services import capacity_window_book, capacity_window_release, factory_pause
+from marketplace.errors import Conflict
+from marketplace.models import User
+from marketplace.notifications import notification_create
+from matching.models import Assignment, AssignmentStatus, DeclineReason
+from orders.models import Order, OrderStatus
+from orders.transitions import order_event_record, order_transition
+
+
+def offer_expiry(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(hours=settings.OFFER_EXPIRY_HOURS)
+
+
+def _lock(offer: Assignment) -> tuple[Assignment, Order]:
+    locked = Assignment.objects.select_for_update().select_related("factory").get(pk=offer.pk)
+    order = Order.objects.select_for_update().get(pk=locked.order_id)
+    return locked, order
+
+
+def _require_waiting(offer: Assignment, verb: str, now: dt.datetime) -> None:
+    """409 unless the offer still waits for an answer."""
+    if offer.status != AssignmentStatus.PROPOSED:
+        raise Conflict(
+            f"This offer is {offer.get_status_display().lower()}, so it cannot be {verb}.",
+            current=offer.status,
+            allowed=(),
+        )
+    if offer.is_expired_at(now):
+        raise Conflict(
+            f"This offer expired at {timezone.localtime(offer.expires_at):%Y-%m-%d %H:%M}, "
+            f"so it cannot be {verb}.",
+            current="expired",
+            allowed=(),
+        )
+
+
+def _request_match() -> None:
+    from matching.services import match_run_request_on_change
+
+    match_run_request_on_change()
+
+
+@transaction.atomic
+def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
+    """Book the offer's units and commit the factory; the order is accepted once every
+    part of it is."""
+    now = timezone.now()
+    offer, order = _lock(offer)
+    _require_waiting(offer, "accepted", now)
+    if not capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
+        window = CapacityWindow.objects.get(pk=offer.window_id)
+        free = max(window.total_units - window.booked_units, 0)
+        raise Conflict(
+            f"The window has {free} unbooked units left and this offer needs "
+            f"{offer.quantity}: it can no longer be accepted. Decline it (no capacity) so "
+            "the order is matched elsewhere.",
+            current=offer.status,
+            allowed=("decline",),
+        )
+    offer.status = AssignmentStatus.ACCEPTED
+    offer.responded_at = now
+    offer.promised_finish = offer.planned_finish
+    offer.save(update_fields=["status", "responded_at", "promised_finish", "updated_at"])
+    # an answer: the run of expired offers is broken
+    Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
+    factory = offer.factory
+    note = f"{factory.name} accepted {offer.quantity} units, to finish by {offer.planned_finish}."
+    waiting = order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
+    if waiting or order.status != OrderStatus.OFFERED:
+        order_event_record(order=order, action="accept_part", actor=actor, note=note)
+    else:
+        order_transition(order=order, action="accept", actor=actor, note=note)
+    notification_create(
+        recipients=[order.seller],
+        kind="offer_accepted",
+        title=f"Order #{order.pk} accepted by {factory.name}",
+        message=f"{note} Follow its production on the order's page.",
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_decline(
+    *, offer: Assignment, actor: User | None, reason: str, note: str = ""
+) -> Assignment:
+    """The factory says no: the order goes back to open without this factory."""
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": f"Choose one of: {', '.join(DeclineReason.values)}."})
+    if reason == DeclineReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Say why, when the reason is “other”."})
+    now = timezone.now()
+    offer, order = _lock(offer)
+    _require_waiting(offer, "declined", now)
+    offer.status = AssignmentStatus.DECLINED
+    offer.responded_at = now
+    offer.decline_reason = reason
+    offer.decline_note = note.strip()
+    offer.save(
+        update_fields=["status", "responded_at", "decline_reason", "decline_note", "updated_at"]
+    )
+    capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
+    Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
+    text = f"{offer.factory.name} declined ({offer.get_decline_reason_display().lower()})"
+    if offer.decline_note:
+        text += f": {offer.decline_note}"
+    _order_lost_offer(order=order, actor=actor, note=text + ".")
+    return offer
+
+
+def _order_lost_offer(*, order: Order, actor: User | None, note: str) -> None:
+    """One offer of the order was declined or expired: its other unanswered offers are
+    withdrawn (a split order is matched again as a whole remainder), the order waits
+    again, and a run is queued."""
+    for other in order.assignments.select_for_update().filter(status=AssignmentStatus.PROPOSED):
+        other.status = AssignmentStatus.SUPERSEDED
+        other.save(update_fields=["status", "updated_at"])
+        capacity_window_release(window_id=other.window_id, units=other.quantity, offered=True)
+    if order.status == OrderStatus.OFFERED:
+        order_transition(order=order, action="reopen", actor=actor, note=note)
+    else:
+        order_event_record(order=order, action="offer_lost", actor=actor, note=note)
+    notification_create(
+        recipients=[order.seller],
+        kind="offer_lost",
+        title=f"Order #{order.pk} is being matched again",
+        message=f"{note} The factory will not be offered this order again; the next match "
+        "run looks for another.",
+        order_id=order.pk,
+        exclude=actor,
+    )
+    _request_match()
+
+
+def offers_expire(*, now: dt.datetime | None = None) -> int:
+    """Expire every offer past its time (periodic). Returns how many expired."""
+    now = now or timezone.now()
+    due = Assignment.objects.filter(
+        status=AssignmentStatus.PROPOSED, expires_at__lte=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due):
+        expired += offer_expire(offer_id=pk, now=now)
+    return expired
+
+
+@transaction.atomic
+def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
+    """Expire one offer if it still waits and its time is up (running twice is harmless)."""
+    offer = Assignment.objects.filter(pk=offer_id).first()
+    if offer is None:
+        return False
+    offer, order = _lock(offer)
+    if offer.status != AssignmentStatus.PROPOSED or not offer.is_expired_at(now):
+        return False
+    offer.status = AssignmentStatus.EXPIRED
+    offer.save(update_fields=["status", "updated_at"])
+    capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
+    Factory.objects.filter(pk=offer.factory_id).update(
+        expired_offers_in_a_row=F("expired_offers_in_a_row") + 1
+    )
+    factory = Factory.objects.get(pk=offer.factory_id)
+    notification_create(
+        recipients=[factory.owner],
+        kind="offer_expired",
+        title=f"Offer for order #{order.pk} expired",
+        message=f"Nobody answered the offer of {offer.quantity} units for order #{order.pk} "
+        f"in {settings.OFFER_EXPIRY_HOURS:g} hours, so it went to the next factory.",
+        order_id=order.pk,
+    )
+    limit = settings.FACTORY_AUTO_PAUSE_AFTER_EXPIRED
+    if limit > 0 and factory.expired_offers_in_a_row >= limit:
+        reason = (
+            f"{factory.expired_offers_in_a_row} offers in a row expired without an answer, "
+            "so new offers are paused. Resume when you can answer offers again."
+        )
+        if factory_pause(factory_id=factory.pk, reason=reason):
+            notification_create(
+                recipients=[factory.owner],
+                kind="factory_paused",
+                title=f"{factory.name} receives no new offers",
+                message=reason,
+            )
+    _order_lost_offer(
+        order=order, actor=None, note=f"The offer to {factory.name} expired unanswered."
+    )
+    return True

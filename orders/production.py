@@ -1,0 +1,402 @@
+"""After acceptance: milestones, delays, delivery, ratings and sample decisions.
+
+A factory's accepted offer (an ``Assignment``) is its part of the order; a split order has
+several. Milestones and delays belong to a part; the order's status follows its parts:
+it is in production once a part has started, shipped once every part has shipped. The
+seller confirms delivery of the whole order and rates each factory's part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from marketplace.errors import Conflict
+from marketplace.models import User
+from marketplace.notifications import notification_create
+from matching.models import Assignment, AssignmentStatus
+from orders.models import (
+    MILESTONE_SEQUENCE,
+    Delay,
+    DelayStatus,
+    Milestone,
+    MilestoneKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    SampleDecision,
+)
+from orders.transitions import order_event_record, order_transition, require_action
+
+MAX_NOTE_LENGTH = 2000
+
+
+def _lock(part: Assignment) -> tuple[Assignment, Order]:
+    order = Order.objects.select_for_update().get(pk=part.order_id)
+    locked = Assignment.objects.select_for_update().select_related("factory__owner").get(pk=part.pk)
+    return locked, order
+
+
+def _require_accepted(part: Assignment) -> None:
+    if part.status != AssignmentStatus.ACCEPTED:
+        raise Conflict(
+            f"This offer is {part.get_status_display().lower()}; only accepted offers are "
+            "in production.",
+            current=part.status,
+            allowed=(),
+        )
+
+
+def validate_photo(photo: UploadedFile) -> None:
+    """An image of an allowed format and size; anything else is a 400 naming the field."""
+    limit = settings.MILESTONE_PHOTO_MAX_BYTES
+    if photo.size is not None and photo.size > limit:
+        raise ValidationError(
+            {"photo": f"The photo is {photo.size:,} bytes; at most {limit:,} are allowed."}
+        )
+    allowed = settings.MILESTONE_PHOTO_FORMATS
+    try:
+        photo.seek(0)
+        with Image.open(photo) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            {"photo": f"Upload an image ({', '.join(allowed)}); this file is not one."}
+        ) from exc
+    finally:
+        photo.seek(0)
+    if kind not in allowed:
+        raise ValidationError(
+            {"photo": f"{kind} images are not accepted; use one of {', '.join(allowed)}."}
+        )
+
+
+def _next_milestone(part: Assignment) -> str | None:
+    posted = set(part.milestones.values_list("kind", flat=True))
+    return next((kind for kind in MILESTONE_SEQUENCE if kind not in posted), None)
+
+
+@transaction.atomic
+def milestone_post(
+    *,
+    part: Assignment,
+    actor: User | None,
+    kind: str,
+    note: str = "",
+    photo: UploadedFile | None = None,
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Milestone:
+    """The factory reports progress on its part, in order: materials ready, production
+    started, quality check passed, shipped (with carrier and tracking number)."""
+    errors: dict[str, str] = {}
+    if kind not in MilestoneKind.values:
+        errors["kind"] = f"Choose one of: {', '.join(MilestoneKind.values)}."
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = f"At most {MAX_NOTE_LENGTH} characters."
+    if kind == MilestoneKind.SHIPPED:
+        if not carrier.strip():
+            errors["carrier"] = "Name the carrier of the shipment."
+        if not tracking_number.strip():
+            errors["tracking_number"] = "Give the shipment's tracking number."
+    if errors:
+        raise ValidationError(errors)
+    if photo is not None:
+        validate_photo(photo)
+    part, order = _lock(part)
+    _require_accepted(part)
+    require_action(order, "post_milestone", "given a milestone")
+    expected = _next_milestone(part)
+    if kind != expected:
+        raise Conflict(
+            f"The next milestone of this part is “{MilestoneKind(expected).label}”"
+            if expected
+            else "Every milestone of this part is posted already.",
+            current=order.status,
+            allowed=(expected,) if expected else (),
+        )
+    milestone = Milestone.objects.create(
+        assignment=part,
+        kind=kind,
+        note=note.strip(),
+        photo=photo or "",
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        posted_by=actor,
+    )
+    label = milestone.get_kind_display()
+    text = f"{part.factory.name}: {label.lower()}"
+    if kind == MilestoneKind.SHIPPED:
+        text += f" with {milestone.carrier}, tracking number {milestone.tracking_number}"
+        part.shipped_on = timezone.localdate()
+        part.save(update_fields=["shipped_on", "updated_at"])
+    text += "." + (f" {milestone.note}" if milestone.note else "")
+    _order_follows_parts(order=order, actor=actor, kind=kind, note=text)
+    notification_create(
+        recipients=[order.seller],
+        kind=f"milestone_{kind}",
+        title=f"Order #{order.pk}: {label.lower()}",
+        message=text,
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return milestone
+
+
+def _order_follows_parts(*, order: Order, actor: User | None, kind: str, note: str) -> None:
+    """The order starts with its first part and ships with its last."""
+    parts = order.assignments.filter(status=AssignmentStatus.ACCEPTED)
+    if kind == MilestoneKind.PRODUCTION_STARTED and order.status == OrderStatus.ACCEPTED:
+        order_transition(order=order, action="start_production", actor=actor, note=note)
+        return
+    everything_made = (
+        order.status == OrderStatus.IN_PRODUCTION
+        and not order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
+    )
+    all_shipped = not parts.filter(shipped_on__isnull=True).exists()
+    if kind == MilestoneKind.SHIPPED and everything_made and all_shipped:
+        order_transition(order=order, action="ship", actor=actor, note=note)
+        return
+    order_event_record(order=order, action=f"milestone_{kind}", actor=actor, note=note)
+
+
+def delay_pending_for(*, order: Order) -> list[Delay]:
+    return list(
+        Delay.objects.filter(assignment__order=order, status=DelayStatus.PENDING).order_by("pk")
+    )
+
+
+@transaction.atomic
+def delay_report(
+    *, part: Assignment, actor: User | None, new_finish: dt.date, reason: str
+) -> Delay:
+    """The factory will finish later: the seller accepts the new date or cancels the order
+    without penalty."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why production is late."})
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise ValidationError({"reason": f"At most {MAX_NOTE_LENGTH} characters."})
+    part, order = _lock(part)
+    _require_accepted(part)
+    require_action(order, "report_delay", "delayed")
+    if part.shipped_on is not None:
+        raise Conflict("This part has shipped; it cannot be delayed.", current=order.status)
+    if new_finish <= part.planned_finish:
+        raise ValidationError(
+            {"new_finish": f"The new finish must be after the planned {part.planned_finish}."}
+        )
+    horizon = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
+    if new_finish > horizon:
+        raise ValidationError({"new_finish": f"The new finish can be at most {horizon}."})
+    if Delay.objects.filter(assignment=part, status=DelayStatus.PENDING).exists():
+        raise Conflict(
+            "A delay of this part already waits for the seller's answer.",
+            current=order.status,
+        )
+    delay = Delay.objects.create(
+        assignment=part,
+        previous_finish=part.planned_finish,
+        new_finish=new_finish,
+        reason=reason.strip(),
+        reported_by=actor,
+    )
+    note = (
+        f"{part.factory.name} reports a delay: finish {new_finish} instead of "
+        f"{part.planned_finish}. {delay.reason}"
+    )
+    order_event_record(order=order, action="delay_reported", actor=actor, note=note)
+    notification_create(
+        recipients=[order.seller],
+        kind="delay_reported",
+        title=f"Order #{order.pk} will be late",
+        message=note + " Accept the new date, or cancel the order without penalty.",
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return delay
+
+
+@transaction.atomic
+def delay_accept(*, delay: Delay, actor: User | None) -> Delay:
+    """The seller accepts the later finish: the part's plan moves (its promise does not,
+    so on-time is still measured against what the factory first promised)."""
+    delay = Delay.objects.select_for_update().select_related("assignment").get(pk=delay.pk)
+    part, order = _lock(delay.assignment)
+    if delay.status != DelayStatus.PENDING:
+        raise Conflict(
+            f"This delay is {delay.get_status_display().lower()} already.", current=delay.status
+        )
+    delay.status = DelayStatus.ACCEPTED
+    delay.decided_at = timezone.now()
+    delay.save(update_fields=["status", "decided_at"])
+    part.planned_finish = delay.new_finish
+    part.save(update_fields=["planned_finish", "updated_at"])
+    note = f"The seller accepted the new finish {delay.new_finish}."
+    order_event_record(order=order, action="delay_accepted", actor=actor, note=note)
+    notification_create(
+        recipients=[part.factory.owner],
+        kind="delay_accepted",
+        title=f"Order #{order.pk}: new finish date accepted",
+        message=note,
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return delay
+
+
+@transaction.atomic
+def delivery_confirm(*, order: Order, actor: User | None) -> Order:
+    """The seller has the goods: each part is on time when it arrived by its promised
+    finish plus its planned transport days."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, "confirm_delivery", "confirmed delivered")
+    today = timezone.localdate()
+    parts = list(
+        order.assignments.select_for_update()
+        .select_related("factory__owner")
+        .filter(status=AssignmentStatus.ACCEPTED)
+    )
+    for part in parts:
+        part.delivered_on = today
+        planned = part.planned_delivery
+        part.on_time = planned is None or today <= planned
+        part.save(update_fields=["delivered_on", "on_time", "updated_at"])
+    lateness = ", ".join(f"{p.factory.name} {'on time' if p.on_time else 'late'}" for p in parts)
+    order_transition(
+        order=order, action="confirm_delivery", actor=actor, note=f"Delivered: {lateness}."
+    )
+    notification_create(
+        recipients=[p.factory.owner for p in parts],
+        kind="delivered",
+        title=f"Order #{order.pk} delivered",
+        message=f"The seller confirmed delivery of order #{order.pk} ({order.title}).",
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return order
+
+
+@transaction.atomic
+def order_rate(
+    *,
+    order: Order,
+    actor: User | None,
+    quality: int,
+    comment: str = "",
+    part: Assignment | None = None,
+) -> Assignment:
+    """The seller rates the quality of a factory's part, 1 to 5, once. The factory's
+    scores are recomputed at once and feed the next match run."""
+    from factories.scores import factory_scores_recompute
+
+    if not isinstance(quality, int) or not 1 <= quality <= 5:
+        raise ValidationError({"quality": "Rate quality with a whole number from 1 to 5."})
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise ValidationError({"comment": f"At most {MAX_NOTE_LENGTH} characters."})
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, "rate", "rated")
+    parts = list(
+        order.assignments.select_for_update()
+        .select_related("factory__owner")
+        .filter(status=AssignmentStatus.ACCEPTED)
+    )
+    if part is None:
+        if len(parts) != 1:
+            raise ValidationError({"part": "This order was made by several factories: say which."})
+        part = parts[0]
+    else:
+        part = next((p for p in parts if p.pk == part.pk), None)
+        if part is None:
+            raise ValidationError({"part": "That is not a delivered part of this order."})
+    if part.rated_at is not None:
+        raise Conflict(f"{part.factory.name}'s part is rated already.", current=order.status)
+    part.quality_rating = quality
+    part.rating_comment = comment.strip()
+    part.rated_at = timezone.now()
+    part.save(update_fields=["quality_rating", "rating_comment", "rated_at", "updated_at"])
+    note = f"{part.factory.name} rated {quality}/5."
+    if part.rating_comment:
+        note += f" {part.rating_comment}"
+    order_event_record(order=order, action="rate", actor=actor, note=note)
+    factory_scores_recompute(factory_ids=[part.factory_id])
+    notification_create(
+        recipients=[part.factory.owner],
+        kind="rated",
+        title=f"Order #{order.pk} rated {quality}/5",
+        message=note,
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return part
+
+
+@transaction.atomic
+def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str = "") -> Order:
+    """The seller approves or rejects a delivered sample. An approved sample can be named
+    by bulk orders, which then go to the sample's factory."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    action = "approve_sample" if approve else "reject_sample"
+    if order.kind != OrderKind.SAMPLE:
+        raise Conflict("Only sample orders are approved or rejected.", current=order.status)
+    require_action(order, action, "approved" if approve else "rejected")
+    order.sample_decision = SampleDecision.APPROVED if approve else SampleDecision.REJECTED
+    order.save(update_fields=["sample_decision", "updated_at"])
+    text = ("Sample approved." if approve else "Sample rejected.") + (f" {note}" if note else "")
+    order_event_record(order=order, action=action, actor=actor, note=text)
+    owners = [
+        p.factory.owner
+        for p in order.assignments.select_related("factory__owner").filter(
+            status=AssignmentStatus.ACCEPTED
+        )
+    ]
+    notification_create(
+        recipients=owners,
+        kind=action,
+        title=f"Sample #{order.pk} {'approved' if approve else 'rejected'}",
+        message=text,
+        order_id=order.pk,
+        exclude=actor,
+    )
+    return order
+
+
+def milestone_reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind factories whose parts are late: not started after their planned start, or
+    not shipped after their planned finish (by MILESTONE_REMINDER_GRACE_DAYS). One
+    reminder per part and overdue milestone; returns how many were sent."""
+    today = today or timezone.localdate()
+    grace = dt.timedelta(days=settings.MILESTONE_REMINDER_GRACE_DAYS)
+    sent = 0
+    parts = Assignment.objects.filter(
+        status=AssignmentStatus.ACCEPTED,
+        order__status__in=(OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION),
+        shipped_on__isnull=True,
+    ).select_related("factory__owner", "order")
+    for part in parts:
+        posted = set(part.milestones.values_list("kind", flat=True))
+        if part.planned_finish + grace < today:
+            overdue, due = MilestoneKind.SHIPPED, part.planned_finish
+        elif MilestoneKind.PRODUCTION_STARTED not in posted and part.planned_start + grace < today:
+            overdue, due = MilestoneKind.PRODUCTION_STARTED, part.planned_start
+        else:
+            continue
+        kind = f"reminder_{overdue}_{part.pk}"
+        if part.factory.owner.notifications.filter(kind=kind).exists():
+            continue
+        notification_create(
+            recipients=[part.factory.owner],
+            kind=kind,
+            title=f"Order #{part.order_id}: “{MilestoneKind(overdue).label}” is late",
+            message=f"It was due on {due}. Post the milestone, or report a delay so the "
+            "seller can plan.",
+            order_id=part.order_id,
+        )
+        sent += 1
+    return sent

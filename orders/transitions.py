@@ -1,0 +1,184 @@
+"""The order state machine: every allowed change of an order's status, in one table.
+
+Services change an order's status only through ``order_transition`` (one order) or
+``order_transition_many`` (a match run's bulk write), which check this table and write an
+``OrderEvent`` for each change. Anything that happens to an order without changing its
+status (a milestone, a delay, a rating) is written with ``order_event_record``, so the
+order's history is complete.
+
+Who may act: ``seller`` (the order's seller), ``factory`` (the owner of a factory holding
+one of its offers), ``system`` (match runs, expiry). Staff act for either side through the
+admin with the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from marketplace.errors import Conflict
+from marketplace.models import User
+from orders.models import EDITABLE_STATUSES, Order, OrderEvent, OrderKind, OrderStatus
+
+S = OrderStatus
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    by: str  # seller, factory or system
+    # past participle for messages: "This order is offered, so it cannot be <verb>."
+    verb: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "open": Transition((S.DRAFT,), S.OPEN, "seller", "opened"),
+    # a match run offered it to one or more factories
+    "offer": Transition((S.OPEN,), S.OFFERED, "system", "offered"),
+    # an offer was declined, expired or could no longer stand: the order waits again
+    "reopen": Transition((S.OFFERED,), S.OPEN, "system", "reopened"),
+    # the last of its offers was accepted
+    "accept": Transition((S.OFFERED,), S.ACCEPTED, "factory", "accepted"),
+    "start_production": Transition((S.ACCEPTED,), S.IN_PRODUCTION, "factory", "started"),
+    # the last of its parts was shipped
+    "ship": Transition((S.IN_PRODUCTION,), S.SHIPPED, "factory", "shipped"),
+    "confirm_delivery": Transition((S.SHIPPED,), S.DELIVERED, "seller", "confirmed delivered"),
+    "cancel": Transition(
+        (S.DRAFT, S.OPEN, S.OFFERED, S.ACCEPTED, S.IN_PRODUCTION),
+        S.CANCELLED,
+        "seller",
+        "cancelled",
+    ),
+    # the seller would rather cancel than accept a factory's delay: no penalty
+    "cancel_after_delay": Transition(
+        (S.ACCEPTED, S.IN_PRODUCTION), S.CANCELLED, "seller", "cancelled"
+    ),
+}
+
+# Actions that leave the status as it is, and the statuses they are allowed in.
+ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
+    "edit": EDITABLE_STATUSES,
+    "delete": (S.DRAFT,),
+    "post_milestone": (S.ACCEPTED, S.IN_PRODUCTION),
+    "report_delay": (S.ACCEPTED, S.IN_PRODUCTION),
+    "rate": (S.DELIVERED,),
+    "approve_sample": (S.DELIVERED,),
+    "reject_sample": (S.DELIVERED,),
+}
+
+# Order of actions in ``allowed_actions`` (what a user may do; system actions are left out).
+ACTION_ORDER = (
+    "edit",
+    "open",
+    "delete",
+    "post_milestone",
+    "report_delay",
+    "confirm_delivery",
+    "rate",
+    "approve_sample",
+    "reject_sample",
+    "cancel",
+)
+
+# Cancelling from these statuses counts against the seller's reliability, unless the
+# seller cancels in answer to a factory's delay.
+COMMITTED_STATUSES = (S.ACCEPTED, S.IN_PRODUCTION)
+
+
+def action_allowed(order: Order, action: str) -> bool:
+    if action in TRANSITIONS:
+        return order.status in TRANSITIONS[action].sources
+    if action not in ACTIONS_IN_PLACE or order.status not in ACTIONS_IN_PLACE[action]:
+        return False
+    if action in ("approve_sample", "reject_sample"):
+        return order.kind == OrderKind.SAMPLE and not order.sample_decision
+    return True
+
+
+def allowed_actions(order: Order) -> tuple[str, ...]:
+    return tuple(action for action in ACTION_ORDER if action_allowed(order, action))
+
+
+def not_allowed(order: Order, verb: str) -> Conflict:
+    allowed = allowed_actions(order)
+    return Conflict(
+        f"This order is {order.get_status_display().lower()}, so it cannot be {verb}; "
+        f"allowed now: {', '.join(allowed) or 'nothing'}.",
+        current=order.status,
+        allowed=allowed,
+    )
+
+
+def require_action(order: Order, action: str, verb: str) -> None:
+    """409 unless ``action`` is allowed for the order now."""
+    if not action_allowed(order, action):
+        raise not_allowed(order, verb)
+
+
+def order_event_record(
+    *, order: Order, action: str, actor: User | None, note: str = ""
+) -> OrderEvent:
+    """A history line for something that did not change the order's status."""
+    return OrderEvent.objects.create(
+        order=order,
+        actor=actor,
+        action=action,
+        from_status=order.status,
+        to_status=order.status,
+        note=note,
+    )
+
+
+def order_transition(
+    *, order: Order, action: str, actor: User | None, note: str = ""
+) -> OrderEvent:
+    """Move a (locked) order along the table, or 409 naming what is allowed instead."""
+    transition = TRANSITIONS[action]
+    if order.status not in transition.sources:
+        raise not_allowed(order, transition.verb)
+    event = OrderEvent.objects.create(
+        order=order,
+        actor=actor,
+        action=action,
+        from_status=order.status,
+        to_status=transition.target,
+        note=note,
+    )
+    order.status = transition.target
+    fields = ["status", "updated_at"]
+    if action == "confirm_delivery":
+        order.delivered_at = event.created_at
+        fields.append("delivered_at")
+    order.save(update_fields=fields)
+    return event
+
+
+def order_transition_many(
+    *, order_ids: Iterable[int], action: str, note: str = "", touch: bool = True
+) -> list[int]:
+    """A system transition of many (locked) orders at once: those in a source status move,
+    each with its event. Returns the ids that moved. ``touch=False`` leaves updated_at
+    alone (a match run's write keeps the version it read)."""
+    transition = TRANSITIONS[action]
+    moving = list(
+        Order.objects.filter(pk__in=list(order_ids), status__in=transition.sources).values_list(
+            "pk", "status"
+        )
+    )
+    if not moving:
+        return []
+    ids = [pk for pk, _status in moving]
+    changes: dict[str, object] = {"status": transition.target}
+    if touch:
+        changes["updated_at"] = timezone.now()
+    Order.objects.filter(pk__in=ids).update(**changes)
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order_id=pk, action=action, from_status=status, to_status=transition.target, note=note
+        )
+        for pk, status in moving
+    )
+    return ids

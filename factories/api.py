@@ -7,7 +7,10 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factories import selectors, services
@@ -57,6 +60,13 @@ class FactoryViewSet(ServiceModelViewSet):
 
     def perform_service_destroy(self, instance: Factory) -> None:
         services.factory_delete(factory=instance)
+
+    @extend_schema(request=None, responses=FactorySerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        """Take offers again after an auto-pause (offers let expire one after another)."""
+        factory = services.factory_resume(factory=self.get_object())
+        return Response(self.get_serializer(factory).data)
 
 
 class CapabilityViewSet(ServiceModelViewSet):

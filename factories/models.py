@@ -79,6 +79,10 @@ class Factory(models.Model):
         return self.active and self.verified and not self.is_paused
 
     @property
+    def allowed_actions(self) -> tuple[str, ...]:
+        return ("resume",) if self.is_paused else ()
+
+    @property
     def on_time_percent(self) -> int:
         return round(float(self.on_time_rate) * 100)
 

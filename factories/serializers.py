@@ -21,6 +21,8 @@ class FactorySerializer(serializers.ModelSerializer):
     certifications = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, max_length=30
     )
+    is_paused = serializers.BooleanField(read_only=True)
+    allowed_actions = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Factory
@@ -39,10 +41,28 @@ class FactorySerializer(serializers.ModelSerializer):
             "active",
             "quality_score",
             "on_time_rate",
+            "scored_orders",
+            "scores_updated_at",
+            "is_paused",
+            "paused_at",
+            "pause_reason",
+            "expired_offers_in_a_row",
+            "allowed_actions",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["verified", "quality_score", "on_time_rate", "created_at", "updated_at"]
+        read_only_fields = [
+            "verified",
+            "quality_score",
+            "on_time_rate",
+            "scored_orders",
+            "scores_updated_at",
+            "paused_at",
+            "pause_reason",
+            "expired_offers_in_a_row",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class CapabilitySerializer(serializers.ModelSerializer):

@@ -1,21 +1,25 @@
-"""Accounts and categories."""
+"""Accounts, categories and notifications."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.models import ProductCategory, User
-from marketplace.selectors import category_list
+from marketplace.models import Notification, ProductCategory, User
+from marketplace.notifications import notification_mark_all_read, notification_mark_read
+from marketplace.selectors import category_list, notification_list, notification_unread_count
 from marketplace.serializers import (
     CategorySerializer,
+    NotificationSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
+    UnreadCountSerializer,
     UserSerializer,
 )
 from marketplace.services import user_register
@@ -55,3 +59,37 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[ProductCategory]:
         leaf_only = self.request.query_params.get("leaf", "").lower() in ("1", "true", "yes")
         return category_list(leaf_only=leaf_only)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your notifications, newest first (``?unread=true`` for the unread ones)."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; get_queryset scopes to you
+
+    @extend_schema(parameters=[OpenApiParameter("unread", bool, description="only unread ones")])
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        found = notification_list(user=self.request.user)
+        if self.request.query_params.get("unread", "").lower() in ("1", "true", "yes"):
+            found = found.filter(read_at__isnull=True)
+        return found
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request: Request) -> Response:
+        return Response({"unread": notification_unread_count(user=request.user)})
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(request=None, responses=UnreadCountSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        notification_mark_all_read(user=request.user)
+        return Response({"unread": notification_unread_count(user=request.user)})

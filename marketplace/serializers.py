@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from marketplace.models import ProductCategory, User
+from marketplace.models import Notification, ProductCategory, User
 from marketplace.services import SELF_SERVICE_ROLE_CHOICES
 
 
@@ -40,3 +40,16 @@ class CategorySerializer(serializers.ModelSerializer):
 
     def get_is_leaf(self, category: ProductCategory) -> bool:
         return not category.has_children
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "message", "order", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()

@@ -147,6 +147,9 @@ SPECTACULAR_SETTINGS = {
         "MatchRunStatusEnum": "matching.models.MatchRunStatus",
         "AssignmentStatusEnum": "matching.models.AssignmentStatus",
         "RoleEnum": "marketplace.models.Role",
+        "DeclineReasonEnum": "matching.models.DeclineReason",
+        "UnmatchedReasonEnum": "orders.models.UnmatchedReason",
+        "MilestoneKindEnum": "orders.models.MilestoneKind",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
     },
 }

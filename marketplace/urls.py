@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -5,7 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
-from marketplace.api import CategoryViewSet, MeApi, RegisterApi
+from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi
 from marketplace.views import home
 from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
 from orders.api import OrderViewSet
@@ -19,6 +21,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("offers", OfferViewSet, basename="offer")
 router.register("order-assignments", SellerAssignmentViewSet, basename="order-assignment")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("", home, name="home"),
@@ -31,3 +34,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include(router.urls)),
 ]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

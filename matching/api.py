@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.permissions import IsMarketplaceStaff
-from matching import selectors
+from matching import offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger
-from matching.serializers import MatchRunSerializer, OfferSerializer, SellerAssignmentSerializer
+from matching.serializers import (
+    MatchRunSerializer,
+    OfferDeclineSerializer,
+    OfferSerializer,
+    SellerAssignmentSerializer,
+)
 from matching.services import match_run_request
+from orders import production
+from orders.selectors import seller_reliability
+from orders.serializers import DelaySerializer, MilestoneSerializer
 
 
 class MatchRunFilter(django_filters.FilterSet):
@@ -64,13 +76,96 @@ class AssignmentFilter(django_filters.FilterSet):
 
 
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):
-    """The proposed (and answered) assignments for the factories you own."""
+    """Offers to the factories you own: accept or decline them, then report production
+    (milestones, delays) on the ones you accepted."""
 
     serializer_class = OfferSerializer
     filterset_class = AssignmentFilter
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return selectors.offer_list(owner=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["seller_reliability"] = {}
+        return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        # one query for the sellers of the whole page
+        context["seller_reliability"] = seller_reliability(
+            seller_ids=[offer.order.seller_id for offer in page or []]
+        )
+        serializer = self.get_serializer_class()(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+    def _offer_response(self, offer: Assignment) -> Response:
+        offer = self.get_queryset().get(pk=offer.pk)
+        return Response(self.get_serializer(offer).data)
+
+    @extend_schema(request=None, responses=OfferSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Accept: the units are booked in your window (409 when they no longer fit)."""
+        return self._offer_response(
+            offers.offer_accept(offer=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=OfferDeclineSerializer, responses=OfferSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        """Decline with a reason; the order is matched to another factory."""
+        serializer = OfferDeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = offers.offer_decline(
+            offer=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return self._offer_response(offer)
+
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": MilestoneSerializer},
+        responses={201: MilestoneSerializer},
+    )
+    @extend_schema(methods=["get"], responses=MilestoneSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def milestones(self, request: Request, pk: str | None = None) -> Response:
+        """Post the next milestone of an accepted offer (materials ready, production
+        started, quality check passed, shipped), with an optional photo."""
+        offer = self.get_object()
+        context = {"request": request}
+        if request.method == "GET":
+            posted = offer.milestones.all()
+            return Response(MilestoneSerializer(posted, many=True, context=context).data)
+        serializer = MilestoneSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        milestone = production.milestone_post(
+            part=offer,
+            actor=request.user,
+            kind=data["kind"],
+            note=data.get("note", ""),
+            photo=data.get("photo"),
+            carrier=data.get("carrier", ""),
+            tracking_number=data.get("tracking_number", ""),
+        )
+        body = MilestoneSerializer(milestone, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DelaySerializer, responses={201: DelaySerializer})
+    @action(detail=True, methods=["post"])
+    def delays(self, request: Request, pk: str | None = None) -> Response:
+        """Report that your part will finish later; the seller accepts or cancels."""
+        offer = self.get_object()
+        serializer = DelaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        delay = production.delay_report(part=offer, actor=request.user, **serializer.validated_data)
+        return Response(DelaySerializer(delay).data, status=status.HTTP_201_CREATED)
 
 
 class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -285,3 +285,17 @@ def seller_assignment_list(*, seller: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(order__seller_id=seller.pk).select_related(
         "order", "factory", "window"
     )
+
+
+def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
+    """What the factory may do with its offer now."""
+    from orders.transitions import action_allowed
+
+    if offer.status == AssignmentStatus.PROPOSED:
+        return () if offer.is_expired_at(timezone.now()) else ("accept", "decline")
+    if offer.status != AssignmentStatus.ACCEPTED:
+        return ()
+    actions = [a for a in ("post_milestone", "report_delay") if action_allowed(offer.order, a)]
+    if offer.shipped_on is not None and "report_delay" in actions:
+        actions.remove("report_delay")
+    return tuple(actions)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from matching.models import Assignment, MatchRun
+from matching.models import Assignment, DeclineReason, MatchRun
+from matching.selectors import offer_allowed_actions
+from orders.selectors import seller_reliability
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
@@ -60,9 +63,27 @@ class _AssignmentBase(serializers.ModelSerializer):
             "planned_start",
             "planned_finish",
             "status",
+            "expires_at",
+            "responded_at",
+            "decline_reason",
+            "decline_note",
+            "promised_finish",
+            "shipped_on",
+            "delivered_on",
+            "on_time",
+            "quality_rating",
+            "rating_comment",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class SellerReliabilitySerializer(serializers.Serializer):
+    accepted_orders = serializers.IntegerField()
+    cancelled_after_acceptance = serializers.IntegerField()
+    percent = serializers.IntegerField(
+        allow_null=True, help_text="Share of accepted orders the seller kept; null: no record yet."
+    )
 
 
 class OfferSerializer(_AssignmentBase):
@@ -72,7 +93,11 @@ class OfferSerializer(_AssignmentBase):
     category = serializers.CharField(source="order.category.name", read_only=True)
     due_date = serializers.DateField(source="order.due_date", read_only=True)
     ship_to_city = serializers.CharField(source="order.ship_to_city", read_only=True)
+    order_status = serializers.CharField(source="order.status", read_only=True)
+    order_kind = serializers.CharField(source="order.kind", read_only=True)
     factory_name = serializers.CharField(source="factory.name", read_only=True)
+    seller_reliability = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta(_AssignmentBase.Meta):
         fields = [
@@ -81,9 +106,29 @@ class OfferSerializer(_AssignmentBase):
             "category",
             "due_date",
             "ship_to_city",
+            "order_status",
+            "order_kind",
             "factory_name",
+            "seller_reliability",
+            "allowed_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SellerReliabilitySerializer)
+    def get_seller_reliability(self, offer: Assignment) -> dict[str, object]:
+        """The seller's record (share of accepted orders kept), so the factory can judge."""
+        known = self.context.get("seller_reliability", {})
+        found = known.get(offer.order.seller_id)
+        if found is None:
+            found = seller_reliability(seller_ids=[offer.order.seller_id])[offer.order.seller_id]
+        return {
+            "accepted_orders": found.accepted_orders,
+            "cancelled_after_acceptance": found.cancelled_after_acceptance,
+            "percent": found.percent,
+        }
+
+    def get_allowed_actions(self, offer: Assignment) -> list[str]:
+        return list(offer_allowed_actions(offer))
 
 
 class SellerAssignmentSerializer(_AssignmentBase):
@@ -103,3 +148,8 @@ class SellerAssignmentSerializer(_AssignmentBase):
             "factory_quality_score",
         ]
         read_only_fields = fields
+
+
+class OfferDeclineSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DeclineReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

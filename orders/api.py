@@ -1,4 +1,5 @@
-"""Sellers post, edit, open and cancel their production orders."""
+"""Sellers post, edit, open and cancel their orders, follow production, confirm delivery
+and rate the factories."""
 
 from __future__ import annotations
 
@@ -7,16 +8,27 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.permissions import IsSeller
 from marketplace.viewsets import ServiceModelViewSet
-from orders import selectors, services
+from orders import production, selectors, services
 from orders.models import Order
-from orders.serializers import OrderSerializer
+from orders.serializers import (
+    CancelSerializer,
+    DelayDecisionSerializer,
+    DelaySerializer,
+    OrderEventSerializer,
+    OrderPartSerializer,
+    OrderSerializer,
+    RatingSerializer,
+    SampleDecisionSerializer,
+)
 
 
 class CreateAsSeller(IsSeller):
@@ -36,7 +48,7 @@ class OrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = Order
-        fields = ["status", "category", "priority", "unmatched_reason"]
+        fields = ["status", "category", "priority", "unmatched_reason", "kind"]
 
 
 class OrderViewSet(ServiceModelViewSet):
@@ -48,26 +60,111 @@ class OrderViewSet(ServiceModelViewSet):
     def get_queryset(self) -> QuerySet[Order]:
         return selectors.order_list(seller=self.request.user)
 
-    def perform_service_create(self, data: dict[str, Any]) -> Order:
-        return services.order_create(seller=self.request.user, **data)
-
     def perform_service_update(self, instance: Order, data: dict[str, Any]) -> Order:
         data.pop("draft", None)
-        return services.order_update(order=instance, data=data)
+        return services.order_update(order=instance, data=data, actor=self.request.user)
 
     def perform_service_destroy(self, instance: Order) -> None:
         services.order_delete(order=instance)
 
-    @extend_schema(request=None, responses=OrderSerializer)
+    def perform_service_create(self, data: dict[str, Any]) -> Order:
+        return services.order_create(seller=self.request.user, **data)
+
+    def _order_response(self, order: Order) -> Response:
+        return Response(self.get_serializer(order).data)
+
+    @extend_schema(request=CancelSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel the order; an outstanding offer is withdrawn and its capacity freed."""
-        order = services.order_cancel(order=self.get_object())
-        return Response(self.get_serializer(order).data)
+        """Cancel the order: offers and accepted parts are withdrawn and their capacity
+        freed. After acceptance it counts against your reliability, unless a factory
+        reported a delay you did not accept."""
+        data = _valid(CancelSerializer, request)
+        order = services.order_cancel(order=self.get_object(), actor=request.user, **data)
+        return self._order_response(order)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def open(self, request: Request, pk: str | None = None) -> Response:
         """Publish a draft order so that matching considers it."""
-        order = services.order_open(order=self.get_object())
-        return Response(self.get_serializer(order).data)
+        order = services.order_open(order=self.get_object(), actor=request.user)
+        return self._order_response(order)
+
+    @extend_schema(responses=OrderEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every change of the order: who, when, from which status to which, and why."""
+        events = selectors.order_history(order=self.get_object())
+        return Response(OrderEventSerializer(events, many=True).data)
+
+    @extend_schema(responses=OrderPartSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def parts(self, request: Request, pk: str | None = None) -> Response:
+        """The factories making the order, with their milestones (the timeline) and delays."""
+        parts = selectors.order_parts(order=self.get_object())
+        return Response(OrderPartSerializer(parts, many=True, context={"request": request}).data)
+
+    @extend_schema(request=DelayDecisionSerializer, responses=DelaySerializer)
+    @action(detail=True, methods=["post"], url_path="accept-delay")
+    def accept_delay(self, request: Request, pk: str | None = None) -> Response:
+        """Accept the later finish a factory reported (or cancel the order instead: no
+        penalty while a delay waits)."""
+        order = self.get_object()
+        data = _valid(DelayDecisionSerializer, request)
+        delay = selectors.order_delay(order=order, delay_id=data["delay"])
+        if delay is None:
+            raise ValidationError({"delay": "This order has no such delay."})
+        delay = production.delay_accept(delay=delay, actor=request.user)
+        return Response(DelaySerializer(delay).data)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-delivery")
+    def confirm_delivery(self, request: Request, pk: str | None = None) -> Response:
+        """You have the goods: the order is delivered and on-time is computed per factory."""
+        order = production.delivery_confirm(order=self.get_object(), actor=request.user)
+        return self._order_response(order)
+
+    @extend_schema(request=RatingSerializer, responses=OrderPartSerializer)
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        """Rate the quality of a delivered factory's part, 1 to 5 (once)."""
+        order = self.get_object()
+        data = _valid(RatingSerializer, request)
+        part = None
+        if data["part"] is not None:
+            part = selectors.order_parts(order=order).filter(pk=data["part"]).first()
+            if part is None:
+                raise ValidationError({"part": "That is not a delivered part of this order."})
+        rated = production.order_rate(
+            order=order,
+            actor=request.user,
+            quality=data["quality"],
+            comment=data["comment"],
+            part=part,
+        )
+        return Response(OrderPartSerializer(rated, context={"request": request}).data)
+
+    @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-sample")
+    def approve_sample(self, request: Request, pk: str | None = None) -> Response:
+        """Approve a delivered sample: bulk orders can then name it."""
+        return self._decide_sample(request, approve=True)
+
+    @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="reject-sample")
+    def reject_sample(self, request: Request, pk: str | None = None) -> Response:
+        """Reject a delivered sample."""
+        return self._decide_sample(request, approve=False)
+
+    def _decide_sample(self, request: Request, *, approve: bool) -> Response:
+        data = _valid(SampleDecisionSerializer, request)
+        order = production.sample_decide(
+            order=self.get_object(), actor=request.user, approve=approve, note=data["note"]
+        )
+        return self._order_response(order)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

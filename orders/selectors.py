@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Delay, Order, OrderEvent, OrderStatus
 from orders.transitions import COMMITTED_STATUSES
 
 
@@ -69,3 +69,7 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
         .prefetch_related("milestones", "delays")
         .order_by("pk")
     )
+
+
+def order_delay(*, order: Order, delay_id: int) -> Delay | None:
+    return Delay.objects.filter(assignment__order=order, pk=delay_id).first()

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.scores import factory_scores_recompute
 from factories.services import (
     FACTORY_EDITABLE_FIELDS,
     capability_create,
@@ -24,6 +25,7 @@ from factories.services import (
     capacity_window_update,
     factory_create,
     factory_delete,
+    factory_resume,
     factory_update,
     factory_verify,
 )
@@ -33,6 +35,7 @@ from marketplace.admin import (
     ServiceInlineMixin,
     ServiceModelAdmin,
     ServiceWrites,
+    apply_service_to_each,
     call_reporting_broker_errors,
     changed_values,
 )
@@ -238,7 +241,7 @@ class FactoryAdmin(ServiceModelAdmin):
     search_fields = ("name", "city", "owner__username", "owner__company_name")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    actions = ("mark_verified",)
+    actions = ("mark_verified", "resume_offers", "recompute_scores")
     inlines = (FactoryCapabilityInline, CapacityWindowInline)
     add_fieldsets = (
         (None, {"fields": ("owner", "name", "description", "certifications", "active")}),
@@ -251,7 +254,14 @@ class FactoryAdmin(ServiceModelAdmin):
         ("Order size", {"fields": (("min_order_quantity", "max_order_quantity"),)}),
         (
             "Status",
-            {"fields": (("verified", "active"), ("quality_score", "on_time_rate"))},
+            {
+                "fields": (
+                    ("verified", "active"),
+                    ("paused_at", "expired_offers_in_a_row"),
+                    "pause_reason",
+                    ("quality_score", "on_time_rate", "scored_orders", "scores_updated_at"),
+                )
+            },
         ),
         ("Record", {"fields": (("created_at", "updated_at"),)}),
     )
@@ -259,6 +269,11 @@ class FactoryAdmin(ServiceModelAdmin):
     change_readonly_fields = (
         "owner",
         "verified",
+        "paused_at",
+        "expired_offers_in_a_row",
+        "pause_reason",
+        "scored_orders",
+        "scores_updated_at",
         "quality_score",
         "on_time_rate",
         "created_at",
@@ -292,6 +307,22 @@ class FactoryAdmin(ServiceModelAdmin):
     @admin.display(description="windows", ordering="window_count")
     def window_count(self, factory: Factory) -> int:
         return factory.window_count  # type: ignore[attr-defined]
+
+    @admin.action(description="Resume offers to paused factories", permissions=["change"])
+    def resume_offers(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
+        apply_service_to_each(
+            self,
+            request,
+            queryset,
+            lambda factory: factory_resume(factory=factory),
+            done="resumed",
+            noun="factory",
+        )
+
+    @admin.action(description="Recompute quality and on-time scores", permissions=["change"])
+    def recompute_scores(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
+        count = factory_scores_recompute(factory_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Scores of {count} factories recomputed.", messages.SUCCESS)
 
     @admin.action(description="Mark factories verified", permissions=["change"])
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:

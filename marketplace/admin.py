@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from kombu.exceptions import OperationalError as BrokerError
 
 from marketplace.errors import Conflict
-from marketplace.models import ProductCategory, Role, User
+from marketplace.models import Notification, ProductCategory, Role, User
 
 admin.site.site_header = "Idle-capacity marketplace admin"
 admin.site.site_title = "Marketplace admin"
@@ -320,6 +320,43 @@ def call_reporting_broker_errors(
         return None
 
 
+def apply_service_to_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    service: Callable[[Any], object],
+    *,
+    done: str,
+    noun: str,
+) -> None:
+    """An admin action: call ``service(row)`` for each selected row, with the same rules as
+    the API (a refused row is reported with the service's reason; the others go ahead)."""
+    changed, refused = 0, []
+    for row in queryset.order_by("pk"):
+        try:
+            outcome = call_reporting_broker_errors(
+                model_admin,
+                request,
+                lambda row=row: service(row),
+                done=f"{noun.capitalize()} #{row.pk} was {done}",
+            )
+        except (Conflict, ValidationError) as exc:
+            text = exc.message if isinstance(exc, Conflict) else "; ".join(exc.messages)
+            refused.append(f"#{row.pk}: {text}")
+            continue
+        if outcome is not None:
+            changed += 1
+    if changed:
+        plural = noun if changed == 1 else f"{noun}s"
+        model_admin.message_user(request, f"{changed} {plural} {done}.", messages.SUCCESS)
+    for text in refused:
+        model_admin.message_user(request, text, messages.WARNING)
+    if not changed and not refused:
+        model_admin.message_user(
+            request, f"None of the selected {noun}s could be {done}.", messages.WARNING
+        )
+
+
 # --- Category fields and filters used by the other admins -------------------
 
 
@@ -433,3 +470,40 @@ class ProductCategoryAdmin(admin.ModelAdmin):
         if asking in LEAF_CATEGORY_FIELDS:
             queryset = queryset.filter(has_children=False)
         return queryset, may_have_duplicates
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What users were told (in the app and by email); written by the services only."""
+
+    list_display = (
+        "id",
+        "recipient",
+        "kind",
+        "title",
+        "order",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("recipient__username", "title", "message")
+    list_select_related = ("recipient", "order")
+    raw_id_fields = ("recipient", "order")
+    readonly_fields = (
+        "recipient",
+        "order",
+        "kind",
+        "title",
+        "message",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

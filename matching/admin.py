@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
-from marketplace.admin import call_reporting_broker_errors
-from matching.models import Assignment, MatchRun, MatchRunTrigger
+from marketplace.admin import apply_service_to_each, call_reporting_broker_errors
+from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger
+from matching.offers import offer_accept, offer_decline
 from matching.services import match_run_request
+from orders.models import Delay, Milestone
 
 
 def _seconds(value: float | None) -> str:
@@ -287,8 +289,33 @@ class MatchRunAdmin(ViewOnlyAdmin):
         )
 
 
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "note", "photo", "carrier", "tracking_number", "posted_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DelayInline(admin.TabularInline):
+    model = Delay
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "previous_finish", "new_finish", "reason", "status", "decided_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ViewOnlyAdmin):
+    """Offers and the factories' parts of orders. Staff answer offers for a factory with the
+    actions, under the same rules as the API."""
+
     list_display = (
         "id",
         "run",
@@ -304,6 +331,8 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "status",
     )
     list_filter = ("status", RecentRunFilter, "factory__province")
+    actions = ("accept_offers", "decline_offers")
+    inlines = (MilestoneInline, DelayInline)
     search_fields = ("order__title", "factory__name", "factory__city", "order__seller__username")
     list_select_related = ("run", "order", "factory", "window__factory", "window__category")
     raw_id_fields = ("run", "order", "factory", "window")
@@ -320,9 +349,32 @@ class AssignmentAdmin(ViewOnlyAdmin):
                 )
             },
         ),
+        (
+            "Answer",
+            {"fields": (("expires_at", "responded_at"), ("decline_reason", "decline_note"))},
+        ),
+        (
+            "Production and delivery",
+            {
+                "fields": (
+                    ("promised_finish", "shipped_on", "delivered_on", "on_time"),
+                    ("quality_rating", "rating_comment"),
+                )
+            },
+        ),
         ("Record", {"fields": (("created_at", "updated_at"),)}),
     )
     readonly_fields = (
+        "expires_at",
+        "responded_at",
+        "decline_reason",
+        "decline_note",
+        "promised_finish",
+        "shipped_on",
+        "delivered_on",
+        "on_time",
+        "quality_rating",
+        "rating_comment",
         "run",
         "status",
         "order",
@@ -343,3 +395,34 @@ class AssignmentAdmin(ViewOnlyAdmin):
     @admin.display(description="production cost (CNY)")
     def production_cost_display(self, assignment: Assignment) -> str:
         return f"{assignment.production_cost:,.2f}"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # the actions answer offers; the rows themselves stay read-only
+        return obj is None and super(ViewOnlyAdmin, self).has_change_permission(request, obj)
+
+    @admin.action(description="Accept selected offers (for the factory)", permissions=["change"])
+    def accept_offers(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        apply_service_to_each(
+            self,
+            request,
+            queryset,
+            lambda offer: offer_accept(offer=offer, actor=request.user),
+            done="accepted",
+            noun="offer",
+        )
+
+    @admin.action(description="Decline selected offers (for the factory)", permissions=["change"])
+    def decline_offers(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        apply_service_to_each(
+            self,
+            request,
+            queryset,
+            lambda offer: offer_decline(
+                offer=offer,
+                actor=request.user,
+                reason=DeclineReason.OTHER,
+                note=f"Declined for the factory by {request.user.get_username()} (staff).",
+            ),
+            done="declined",
+            noun="offer",
+        )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,12 +16,13 @@ from marketplace.admin import (
     CategoryFieldMixin,
     LeafCategoryListFilter,
     ServiceModelAdmin,
-    call_reporting_broker_errors,
+    apply_service_to_each,
     changed_values,
 )
 from marketplace.errors import Conflict
 from matching.admin import OrderAssignmentInline
-from orders.models import Order, OrderStatus
+from orders.models import Delay, Milestone, Order, OrderEvent, OrderStatus
+from orders.production import delay_accept, delay_pending_for, delivery_confirm, sample_decide
 from orders.services import (
     ORDER_EDITABLE_FIELDS,
     order_cancel,
@@ -31,6 +31,72 @@ from orders.services import (
     order_open,
     order_update,
 )
+
+
+class OrderEventInline(admin.TabularInline):
+    """The order's history, oldest first: every state change and what happened."""
+
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "history"
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    """Posted by factories through the API; read here."""
+
+    list_display = ("id", "assignment", "kind", "carrier", "tracking_number", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("assignment__order__title", "tracking_number")
+    raw_id_fields = ("assignment", "posted_by")
+    readonly_fields = (
+        "assignment",
+        "kind",
+        "note",
+        "photo",
+        "carrier",
+        "tracking_number",
+        "posted_by",
+        "created_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Delay)
+class DelayAdmin(admin.ModelAdmin):
+    list_display = ("id", "assignment", "previous_finish", "new_finish", "status", "created_at")
+    list_filter = ("status",)
+    raw_id_fields = ("assignment", "reported_by")
+    readonly_fields = (
+        "assignment",
+        "previous_finish",
+        "new_finish",
+        "reason",
+        "status",
+        "reported_by",
+        "created_at",
+        "decided_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class OrderAddForm(forms.ModelForm):
@@ -96,8 +162,15 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
     list_select_related = ("seller", "category__parent")
     autocomplete_fields = ("seller", "category")
     show_full_result_count = False
-    actions = ("open_drafts", "cancel_orders")
-    inlines = (OrderAssignmentInline,)
+    actions = (
+        "open_drafts",
+        "cancel_orders",
+        "accept_delays",
+        "confirm_delivery",
+        "approve_samples",
+        "reject_samples",
+    )
+    inlines = (OrderAssignmentInline, OrderEventInline)
     fieldsets = (
         (None, {"fields": ("seller", "title", "category", "notes")}),
         (
@@ -111,18 +184,28 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             },
         ),
         ("Ship to", {"fields": ("ship_to_city", ("ship_to_latitude", "ship_to_longitude"))}),
+        ("Sample or bulk", {"fields": (("kind", "sample_factory_required"), "sample")}),
         (
             "Matching (kept by the system)",
             {
                 "fields": (
                     ("status", "unmatched_reason"),
                     "what_to_relax",
+                    ("sample_decision", "delivered_at"),
                     ("created_at", "updated_at"),
                 )
             },
         ),
     )
-    system_fields = ("status", "unmatched_reason", "what_to_relax", "created_at", "updated_at")
+    system_fields = (
+        "status",
+        "unmatched_reason",
+        "what_to_relax",
+        "sample_decision",
+        "delivered_at",
+        "created_at",
+        "updated_at",
+    )
 
     @admin.display(description="what to relax")
     def what_to_relax(self, order: Order) -> str:
@@ -137,7 +220,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Order | None = None) -> Any:
         if obj is None:
-            return (*self.fieldsets[:3], ("Publish", {"fields": ("draft",)}))
+            return (*self.fieldsets[:4], ("Publish", {"fields": ("draft",)}))
         return self.fieldsets
 
     def get_inlines(self, request: HttpRequest, obj: Order | None) -> Any:
@@ -170,49 +253,79 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             priority=data["priority"],
             allow_split=bool(data.get("allow_split")),
             min_lot_quantity=data.get("min_lot_quantity") or 1,
+            kind=data.get("kind") or "bulk",
+            sample=data.get("sample"),
+            sample_factory_required=bool(data.get("sample_factory_required")),
             draft=bool(data.get("draft")),
         )
 
     def update_object(
         self, request: HttpRequest, obj: Order, data: Mapping[str, Any], changed: list[str]
     ) -> Order:
-        return order_update(order=obj, data=changed_values(data, changed, ORDER_EDITABLE_FIELDS))
+        return order_update(
+            order=obj,
+            data=changed_values(data, changed, ORDER_EDITABLE_FIELDS),
+            actor=request.user,
+        )
 
     def delete_object(self, request: HttpRequest, obj: Order) -> None:
         order_delete(order=obj)
 
     @admin.action(description="Open selected drafts", permissions=["change"])
     def open_drafts(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(request, queryset.filter(status=OrderStatus.DRAFT), order_open, "opened")
+        drafts = queryset.filter(status=OrderStatus.DRAFT)
+        self._apply(request, drafts, lambda o: order_open(order=o, actor=request.user), "opened")
 
     @admin.action(description="Cancel selected orders", permissions=["change"])
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(request, queryset, order_cancel, "cancelled")
+        self._apply(
+            request, queryset, lambda o: order_cancel(order=o, actor=request.user), "cancelled"
+        )
+
+    @admin.action(description="Confirm delivery of selected orders", permissions=["change"])
+    def confirm_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda o: delivery_confirm(order=o, actor=request.user),
+            "confirmed delivered",
+        )
+
+    @admin.action(description="Approve selected samples", permissions=["change"])
+    def approve_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda o: sample_decide(order=o, actor=request.user, approve=True),
+            "approved",
+        )
+
+    @admin.action(description="Reject selected samples", permissions=["change"])
+    def reject_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda o: sample_decide(order=o, actor=request.user, approve=False),
+            "rejected",
+        )
+
+    @admin.action(
+        description="Accept the pending delays of selected orders", permissions=["change"]
+    )
+    def accept_delays(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        def accept_all(order: Order) -> object:
+            pending = delay_pending_for(order=order)
+            if not pending:
+                raise Conflict("No delay waits for an answer.", current=order.status)
+            return [delay_accept(delay=d, actor=request.user) for d in pending]
+
+        self._apply(request, queryset, accept_all, "given their new finish dates")
 
     def _apply(
-        self, request: HttpRequest, queryset: QuerySet[Order], service: Any, done: str
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        service: Callable[[Order], object],
+        done: str,
     ) -> None:
-        changed, refused = 0, []
-        for order in queryset.order_by("pk"):
-            try:
-                outcome = call_reporting_broker_errors(
-                    self,
-                    request,
-                    lambda order=order: service(order=order),
-                    done=f"Order #{order.pk} was {done}",
-                )
-            except (Conflict, ValidationError) as exc:
-                text = exc.message if isinstance(exc, Conflict) else "; ".join(exc.messages)
-                refused.append(f"#{order.pk}: {text}")
-                continue
-            if outcome is not None:
-                changed += 1
-        if changed:
-            noun = "order" if changed == 1 else "orders"
-            self.message_user(request, f"{changed} {noun} {done}.", messages.SUCCESS)
-        for text in refused:
-            self.message_user(request, text, messages.WARNING)
-        if not changed and not refused:
-            self.message_user(
-                request, f"None of the selected orders could be {done}.", messages.WARNING
-            )
+        apply_service_to_each(self, request, queryset, service, done=done, noun="order")

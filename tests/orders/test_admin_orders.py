@@ -100,8 +100,9 @@ def test_an_offered_orders_page_shows_its_offer_read_only(staff_client: Client) 
 
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
-    (inline,) = response.context["inline_admin_formsets"]
-    assert [form.instance.pk for form in inline.formset.forms] == [assignment.pk]
+    offers, history = response.context["inline_admin_formsets"]
+    assert [form.instance.pk for form in offers.formset.forms] == [assignment.pk]
+    assert [form.instance.action for form in history.formset.forms] == ["create", "offer"]
 
 
 def test_an_offered_order_cannot_be_changed_through_the_admin(staff_client: Client) -> None:
@@ -132,6 +133,7 @@ def test_an_order_added_as_a_draft_through_the_admin_stays_a_draft(staff_client:
             "due_date": days(40).isoformat(),
             "priority": "rush",
             "min_lot_quantity": "1",
+            "kind": "bulk",
             "ship_to_city": "Shanghai",
             "ship_to_latitude": "31.2304",
             "ship_to_longitude": "121.4737",
@@ -158,6 +160,7 @@ def test_an_order_due_today_shows_the_services_error(staff_client: Client) -> No
             "due_date": today().isoformat(),
             "priority": "normal",
             "min_lot_quantity": "1",
+            "kind": "bulk",
             "ship_to_city": "Shanghai",
             "ship_to_latitude": "31.2304",
             "ship_to_longitude": "121.4737",

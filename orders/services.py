@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.models import ProductCategory, Role, User
+from marketplace.errors import Conflict
 from marketplace.notifications import notification_create
+from matching.models import AssignmentStatus
 from marketplace.selectors import category_is_leaf
 from orders.models import (
     MAX_ORDER_QUANTITY,
@@ -164,6 +166,13 @@ def _lock(order: Order) -> Order:
 def order_update(*, order: Order, data: dict[str, Any], actor: User | None = None) -> Order:
     order = _lock(order)
     require_action(order, "edit", "edited")
+    if order.assignments.filter(status=AssignmentStatus.ACCEPTED).exists():
+        raise Conflict(
+            "Factories have accepted parts of this order, so it cannot be edited; cancel it "
+            "instead.",
+            current=order.status,
+            allowed=("cancel",),
+        )
     for field, value in data.items():
         if field not in ORDER_EDITABLE_FIELDS:
             raise ValidationError({field: "This field cannot be changed."})

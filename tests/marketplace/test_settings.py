@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from pytest_django.fixtures import Settings
 
+from marketplace.celery import app
 from marketplace.env import env_bool, env_float, env_int, env_list
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,3 +93,15 @@ def test_the_typed_helpers_parse_and_reject(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("X_BOOL", "perhaps")
     with pytest.raises(ImproperlyConfigured, match="X_BOOL must be a boolean"):
         env_bool("X_BOOL")
+
+
+def test_beat_runs_the_lifecycle_jobs(settings: Settings) -> None:
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert {
+        "matching.tasks.offers_expire_task",
+        "orders.tasks.milestone_reminders_send_task",
+        "factories.tasks.factory_scores_recompute_task",
+    } <= tasks
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)

@@ -6,8 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace.models import User
+from matching.models import AssignmentStatus
 from orders.models import Order, OrderStatus
-from tests.builders import category, days, make_order
+from tests.builders import category, days, make_assignment, make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +175,19 @@ def test_a_draft_whose_due_date_passed_cannot_be_opened(
     assert "due_date" in response.json()
     order.refresh_from_db()
     assert order.status == OrderStatus.DRAFT
+
+
+def test_an_open_order_with_an_accepted_part_cannot_be_edited(
+    seller_api: APIClient, seller: User
+) -> None:
+    order = make_order(seller, quantity=1000, allow_split=True, min_lot_quantity=100)
+    make_assignment(
+        order, make_window(make_factory()), status=AssignmentStatus.ACCEPTED, quantity=600
+    )
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.OPEN)  # the rest waits
+
+    response = seller_api.patch(detail(order), {"quantity": 500}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["allowed_actions"] == ["cancel"]
+    assert Order.objects.get(pk=order.pk).quantity == 1000

@@ -21,7 +21,7 @@ check-redis: install
 
 run: install check-redis
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --match
+	$(PY) manage.py seed_demo --lifecycle
 	@echo ""
 	@echo "  Home page      http://$(HOST):$(PORT)/"
 	@echo "  Admin          http://$(HOST):$(PORT)/admin/"

@@ -25,6 +25,7 @@ from marketplace.demo import (
     demo_data_present,
     demo_logins,
 )
+from marketplace.demo_lifecycle import demo_lifecycle_advance
 from matching.models import MatchRunTrigger
 from matching.services import match_run_request
 
@@ -48,6 +49,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Queue a match run once the data is created (needs Redis; a worker runs it).",
         )
+        parser.add_argument(
+            "--lifecycle",
+            action="store_true",
+            help="Run one match here (no worker needed), then answer its offers and carry "
+            "some orders through production, delivery and ratings.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.quiet = options["verbosity"] < 1
@@ -64,7 +71,9 @@ class Command(BaseCommand):
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         self._write_summary(summary, seconds=time.perf_counter() - started, seed=options["seed"])
-        if options["match"]:
+        if options["lifecycle"]:
+            self._advance_lifecycle(options["seed"])
+        elif options["match"]:
             self._queue_match_run()
         self._write_logins(summary.logins)
         if not summary.staff_created:
@@ -97,6 +106,16 @@ class Command(BaseCommand):
         self._say(f"Created demo data in {seconds:.1f} s (seed {seed}):", self.style.SUCCESS)
         for line in lines:
             self._say(f"  {line}")
+
+    def _advance_lifecycle(self, seed: int) -> None:
+        started = time.perf_counter()
+        summary = demo_lifecycle_advance(seed=seed)
+        statuses = ", ".join(f"{count} {status}" for status, count in summary.statuses.items())
+        self._say(
+            f"Match run #{summary.run_id} matched {summary.matched_orders} orders; after the "
+            f"factories' answers and production they are: {statuses} "
+            f"({time.perf_counter() - started:.1f} s)."
+        )
 
     def _queue_match_run(self) -> None:
         try:

@@ -1,0 +1,51 @@
+"""seed_demo --lifecycle: demo orders at every stage, consistent with capacity and history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from factories.models import CapacityWindow, Factory
+from matching.models import Assignment, AssignmentStatus
+from orders.models import Milestone, Order, OrderEvent, OrderStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_orders_at_every_stage_and_capacity_adds_up() -> None:
+    call_command("seed_demo", "--lifecycle", verbosity=0)
+
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert {
+        OrderStatus.OPEN,
+        OrderStatus.OFFERED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.IN_PRODUCTION,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    } <= statuses
+    assert Assignment.objects.filter(status=AssignmentStatus.DECLINED).exists()
+    assert Milestone.objects.filter(kind="shipped").exclude(tracking_number="").exists()
+    assert Assignment.objects.filter(quality_rating__isnull=False).exists()
+    assert Factory.objects.filter(scored_orders__gt=0).exists()
+    # every window's counters are exactly its accepted and waiting offers
+    booked: dict[int, int] = defaultdict(int)
+    offered: dict[int, int] = defaultdict(int)
+    live = Assignment.objects.filter(status__in=("accepted", "proposed"))
+    for window_id, status, units in live.values_list("window_id", "status").annotate(
+        units=Sum("quantity")
+    ):
+        (booked if status == "accepted" else offered)[window_id] += units
+    for window in CapacityWindow.objects.all():
+        assert (window.booked_units, window.offered_units) == (
+            booked[window.pk],
+            offered[window.pk],
+        )
+        assert window.booked_units <= window.total_units
+    # every status an order reached is in its history
+    for order in Order.objects.exclude(status=OrderStatus.DRAFT):
+        last = OrderEvent.objects.filter(order=order).last()
+        assert last is not None and last.to_status == order.status, order.pk

@@ -43,7 +43,7 @@ class Factory(models.Model):
     on_time_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
-        default=Decimal("0.950"),
+        default=Decimal("0.900"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     # delivered orders in the scores' window, and when the scores were last computed

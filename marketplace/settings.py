@@ -166,6 +166,7 @@ FACTORY_AUTO_PAUSE_AFTER_EXPIRED = env_int("FACTORY_AUTO_PAUSE_AFTER_EXPIRED", 3
 # Milestone photos: at most this many bytes, of these image formats (Pillow names).
 MILESTONE_PHOTO_MAX_BYTES = env_int("MILESTONE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "WEBP"])
+MILESTONE_PHOTO_MAX_PIXELS = env_int("MILESTONE_PHOTO_MAX_PIXELS", 40_000_000)
 # A milestone is late (and the factory reminded) this many days after it was due.
 MILESTONE_REMINDER_GRACE_DAYS = env_int("MILESTONE_REMINDER_GRACE_DAYS", 1)
 # Factory scores (factories/scores.py): the last SCORES_RECENT_ORDERS delivered parts

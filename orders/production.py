@@ -9,6 +9,7 @@ seller confirms delivery of the whole order and rates each factory's part.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,19 +54,37 @@ def _require_accepted(part: Assignment) -> None:
         )
 
 
-def validate_photo(photo: UploadedFile) -> None:
-    """An image of an allowed format and size; anything else is a 400 naming the field."""
+# the extension a stored photo gets, from the format Pillow found (never the upload's name)
+PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "TIFF": "tif"}
+
+
+def validate_photo(photo: UploadedFile) -> str:
+    """An image of an allowed format, size and pixel count; anything else is a 400 naming
+    the field. Returns the file name to store it under: a random name with the extension of
+    the format found, so an upload named ``x.html`` is never served as HTML."""
     limit = settings.MILESTONE_PHOTO_MAX_BYTES
     if photo.size is not None and photo.size > limit:
         raise ValidationError(
             {"photo": f"The photo is {photo.size:,} bytes; at most {limit:,} are allowed."}
         )
     allowed = settings.MILESTONE_PHOTO_FORMATS
+    max_pixels = settings.MILESTONE_PHOTO_MAX_PIXELS
     try:
         photo.seek(0)
         with Image.open(photo) as image:
-            kind = image.format
+            kind, (width, height) = image.format, image.size
+            if width * height > max_pixels:
+                raise ValidationError(
+                    {
+                        "photo": f"The photo is {width} x {height} pixels; at most "
+                        f"{max_pixels:,} pixels are allowed."
+                    }
+                )
             image.verify()
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            {"photo": f"The photo has too many pixels; at most {max_pixels:,} are allowed."}
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             {"photo": f"Upload an image ({', '.join(allowed)}); this file is not one."}
@@ -76,6 +95,7 @@ def validate_photo(photo: UploadedFile) -> None:
         raise ValidationError(
             {"photo": f"{kind} images are not accepted; use one of {', '.join(allowed)}."}
         )
+    return f"{uuid.uuid4().hex}.{PHOTO_EXTENSIONS.get(kind, kind.lower())}"
 
 
 def _next_milestone(part: Assignment) -> str | None:
@@ -109,7 +129,7 @@ def milestone_post(
     if errors:
         raise ValidationError(errors)
     if photo is not None:
-        validate_photo(photo)
+        photo.name = validate_photo(photo)
     part, order = _lock(part)
     _require_accepted(part)
     require_action(order, "post_milestone", "given a milestone")

@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.models import ProductCategory, Role, User
 from marketplace.errors import Conflict
+from marketplace.models import ProductCategory, Role, User
 from marketplace.notifications import notification_create
-from matching.models import AssignmentStatus
 from marketplace.selectors import category_is_leaf
+from matching.models import AssignmentStatus
 from orders.models import (
     MAX_ORDER_QUANTITY,
     Delay,

@@ -320,6 +320,35 @@ def call_reporting_broker_errors(
         return None
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes (runs, assignments, milestones, notifications): read only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of a record shown under it (history, milestones, delays): read only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def apply_service_to_each(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
@@ -473,7 +502,7 @@ class ProductCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyAdmin):
     """What users were told (in the app and by email); written by the services only."""
 
     list_display = (
@@ -490,20 +519,4 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("recipient__username", "title", "message")
     list_select_related = ("recipient", "order")
     raw_id_fields = ("recipient", "order")
-    readonly_fields = (
-        "recipient",
-        "order",
-        "kind",
-        "title",
-        "message",
-        "created_at",
-        "read_at",
-        "emailed_at",
-    )
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

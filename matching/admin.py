@@ -11,7 +11,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
-from marketplace.admin import apply_service_to_each, call_reporting_broker_errors
+from marketplace.admin import (
+    ReadOnlyInline,
+    ViewOnlyAdmin,
+    apply_service_to_each,
+    call_reporting_broker_errors,
+)
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
 from matching.services import match_run_request
@@ -20,19 +25,6 @@ from orders.models import Delay, Milestone
 
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} s"
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Runs and assignments are records the worker writes; the admin only reads them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyAssignmentInline(admin.TabularInline):
@@ -289,26 +281,14 @@ class MatchRunAdmin(ViewOnlyAdmin):
         )
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline):
     model = Milestone
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "note", "photo", "carrier", "tracking_number", "posted_by")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class DelayInline(admin.TabularInline):
+class DelayInline(ReadOnlyInline):
     model = Delay
-    extra = 0
-    can_delete = False
     fields = ("created_at", "previous_finish", "new_finish", "reason", "status", "decided_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Assignment)

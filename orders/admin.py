@@ -15,7 +15,9 @@ from django.utils import timezone
 from marketplace.admin import (
     CategoryFieldMixin,
     LeafCategoryListFilter,
+    ReadOnlyInline,
     ServiceModelAdmin,
+    ViewOnlyAdmin,
     apply_service_to_each,
     changed_values,
 )
@@ -33,70 +35,29 @@ from orders.services import (
 )
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     """The order's history, oldest first: every state change and what happened."""
 
     model = OrderEvent
-    extra = 0
-    can_delete = False
     verbose_name_plural = "history"
     fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ViewOnlyAdmin):
     """Posted by factories through the API; read here."""
 
     list_display = ("id", "assignment", "kind", "carrier", "tracking_number", "created_at")
     list_filter = ("kind",)
     search_fields = ("assignment__order__title", "tracking_number")
     raw_id_fields = ("assignment", "posted_by")
-    readonly_fields = (
-        "assignment",
-        "kind",
-        "note",
-        "photo",
-        "carrier",
-        "tracking_number",
-        "posted_by",
-        "created_at",
-    )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Delay)
-class DelayAdmin(admin.ModelAdmin):
+class DelayAdmin(ViewOnlyAdmin):
     list_display = ("id", "assignment", "previous_finish", "new_finish", "status", "created_at")
     list_filter = ("status",)
     raw_id_fields = ("assignment", "reported_by")
-    readonly_fields = (
-        "assignment",
-        "previous_finish",
-        "new_finish",
-        "reason",
-        "status",
-        "reported_by",
-        "created_at",
-        "decided_at",
-    )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderAddForm(forms.ModelForm):

@@ -370,7 +370,7 @@ def apply_service_to_each(
                 done=f"{noun.capitalize()} #{row.pk} was {done}",
             )
         except (Conflict, ValidationError) as exc:
-            text = exc.message if isinstance(exc, Conflict) else "; ".join(exc.messages)
+            text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
             refused.append(f"#{row.pk}: {text}")
             continue
         if outcome is not None:

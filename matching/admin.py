@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -17,10 +19,12 @@ from marketplace.admin import (
     apply_service_to_each,
     call_reporting_broker_errors,
 )
+from marketplace.errors import Conflict
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
 from matching.services import match_run_request
 from orders.models import Delay, Milestone
+from orders.production import milestone_post, next_milestone
 
 
 def _seconds(value: float | None) -> str:
@@ -281,6 +285,12 @@ class MatchRunAdmin(ViewOnlyAdmin):
         )
 
 
+class MilestoneActionForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    carrier = forms.CharField(required=False, help_text="Needed when the next one is “shipped”.")
+    tracking_number = forms.CharField(required=False)
+
+
 class MilestoneInline(ReadOnlyInline):
     model = Milestone
     fields = ("created_at", "kind", "note", "photo", "carrier", "tracking_number", "posted_by")
@@ -311,7 +321,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "status",
     )
     list_filter = ("status", RecentRunFilter, "factory__province")
-    actions = ("accept_offers", "decline_offers")
+    actions = ("accept_offers", "decline_offers", "post_next_milestone")
     inlines = (MilestoneInline, DelayInline)
     search_fields = ("order__title", "factory__name", "factory__city", "order__seller__username")
     list_select_related = ("run", "order", "factory", "window__factory", "window__category")
@@ -390,6 +400,31 @@ class AssignmentAdmin(ViewOnlyAdmin):
             done="accepted",
             noun="offer",
         )
+
+    @admin.action(description="Post the next milestone (for the factory)", permissions=["change"])
+    def post_next_milestone(
+        self, request: HttpRequest, queryset: QuerySet[Assignment]
+    ) -> HttpResponse | None:
+        """An intermediate page asks for the note (and carrier and tracking number, which a
+        shipment needs); each selected part then gets its next milestone, under the API's
+        rules."""
+        form = MilestoneActionForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {**self.admin_site.each_context(request), "offers": queryset, "form": form}
+            return TemplateResponse(
+                request, "admin/matching/assignment/post_milestone.html", context
+            )
+
+        def post(part: Assignment) -> object:
+            kind = next_milestone(part)
+            if kind is None:
+                raise Conflict("Every milestone of this part is posted already.")
+            return milestone_post(part=part, actor=request.user, kind=kind, **form.cleaned_data)
+
+        apply_service_to_each(
+            self, request, queryset, post, done="given its next milestone", noun="offer"
+        )
+        return None
 
     @admin.action(description="Decline selected offers (for the factory)", permissions=["change"])
     def decline_offers(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:

@@ -98,7 +98,8 @@ def validate_photo(photo: UploadedFile) -> str:
     return f"{uuid.uuid4().hex}.{PHOTO_EXTENSIONS.get(kind, kind.lower())}"
 
 
-def _next_milestone(part: Assignment) -> str | None:
+def next_milestone(part: Assignment) -> str | None:
+    """The milestone the part posts next (None when all are posted)."""
     posted = set(part.milestones.values_list("kind", flat=True))
     return next((kind for kind in MILESTONE_SEQUENCE if kind not in posted), None)
 
@@ -133,7 +134,7 @@ def milestone_post(
     part, order = _lock(part)
     _require_accepted(part)
     require_action(order, "post_milestone", "given a milestone")
-    expected = _next_milestone(part)
+    expected = next_milestone(part)
     if kind != expected:
         raise Conflict(
             f"The next milestone of this part is “{MilestoneKind(expected).label}”"

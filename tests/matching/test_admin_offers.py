@@ -87,3 +87,42 @@ def test_the_offer_page_shows_its_answer_and_production_read_only(staff_client: 
     milestones, delays = response.context["inline_admin_formsets"]
     assert milestones.formset.forms == [] and delays.formset.forms == []
     assert b"promised finish" in response.content.lower()
+
+
+def test_staff_post_the_next_milestone_through_an_intermediate_page(staff_client: Client) -> None:
+    offer = an_offer()
+    act(staff_client, "accept_offers", offer)
+
+    page = act(staff_client, "post_next_milestone", offer)
+    assert page.status_code == 200
+    assert b"Post the next milestone for 1 offer" in page.content
+    response = staff_client.post(
+        OFFERS,
+        {
+            "action": "post_next_milestone",
+            "_selected_action": [offer.pk],
+            "apply": "1",
+            "note": "Fabric arrived",
+        },
+    )
+
+    assert messages_of(response)[-1] == "1 offer given its next milestone."
+    (milestone,) = offer.milestones.all()
+    assert (milestone.kind, milestone.note) == ("materials_ready", "Fabric arrived")
+    assert milestone.posted_by.is_staff
+
+
+def test_a_shipment_without_a_carrier_is_refused_with_the_reason(staff_client: Client) -> None:
+    offer = an_offer()
+    act(staff_client, "accept_offers", offer)
+    apply = {"action": "post_next_milestone", "_selected_action": [offer.pk], "apply": "1"}
+    for _ in range(3):  # materials ready, production started, quality check passed
+        staff_client.post(OFFERS, apply)
+
+    response = staff_client.post(OFFERS, apply)
+
+    assert messages_of(response)[-1] == (
+        f"#{offer.pk}: Name the carrier of the shipment. Give the shipment's tracking number."
+    )
+    assert offer.milestones.count() == 3
+    assert Order.objects.get(pk=offer.order_id).status == OrderStatus.IN_PRODUCTION

@@ -381,30 +381,52 @@ def _write_assignments(
         )
         for plan in new_parts
     )
-    _notify_factories(created, expires_at)
+    _notify_factories(created, superseded, expires_at)
     moved = len({a.order_id for a in superseded} & matched)
     return Written(assignments=created, moved_offers=moved)
 
 
-def _notify_factories(offers: list[Assignment], expires_at: dt.datetime) -> None:
-    """One notification per factory owner for the offers a run made them."""
-    by_owner: dict[int, list[Assignment]] = defaultdict(list)
+def _notify_factories(
+    offers: list[Assignment], withdrawn: list[Assignment], expires_at: dt.datetime
+) -> None:
+    """One notification per factory owner for the offers a run made them, and one for the
+    unanswered offers it moved elsewhere."""
+    made_to: dict[int, list[Assignment]] = defaultdict(list)
+    taken_from: dict[int, list[Assignment]] = defaultdict(list)
     for offer in offers:
-        by_owner[offer.factory_id].append(offer)
-    owners = dict(Factory.objects.filter(pk__in=list(by_owner)).values_list("pk", "owner_id"))
+        made_to[offer.factory_id].append(offer)
+    for offer in withdrawn:
+        taken_from[offer.factory_id].append(offer)
+    owners = dict(
+        Factory.objects.filter(pk__in=list(made_to) + list(taken_from)).values_list(
+            "pk", "owner_id"
+        )
+    )
     users = User.objects.in_bulk(set(owners.values()))
     until = f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
-    for factory_id, made in by_owner.items():
-        orders = ", ".join(f"#{a.order_id} ({a.quantity} units)" for a in made[:10])
-        more = f" and {len(made) - 10} more" if len(made) > 10 else ""
+    for factory_id, made in made_to.items():
         notification_create(
             recipients=[users[owners[factory_id]]],
             kind="new_offers",
             title=f"{len(made)} new offer(s) waiting for your answer",
-            message=f"Orders {orders}{more}. Accept or decline by {until}; unanswered "
+            message=f"Orders {_listed(made)}. Accept or decline by {until}; unanswered "
             "offers go to another factory.",
             order_id=made[0].order_id if len(made) == 1 else None,
         )
+    for factory_id, lost in taken_from.items():
+        notification_create(
+            recipients=[users[owners[factory_id]]],
+            kind="offers_withdrawn",
+            title=f"{len(lost)} unanswered offer(s) withdrawn",
+            message=f"Orders {_listed(lost)} no longer fit your capacity as planned, or fit "
+            "much better elsewhere, so the offers were withdrawn.",
+            order_id=lost[0].order_id if len(lost) == 1 else None,
+        )
+
+
+def _listed(offers: list[Assignment]) -> str:
+    shown = ", ".join(f"#{a.order_id} ({a.quantity} units)" for a in offers[:10])
+    return shown + (f" and {len(offers) - 10} more" if len(offers) > 10 else "")
 
 
 def _kept_offers_with_new_dates(

@@ -7,6 +7,7 @@ from pytest_django.fixtures import Settings
 
 from factories.models import CapacityWindow, Factory
 from factories.services import factory_update
+from marketplace.models import Notification
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderStatus
 from tests.builders import make_factory, make_order, make_window, run_matching
@@ -53,6 +54,10 @@ def test_an_offer_moves_when_a_much_cheaper_factory_appears(offered: Assignment)
     assert CapacityWindow.objects.get(pk=offered.window_id).offered_units == 0
     assert CapacityWindow.objects.get(pk=cheaper.pk).offered_units == 500
     assert Order.objects.get(pk=offered.order_id).status == OrderStatus.OFFERED
+    # both owners are told: one of the new offer, the other that theirs was withdrawn
+    told = Notification.objects.get(recipient=offered.factory.owner, kind="offers_withdrawn")
+    assert f"#{offered.order_id} (500 units)" in told.message
+    assert Notification.objects.filter(recipient=moved.factory.owner, kind="new_offers").exists()
 
 
 def test_an_accepted_offer_never_moves(offered: Assignment) -> None:

@@ -54,7 +54,8 @@ def _request_match() -> None:
     match_run_request_on_change()
 
 
-def _validate(order: Order) -> None:
+def order_validate(order: Order) -> None:
+    """Every rule an order must satisfy; a ValidationError names each bad field."""
     errors: dict[str, str] = {}
     if not 1 <= order.quantity <= MAX_ORDER_QUANTITY:
         errors["quantity"] = f"Quantity must be between 1 and {MAX_ORDER_QUANTITY:,}."
@@ -143,7 +144,7 @@ def order_create(
         sample_factory_required=sample_factory_required,
         status=OrderStatus.DRAFT if draft else OrderStatus.OPEN,
     )
-    _validate(order)
+    order_validate(order)
     order.save()
     OrderEvent.objects.create(
         order=order,
@@ -179,7 +180,7 @@ def order_update(*, order: Order, data: dict[str, Any], actor: User | None = Non
         setattr(order, field, value)
     order.unmatched_reason = ""
     order.relax_suggestion = {}
-    _validate(order)
+    order_validate(order)
     order.save()
     order_event_record(order=order, action="edit", actor=actor, note=", ".join(sorted(data)))
     if order.status == OrderStatus.OPEN:
@@ -192,7 +193,7 @@ def order_open(*, order: Order, actor: User | None = None) -> Order:
     """Publish a draft so the next match run considers it."""
     order = _lock(order)
     require_action(order, "open", "opened")
-    _validate(order)
+    order_validate(order)
     order_transition(order=order, action="open", actor=actor)
     _request_match()
     return order

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from kombu.exceptions import OperationalError as BrokerError
 
 from marketplace.errors import Conflict
+from marketplace.forms import add_service_error
 from marketplace.models import Notification, ProductCategory, Role, User
 
 admin.site.site_header = "Idle-capacity marketplace admin"
@@ -72,21 +73,6 @@ def service_dry_run(call: ServiceCall) -> ValidationError | None:
         return exc
     except Conflict as exc:
         return ValidationError(exc.message)
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Attach a service error to the form: per field where the form has it, else form-wide."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.error_dict.items():
-        if field in form.fields and not form.fields[field].disabled:
-            form.add_error(field, field_errors)
-        else:
-            label = field.replace("_", " ").capitalize() if field != "__all__" else ""
-            for field_error in field_errors:
-                for message in field_error.messages:
-                    form.add_error(None, f"{label}: {message}" if label else message)
 
 
 def copy_saved_fields(source: models.Model, target: models.Model) -> None:

@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
+from marketplace import views
 from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi
 from marketplace.views import home
 from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
@@ -25,6 +27,16 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("factory/", include("factories.urls")),
+    path("seller/", include("orders.urls")),
+    path("staff/", include("matching.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/register/", RegisterApi.as_view(), name="register"),
     path("api/auth/token/", obtain_auth_token, name="token"),

@@ -1,10 +1,59 @@
+"""Pages shared by everyone: home, registration, the dashboard switch, notifications."""
+
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from marketplace.selectors import marketplace_overview
+from marketplace.forms import RegisterForm, add_service_error
+from marketplace.notifications import notification_mark_all_read
+from marketplace.selectors import marketplace_overview, notification_list
+from marketplace.services import user_register
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/home.html", {"overview": marketplace_overview()})
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, _token = user_register(**form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("dashboard")
+    return render(request, "marketplace/register.html", {"form": form})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Each role has its own dashboard."""
+    user = request.user
+    if user.is_factory_owner:
+        return redirect("factory-dashboard")
+    if user.is_marketplace_staff:
+        return redirect("staff-runs")
+    return redirect("seller-dashboard")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    found = notification_list(user=request.user)[:200]
+    return render(request, "marketplace/notifications.html", {"notifications": found})
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notification_mark_all_read(user=request.user)
+    return redirect("notifications")

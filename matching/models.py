@@ -18,6 +18,16 @@ class MatchRunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class MatchRunPhase(models.TextChoices):
+    """Where a run is, for its progress bar (the status says whether it failed)."""
+
+    QUEUED = "queued", "Queued"
+    LOADING = "loading", "Loading orders and capacity"
+    SOLVING = "solving", "Solving shards"
+    WRITING = "writing", "Writing offers"
+    DONE = "done", "Done"
+
+
 class MatchRunTrigger(models.TextChoices):
     MANUAL = "manual", "Manual (API)"
     ADMIN = "admin", "Admin action"
@@ -64,6 +74,17 @@ class MatchRun(models.Model):
     error = models.TextField(blank=True)
     # one entry per shard: size, seconds, status, objective, bound, gap, worker hostname
     shard_stats = models.JSONField(default=list, blank=True)
+
+    # progress, written while the run executes (separate columns, so that shard tasks on
+    # several workers count themselves done with atomic F() updates)
+    phase = models.CharField(
+        max_length=20, choices=MatchRunPhase.choices, default=MatchRunPhase.QUEUED
+    )
+    shards_total = models.PositiveIntegerField(default=0)
+    shards_done = models.PositiveIntegerField(default=0)
+    # the sum of the objectives (cost in fen) of the shards solved so far
+    best_objective = models.FloatField(null=True, blank=True)
+    progress_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model, Q
+from django.db.models import F, Model, Q, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
@@ -26,6 +27,7 @@ from matching.models import (
     Assignment,
     AssignmentStatus,
     MatchRun,
+    MatchRunPhase,
     MatchRunStatus,
     MatchRunTrigger,
 )
@@ -133,6 +135,12 @@ def _claim(*, run_id: int, task_id: str) -> bool:
                     task_id=task_id,
                     started_at=timezone.now(),
                     attempts=F("attempts") + 1,
+                    # a resumed run starts its progress again
+                    phase=MatchRunPhase.LOADING,
+                    shards_total=0,
+                    shards_done=0,
+                    best_objective=None,
+                    progress_updated_at=timezone.now(),
                 )
             )
     except IntegrityError as exc:  # one_running_match_run: another run executes
@@ -169,6 +177,7 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
     loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
     load_seconds = time.perf_counter() - started
     plan = split_into_shards(loaded.problem)
+    _record_progress(run_id, phase=MatchRunPhase.SOLVING, shards_total=len(plan.shards))
     snapshot = RunSnapshot(
         run_id=run_id,
         task_id=task_id,
@@ -202,21 +211,65 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
 
 def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
     worker = socket.gethostname()
-    results = [
-        solve_shard(shard, index=index, worker=worker)
-        for index, shard in enumerate(prepared.shards)
-    ]
+    run_id = prepared.snapshot.run_id
+    results = []
+    for index, shard in enumerate(prepared.shards):
+        result = solve_shard(shard, index=index, worker=worker)
+        _record_shard_done(run_id, result)
+        results.append(result)
     return match_run_write(snapshot=prepared.snapshot, results=results)
 
 
-def match_shard_solve(*, shard: MatchingProblem, index: int, worker: str) -> ShardResult:
-    """One shard of a run, on whichever worker took it (pure: no database)."""
-    return solve_shard(shard, index=index, worker=worker)
+def match_shard_solve(
+    *, shard: MatchingProblem, index: int, worker: str, run_id: int | None = None
+) -> ShardResult:
+    """One shard of a run, on whichever worker took it. The solve needs no database; with
+    ``run_id`` the shard then counts itself done in the run's progress."""
+    result = solve_shard(shard, index=index, worker=worker)
+    if run_id is not None:
+        _record_shard_done(run_id, result)
+    return result
+
+
+def _record_progress(run_id: int, *, only_in_phase: str | None = None, **changes: object) -> None:
+    """One conditional UPDATE of a running run's progress columns; never fails the run.
+
+    It runs in its own savepoint, so that a database error here leaves the caller's
+    transaction usable, and it touches nothing but the run's row: a shard task blocked
+    by the write transaction's lock on that row waits for it, but holds no lock the write
+    needs, so the two cannot deadlock.
+    """
+    runs = MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING)
+    if only_in_phase is not None:
+        runs = runs.filter(phase=only_in_phase)
+    try:
+        with transaction.atomic():
+            runs.update(progress_updated_at=timezone.now(), **changes)
+    except Exception:
+        logger.exception("Match run %s: could not record progress %s", run_id, changes)
+
+
+def _shard_done_changes(result: ShardResult) -> dict[str, object]:
+    """Count one more shard done and add its objective, in the database (no read first:
+    shard tasks on several workers finish at the same moment). A shard delivered twice is
+    counted twice, so the count stops at the total."""
+    changes: dict[str, object] = {"shards_done": Least(F("shards_done") + 1, F("shards_total"))}
+    if result.solution.solver_status in ("OPTIMAL", "FEASIBLE"):  # as merge_solutions sums
+        changes["best_objective"] = Coalesce(F("best_objective"), Value(0.0)) + Value(
+            float(result.solution.objective)
+        )
+    return changes
+
+
+def _record_shard_done(run_id: int, result: ShardResult) -> None:
+    _record_progress(run_id, only_in_phase=MatchRunPhase.SOLVING, **_shard_done_changes(result))
 
 
 def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> MatchRun | None:
     """Merge the shards' solutions and write all of it in one transaction."""
     solution = merge_solutions(snapshot.plan, [r.solution for r in results])
+    # before the transaction: it locks the run's row until it commits
+    _record_progress(snapshot.run_id, phase=MatchRunPhase.WRITING)
     write_started = time.perf_counter()
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=snapshot.run_id)
@@ -230,6 +283,8 @@ def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> Mat
         run.write_seconds = time.perf_counter() - write_started
         run.status = MatchRunStatus.SUCCEEDED
         run.finished_at = timezone.now()
+        run.phase = MatchRunPhase.DONE
+        run.progress_updated_at = run.finished_at
         run.save()
     return run
 

@@ -59,11 +59,16 @@ def match_run_execute_task(self: MatchRunTask, run_id: int) -> None:
     retry_backoff=1,
     max_retries=settings.MATCHING_SHARD_RETRIES,
 )
-def match_shard_solve_task(self: Task, shard: dict[str, Any], index: int) -> dict[str, Any]:
+def match_shard_solve_task(
+    self: Task, shard: dict[str, Any], index: int, run_id: int | None = None
+) -> dict[str, Any]:
     from matching.services import match_shard_solve
 
     result = match_shard_solve(
-        shard=problem_from_data(shard), index=index, worker=self.request.hostname or "unknown"
+        shard=problem_from_data(shard),
+        index=index,
+        worker=self.request.hostname or "unknown",
+        run_id=run_id,  # None in messages sent before shards recorded progress
     )
     return to_data(result)
 
@@ -101,7 +106,8 @@ def match_run_solve_shards_on_workers(
     write = match_run_write_task.s(run_id=snapshot.run_id, snapshot=to_data(snapshot))
     write.on_error(match_run_shards_failed_task.s(run_id=snapshot.run_id))
     header = group(
-        match_shard_solve_task.s(to_data(shard), index) for index, shard in enumerate(shards)
+        match_shard_solve_task.s(to_data(shard), index, run_id=snapshot.run_id)
+        for index, shard in enumerate(shards)
     )
     chord(header)(write)
 

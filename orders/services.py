@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -54,8 +55,17 @@ def _request_match() -> None:
     match_run_request_on_change()
 
 
-def order_validate(order: Order) -> None:
-    """Every rule an order must satisfy; a ValidationError names each bad field."""
+def order_validate(
+    order: Order,
+    *,
+    leaf_category_ids: Collection[int] | None = None,
+    relations_checked: bool = False,
+) -> None:
+    """Every rule an order must satisfy; a ValidationError names each bad field.
+
+    A caller validating many orders at once (the bulk upload) passes the leaf categories it
+    read in one query (``leaf_category_ids``), and ``relations_checked`` when it has read the
+    seller, category and sample rows itself, so that nothing is queried per order."""
     errors: dict[str, str] = {}
     if not 1 <= order.quantity <= MAX_ORDER_QUANTITY:
         errors["quantity"] = f"Quantity must be between 1 and {MAX_ORDER_QUANTITY:,}."
@@ -67,7 +77,12 @@ def order_validate(order: Order) -> None:
         errors["due_date"] = f"The due date must be {tomorrow.isoformat()} or later."
     elif order.due_date > horizon:
         errors["due_date"] = f"The due date can be at most {horizon.isoformat()}."
-    if not category_is_leaf(order.category):
+    is_leaf = (
+        category_is_leaf(order.category)
+        if leaf_category_ids is None
+        else order.category_id in leaf_category_ids
+    )
+    if not is_leaf:
         errors["category"] = f"“{order.category}” is a group; choose one of its leaf categories."
     if order.min_lot_quantity < 1 or order.min_lot_quantity > order.quantity:
         errors["min_lot_quantity"] = "The minimum lot must be between 1 and the order quantity."
@@ -76,7 +91,8 @@ def order_validate(order: Order) -> None:
     errors.update(_sample_errors(order))
     if errors:
         raise ValidationError(errors)
-    order.full_clean(validate_constraints=False)
+    exclude = ("seller", "category", "sample") if relations_checked else None
+    order.full_clean(exclude=exclude, validate_constraints=False)
 
 
 def _sample_errors(order: Order) -> dict[str, str]:

@@ -16,3 +16,6 @@ os.environ.setdefault("MATCHING_AUTO_RUN_ON_CHANGE", "false")
 from marketplace.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests read messages in English unless they ask for Chinese (Accept-Language or cookie);
+# the product's default is Chinese (marketplace/settings.py).
+LANGUAGE_CODE = "en"

@@ -1,0 +1,144 @@
+"""Forms of the factory owner's pages (presentation only; the services validate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import Factory
+from marketplace.models import ProductCategory, User
+from marketplace.selectors import category_list
+from matching.models import DeclineReason
+from orders.models import MilestoneKind
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Leaf categories, shown with their Chinese name."""
+
+    def label_from_instance(self, category: ProductCategory) -> str:
+        name = str(category)
+        return f"{name} · {category.name_zh}" if category.name_zh else name
+
+
+def leaf_category_field(**kwargs: Any) -> CategoryChoiceField:
+    return CategoryChoiceField(
+        queryset=category_list(leaf_only=True).order_by("parent__name", "name"),
+        label=_("Category"),
+        **kwargs,
+    )
+
+
+class FactoryForm(forms.ModelForm):
+    certifications = forms.CharField(
+        label=_("Certifications"),
+        required=False,
+        help_text=_("Comma-separated, e.g. ISO 9001, BSCI, OEKO-TEX."),
+    )
+
+    class Meta:
+        model = Factory
+        fields = [
+            "name",
+            "description",
+            "city",
+            "province",
+            "latitude",
+            "longitude",
+            "min_order_quantity",
+            "max_order_quantity",
+            "certifications",
+            "active",
+        ]
+        labels = {
+            "name": _("Name"),
+            "description": _("Description"),
+            "city": _("City"),
+            "province": _("Province"),
+            "latitude": _("Latitude"),
+            "longitude": _("Longitude"),
+            "min_order_quantity": _("Smallest order (units)"),
+            "max_order_quantity": _("Largest order (units)"),
+            "active": _("Receives offers"),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["certifications"] = ", ".join(self.instance.certifications)
+
+    def _post_clean(self) -> None:
+        """No model validation here: the service validates (with the API's messages)."""
+
+    def clean_certifications(self) -> list[str]:
+        raw = self.cleaned_data.get("certifications") or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class CapabilityForm(forms.Form):
+    category = leaf_category_field()
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"), max_digits=10, decimal_places=2, min_value=0
+    )
+    daily_output = forms.IntegerField(label=_("Daily output (units)"), min_value=1)
+
+
+class CapacityWindowForm(forms.Form):
+    factory = forms.ModelChoiceField(queryset=Factory.objects.none(), label=_("Factory"))
+    category = leaf_category_field()
+    start_date = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    units_per_day = forms.IntegerField(label=_("Units per day"), min_value=1)
+
+    def __init__(self, *args: Any, owner: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["factory"].queryset = Factory.objects.filter(owner=owner).order_by("name")
+
+
+class WindowChangeForm(forms.Form):
+    start_date = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    units_per_day = forms.IntegerField(label=_("Units per day"), min_value=1)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=DeclineReason.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the reason is “other”."),
+    )
+
+
+class MilestoneForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Milestone"), choices=MilestoneKind.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    carrier = forms.CharField(
+        label=_("Carrier"), required=False, max_length=100, help_text=_("For the shipment.")
+    )
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+
+
+class DelayForm(forms.Form):
+    new_finish = forms.DateField(
+        label=_("New finish date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

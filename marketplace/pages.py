@@ -1,0 +1,58 @@
+"""Helpers for the server-rendered pages: role checks and service calls.
+
+Views stay short: fetch the user's own object through a selector (another user's is a 404),
+call a service, and show its error on the form or as a message. The same services serve the
+API, so the pages follow the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+
+from marketplace.errors import Conflict
+
+T = TypeVar("T")
+View = Callable[..., HttpResponse]
+
+
+def _role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+factory_owner_required = _role_required(lambda user: user.is_factory_owner)
+seller_required = _role_required(lambda user: user.is_seller)
+staff_required = _role_required(lambda user: user.is_marketplace_staff)
+
+
+def call_service(request: HttpRequest, call: Callable[[], T], *, done: str = "") -> T | None:
+    """Run a service call for an action button: its result, or None after showing why it
+    was refused (a 409 conflict or a validation error) as a message."""
+    try:
+        result = call()
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return None
+    if done:
+        messages.success(request, done)
+    return result

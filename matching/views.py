@@ -1,0 +1,69 @@
+"""Staff pages: match runs. Start one, watch its progress bar (fed by the task's progress:
+shards done, best objective so far), then read its report and charts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from marketplace.pages import call_service, staff_required
+from matching.models import MatchRunTrigger
+from matching.reports import (
+    fill_rate_chart_svg,
+    match_run_progress,
+    match_run_report,
+    utilisation_heatmap_svg,
+)
+from matching.selectors import match_run_list
+from matching.services import match_run_request
+
+
+@staff_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "matching/run_list.html", {"runs": match_run_list()[:50]})
+
+
+@staff_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    found = call_service(
+        request,
+        lambda: match_run_request(trigger=MatchRunTrigger.MANUAL, requested_by=request.user),
+    )
+    if found is None:
+        return redirect("staff-runs")
+    run, _created = found
+    return redirect("staff-run", pk=run.pk)
+
+
+@staff_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """While the run works, its progress bar (refreshed by htmx); then its report."""
+    run = get_object_or_404(match_run_list(), pk=pk)
+    progress = match_run_progress(run=run)
+    context = {"run": run, "progress": progress}
+    if progress["status"] == "succeeded":
+        report = match_run_report(run=run)
+        chinese = (get_language() or "").startswith("zh")
+        context |= {
+            "report": report,
+            # our own SVG: every label in it is escaped by marketplace.charts
+            "fill_chart": mark_safe(fill_rate_chart_svg(report, chinese_names=chinese)),
+            "utilisation_chart": mark_safe(utilisation_heatmap_svg(report)),
+        }
+    return render(request, "matching/run_detail.html", context)
+
+
+@staff_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment; once the run is finished it asks htmx to reload the page so
+    the report appears (HX-Refresh)."""
+    run = get_object_or_404(match_run_list(), pk=pk)
+    progress = match_run_progress(run=run)
+    response = render(request, "matching/_progress.html", {"run": run, "progress": progress})
+    if progress["finished"]:
+        response["HX-Refresh"] = "true"
+    return response

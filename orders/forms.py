@@ -1,0 +1,372 @@
+"""Forms and labels of the seller's pages: presentation only.
+
+Writes go through ``orders.services``; the order form checks its data with the service's own
+``order_validate`` on an unsaved ``Order``, so a page shows the same messages as the API.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.forms import add_service_error
+from marketplace.models import ProductCategory, User
+from marketplace.selectors import category_list
+from matching.models import AssignmentStatus
+from orders.models import (
+    MAX_ORDER_QUANTITY,
+    DelayStatus,
+    MilestoneKind,
+    Order,
+    OrderKind,
+    OrderPriority,
+    OrderStatus,
+    SampleDecision,
+    UnmatchedReason,
+)
+from orders.selectors import order_list
+from orders.services import ORDER_EDITABLE_FIELDS, order_validate
+
+# Translatable labels of the models' choices (the models' own labels are English only).
+STATUS_LABELS = {
+    OrderStatus.DRAFT: _("Draft"),
+    OrderStatus.OPEN: _("Open"),
+    OrderStatus.OFFERED: _("Offered"),
+    OrderStatus.ACCEPTED: _("Accepted"),
+    OrderStatus.IN_PRODUCTION: _("In production"),
+    OrderStatus.SHIPPED: _("Shipped"),
+    OrderStatus.DELIVERED: _("Delivered"),
+    OrderStatus.CANCELLED: _("Cancelled"),
+}
+KIND_LABELS = {OrderKind.SAMPLE: _("Sample (打样)"), OrderKind.BULK: _("Bulk (大货)")}
+PRIORITY_LABELS = {OrderPriority.NORMAL: _("Normal"), OrderPriority.RUSH: _("Rush")}
+SAMPLE_DECISION_LABELS = {
+    SampleDecision.PENDING: _("Not decided"),
+    SampleDecision.APPROVED: _("Approved"),
+    SampleDecision.REJECTED: _("Rejected"),
+}
+UNMATCHED_LABELS = {
+    UnmatchedReason.NO_CAPABLE_FACTORY: _("No capable factory"),
+    UnmatchedReason.PRICE_BELOW_MARKET: _("Price below market"),
+    UnmatchedReason.QUANTITY_OUT_OF_RANGE: _("Quantity out of range"),
+    UnmatchedReason.DUE_DATE_TOO_SOON: _("Due date too soon"),
+    UnmatchedReason.CAPACITY_FULL: _("Capacity full"),
+}
+ASSIGNMENT_LABELS = {
+    AssignmentStatus.PROPOSED: _("Offered, waiting for the factory"),
+    AssignmentStatus.ACCEPTED: _("Accepted"),
+    AssignmentStatus.DECLINED: _("Declined"),
+    AssignmentStatus.EXPIRED: _("Expired"),
+    AssignmentStatus.SUPERSEDED: _("Moved by a later run"),
+    AssignmentStatus.WITHDRAWN: _("Withdrawn (order cancelled)"),
+}
+MILESTONE_LABELS = {
+    MilestoneKind.MATERIALS_READY: _("Materials ready"),
+    MilestoneKind.PRODUCTION_STARTED: _("Production started"),
+    MilestoneKind.QUALITY_PASSED: _("Quality check passed"),
+    MilestoneKind.SHIPPED: _("Shipped"),
+}
+DELAY_LABELS = {
+    DelayStatus.PENDING: _("Waiting for your answer"),
+    DelayStatus.ACCEPTED: _("Accepted"),
+    DelayStatus.DECLINED: _("Order cancelled instead"),
+}
+ACTION_LABELS = {
+    "create": _("Created"),
+    "edit": _("Edited"),
+    "open": _("Opened"),
+    "offer": _("Offered to factories"),
+    "reopen": _("Waiting again"),
+    "accept": _("Accepted by the factory"),
+    "start_production": _("Production started"),
+    "ship": _("Shipped"),
+    "confirm_delivery": _("Delivery confirmed"),
+    "cancel": _("Cancelled"),
+    "cancel_after_delay": _("Cancelled after a delay"),
+    "delay_reported": _("Delay reported"),
+    "delay_accepted": _("Delay accepted"),
+    "rate": _("Rated"),
+    "approve_sample": _("Sample approved"),
+    "reject_sample": _("Sample rejected"),
+    "milestone_materials_ready": _("Materials ready"),
+    "milestone_production_started": _("Production started"),
+    "milestone_quality_passed": _("Quality check passed"),
+    "milestone_shipped": _("Shipped"),
+}
+
+
+def label(labels: dict[str, Any], value: str) -> Any:
+    """The translatable label of a stored value (the value itself when unknown)."""
+    return labels.get(value, value)
+
+
+class LeafCategoryField(forms.ModelChoiceField):
+    """Leaf categories only, shown with their group and their Chinese name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        queryset = category_list(leaf_only=True).order_by("parent__name", "name")
+        super().__init__(queryset=queryset, **kwargs)
+
+    def label_from_instance(self, obj: ProductCategory) -> str:
+        text = str(obj)
+        return f"{text} · {obj.name_zh}" if obj.name_zh else text
+
+
+class SampleField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Order) -> str:
+        return f"#{obj.pk} {obj.title} ({obj.category.name})"
+
+
+# values an inline check puts in place of fields that are empty or unreadable, so the
+# service's rules can still judge the field being edited
+_PLACEHOLDERS: dict[str, Any] = {
+    "title": "-",
+    "quantity": MAX_ORDER_QUANTITY,
+    "max_unit_price": Decimal("1.00"),
+    "ship_to_city": "-",
+    "ship_to_latitude": 0.0,
+    "ship_to_longitude": 0.0,
+    "notes": "",
+    "priority": OrderPriority.NORMAL,
+    "allow_split": False,
+    "min_lot_quantity": 1,
+    "kind": OrderKind.BULK,
+    "sample": None,
+    "sample_factory_required": False,
+}
+
+
+def _placeholder(field: str) -> Any:
+    if field == "category":
+        return category_list(leaf_only=True).first()
+    if field == "due_date":
+        return timezone.localdate() + dt.timedelta(days=7)
+    return _PLACEHOLDERS[field]
+
+
+class OrderForm(forms.Form):
+    """A new order, or the edit of a draft or open one (``instance``)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = LeafCategoryField(
+        label=_("Category"),
+        empty_label=_("Choose a category"),
+        help_text=_("Only the most specific categories can be ordered."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=list(KIND_LABELS.items()),
+        initial=OrderKind.BULK,
+        help_text=_("A sample (打样) comes first; a bulk order (大货) may follow an approved one."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_ORDER_QUANTITY, "step": 1}),
+    )
+    max_unit_price = forms.DecimalField(
+        label=_("Maximum unit price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
+        help_text=_("The most you pay per unit, before transport."),
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the goods must arrive."),
+    )
+    ship_to_city = forms.CharField(label=_("Ship to (city)"), max_length=100)
+    ship_to_latitude = forms.FloatField(
+        label=_("Latitude"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    ship_to_longitude = forms.FloatField(
+        label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=list(PRIORITY_LABELS.items()), initial=OrderPriority.NORMAL
+    )
+    allow_split = forms.BooleanField(
+        label=_("Several factories may make it"),
+        required=False,
+        help_text=_("The order may be split into lots of at least the minimum lot."),
+    )
+    min_lot_quantity = forms.IntegerField(
+        label=_("Minimum lot"), initial=1, widget=forms.NumberInput(attrs={"min": 1, "step": 1})
+    )
+    sample = SampleField(
+        label=_("Made like the sample"),
+        queryset=Order.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_("Only your approved samples are listed."),
+    )
+    sample_factory_required = forms.BooleanField(
+        label=_("Only the sample's factory"),
+        required=False,
+        help_text=_("Otherwise that factory is strongly preferred."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    draft = forms.BooleanField(
+        label=_("Save as a draft"),
+        required=False,
+        help_text=_("A draft is not matched until you open it."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        seller: User,
+        instance: Order | None = None,
+        validate_url: str = "",
+        **kwargs: Any,
+    ) -> None:
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    field: getattr(instance, field)
+                    for field in ORDER_EDITABLE_FIELDS
+                    if field not in ("category", "sample")
+                }
+                | {"category": instance.category_id, "sample": instance.sample_id},
+            )
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+        self.instance = instance
+        samples = order_list(seller=seller).filter(
+            kind=OrderKind.SAMPLE, sample_decision=SampleDecision.APPROVED
+        )
+        if instance is not None:
+            samples = samples.exclude(pk=instance.pk)
+            del self.fields["draft"]
+        self.fields["sample"].queryset = samples
+        if validate_url:
+            # each field is checked on change: the server answers with its fragment only
+            for field in self.fields.values():
+                field.widget.attrs.update(
+                    {
+                        "hx-post": validate_url,
+                        "hx-trigger": "change",
+                        "hx-target": "closest .field",
+                        "hx-swap": "outerHTML",
+                    }
+                )
+
+    def unsaved_order(self, *, placeholders: bool = False) -> Order:
+        """An Order built from the cleaned data, never saved (the edited one's copy)."""
+        order = copy.copy(self.instance) if self.instance is not None else Order(seller=self.seller)
+        data = getattr(self, "cleaned_data", {})
+        for field in ORDER_EDITABLE_FIELDS:
+            if field in data:
+                setattr(order, field, data[field])
+            elif placeholders and self.instance is None:
+                setattr(order, field, _placeholder(field))
+        if placeholders and "category" not in data and order.sample is not None:
+            order.category = order.sample.category
+        return order
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                order_validate(self.unsaved_order())
+            except ValidationError as error:
+                add_service_error(self, error)
+        return cleaned
+
+    def validate_field(self, name: str) -> forms.BoundField | None:
+        """Check one field with the service's rules (inline validation); None if the form
+        has no such field. The rest of the form may still be incomplete."""
+        if name not in self.fields:
+            return None
+        if not self.is_valid() and name not in self.errors:
+            try:
+                order_validate(self.unsaved_order(placeholders=True))
+            except ValidationError as error:
+                messages = getattr(error, "message_dict", {}).get(name)
+                if messages:
+                    self.add_error(name, messages)
+        return self[name]
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned data as the service takes it: everything for a new order, only what
+        changed for an edit."""
+        data = {field: self.cleaned_data[field] for field in ORDER_EDITABLE_FIELDS}
+        if self.instance is None:
+            return data | {"draft": self.cleaned_data.get("draft", False)}
+        return {
+            field: value for field, value in data.items() if getattr(self.instance, field) != value
+        }
+
+
+class OrderFilterForm(forms.Form):
+    """The filters of the order list (GET); every field is optional."""
+
+    q = forms.CharField(label=_("Title contains"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))] + list(STATUS_LABELS.items()),
+    )
+    category = LeafCategoryField(label=_("Category"), required=False, empty_label=_("Any category"))
+    due_after = forms.DateField(
+        label=_("Due from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    due_before = forms.DateField(
+        label=_("Due until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why are you cancelling? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RatingForm(forms.Form):
+    quality = forms.TypedChoiceField(
+        label=_("Quality"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+        help_text=_("1 is poor, 5 is excellent."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SampleDecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the factory (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Orders file (CSV or XLSX)"),
+        help_text=_("Use one of the templates below. Nothing is saved unless every row is valid."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )

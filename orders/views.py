@@ -1,0 +1,535 @@
+"""The seller's pages, under /seller/: dashboard, order list, order form (with inline
+validation), bulk upload and the order page with its action buttons.
+
+Every page reads through the seller-scoped selectors (another seller's order is a 404) and
+writes through the same services as the API; an action the order's state does not allow
+shows the service's message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.errors import Conflict
+from marketplace.forms import add_service_error
+from marketplace.pages import call_service, seller_required
+from marketplace.selectors import notification_list
+from matching.models import Assignment, AssignmentStatus
+from matching.selectors import seller_assignment_list
+from orders import bulk_upload, production, services
+from orders.forms import (
+    ACTION_LABELS,
+    ASSIGNMENT_LABELS,
+    DELAY_LABELS,
+    KIND_LABELS,
+    MILESTONE_LABELS,
+    PRIORITY_LABELS,
+    SAMPLE_DECISION_LABELS,
+    STATUS_LABELS,
+    UNMATCHED_LABELS,
+    CancelForm,
+    OrderFilterForm,
+    OrderForm,
+    RatingForm,
+    SampleDecisionForm,
+    UploadForm,
+    label,
+)
+from orders.models import DelayStatus, Order, OrderStatus
+from orders.selectors import order_delay, order_history, order_list, order_parts
+
+ORDERS_PER_PAGE = 25
+
+
+def _posted(request: HttpRequest, *, files: bool = False) -> tuple[Any, ...]:
+    """A form's data: bound on POST (even an empty one), unbound on GET."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _own_order(request: HttpRequest, pk: int) -> Order:
+    """The seller's own order; anyone else's is a 404."""
+    return get_object_or_404(order_list(seller=request.user), pk=pk)
+
+
+def _labelled(order: Order) -> Order:
+    order.status_label = label(STATUS_LABELS, order.status)
+    order.kind_label = label(KIND_LABELS, order.kind)
+    return order
+
+
+def relax_suggestions(order: Order) -> list[str]:
+    """The last run's what-to-relax suggestions (``Order.relax_suggestion``) in the user's
+    language, one line each; empty when there are none."""
+    suggestion = order.relax_suggestion or {}
+    lines = []
+    if "max_unit_price" in suggestion:
+        price = number_format(suggestion["max_unit_price"], decimal_pos=2, force_grouping=True)
+        lines.append(_("a maximum unit price of %(price)s CNY") % {"price": price})
+    if "due_date" in suggestion:
+        try:
+            due = date_format(dt.date.fromisoformat(suggestion["due_date"]), "SHORT_DATE_FORMAT")
+        except (TypeError, ValueError):
+            due = suggestion["due_date"]
+        lines.append(_("a due date of %(date)s") % {"date": due})
+    if "quantity" in suggestion:
+        quantity = number_format(suggestion["quantity"], force_grouping=True)
+        lines.append(_("a quantity of %(quantity)s") % {"quantity": quantity})
+    return lines
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def _needs_action(seller: Any) -> dict[str, list[Order]]:
+    orders = order_list(seller=seller)
+    pending_delays = Exists(
+        seller_assignment_list(seller=seller).filter(
+            order=OuterRef("pk"),
+            status=AssignmentStatus.ACCEPTED,
+            delays__status=DelayStatus.PENDING,
+        )
+    )
+    unrated = Exists(
+        seller_assignment_list(seller=seller).filter(
+            order=OuterRef("pk"), status=AssignmentStatus.ACCEPTED, rated_at__isnull=True
+        )
+    )
+    delivered = orders.filter(status=OrderStatus.DELIVERED)
+    unmatched = orders.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
+    groups = {
+        "delays": orders.filter(pending_delays),
+        "shipped": orders.filter(status=OrderStatus.SHIPPED),
+        "unrated": delivered.filter(unrated),
+        "samples": delivered.filter(kind="sample", sample_decision=""),
+        "unmatched": unmatched,
+    }
+    found = {name: [_labelled(o) for o in query[:20]] for name, query in groups.items()}
+    for order in found["unmatched"]:
+        order.reason_label = label(UNMATCHED_LABELS, order.unmatched_reason)
+        order.relax_lines = relax_suggestions(order)
+    return found
+
+
+@seller_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = dict(
+        order_list(seller=request.user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    status_counts = [
+        {"status": status, "label": text, "count": counts.get(status, 0)}
+        for status, text in STATUS_LABELS.items()
+    ]
+    needs = _needs_action(request.user)
+    context = {
+        "status_counts": status_counts,
+        "total": sum(counts.values()),
+        "needs": needs,
+        "needs_any": any(needs.values()),
+        "notifications": list(notification_list(user=request.user)[:5]),
+    }
+    return render(request, "orders/dashboard.html", context)
+
+
+# ---------------------------------------------------------------------------- order list
+
+
+def _filtered(request: HttpRequest, form: OrderFilterForm) -> QuerySet[Order]:
+    orders = order_list(seller=request.user)
+    if not form.is_valid():
+        return orders
+    data = form.cleaned_data
+    if data["q"]:
+        orders = orders.filter(title__icontains=data["q"].strip())
+    if data["status"]:
+        orders = orders.filter(status=data["status"])
+    if data["category"]:
+        orders = orders.filter(category=data["category"])
+    if data["due_after"]:
+        orders = orders.filter(due_date__gte=data["due_after"])
+    if data["due_before"]:
+        orders = orders.filter(due_date__lte=data["due_before"])
+    return orders
+
+
+@seller_required
+def order_list_page(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET or None)
+    page = Paginator(_filtered(request, form), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    for order in page.object_list:
+        _labelled(order)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "orders/_order_table.html" if partial else "orders/order_list.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------- order form
+
+
+def _field_fragment(request: HttpRequest, form: OrderForm) -> HttpResponse:
+    """Inline validation: only the changed field, with its errors, for htmx to swap in."""
+    name = request.htmx.trigger_name or request.POST.get("_field", "")
+    field = form.validate_field(name)
+    if field is None:
+        raise Http404("No such field.")
+    return render(request, "marketplace/_field.html", {"field": field})
+
+
+@seller_required
+def order_new(request: HttpRequest) -> HttpResponse:
+    form = OrderForm(*_posted(request), seller=request.user, validate_url=request.path)
+    if request.method == "POST":
+        if request.htmx:
+            return _field_fragment(request, form)
+        if form.is_valid():
+            data = form.service_data()
+            draft = data.pop("draft")
+            try:
+                order = services.order_create(seller=request.user, draft=draft, **data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                if order.status == OrderStatus.DRAFT:
+                    messages.success(
+                        request, _("Order #%(id)s is saved as a draft.") % {"id": order.pk}
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Order #%(id)s is posted; it is matched with factories shortly.")
+                        % {"id": order.pk},
+                    )
+                return redirect("seller-order", pk=order.pk)
+    return render(request, "orders/order_form.html", {"form": form, "order": None})
+
+
+@seller_required
+def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    form = OrderForm(
+        *_posted(request), seller=request.user, instance=order, validate_url=request.path
+    )
+    if request.method == "POST":
+        if request.htmx:
+            return _field_fragment(request, form)
+        if form.is_valid():
+            changes = form.service_data()
+            if not changes:
+                messages.info(request, _("Nothing was changed."))
+                return redirect("seller-order", pk=order.pk)
+            try:
+                services.order_update(order=order, data=changes, actor=request.user)
+            except Conflict as error:
+                messages.error(request, error.message)
+                return redirect("seller-order", pk=order.pk)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Order #%(id)s is saved.") % {"id": order.pk})
+                return redirect("seller-order", pk=order.pk)
+    elif "edit" not in order.allowed_actions:
+        messages.error(
+            request,
+            _("This order is %(status)s, so it cannot be edited.")
+            % {"status": label(STATUS_LABELS, order.status)},
+        )
+        return redirect("seller-order", pk=order.pk)
+    return render(request, "orders/order_form.html", {"form": form, "order": _labelled(order)})
+
+
+# ---------------------------------------------------------------------------- order page
+
+
+def _parts(order: Order) -> list[Assignment]:
+    parts = list(order_parts(order=order))
+    rateable = "rate" in order.allowed_actions
+    for part in parts:
+        for milestone in part.milestones.all():
+            milestone.kind_label = label(MILESTONE_LABELS, milestone.kind)
+        for delay in part.delays.all():
+            delay.status_label = label(DELAY_LABELS, delay.status)
+        part.rating_form = (
+            RatingForm(prefix=f"part-{part.pk}") if rateable and part.rated_at is None else None
+        )
+    return parts
+
+
+@seller_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _labelled(_own_order(request, pk))
+    offers = list(
+        seller_assignment_list(seller=request.user)
+        .filter(order=order)
+        .exclude(status__in=(AssignmentStatus.SUPERSEDED,))
+        .order_by("pk")
+    )
+    for offer in offers:
+        offer.status_label = label(ASSIGNMENT_LABELS, offer.status)
+    events = list(order_history(order=order))
+    for event in events:
+        event.action_label = label(ACTION_LABELS, event.action)
+        event.from_label = label(STATUS_LABELS, event.from_status)
+        event.to_label = label(STATUS_LABELS, event.to_status)
+    parts = _parts(order)
+    pending_delays = [d for p in parts for d in p.delays.all() if d.status == DelayStatus.PENDING]
+    actions = order.allowed_actions
+    context = {
+        "order": order,
+        "actions": actions,
+        "priority_label": label(PRIORITY_LABELS, order.priority),
+        "sample_decision_label": label(SAMPLE_DECISION_LABELS, order.sample_decision),
+        "unmatched_label": label(UNMATCHED_LABELS, order.unmatched_reason),
+        "relax_lines": relax_suggestions(order),
+        "offers": offers,
+        "events": events,
+        "parts": parts,
+        "pending_delays": pending_delays,
+        "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,
+        "sample_form": (
+            SampleDecisionForm(auto_id="sample-%s")
+            if {"approve_sample", "reject_sample"} & set(actions)
+            else None
+        ),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+def _back(order: Order) -> HttpResponse:
+    return redirect(reverse("seller-order", kwargs={"pk": order.pk}))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        name = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{name}: {error}" if name else error)
+
+
+@seller_required
+@require_POST
+def order_open(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    call_service(
+        request,
+        lambda: services.order_open(order=order, actor=request.user),
+        done=_("The order is open; it is matched with factories shortly."),
+    )
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(order)
+    call_service(
+        request,
+        lambda: services.order_cancel(
+            order=order, actor=request.user, note=form.cleaned_data["note"].strip()
+        ),
+        done=_("The order is cancelled."),
+    )
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    deleted = call_service(
+        request,
+        lambda: services.order_delete(order=order) or True,
+        done=_("The draft is deleted."),
+    )
+    if deleted:
+        return redirect("seller-orders")
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def delay_accept(request: HttpRequest, pk: int, delay_pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    delay = order_delay(order=order, delay_id=delay_pk)
+    if delay is None:
+        raise Http404("This order has no such delay.")
+    call_service(
+        request,
+        lambda: production.delay_accept(delay=delay, actor=request.user),
+        done=_("The new finish date is accepted."),
+    )
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def delivery_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    call_service(
+        request,
+        lambda: production.delivery_confirm(order=order, actor=request.user),
+        done=_("Delivery is confirmed. Please rate the factory."),
+    )
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def order_rate(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    part = order_parts(order=order).filter(pk=part_pk).first()
+    if part is None:
+        raise Http404("That is not a part of this order.")
+    form = RatingForm(request.POST, prefix=f"part-{part.pk}")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(order)
+    call_service(
+        request,
+        lambda: production.order_rate(
+            order=order,
+            actor=request.user,
+            quality=form.cleaned_data["quality"],
+            comment=form.cleaned_data["comment"],
+            part=part,
+        ),
+        done=_("Thank you: the rating is saved."),
+    )
+    return _back(order)
+
+
+def _sample_decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    order = _own_order(request, pk)
+    form = SampleDecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(order)
+    call_service(
+        request,
+        lambda: production.sample_decide(
+            order=order, actor=request.user, approve=approve, note=form.cleaned_data["note"]
+        ),
+        done=_("The sample is approved.") if approve else _("The sample is rejected."),
+    )
+    return _back(order)
+
+
+@seller_required
+@require_POST
+def sample_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sample_decide(request, pk, approve=True)
+
+
+@seller_required
+@require_POST
+def sample_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sample_decide(request, pk, approve=False)
+
+
+# ---------------------------------------------------------------------------- bulk upload
+
+
+def _template_language() -> str:
+    return "zh" if (get_language() or "").startswith("zh") else "en"
+
+
+def _field_label(field: str) -> Any:
+    if not field:
+        return _("Whole row")
+    form_field = OrderForm.base_fields.get(field)
+    return form_field.label if form_field is not None else field
+
+
+@seller_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """Every row is checked first; either all orders are created or none, with every bad
+    row listed (row number, field, message)."""
+    form = UploadForm(*_posted(request, files=True))
+    context: dict[str, Any] = {"form": form, "max_rows": bulk_upload.BULK_UPLOAD_MAX_ROWS}
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            result = bulk_upload.bulk_upload_create(
+                seller=request.user, data=upload_file.read(), filename=upload_file.name
+            )
+        except bulk_upload.BulkUploadError as error:
+            form.add_error("file", error.message)
+        else:
+            if result.ok:
+                count = result.created_count
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s order created; it is matched with factories shortly.",
+                        "%(count)s orders created; they are matched with factories shortly.",
+                        count,
+                    )
+                    % {"count": number_format(count, force_grouping=True)},
+                )
+                return redirect("seller-orders")
+            report = result.report
+            context |= {
+                "report": report,
+                "bad_rows": len(report.bad_rows),
+                "errors": [
+                    {
+                        "row": error.row,
+                        "field": _field_label(error.field),
+                        "column": error.field,
+                        "message": error.message,
+                        "value": error.value,
+                    }
+                    for error in report.errors
+                ],
+            }
+    return render(request, "orders/upload.html", context)
+
+
+@seller_required
+def upload_template_csv(request: HttpRequest) -> HttpResponse:
+    language = _template_language()
+    response = HttpResponse(
+        bulk_upload.bulk_upload_template_csv(language=language), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="orders-template-{language}.csv"'
+    return response
+
+
+@seller_required
+def upload_template_xlsx(request: HttpRequest) -> HttpResponse:
+    language = _template_language()
+    response = HttpResponse(
+        bulk_upload.bulk_upload_template_xlsx(language=language),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="orders-template-{language}.xlsx"'
+    return response

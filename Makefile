@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-redis clean
+.PHONY: install messages run test lint format check-redis clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
+
+# compiled translations (locale/*/LC_MESSAGES/django.mo) from the committed .po files
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv -v0
 
 check-redis: install
 	@$(PY) manage.py check_broker
@@ -30,6 +34,13 @@ run: install check-redis
 	@echo "  Starting web server, Celery worker and Celery beat (Ctrl-C stops all three)"
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+# README screenshots (docs/screenshots/) from the demo data on a fresh SQLite database
+screenshots: install
+	rm -f .run/screenshots.sqlite3 && mkdir -p .run
+	DATABASE_URL=sqlite:///$(CURDIR)/.run/screenshots.sqlite3 MATCHING_AUTO_RUN_ON_CHANGE=false \
+	  sh -c '$(PY) manage.py migrate -v0 && $(PY) manage.py seed_demo --lifecycle -v0 && \
+	  $(PY) manage.py screenshots --out docs/screenshots'
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest

@@ -12,6 +12,8 @@ from django.db.models import Count, F, IntegerField, Model, OuterRef, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.scores import factory_scores_recompute
@@ -131,15 +133,15 @@ class CapacityWindowWrites(ServiceWrites):
 
 
 class WindowPeriodFilter(admin.SimpleListFilter):
-    title = "period"
+    title = _("period")
     parameter_name = "period"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         return [
-            ("current", "Running today"),
-            ("next7", "Starts within 7 days"),
-            ("upcoming", "Starts later"),
-            ("ended", "Ended"),
+            ("current", _("Running today")),
+            ("next7", _("Starts within 7 days")),
+            ("upcoming", _("Starts later")),
+            ("ended", _("Ended")),
         ]
 
     def queryset(
@@ -160,11 +162,11 @@ class WindowPeriodFilter(admin.SimpleListFilter):
 
 
 class HasRoomFilter(admin.SimpleListFilter):
-    title = "free capacity"
+    title = _("free capacity")
     parameter_name = "room"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("free", "Has free units"), ("full", "Fully booked or offered")]
+        return [("free", _("Has free units")), ("full", _("Fully booked or offered"))]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[CapacityWindow]
@@ -215,7 +217,7 @@ class CapacityWindowInline(CategoryFieldMixin, ServiceInlineMixin, admin.Tabular
     def get_queryset(self, request: HttpRequest) -> QuerySet[CapacityWindow]:
         return super().get_queryset(request).select_related("category__parent")
 
-    @admin.display(description="remaining")
+    @admin.display(description=_("remaining"))
     def remaining(self, window: CapacityWindow) -> int | str:
         return window.remaining_units if window.pk else "-"
 
@@ -245,15 +247,15 @@ class FactoryAdmin(ServiceModelAdmin):
     inlines = (FactoryCapabilityInline, CapacityWindowInline)
     add_fieldsets = (
         (None, {"fields": ("owner", "name", "description", "certifications", "active")}),
-        ("Location", {"fields": ("city", "province", ("latitude", "longitude"))}),
-        ("Order size", {"fields": (("min_order_quantity", "max_order_quantity"),)}),
+        (_("Location"), {"fields": ("city", "province", ("latitude", "longitude"))}),
+        (_("Order size"), {"fields": (("min_order_quantity", "max_order_quantity"),)}),
     )
     change_fieldsets = (
         (None, {"fields": ("owner", "name", "description", "certifications")}),
-        ("Location", {"fields": ("city", "province", ("latitude", "longitude"))}),
-        ("Order size", {"fields": (("min_order_quantity", "max_order_quantity"),)}),
+        (_("Location"), {"fields": ("city", "province", ("latitude", "longitude"))}),
+        (_("Order size"), {"fields": (("min_order_quantity", "max_order_quantity"),)}),
         (
-            "Status",
+            _("Status"),
             {
                 "fields": (
                     ("verified", "active"),
@@ -263,7 +265,7 @@ class FactoryAdmin(ServiceModelAdmin):
                 )
             },
         ),
-        ("Record", {"fields": (("created_at", "updated_at"),)}),
+        (_("Record"), {"fields": (("created_at", "updated_at"),)}),
     )
     # owner and the system's figures; verifying is the "Mark factories verified" action
     change_readonly_fields = (
@@ -300,45 +302,53 @@ class FactoryAdmin(ServiceModelAdmin):
         # capabilities and windows are added once the factory exists
         return () if obj is None else self.inlines
 
-    @admin.display(description="capabilities", ordering="capability_count")
+    @admin.display(description=_("capabilities"), ordering="capability_count")
     def capability_count(self, factory: Factory) -> int:
         return factory.capability_count  # type: ignore[attr-defined]
 
-    @admin.display(description="windows", ordering="window_count")
+    @admin.display(description=_("windows"), ordering="window_count")
     def window_count(self, factory: Factory) -> int:
         return factory.window_count  # type: ignore[attr-defined]
 
-    @admin.action(description="Resume offers to paused factories", permissions=["change"])
+    @admin.action(description=_("Resume offers to paused factories"), permissions=["change"])
     def resume_offers(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
         apply_service_to_each(
             self,
             request,
             queryset,
             lambda factory: factory_resume(factory=factory),
-            done="resumed",
+            done=pgettext_lazy("admin action done", "resumed"),
             noun="factory",
         )
 
-    @admin.action(description="Recompute quality and on-time scores", permissions=["change"])
+    @admin.action(description=_("Recompute quality and on-time scores"), permissions=["change"])
     def recompute_scores(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
         count = factory_scores_recompute(factory_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, f"Scores of {count} factories recomputed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Scores of %(count)s factories recomputed.") % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Mark factories verified", permissions=["change"])
+    @admin.action(description=_("Mark factories verified"), permissions=["change"])
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
         selected = queryset.count()
         count = call_reporting_broker_errors(
             self,
             request,
             lambda: factory_verify(factories=queryset.order_by()),
-            done="The factories were marked verified",
+            done=_("The factories were marked verified"),
         )
         if count is None:
             return
         already = selected - count
-        message = f"{count} {'factory' if count == 1 else 'factories'} marked verified."
+        message = ngettext(
+            "%(count)s factory marked verified.", "%(count)s factories marked verified.", count
+        ) % {"count": count}
         if already:
-            message += f" {already} {'was' if already == 1 else 'were'} verified already."
+            message += " " + ngettext(
+                "%(count)s was verified already.", "%(count)s were verified already.", already
+            ) % {"count": already}
         self.message_user(request, message, messages.SUCCESS)
 
     def create_object(self, request: HttpRequest, data: Mapping[str, Any]) -> Factory:
@@ -393,11 +403,11 @@ class FactoryCapabilityAdmin(CategoryFieldMixin, CapabilityWrites, ServiceModelA
     ) -> Any:
         return () if obj is None else ("factory", "category")
 
-    @admin.display(description="province", ordering="factory__province")
+    @admin.display(description=_("province"), ordering="factory__province")
     def province(self, capability: FactoryCapability) -> str:
         return capability.factory.province
 
-    @admin.display(description="verified", boolean=True, ordering="factory__verified")
+    @admin.display(description=_("verified"), boolean=True, ordering="factory__verified")
     def verified(self, capability: FactoryCapability) -> bool:
         return capability.factory.verified
 
@@ -433,12 +443,12 @@ class CapacityWindowAdmin(CategoryFieldMixin, CapacityWindowWrites, ServiceModel
     date_hierarchy = "start_date"
     fieldsets = (
         (None, {"fields": ("factory", "category")}),
-        ("Capacity", {"fields": (("start_date", "end_date"), "units_per_day")}),
+        (_("Capacity"), {"fields": (("start_date", "end_date"), "units_per_day")}),
         (
-            "Booking (kept by the system)",
+            _("Booking (kept by the system)"),
             {"fields": (("total_units", "booked_units", "offered_units", "remaining"),)},
         ),
-        ("Record", {"fields": (("created_at", "updated_at"),)}),
+        (_("Record"), {"fields": (("created_at", "updated_at"),)}),
     )
     system_fields = (
         "total_units",
@@ -463,11 +473,11 @@ class CapacityWindowAdmin(CategoryFieldMixin, CapacityWindowWrites, ServiceModel
         # total and booked units do not exist before the service computes them
         return self.fieldsets[:2] if obj is None else self.fieldsets
 
-    @admin.display(description="remaining", ordering="remaining_db")
+    @admin.display(description=_("remaining"), ordering="remaining_db")
     def remaining(self, window: CapacityWindow) -> int:
         return window.remaining_units
 
-    @admin.display(description="booked")
+    @admin.display(description=_("booked"))
     def utilisation(self, window: CapacityWindow) -> str:
         return f"{window.utilisation:.0%}"
 

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -40,7 +41,7 @@ class CreateAsFactoryOwner(IsFactoryOwner):
 def _reject_changes(instance: Model, data: dict[str, Any], fields: tuple[str, ...]) -> None:
     for field in fields:
         if field in data and data[field] != getattr(instance, field):
-            raise ValidationError({field: "This cannot be changed; create a new one instead."})
+            raise ValidationError({field: _("This cannot be changed; create a new one instead.")})
 
 
 class FactoryViewSet(ServiceModelViewSet):

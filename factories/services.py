@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.errors import Conflict
@@ -63,7 +64,7 @@ def factory_create(
     active: bool = True,
 ) -> Factory:
     if owner.role != Role.FACTORY_OWNER and not owner.is_marketplace_staff:
-        raise ValidationError({"owner": "Only factory owners can register factories."})
+        raise ValidationError({"owner": _("Only factory owners can register factories.")})
     factory = Factory(
         owner=owner,
         name=name,
@@ -88,11 +89,11 @@ def factory_create(
 def _validate_quantity_range(factory: Factory) -> None:
     if factory.min_order_quantity < 1:
         raise ValidationError(
-            {"min_order_quantity": "The minimum order quantity must be at least 1."}
+            {"min_order_quantity": _("The minimum order quantity must be at least 1.")}
         )
     if factory.max_order_quantity < factory.min_order_quantity:
         raise ValidationError(
-            {"max_order_quantity": "The maximum order quantity cannot be below the minimum."}
+            {"max_order_quantity": _("The maximum order quantity cannot be below the minimum.")}
         )
 
 
@@ -100,7 +101,7 @@ def _validate_quantity_range(factory: Factory) -> None:
 def factory_update(*, factory: Factory, data: dict[str, Any]) -> Factory:
     for field, value in data.items():
         if field not in FACTORY_EDITABLE_FIELDS:
-            raise ValidationError({field: "This field cannot be changed."})
+            raise ValidationError({field: _("This field cannot be changed.")})
         setattr(factory, field, value)
     _validate_quantity_range(factory)
     _save(factory)
@@ -113,7 +114,10 @@ def factory_delete(*, factory: Factory) -> None:
     """A factory with offer history is kept for the record; it can be deactivated instead."""
     if factory.assignments.exists():
         raise Conflict(
-            "This factory has offers on record and cannot be deleted; set active to false instead.",
+            _(
+                "This factory has offers on record and cannot be deleted; set active to false "
+                "instead."
+            ),
             current="active" if factory.active else "inactive",
             allowed=("deactivate",),
         )
@@ -131,7 +135,10 @@ def factory_verify(*, factories: QuerySet[Factory]) -> int:
 def _validate_leaf(category: ProductCategory, field: str = "category") -> None:
     if not category_is_leaf(category):
         raise ValidationError(
-            {field: f"“{category}” is a group; choose one of its leaf categories."}
+            {
+                field: _("“%(category)s” is a group; choose one of its leaf categories.")
+                % {"category": category}
+            }
         )
 
 
@@ -140,7 +147,7 @@ def capability_create(
     *, factory: Factory, category: ProductCategory, unit_price: Decimal, daily_output: int
 ) -> FactoryCapability:
     _validate_leaf(category)
-    duplicate = ValidationError({"category": "This factory already has this capability."})
+    duplicate = ValidationError({"category": _("This factory already has this capability.")})
     if FactoryCapability.objects.filter(factory=factory, category=category).exists():
         raise duplicate
     capability = FactoryCapability(
@@ -171,8 +178,10 @@ def capability_update(
         if too_fast.exists():
             raise ValidationError(
                 {
-                    "daily_output": "Some capacity windows of this category plan more units "
-                    "per day; lower them first."
+                    "daily_output": _(
+                        "Some capacity windows of this category plan more units per day; lower "
+                        "them first."
+                    )
                 }
             )
         capability.daily_output = daily_output
@@ -185,7 +194,11 @@ def capability_update(
 def capability_delete(*, capability: FactoryCapability) -> None:
     if capability.factory.windows.filter(category=capability.category).exists():
         raise ValidationError(
-            {"category": "Delete this category's capacity windows before removing the capability."}
+            {
+                "category": _(
+                    "Delete this category's capacity windows before removing the capability."
+                )
+            }
         )
     capability.delete()
 
@@ -204,24 +217,25 @@ def _validate_window(
     errors: dict[str, str] = {}
     capability = FactoryCapability.objects.filter(factory=factory, category=category).first()
     if capability is None:
-        errors["category"] = "Add this category to the factory's capabilities first."
+        errors["category"] = _("Add this category to the factory's capabilities first.")
     horizon = today + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     if end_date < start_date:
-        errors["end_date"] = "The end date cannot be before the start date."
+        errors["end_date"] = _("The end date cannot be before the start date.")
     elif end_date < today:
-        errors["end_date"] = "The window is in the past."
+        errors["end_date"] = _("The window is in the past.")
     elif end_date > horizon:
-        errors["end_date"] = f"Windows can be planned up to {horizon.isoformat()}."
+        errors["end_date"] = _("Windows can be planned up to %(date)s.") % {
+            "date": horizon.isoformat()
+        }
     starts_in_past = start_date < today and (window is None or start_date != window.start_date)
     if starts_in_past:
-        errors["start_date"] = "A window cannot start in the past."
+        errors["start_date"] = _("A window cannot start in the past.")
     if units_per_day < 1:
-        errors["units_per_day"] = "Units per day must be at least 1."
+        errors["units_per_day"] = _("Units per day must be at least 1.")
     elif capability is not None and units_per_day > capability.daily_output:
-        errors["units_per_day"] = (
-            f"Units per day cannot exceed the factory's daily output for this category "
-            f"({capability.daily_output})."
-        )
+        errors["units_per_day"] = _(
+            "Units per day cannot exceed the factory's daily output for this category (%(output)s)."
+        ) % {"output": capability.daily_output}
     if errors:
         raise ValidationError(errors)
     overlapping = CapacityWindow.objects.filter(
@@ -233,20 +247,25 @@ def _validate_window(
     if clash is not None:
         raise ValidationError(
             {
-                "start_date": f"Overlaps the window {clash.start_date} to {clash.end_date} "
-                "for this category."
+                "start_date": _("Overlaps the window %(start)s to %(end)s for this category.")
+                % {"start": clash.start_date, "end": clash.end_date}
             }
         )
     total_units = units_per_day * ((end_date - start_date).days + 1)
     if total_units > MAX_WINDOW_UNITS:
         raise ValidationError(
-            {"units_per_day": f"A window can hold at most {MAX_WINDOW_UNITS:,} units in all."}
+            {
+                "units_per_day": _("A window can hold at most %(max)s units in all.")
+                % {"max": f"{MAX_WINDOW_UNITS:,}"}
+            }
         )
     if window is not None and total_units < window.booked_units:
         raise ValidationError(
             {
-                "units_per_day": f"{window.booked_units} units are already booked; "
-                f"the window cannot shrink to {total_units}."
+                "units_per_day": _(
+                    "%(booked)s units are already booked; the window cannot shrink to %(total)s."
+                )
+                % {"booked": window.booked_units, "total": total_units}
             }
         )
     if window is not None and window.booked_units:
@@ -278,9 +297,11 @@ def _validate_bookings_keep_their_days(
     if late:
         raise ValidationError(
             {
-                "units_per_day": f"{len(late)} accepted order(s) in this window would no longer "
-                "be made on their planned days; keep at least the current capacity on those "
-                "days."
+                "units_per_day": _(
+                    "%(count)s accepted order(s) in this window would no longer be made on their "
+                    "planned days; keep at least the current capacity on those days."
+                )
+                % {"count": len(late)}
             }
         )
 
@@ -337,7 +358,7 @@ def capacity_window_update(
     units_per_day = units_per_day or window.units_per_day
     if window.booked_units and (start_date > window.start_date or end_date < window.end_date):
         raise ValidationError(
-            {"start_date": "This window has booked orders; it can grow but not get shorter."}
+            {"start_date": _("This window has booked orders; it can grow but not get shorter.")}
         )
     window.total_units = _validate_window(
         factory=window.factory,
@@ -358,7 +379,7 @@ def capacity_window_delete(*, window: CapacityWindow) -> None:
     window = CapacityWindow.objects.select_for_update().get(pk=window.pk)
     if window.booked_units or window.assignments.exists():
         raise ValidationError(
-            {"window": "This window has offers or booked orders; it cannot be deleted."}
+            {"window": _("This window has offers or booked orders; it cannot be deleted.")}
         )
     window.delete()
 
@@ -405,7 +426,7 @@ def factory_resume(*, factory: Factory) -> Factory:
     factory = Factory.objects.select_for_update().get(pk=factory.pk)
     if not factory.is_paused:
         raise Conflict(
-            "This factory is not paused; it already receives offers.",
+            _("This factory is not paused; it already receives offers."),
             current="receiving offers",
             allowed=(),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
@@ -21,15 +22,18 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from marketplace.errors import Conflict
 from marketplace.forms import add_service_error
 from marketplace.models import Notification, ProductCategory, Role, User
 
-admin.site.site_header = "Idle-capacity marketplace admin"
-admin.site.site_title = "Marketplace admin"
-admin.site.index_title = "Factories, orders and matching"
+admin.site.site_header = _("Idle-capacity marketplace admin")
+admin.site.site_title = _("Marketplace admin")
+admin.site.index_title = _("Factories, orders and matching")
 
 # Autocomplete requests say which form field asks (``model_name`` and ``field_name``);
 # these fields only accept users of one role.
@@ -188,7 +192,7 @@ def _service_formset(
                 for number, form in enumerate(self.extra_forms, start=1):
                     if form.has_changed() and not self._should_delete_form(form):
                         attempt(
-                            f"New row {number}",
+                            gettext("New row %(number)s") % {"number": number},
                             lambda form=form: writes.create_object(request, form.cleaned_data),
                         )
 
@@ -286,7 +290,11 @@ def report_service_errors(
 
 
 def call_reporting_broker_errors(
-    model_admin: admin.ModelAdmin, request: HttpRequest, call: Callable[[], T], *, done: str
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    call: Callable[[], T],
+    *,
+    done: str | Promise,
 ) -> T | None:
     """Make a service call that may queue a match run; report an unreachable broker.
 
@@ -299,8 +307,11 @@ def call_reporting_broker_errors(
         logger.warning("Could not send the match-run task: %s", exc)
         model_admin.message_user(
             request,
-            f"{done}, but the match run could not be sent to the Celery worker ({exc}). "
-            "It stays queued; Celery beat sends it again once Redis is reachable.",
+            gettext(
+                "%(done)s, but the match run could not be sent to the Celery worker (%(error)s). "
+                "It stays queued; Celery beat sends it again once Redis is reachable."
+            )
+            % {"done": done, "error": exc},
             messages.WARNING,
         )
         return None
@@ -335,17 +346,49 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+@dataclass(frozen=True)
+class ActionNoun:
+    """The messages of an admin action about one kind of row, for ``apply_service_to_each``
+    (whole sentences, so that each language can order and inflect them)."""
+
+    one_done: Callable[[], str]  # "Order #%(id)s was %(done)s"
+    many_done: Callable[[int], str]  # "%(count)s orders %(done)s."
+    none_done: Callable[[], str]  # "None of the selected orders could be %(done)s."
+
+
+ACTION_NOUNS = {
+    "order": ActionNoun(
+        lambda: gettext("Order #%(id)s was %(done)s"),
+        lambda n: ngettext("%(count)s order %(done)s.", "%(count)s orders %(done)s.", n),
+        lambda: gettext("None of the selected orders could be %(done)s."),
+    ),
+    "offer": ActionNoun(
+        lambda: gettext("Offer #%(id)s was %(done)s"),
+        lambda n: ngettext("%(count)s offer %(done)s.", "%(count)s offers %(done)s.", n),
+        lambda: gettext("None of the selected offers could be %(done)s."),
+    ),
+    "factory": ActionNoun(
+        lambda: gettext("Factory #%(id)s was %(done)s"),
+        lambda n: ngettext("%(count)s factory %(done)s.", "%(count)s factories %(done)s.", n),
+        lambda: gettext("None of the selected factories could be %(done)s."),
+    ),
+}
+
+
 def apply_service_to_each(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
     queryset: QuerySet[Any],
     service: Callable[[Any], object],
     *,
-    done: str,
+    done: str | Promise,
     noun: str,
 ) -> None:
     """An admin action: call ``service(row)`` for each selected row, with the same rules as
-    the API (a refused row is reported with the service's reason; the others go ahead)."""
+    the API (a refused row is reported with the service's reason; the others go ahead).
+
+    ``noun`` is one of ``ACTION_NOUNS``; ``done`` a (lazily translated) past participle."""
+    texts = ACTION_NOUNS[noun]
     changed, refused = 0, []
     for row in queryset.order_by("pk"):
         try:
@@ -353,7 +396,7 @@ def apply_service_to_each(
                 model_admin,
                 request,
                 lambda row=row: service(row),
-                done=f"{noun.capitalize()} #{row.pk} was {done}",
+                done=texts.one_done() % {"id": row.pk, "done": done},
             )
         except (Conflict, ValidationError) as exc:
             text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
@@ -362,14 +405,12 @@ def apply_service_to_each(
         if outcome is not None:
             changed += 1
     if changed:
-        plural = noun if changed == 1 else f"{noun}s"
-        model_admin.message_user(request, f"{changed} {plural} {done}.", messages.SUCCESS)
+        text = texts.many_done(changed) % {"count": changed, "done": done}
+        model_admin.message_user(request, text, messages.SUCCESS)
     for text in refused:
         model_admin.message_user(request, text, messages.WARNING)
     if not changed and not refused:
-        model_admin.message_user(
-            request, f"None of the selected {noun}s could be {done}.", messages.WARNING
-        )
+        model_admin.message_user(request, texts.none_done() % {"done": done}, messages.WARNING)
 
 
 # --- Category fields and filters used by the other admins -------------------
@@ -411,11 +452,11 @@ class CategoryFieldMixin:
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Marketplace", {"fields": ("role", "company_name", "phone")}),
+        (_("Marketplace"), {"fields": ("role", "company_name", "phone")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        ("Marketplace", {"classes": ("wide",), "fields": ("role", "company_name", "email")}),
+        (_("Marketplace"), {"classes": ("wide",), "fields": ("role", "company_name", "email")}),
     )
     list_display = (
         "username",
@@ -443,11 +484,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class CategoryLevelFilter(admin.SimpleListFilter):
-    title = "level"
+    title = _("level")
     parameter_name = "level"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("group", "Top-level group"), ("leaf", "Leaf (orderable)")]
+        return [("group", _("Top-level group")), ("leaf", _("Leaf (orderable)"))]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[ProductCategory]
@@ -473,7 +514,7 @@ class ProductCategoryAdmin(admin.ModelAdmin):
         children = ProductCategory.objects.filter(parent=OuterRef("pk"))
         return super().get_queryset(request).annotate(has_children=Exists(children))
 
-    @admin.display(boolean=True, ordering="has_children", description="leaf")
+    @admin.display(boolean=True, ordering="has_children", description=_("leaf"))
     def leaf(self, category: ProductCategory) -> bool:
         return not category.has_children  # type: ignore[attr-defined]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,8 +24,10 @@ class Conflict(Exception):
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, BrokerError):
         body = {
-            "detail": "The task queue (Redis) is unreachable. What you asked for is saved and "
-            "will be sent to the worker again automatically."
+            "detail": _(
+                "The task queue (Redis) is unreachable. What you asked for is saved and will "
+                "be sent to the worker again automatically."
+            )
         }
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, Conflict):

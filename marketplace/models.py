@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    FACTORY_OWNER = "factory_owner", "Factory owner"
-    SELLER = "seller", "Seller"
-    STAFF = "staff", "Staff"
+    FACTORY_OWNER = "factory_owner", _("Factory owner")
+    SELLER = "seller", _("Seller")
+    STAFF = "staff", _("Staff")
 
 
 class User(AbstractUser):

@@ -3,6 +3,10 @@
 The email goes out from a Celery task after the transaction commits, through Django's
 email framework (EMAIL_BACKEND: the console in development, SMTP in production), so a
 slow or failing mail server never holds up or rolls back the action that caused it.
+
+Notifications and order-history notes are stored text that the other party reads, often
+from a worker where no request language is active: they are written in the site's
+language (``LANGUAGE_CODE``, Chinese by default) through ``stored_text_language``.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace.models import Notification, User
+
+
+def stored_text_language() -> translation.override:
+    """Translate the texts built inside this block into the site's language."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def notification_create(

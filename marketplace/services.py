@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
@@ -39,7 +40,7 @@ def user_create(
         with transaction.atomic():  # two sign-ups with one name at once: the index decides
             user.save()
     except IntegrityError as exc:
-        raise ValidationError({"username": "A user with that username already exists."}) from exc
+        raise ValidationError({"username": _("A user with that username already exists.")}) from exc
     return user
 
 
@@ -50,7 +51,7 @@ def user_register(
     """Self-service sign-up as a factory owner or a seller; returns the user and an API token."""
     if role not in SELF_SERVICE_ROLES:
         raise ValidationError(
-            {"role": "Choose factory_owner or seller; staff accounts are made by an admin."}
+            {"role": _("Choose factory_owner or seller; staff accounts are made by an admin.")}
         )
     candidate = User(username=username, email=email, role=role, company_name=company_name)
     try:

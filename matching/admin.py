@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin import (
     ReadOnlyInline,
@@ -61,7 +63,7 @@ class ReadOnlyAssignmentInline(admin.TabularInline):
 
 
 class RunAssignmentInline(ReadOnlyAssignmentInline):
-    verbose_name_plural = "assignments proposed by this run"
+    verbose_name_plural = _("assignments proposed by this run")
     fields = (
         "order",
         "factory",
@@ -79,7 +81,7 @@ class RunAssignmentInline(ReadOnlyAssignmentInline):
 class OrderAssignmentInline(ReadOnlyAssignmentInline):
     """Under an order (used by orders.admin): its offers, newest first."""
 
-    verbose_name_plural = "assignments (offers) for this order"
+    verbose_name_plural = _("assignments (offers) for this order")
     fields = (
         "run",
         "factory",
@@ -97,7 +99,7 @@ class OrderAssignmentInline(ReadOnlyAssignmentInline):
 class RecentRunFilter(admin.SimpleListFilter):
     """The latest runs that proposed something (all runs would be a very long list)."""
 
-    title = "match run"
+    title = _("match run")
     parameter_name = "run__id__exact"
     shown = 15
 
@@ -145,7 +147,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
     inlines = (RunAssignmentInline,)
     fieldsets = (
         (
-            "Run",
+            _("Run"),
             {
                 "fields": (
                     ("status", "trigger", "requested_by"),
@@ -155,7 +157,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
             },
         ),
         (
-            "Timing (seconds per phase)",
+            _("Timing (seconds per phase)"),
             {
                 "fields": (
                     "time_limit_seconds",
@@ -164,7 +166,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
             },
         ),
         (
-            "Results",
+            _("Results"),
             {
                 "fields": (
                     ("open_orders", "candidate_pairs"),
@@ -174,9 +176,9 @@ class MatchRunAdmin(ViewOnlyAdmin):
                 )
             },
         ),
-        ("Solver", {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
-        ("Shards", {"fields": ("shard_table",)}),
-        ("Error", {"fields": ("error",)}),
+        (_("Solver"), {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
+        (_("Shards"), {"fields": ("shard_table",)}),
+        (_("Error"), {"fields": ("error",)}),
     )
     readonly_fields = (
         "shard_table",
@@ -209,7 +211,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "error",
     )
 
-    @admin.display(description="per shard")
+    @admin.display(description=_("per shard"))
     def shard_table(self, run: MatchRun) -> str:
         """Size, time, status, bound and gap of each shard, and the worker that solved it."""
         if not run.shard_stats:
@@ -243,7 +245,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
         self._request_run(request)
         return HttpResponseRedirect(reverse("admin:matching_matchrun_changelist"))
 
-    @admin.action(description="Run matching now", permissions=["view"])
+    @admin.action(description=_("Run matching now"), permissions=["view"])
     def run_matching_now(self, request: HttpRequest, queryset: QuerySet[MatchRun]) -> None:
         # an action needs a selection, but a run always covers all open orders
         self._request_run(request)
@@ -253,26 +255,28 @@ class MatchRunAdmin(ViewOnlyAdmin):
             self,
             request,
             lambda: match_run_request(trigger=MatchRunTrigger.ADMIN, requested_by=request.user),
-            done="A match run was queued",
+            done=_("A match run was queued"),
         )
         if result is None:
             return
         run, created = result
         if created:
-            self.message_user(request, f"Match run #{run.pk} queued", messages.SUCCESS)
+            text = gettext("Match run #%(run)s queued") % {"run": run.pk}
+            self.message_user(request, text, messages.SUCCESS)
         else:
-            self.message_user(request, f"Match run #{run.pk} is already queued", messages.WARNING)
+            text = gettext("Match run #%(run)s is already queued") % {"run": run.pk}
+            self.message_user(request, text, messages.WARNING)
 
-    @admin.display(description="duration")
+    @admin.display(description=_("duration"))
     def duration(self, run: MatchRun) -> str:
         seconds = run.duration_seconds
         return "-" if seconds is None else _seconds(seconds)
 
-    @admin.display(description="gap", ordering="gap")
+    @admin.display(description=_("gap"), ordering="gap")
     def gap_percent(self, run: MatchRun) -> str:
         return "-" if run.gap is None else f"{run.gap:.2%}"
 
-    @admin.display(description="assignments")
+    @admin.display(description=_("assignments"))
     def assignment_list(self, run: MatchRun) -> str:
         url = reverse("admin:matching_assignment_changelist")
         count = run.assignments.count()
@@ -287,7 +291,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
 
 class MilestoneActionForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    carrier = forms.CharField(required=False, help_text="Needed when the next one is “shipped”.")
+    carrier = forms.CharField(required=False, help_text=_("Needed when the next one is “shipped”."))
     tracking_number = forms.CharField(required=False)
 
 
@@ -330,7 +334,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
     fieldsets = (
         (None, {"fields": (("run", "status"), "order", ("factory", "window"))}),
         (
-            "Plan",
+            _("Plan"),
             {
                 "fields": (
                     ("quantity", "unit_price", "production_cost_display"),
@@ -340,11 +344,11 @@ class AssignmentAdmin(ViewOnlyAdmin):
             },
         ),
         (
-            "Answer",
+            _("Answer"),
             {"fields": (("expires_at", "responded_at"), ("decline_reason", "decline_note"))},
         ),
         (
-            "Production and delivery",
+            _("Production and delivery"),
             {
                 "fields": (
                     ("promised_finish", "shipped_on", "delivered_on", "on_time"),
@@ -352,7 +356,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
                 )
             },
         ),
-        ("Record", {"fields": (("created_at", "updated_at"),)}),
+        (_("Record"), {"fields": (("created_at", "updated_at"),)}),
     )
     readonly_fields = (
         "expires_at",
@@ -382,7 +386,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "updated_at",
     )
 
-    @admin.display(description="production cost (CNY)")
+    @admin.display(description=_("production cost (CNY)"))
     def production_cost_display(self, assignment: Assignment) -> str:
         return f"{assignment.production_cost:,.2f}"
 
@@ -390,18 +394,20 @@ class AssignmentAdmin(ViewOnlyAdmin):
         # the actions answer offers; the rows themselves stay read-only
         return obj is None and super(ViewOnlyAdmin, self).has_change_permission(request, obj)
 
-    @admin.action(description="Accept selected offers (for the factory)", permissions=["change"])
+    @admin.action(description=_("Accept selected offers (for the factory)"), permissions=["change"])
     def accept_offers(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         apply_service_to_each(
             self,
             request,
             queryset,
             lambda offer: offer_accept(offer=offer, actor=request.user),
-            done="accepted",
+            done=pgettext_lazy("admin action done", "accepted"),
             noun="offer",
         )
 
-    @admin.action(description="Post the next milestone (for the factory)", permissions=["change"])
+    @admin.action(
+        description=_("Post the next milestone (for the factory)"), permissions=["change"]
+    )
     def post_next_milestone(
         self, request: HttpRequest, queryset: QuerySet[Assignment]
     ) -> HttpResponse | None:
@@ -418,15 +424,22 @@ class AssignmentAdmin(ViewOnlyAdmin):
         def post(part: Assignment) -> object:
             kind = next_milestone(part)
             if kind is None:
-                raise Conflict("Every milestone of this part is posted already.")
+                raise Conflict(gettext("Every milestone of this part is posted already."))
             return milestone_post(part=part, actor=request.user, kind=kind, **form.cleaned_data)
 
         apply_service_to_each(
-            self, request, queryset, post, done="given its next milestone", noun="offer"
+            self,
+            request,
+            queryset,
+            post,
+            done=pgettext_lazy("admin action done", "given its next milestone"),
+            noun="offer",
         )
         return None
 
-    @admin.action(description="Decline selected offers (for the factory)", permissions=["change"])
+    @admin.action(
+        description=_("Decline selected offers (for the factory)"), permissions=["change"]
+    )
     def decline_offers(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         apply_service_to_each(
             self,
@@ -436,8 +449,9 @@ class AssignmentAdmin(ViewOnlyAdmin):
                 offer=offer,
                 actor=request.user,
                 reason=DeclineReason.OTHER,
-                note=f"Declined for the factory by {request.user.get_username()} (staff).",
+                note=gettext("Declined for the factory by %(user)s (staff).")
+                % {"user": request.user.get_username()},
             ),
-            done="declined",
+            done=pgettext_lazy("admin action done", "declined"),
             noun="offer",
         )

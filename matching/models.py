@@ -9,30 +9,31 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class MatchRunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class MatchRunPhase(models.TextChoices):
     """Where a run is, for its progress bar (the status says whether it failed)."""
 
-    QUEUED = "queued", "Queued"
-    LOADING = "loading", "Loading orders and capacity"
-    SOLVING = "solving", "Solving shards"
-    WRITING = "writing", "Writing offers"
-    DONE = "done", "Done"
+    QUEUED = "queued", _("Queued")
+    LOADING = "loading", _("Loading orders and capacity")
+    SOLVING = "solving", _("Solving shards")
+    WRITING = "writing", _("Writing offers")
+    DONE = "done", _("Done")
 
 
 class MatchRunTrigger(models.TextChoices):
-    MANUAL = "manual", "Manual (API)"
-    ADMIN = "admin", "Admin action"
-    EVENT = "event", "Order or capacity change"
-    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", _("Manual (API)")
+    ADMIN = "admin", _("Admin action")
+    EVENT = "event", _("Order or capacity change")
+    SCHEDULE = "schedule", _("Schedule")
 
 
 class MatchRun(models.Model):
@@ -117,12 +118,12 @@ class MatchRun(models.Model):
 
 
 class AssignmentStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    EXPIRED = "expired", "Expired"
-    SUPERSEDED = "superseded", "Superseded"
-    WITHDRAWN = "withdrawn", "Withdrawn (order cancelled)"
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn (order cancelled)")
 
 
 # statuses that hold capacity in their window (offered or booked)
@@ -130,10 +131,10 @@ LIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED
 
 
 class DeclineReason(models.TextChoices):
-    NO_CAPACITY = "no_capacity", "No capacity"
-    PRICE_TOO_LOW = "price_too_low", "Price too low"
-    CANNOT_MAKE = "cannot_make", "Cannot make it"
-    OTHER = "other", "Other"
+    NO_CAPACITY = "no_capacity", _("No capacity")
+    PRICE_TOO_LOW = "price_too_low", _("Price too low")
+    CANNOT_MAKE = "cannot_make", _("Cannot make it")
+    OTHER = "other", _("Other")
 
 
 class Assignment(models.Model):

@@ -19,12 +19,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from factories.models import CapacityWindow, Factory
 from factories.services import capacity_window_book, capacity_window_release, factory_pause
 from marketplace.errors import Conflict
 from marketplace.models import User
-from marketplace.notifications import notification_create
+from marketplace.notifications import notification_create, stored_text_language
 from matching.models import Assignment, AssignmentStatus, DeclineReason
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
@@ -40,18 +43,19 @@ def _lock(offer: Assignment) -> tuple[Assignment, Order]:
     return locked, order
 
 
-def _require_waiting(offer: Assignment, verb: str, now: dt.datetime) -> None:
+def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -> None:
     """409 unless the offer still waits for an answer."""
     if offer.status != AssignmentStatus.PROPOSED:
         raise Conflict(
-            f"This offer is {offer.get_status_display().lower()}, so it cannot be {verb}.",
+            _("This offer is %(status)s, so it cannot be %(verb)s.")
+            % {"status": offer.get_status_display().lower(), "verb": verb},
             current=offer.status,
             allowed=(),
         )
     if offer.is_expired_at(now):
         raise Conflict(
-            f"This offer expired at {timezone.localtime(offer.expires_at):%Y-%m-%d %H:%M}, "
-            f"so it cannot be {verb}.",
+            _("This offer expired at %(when)s, so it cannot be %(verb)s.")
+            % {"when": f"{timezone.localtime(offer.expires_at):%Y-%m-%d %H:%M}", "verb": verb},
             current="expired",
             allowed=(),
         )
@@ -69,14 +73,17 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     part of it is."""
     now = timezone.now()
     offer, order = _lock(offer)
-    _require_waiting(offer, "accepted", now)
+    _require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
     if not capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
         window = CapacityWindow.objects.get(pk=offer.window_id)
         free = max(window.total_units - window.booked_units, 0)
         raise Conflict(
-            f"The window has {free} unbooked units left and this offer needs "
-            f"{offer.quantity}: it can no longer be accepted. Decline it (no capacity) so "
-            "the order is matched elsewhere.",
+            _(
+                "The window has %(free)s unbooked units left and this offer needs %(needed)s: "
+                "it can no longer be accepted. Decline it (no capacity) so the order is "
+                "matched elsewhere."
+            )
+            % {"free": free, "needed": offer.quantity},
             current=offer.status,
             allowed=("decline",),
         )
@@ -87,7 +94,17 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     # an answer: the run of expired offers is broken
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
     factory = offer.factory
-    note = f"{factory.name} accepted {offer.quantity} units, to finish by {offer.planned_finish}."
+    with stored_text_language():
+        note = _("%(factory)s accepted %(quantity)s units, to finish by %(date)s.") % {
+            "factory": factory.name,
+            "quantity": offer.quantity,
+            "date": offer.planned_finish,
+        }
+        title = _("Order #%(id)s accepted by %(factory)s") % {
+            "id": order.pk,
+            "factory": factory.name,
+        }
+        message = note + " " + _("Follow its production on the order's page.")
     waiting = order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
     if waiting or order.status != OrderStatus.OFFERED:
         order_event_record(order=order, action="accept_part", actor=actor, note=note)
@@ -96,8 +113,8 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     notification_create(
         recipients=[order.seller],
         kind="offer_accepted",
-        title=f"Order #{order.pk} accepted by {factory.name}",
-        message=f"{note} Follow its production on the order's page.",
+        title=title,
+        message=message,
         order_id=order.pk,
         exclude=actor,
     )
@@ -110,12 +127,17 @@ def offer_decline(
 ) -> Assignment:
     """The factory says no: the order goes back to open without this factory."""
     if reason not in DeclineReason.values:
-        raise ValidationError({"reason": f"Choose one of: {', '.join(DeclineReason.values)}."})
+        raise ValidationError(
+            {
+                "reason": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(DeclineReason.values)}
+            }
+        )
     if reason == DeclineReason.OTHER and not note.strip():
-        raise ValidationError({"note": "Say why, when the reason is “other”."})
+        raise ValidationError({"note": _("Say why, when the reason is “other”.")})
     now = timezone.now()
     offer, order = _lock(offer)
-    _require_waiting(offer, "declined", now)
+    _require_waiting(offer, pgettext_lazy("offer cannot be", "declined"), now)
     offer.status = AssignmentStatus.DECLINED
     offer.responded_at = now
     offer.decline_reason = reason
@@ -125,10 +147,17 @@ def offer_decline(
     )
     capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
-    text = f"{offer.factory.name} declined ({offer.get_decline_reason_display().lower()})"
-    if offer.decline_note:
-        text += f": {offer.decline_note}"
-    _order_lost_offer(order=order, actor=actor, note=text + ".")
+    with stored_text_language():
+        values = {
+            "factory": offer.factory.name,
+            "reason": offer.get_decline_reason_display().lower(),
+            "note": offer.decline_note,
+        }
+        if offer.decline_note:
+            text = _("%(factory)s declined (%(reason)s): %(note)s.") % values
+        else:
+            text = _("%(factory)s declined (%(reason)s).") % values
+    _order_lost_offer(order=order, actor=actor, note=text)
     return offer
 
 
@@ -144,12 +173,21 @@ def _order_lost_offer(*, order: Order, actor: User | None, note: str) -> None:
         order_transition(order=order, action="reopen", actor=actor, note=note)
     else:
         order_event_record(order=order, action="offer_lost", actor=actor, note=note)
+    with stored_text_language():
+        title = _("Order #%(id)s is being matched again") % {"id": order.pk}
+        message = (
+            note
+            + " "
+            + _(
+                "The factory will not be offered this order again; the next match run looks "
+                "for another."
+            )
+        )
     notification_create(
         recipients=[order.seller],
         kind="offer_lost",
-        title=f"Order #{order.pk} is being matched again",
-        message=f"{note} The factory will not be offered this order again; the next match "
-        "run looks for another.",
+        title=title,
+        message=message,
         order_id=order.pk,
         exclude=actor,
     )
@@ -184,28 +222,39 @@ def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
         expired_offers_in_a_row=F("expired_offers_in_a_row") + 1
     )
     factory = Factory.objects.get(pk=offer.factory_id)
+    with stored_text_language():
+        title = _("Offer for order #%(id)s expired") % {"id": order.pk}
+        message = _(
+            "Nobody answered the offer of %(quantity)s units for order #%(id)s in %(hours)s "
+            "hours, so it went to the next factory."
+        ) % {
+            "quantity": offer.quantity,
+            "id": order.pk,
+            "hours": f"{settings.OFFER_EXPIRY_HOURS:g}",
+        }
     notification_create(
         recipients=[factory.owner],
         kind="offer_expired",
-        title=f"Offer for order #{order.pk} expired",
-        message=f"Nobody answered the offer of {offer.quantity} units for order #{order.pk} "
-        f"in {settings.OFFER_EXPIRY_HOURS:g} hours, so it went to the next factory.",
+        title=title,
+        message=message,
         order_id=order.pk,
     )
     limit = settings.FACTORY_AUTO_PAUSE_AFTER_EXPIRED
     if limit > 0 and factory.expired_offers_in_a_row >= limit:
-        reason = (
-            f"{factory.expired_offers_in_a_row} offers in a row expired without an answer, "
-            "so new offers are paused. Resume when you can answer offers again."
-        )
+        with stored_text_language():
+            reason = _(
+                "%(count)s offers in a row expired without an answer, so new offers are "
+                "paused. Resume when you can answer offers again."
+            ) % {"count": factory.expired_offers_in_a_row}
+            title = _("%(factory)s receives no new offers") % {"factory": factory.name}
         if factory_pause(factory_id=factory.pk, reason=reason):
             notification_create(
                 recipients=[factory.owner],
                 kind="factory_paused",
-                title=f"{factory.name} receives no new offers",
+                title=title,
                 message=reason,
             )
-    _order_lost_offer(
-        order=order, actor=None, note=f"The offer to {factory.name} expired unanswered."
-    )
+    with stored_text_language():
+        note = _("The offer to %(factory)s expired unanswered.") % {"factory": factory.name}
+    _order_lost_offer(order=order, actor=None, note=note)
     return True

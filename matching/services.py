@@ -17,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.services import capacity_window_hold, capacity_window_release
 from marketplace.models import User
-from marketplace.notifications import notification_create
+from marketplace.notifications import notification_create, stored_text_language
 from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -78,7 +79,7 @@ def match_run_request(
     A manual, admin or scheduled request while a (possibly delayed) event run waits
     sends that run's task again at once: the claim makes the later delivery a no-op.
     """
-    for _ in range(3):
+    for _attempt in range(3):
         queued = MatchRun.objects.filter(status=MatchRunStatus.QUEUED).first()
         if queued is not None:
             if trigger != MatchRunTrigger.EVENT and queued.trigger == MatchRunTrigger.EVENT:
@@ -116,7 +117,7 @@ def match_run_schedule() -> MatchRun | None:
     match_run_fail_lost()
     if not Order.objects.filter(status=OrderStatus.OPEN).exists():
         return None
-    run, _ = match_run_request(trigger=MatchRunTrigger.SCHEDULE)
+    run, _created = match_run_request(trigger=MatchRunTrigger.SCHEDULE)
     return run
 
 
@@ -409,13 +410,16 @@ def _write_assignments(
     Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
     matched = {p.order_id for p in new_parts}
     Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
-    order_transition_many(order_ids=matched, action="offer", note=f"Match run #{run.pk}.")
+    with stored_text_language():
+        offered_note = _("Match run #%(run)s.") % {"run": run.pk}
+        reopened_note = _("Match run #%(run)s: its offer could no longer stand.") % {"run": run.pk}
+    order_transition_many(order_ids=matched, action="offer", note=offered_note)
     # offers that could no longer stand and found no new place: the order waits again
     # (its version is kept, so its reason and what-to-relax are recorded below)
     order_transition_many(
         order_ids={a.order_id for a in superseded} - matched,
         action="reopen",
-        note=f"Match run #{run.pk}: its offer could no longer stand.",
+        note=reopened_note,
         touch=False,
     )
     expires_at = offer_expiry(now)
@@ -460,28 +464,43 @@ def _notify_factories(
     users = User.objects.in_bulk(set(owners.values()))
     until = f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
     for factory_id, made in made_to.items():
+        with stored_text_language():
+            title = _("%(count)s new offer(s) waiting for your answer") % {"count": len(made)}
+            message = _(
+                "Orders %(orders)s. Accept or decline by %(until)s; unanswered offers go to "
+                "another factory."
+            ) % {"orders": _listed(made), "until": until}
         notification_create(
             recipients=[users[owners[factory_id]]],
             kind="new_offers",
-            title=f"{len(made)} new offer(s) waiting for your answer",
-            message=f"Orders {_listed(made)}. Accept or decline by {until}; unanswered "
-            "offers go to another factory.",
+            title=title,
+            message=message,
             order_id=made[0].order_id if len(made) == 1 else None,
         )
     for factory_id, lost in taken_from.items():
+        with stored_text_language():
+            title = _("%(count)s unanswered offer(s) withdrawn") % {"count": len(lost)}
+            message = _(
+                "Orders %(orders)s no longer fit your capacity as planned, or fit much better "
+                "elsewhere, so the offers were withdrawn."
+            ) % {"orders": _listed(lost)}
         notification_create(
             recipients=[users[owners[factory_id]]],
             kind="offers_withdrawn",
-            title=f"{len(lost)} unanswered offer(s) withdrawn",
-            message=f"Orders {_listed(lost)} no longer fit your capacity as planned, or fit "
-            "much better elsewhere, so the offers were withdrawn.",
+            title=title,
+            message=message,
             order_id=lost[0].order_id if len(lost) == 1 else None,
         )
 
 
 def _listed(offers: list[Assignment]) -> str:
-    shown = ", ".join(f"#{a.order_id} ({a.quantity} units)" for a in offers[:10])
-    return shown + (f" and {len(offers) - 10} more" if len(offers) > 10 else "")
+    shown = ", ".join(
+        _("#%(id)s (%(quantity)s units)") % {"id": a.order_id, "quantity": a.quantity}
+        for a in offers[:10]
+    )
+    if len(offers) > 10:
+        shown += " " + _("and %(count)s more") % {"count": len(offers) - 10}
+    return shown
 
 
 def _kept_offers_with_new_dates(
@@ -591,10 +610,12 @@ def match_run_fail_lost() -> int:
     """Runs still 'running' well past the hard time limit lost their worker (and message):
     fail them, so that the next run is not blocked behind them."""
     deadline = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    with stored_text_language():
+        error = _("No result within the hard time limit: the worker running it was lost.")
     return MatchRun.objects.filter(status=MatchRunStatus.RUNNING, started_at__lt=deadline).update(
         status=MatchRunStatus.FAILED,
         finished_at=timezone.now(),
-        error="No result within the hard time limit: the worker running it was lost.",
+        error=error,
     )
 
 

@@ -94,9 +94,14 @@ def match_run_write_task(
 @shared_task
 def match_run_shards_failed_task(request: Any, exc: Exception, traceback: Any, run_id: int) -> None:
     """Chord error callback: a shard failed for good, so the run fails and nothing is written."""
+    from django.utils.translation import gettext as _
+
+    from marketplace.notifications import stored_text_language
     from matching.services import match_run_fail
 
-    match_run_fail(run_id=run_id, error=f"A shard failed after retries: {exc!r}")
+    with stored_text_language():
+        error = _("A shard failed after retries: %(error)s") % {"error": repr(exc)}
+    match_run_fail(run_id=run_id, error=error)
 
 
 def match_run_solve_shards_on_workers(

@@ -11,6 +11,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin import (
     CategoryFieldMixin,
@@ -39,7 +42,7 @@ class OrderEventInline(ReadOnlyInline):
     """The order's history, oldest first: every state change and what happened."""
 
     model = OrderEvent
-    verbose_name_plural = "history"
+    verbose_name_plural = _("history")
     fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
 
 
@@ -62,22 +65,22 @@ class DelayAdmin(ViewOnlyAdmin):
 
 class OrderAddForm(forms.ModelForm):
     draft = forms.BooleanField(
-        label="Save as draft",
+        label=_("Save as draft"),
         required=False,
-        help_text="A draft is not matched until it is opened.",
+        help_text=_("A draft is not matched until it is opened."),
     )
 
 
 class DueDateFilter(admin.SimpleListFilter):
-    title = "due date"
+    title = _("due date")
     parameter_name = "due"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         return [
-            ("past", "Past"),
-            ("7", "Within 7 days"),
-            ("30", "In 8 to 30 days"),
-            ("later", "Later than 30 days"),
+            ("past", _("Past")),
+            ("7", _("Within 7 days")),
+            ("30", _("In 8 to 30 days")),
+            ("later", _("Later than 30 days")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -135,7 +138,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
     fieldsets = (
         (None, {"fields": ("seller", "title", "category", "notes")}),
         (
-            "Quantity, price and date",
+            _("Quantity, price and date"),
             {
                 "fields": (
                     ("quantity", "max_unit_price"),
@@ -144,10 +147,10 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
                 )
             },
         ),
-        ("Ship to", {"fields": ("ship_to_city", ("ship_to_latitude", "ship_to_longitude"))}),
-        ("Sample or bulk", {"fields": (("kind", "sample_factory_required"), "sample")}),
+        (_("Ship to"), {"fields": ("ship_to_city", ("ship_to_latitude", "ship_to_longitude"))}),
+        (_("Sample or bulk"), {"fields": (("kind", "sample_factory_required"), "sample")}),
         (
-            "Matching (kept by the system)",
+            _("Matching (kept by the system)"),
             {
                 "fields": (
                     ("status", "unmatched_reason"),
@@ -168,7 +171,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         "updated_at",
     )
 
-    @admin.display(description="what to relax")
+    @admin.display(description=_("what to relax"))
     def what_to_relax(self, order: Order) -> str:
         return order.relax_suggestion_text or "-"
 
@@ -181,7 +184,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Order | None = None) -> Any:
         if obj is None:
-            return (*self.fieldsets[:4], ("Publish", {"fields": ("draft",)}))
+            return (*self.fieldsets[:4], (_("Publish"), {"fields": ("draft",)}))
         return self.fieldsets
 
     def get_inlines(self, request: HttpRequest, obj: Order | None) -> Any:
@@ -232,61 +235,74 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
     def delete_object(self, request: HttpRequest, obj: Order) -> None:
         order_delete(order=obj)
 
-    @admin.action(description="Open selected drafts", permissions=["change"])
+    @admin.action(description=_("Open selected drafts"), permissions=["change"])
     def open_drafts(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         drafts = queryset.filter(status=OrderStatus.DRAFT)
-        self._apply(request, drafts, lambda o: order_open(order=o, actor=request.user), "opened")
-
-    @admin.action(description="Cancel selected orders", permissions=["change"])
-    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(
-            request, queryset, lambda o: order_cancel(order=o, actor=request.user), "cancelled"
+            request,
+            drafts,
+            lambda o: order_open(order=o, actor=request.user),
+            pgettext_lazy("admin action done", "opened"),
         )
 
-    @admin.action(description="Confirm delivery of selected orders", permissions=["change"])
+    @admin.action(description=_("Cancel selected orders"), permissions=["change"])
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda o: order_cancel(order=o, actor=request.user),
+            pgettext_lazy("admin action done", "cancelled"),
+        )
+
+    @admin.action(description=_("Confirm delivery of selected orders"), permissions=["change"])
     def confirm_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(
             request,
             queryset,
             lambda o: delivery_confirm(order=o, actor=request.user),
-            "confirmed delivered",
+            pgettext_lazy("admin action done", "confirmed delivered"),
         )
 
-    @admin.action(description="Approve selected samples", permissions=["change"])
+    @admin.action(description=_("Approve selected samples"), permissions=["change"])
     def approve_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(
             request,
             queryset,
             lambda o: sample_decide(order=o, actor=request.user, approve=True),
-            "approved",
+            pgettext_lazy("admin action done", "approved"),
         )
 
-    @admin.action(description="Reject selected samples", permissions=["change"])
+    @admin.action(description=_("Reject selected samples"), permissions=["change"])
     def reject_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(
             request,
             queryset,
             lambda o: sample_decide(order=o, actor=request.user, approve=False),
-            "rejected",
+            pgettext_lazy("admin action done", "rejected"),
         )
 
     @admin.action(
-        description="Accept the pending delays of selected orders", permissions=["change"]
+        description=_("Accept the pending delays of selected orders"), permissions=["change"]
     )
     def accept_delays(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         def accept_all(order: Order) -> object:
             pending = delay_pending_for(order=order)
             if not pending:
-                raise Conflict("No delay waits for an answer.", current=order.status)
+                raise Conflict(gettext("No delay waits for an answer."), current=order.status)
             return [delay_accept(delay=d, actor=request.user) for d in pending]
 
-        self._apply(request, queryset, accept_all, "given their new finish dates")
+        self._apply(
+            request,
+            queryset,
+            accept_all,
+            pgettext_lazy("admin action done", "given their new finish dates"),
+        )
 
     def _apply(
         self,
         request: HttpRequest,
         queryset: QuerySet[Order],
         service: Callable[[Order], object],
-        done: str,
+        done: str | Promise,
     ) -> None:
         apply_service_to_each(self, request, queryset, service, done=done, noun="order")

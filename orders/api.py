@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -113,7 +114,7 @@ class OrderViewSet(ServiceModelViewSet):
         data = _valid(DelayDecisionSerializer, request)
         delay = selectors.order_delay(order=order, delay_id=data["delay"])
         if delay is None:
-            raise ValidationError({"delay": "This order has no such delay."})
+            raise ValidationError({"delay": _("This order has no such delay.")})
         delay = production.delay_accept(delay=delay, actor=request.user)
         return Response(DelaySerializer(delay).data)
 
@@ -134,7 +135,7 @@ class OrderViewSet(ServiceModelViewSet):
         if data["part"] is not None:
             part = selectors.order_parts(order=order).filter(pk=data["part"]).first()
             if part is None:
-                raise ValidationError({"part": "That is not a delivered part of this order."})
+                raise ValidationError({"part": _("That is not a delivered part of this order.")})
         rated = production.order_rate(
             order=order,
             actor=request.user,

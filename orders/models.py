@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from factories.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, UNIT_PRICE_VALIDATORS
 
@@ -13,38 +14,38 @@ MAX_ORDER_QUANTITY = 10_000_000
 
 
 class OrderStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    OFFERED = "offered", "Offered"
-    ACCEPTED = "accepted", "Accepted"
-    IN_PRODUCTION = "in_production", "In production"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PRODUCTION = "in_production", _("In production")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class OrderKind(models.TextChoices):
-    SAMPLE = "sample", "Sample (打样)"
-    BULK = "bulk", "Bulk (大货)"
+    SAMPLE = "sample", _("Sample (打样)")
+    BULK = "bulk", _("Bulk (大货)")
 
 
 class SampleDecision(models.TextChoices):
-    PENDING = "", "Not decided"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "", _("Not decided")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class OrderPriority(models.TextChoices):
-    NORMAL = "normal", "Normal"
-    RUSH = "rush", "Rush"
+    NORMAL = "normal", _("Normal")
+    RUSH = "rush", _("Rush")
 
 
 class UnmatchedReason(models.TextChoices):
-    NO_CAPABLE_FACTORY = "no_capable_factory", "No capable factory"
-    PRICE_BELOW_MARKET = "price_below_market", "Price below market"
-    QUANTITY_OUT_OF_RANGE = "quantity_out_of_range", "Quantity out of range"
-    DUE_DATE_TOO_SOON = "due_date_too_soon", "Due date too soon"
-    CAPACITY_FULL = "capacity_full", "Capacity full"
+    NO_CAPABLE_FACTORY = "no_capable_factory", _("No capable factory")
+    PRICE_BELOW_MARKET = "price_below_market", _("Price below market")
+    QUANTITY_OUT_OF_RANGE = "quantity_out_of_range", _("Quantity out of range")
+    DUE_DATE_TOO_SOON = "due_date_too_soon", _("Due date too soon")
+    CAPACITY_FULL = "capacity_full", _("Capacity full")
 
 
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN)
@@ -170,10 +171,10 @@ class OrderEvent(models.Model):
 
 
 class MilestoneKind(models.TextChoices):
-    MATERIALS_READY = "materials_ready", "Materials ready"
-    PRODUCTION_STARTED = "production_started", "Production started"
-    QUALITY_PASSED = "quality_passed", "Quality check passed"
-    SHIPPED = "shipped", "Shipped"
+    MATERIALS_READY = "materials_ready", _("Materials ready")
+    PRODUCTION_STARTED = "production_started", _("Production started")
+    QUALITY_PASSED = "quality_passed", _("Quality check passed")
+    SHIPPED = "shipped", _("Shipped")
 
 
 # the order in which a factory posts them, each once per accepted offer
@@ -209,9 +210,9 @@ class Milestone(models.Model):
 
 
 class DelayStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the seller"
-    ACCEPTED = "accepted", "Accepted by the seller"
-    DECLINED = "declined", "Order cancelled by the seller"
+    PENDING = "pending", _("Waiting for the seller")
+    ACCEPTED = "accepted", _("Accepted by the seller")
+    DECLINED = "declined", _("Order cancelled by the seller")
 
 
 class Delay(models.Model):

@@ -16,11 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.errors import Conflict
 from marketplace.models import User
-from marketplace.notifications import notification_create
+from marketplace.notifications import notification_create, stored_text_language
 from matching.models import Assignment, AssignmentStatus
 from orders.models import (
     MILESTONE_SEQUENCE,
@@ -47,8 +49,8 @@ def _lock(part: Assignment) -> tuple[Assignment, Order]:
 def _require_accepted(part: Assignment) -> None:
     if part.status != AssignmentStatus.ACCEPTED:
         raise Conflict(
-            f"This offer is {part.get_status_display().lower()}; only accepted offers are "
-            "in production.",
+            _("This offer is %(status)s; only accepted offers are in production.")
+            % {"status": part.get_status_display().lower()},
             current=part.status,
             allowed=(),
         )
@@ -65,7 +67,10 @@ def validate_photo(photo: UploadedFile) -> str:
     limit = settings.MILESTONE_PHOTO_MAX_BYTES
     if photo.size is not None and photo.size > limit:
         raise ValidationError(
-            {"photo": f"The photo is {photo.size:,} bytes; at most {limit:,} are allowed."}
+            {
+                "photo": _("The photo is %(size)s bytes; at most %(limit)s are allowed.")
+                % {"size": f"{photo.size:,}", "limit": f"{limit:,}"}
+            }
         )
     allowed = settings.MILESTONE_PHOTO_FORMATS
     max_pixels = settings.MILESTONE_PHOTO_MAX_PIXELS
@@ -76,24 +81,36 @@ def validate_photo(photo: UploadedFile) -> str:
             if width * height > max_pixels:
                 raise ValidationError(
                     {
-                        "photo": f"The photo is {width} x {height} pixels; at most "
-                        f"{max_pixels:,} pixels are allowed."
+                        "photo": _(
+                            "The photo is %(width)s x %(height)s pixels; at most %(max)s "
+                            "pixels are allowed."
+                        )
+                        % {"width": width, "height": height, "max": f"{max_pixels:,}"}
                     }
                 )
             image.verify()
     except Image.DecompressionBombError as exc:
         raise ValidationError(
-            {"photo": f"The photo has too many pixels; at most {max_pixels:,} are allowed."}
+            {
+                "photo": _("The photo has too many pixels; at most %(max)s are allowed.")
+                % {"max": f"{max_pixels:,}"}
+            }
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
-            {"photo": f"Upload an image ({', '.join(allowed)}); this file is not one."}
+            {
+                "photo": _("Upload an image (%(formats)s); this file is not one.")
+                % {"formats": ", ".join(allowed)}
+            }
         ) from exc
     finally:
         photo.seek(0)
     if kind not in allowed:
         raise ValidationError(
-            {"photo": f"{kind} images are not accepted; use one of {', '.join(allowed)}."}
+            {
+                "photo": _("%(kind)s images are not accepted; use one of %(formats)s.")
+                % {"kind": kind, "formats": ", ".join(allowed)}
+            }
         )
     return f"{uuid.uuid4().hex}.{PHOTO_EXTENSIONS.get(kind, kind.lower())}"
 
@@ -119,27 +136,30 @@ def milestone_post(
     started, quality check passed, shipped (with carrier and tracking number)."""
     errors: dict[str, str] = {}
     if kind not in MilestoneKind.values:
-        errors["kind"] = f"Choose one of: {', '.join(MilestoneKind.values)}."
+        errors["kind"] = _("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(MilestoneKind.values)
+        }
     if len(note) > MAX_NOTE_LENGTH:
-        errors["note"] = f"At most {MAX_NOTE_LENGTH} characters."
+        errors["note"] = _("At most %(max)s characters.") % {"max": MAX_NOTE_LENGTH}
     if kind == MilestoneKind.SHIPPED:
         if not carrier.strip():
-            errors["carrier"] = "Name the carrier of the shipment."
+            errors["carrier"] = _("Name the carrier of the shipment.")
         if not tracking_number.strip():
-            errors["tracking_number"] = "Give the shipment's tracking number."
+            errors["tracking_number"] = _("Give the shipment's tracking number.")
     if errors:
         raise ValidationError(errors)
     if photo is not None:
         photo.name = validate_photo(photo)
     part, order = _lock(part)
     _require_accepted(part)
-    require_action(order, "post_milestone", "given a milestone")
+    require_action(order, "post_milestone", pgettext_lazy("order cannot be", "given a milestone"))
     expected = next_milestone(part)
     if kind != expected:
         raise Conflict(
-            f"The next milestone of this part is “{MilestoneKind(expected).label}”"
+            _("The next milestone of this part is “%(milestone)s”")
+            % {"milestone": MilestoneKind(expected).label}
             if expected
-            else "Every milestone of this part is posted already.",
+            else _("Every milestone of this part is posted already."),
             current=order.status,
             allowed=(expected,) if expected else (),
         )
@@ -152,18 +172,28 @@ def milestone_post(
         tracking_number=tracking_number.strip(),
         posted_by=actor,
     )
-    label = milestone.get_kind_display()
-    text = f"{part.factory.name}: {label.lower()}"
+    with stored_text_language():
+        label = milestone.get_kind_display()
+        if kind == MilestoneKind.SHIPPED:
+            text = _("%(factory)s: %(milestone)s with %(carrier)s, tracking number %(number)s.")
+        else:
+            text = _("%(factory)s: %(milestone)s.")
+        text %= {
+            "factory": part.factory.name,
+            "milestone": label.lower(),
+            "carrier": milestone.carrier,
+            "number": milestone.tracking_number,
+        }
+        text += f" {milestone.note}" if milestone.note else ""
+        title = _("Order #%(id)s: %(milestone)s") % {"id": order.pk, "milestone": label.lower()}
     if kind == MilestoneKind.SHIPPED:
-        text += f" with {milestone.carrier}, tracking number {milestone.tracking_number}"
         part.shipped_on = timezone.localdate()
         part.save(update_fields=["shipped_on", "updated_at"])
-    text += "." + (f" {milestone.note}" if milestone.note else "")
     _order_follows_parts(order=order, actor=actor, kind=kind, note=text)
     notification_create(
         recipients=[order.seller],
         kind=f"milestone_{kind}",
-        title=f"Order #{order.pk}: {label.lower()}",
+        title=title,
         message=text,
         order_id=order.pk,
         exclude=actor,
@@ -201,24 +231,31 @@ def delay_report(
     """The factory will finish later: the seller accepts the new date or cancels the order
     without penalty."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why production is late."})
+        raise ValidationError({"reason": _("Say why production is late.")})
     if len(reason) > MAX_NOTE_LENGTH:
-        raise ValidationError({"reason": f"At most {MAX_NOTE_LENGTH} characters."})
+        raise ValidationError(
+            {"reason": _("At most %(max)s characters.") % {"max": MAX_NOTE_LENGTH}}
+        )
     part, order = _lock(part)
     _require_accepted(part)
-    require_action(order, "report_delay", "delayed")
+    require_action(order, "report_delay", pgettext_lazy("order cannot be", "delayed"))
     if part.shipped_on is not None:
-        raise Conflict("This part has shipped; it cannot be delayed.", current=order.status)
+        raise Conflict(_("This part has shipped; it cannot be delayed."), current=order.status)
     if new_finish <= part.planned_finish:
         raise ValidationError(
-            {"new_finish": f"The new finish must be after the planned {part.planned_finish}."}
+            {
+                "new_finish": _("The new finish must be after the planned %(date)s.")
+                % {"date": part.planned_finish}
+            }
         )
     horizon = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     if new_finish > horizon:
-        raise ValidationError({"new_finish": f"The new finish can be at most {horizon}."})
+        raise ValidationError(
+            {"new_finish": _("The new finish can be at most %(date)s.") % {"date": horizon}}
+        )
     if Delay.objects.filter(assignment=part, status=DelayStatus.PENDING).exists():
         raise Conflict(
-            "A delay of this part already waits for the seller's answer.",
+            _("A delay of this part already waits for the seller's answer."),
             current=order.status,
         )
     delay = Delay.objects.create(
@@ -228,16 +265,21 @@ def delay_report(
         reason=reason.strip(),
         reported_by=actor,
     )
-    note = (
-        f"{part.factory.name} reports a delay: finish {new_finish} instead of "
-        f"{part.planned_finish}. {delay.reason}"
-    )
+    with stored_text_language():
+        note = _("%(factory)s reports a delay: finish %(new)s instead of %(old)s. %(reason)s") % {
+            "factory": part.factory.name,
+            "new": new_finish,
+            "old": part.planned_finish,
+            "reason": delay.reason,
+        }
+        title = _("Order #%(id)s will be late") % {"id": order.pk}
+        message = note + " " + _("Accept the new date, or cancel the order without penalty.")
     order_event_record(order=order, action="delay_reported", actor=actor, note=note)
     notification_create(
         recipients=[order.seller],
         kind="delay_reported",
-        title=f"Order #{order.pk} will be late",
-        message=note + " Accept the new date, or cancel the order without penalty.",
+        title=title,
+        message=message,
         order_id=order.pk,
         exclude=actor,
     )
@@ -252,19 +294,22 @@ def delay_accept(*, delay: Delay, actor: User | None) -> Delay:
     part, order = _lock(delay.assignment)
     if delay.status != DelayStatus.PENDING:
         raise Conflict(
-            f"This delay is {delay.get_status_display().lower()} already.", current=delay.status
+            _("This delay is %(status)s already.") % {"status": delay.get_status_display().lower()},
+            current=delay.status,
         )
     delay.status = DelayStatus.ACCEPTED
     delay.decided_at = timezone.now()
     delay.save(update_fields=["status", "decided_at"])
     part.planned_finish = delay.new_finish
     part.save(update_fields=["planned_finish", "updated_at"])
-    note = f"The seller accepted the new finish {delay.new_finish}."
+    with stored_text_language():
+        note = _("The seller accepted the new finish %(date)s.") % {"date": delay.new_finish}
+        title = _("Order #%(id)s: new finish date accepted") % {"id": order.pk}
     order_event_record(order=order, action="delay_accepted", actor=actor, note=note)
     notification_create(
         recipients=[part.factory.owner],
         kind="delay_accepted",
-        title=f"Order #{order.pk}: new finish date accepted",
+        title=title,
         message=note,
         order_id=order.pk,
         exclude=actor,
@@ -277,7 +322,9 @@ def delivery_confirm(*, order: Order, actor: User | None) -> Order:
     """The seller has the goods: each part is on time when it arrived by its promised
     finish plus its planned transport days."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    require_action(order, "confirm_delivery", "confirmed delivered")
+    require_action(
+        order, "confirm_delivery", pgettext_lazy("order cannot be", "confirmed delivered")
+    )
     today = timezone.localdate()
     parts = list(
         order.assignments.select_for_update()
@@ -289,15 +336,24 @@ def delivery_confirm(*, order: Order, actor: User | None) -> Order:
         planned = part.planned_delivery
         part.on_time = planned is None or today <= planned
         part.save(update_fields=["delivered_on", "on_time", "updated_at"])
-    lateness = ", ".join(f"{p.factory.name} {'on time' if p.on_time else 'late'}" for p in parts)
-    order_transition(
-        order=order, action="confirm_delivery", actor=actor, note=f"Delivered: {lateness}."
-    )
+    with stored_text_language():
+        lateness = ", ".join(
+            (_("%(factory)s on time") if p.on_time else _("%(factory)s late"))
+            % {"factory": p.factory.name}
+            for p in parts
+        )
+        note = _("Delivered: %(parts)s.") % {"parts": lateness}
+        title = _("Order #%(id)s delivered") % {"id": order.pk}
+        message = _("The seller confirmed delivery of order #%(id)s (%(title)s).") % {
+            "id": order.pk,
+            "title": order.title,
+        }
+    order_transition(order=order, action="confirm_delivery", actor=actor, note=note)
     notification_create(
         recipients=[p.factory.owner for p in parts],
         kind="delivered",
-        title=f"Order #{order.pk} delivered",
-        message=f"The seller confirmed delivery of order #{order.pk} ({order.title}).",
+        title=title,
+        message=message,
         order_id=order.pk,
         exclude=actor,
     )
@@ -318,11 +374,13 @@ def order_rate(
     from factories.scores import factory_scores_recompute
 
     if not isinstance(quality, int) or not 1 <= quality <= 5:
-        raise ValidationError({"quality": "Rate quality with a whole number from 1 to 5."})
+        raise ValidationError({"quality": _("Rate quality with a whole number from 1 to 5.")})
     if len(comment) > MAX_NOTE_LENGTH:
-        raise ValidationError({"comment": f"At most {MAX_NOTE_LENGTH} characters."})
+        raise ValidationError(
+            {"comment": _("At most %(max)s characters.") % {"max": MAX_NOTE_LENGTH}}
+        )
     order = Order.objects.select_for_update().get(pk=order.pk)
-    require_action(order, "rate", "rated")
+    require_action(order, "rate", pgettext_lazy("order cannot be", "rated"))
     parts = list(
         order.assignments.select_for_update()
         .select_related("factory__owner")
@@ -330,19 +388,29 @@ def order_rate(
     )
     if part is None:
         if len(parts) != 1:
-            raise ValidationError({"part": "This order was made by several factories: say which."})
+            raise ValidationError(
+                {"part": _("This order was made by several factories: say which.")}
+            )
         part = parts[0]
     else:
         part = next((p for p in parts if p.pk == part.pk), None)
         if part is None:
-            raise ValidationError({"part": "That is not a delivered part of this order."})
+            raise ValidationError({"part": _("That is not a delivered part of this order.")})
     if part.rated_at is not None:
-        raise Conflict(f"{part.factory.name}'s part is rated already.", current=order.status)
+        raise Conflict(
+            _("%(factory)s's part is rated already.") % {"factory": part.factory.name},
+            current=order.status,
+        )
     part.quality_rating = quality
     part.rating_comment = comment.strip()
     part.rated_at = timezone.now()
     part.save(update_fields=["quality_rating", "rating_comment", "rated_at", "updated_at"])
-    note = f"{part.factory.name} rated {quality}/5."
+    with stored_text_language():
+        note = _("%(factory)s rated %(quality)s/5.") % {
+            "factory": part.factory.name,
+            "quality": quality,
+        }
+        title = _("Order #%(id)s rated %(quality)s/5") % {"id": order.pk, "quality": quality}
     if part.rating_comment:
         note += f" {part.rating_comment}"
     order_event_record(order=order, action="rate", actor=actor, note=note)
@@ -350,7 +418,7 @@ def order_rate(
     notification_create(
         recipients=[part.factory.owner],
         kind="rated",
-        title=f"Order #{order.pk} rated {quality}/5",
+        title=title,
         message=note,
         order_id=order.pk,
         exclude=actor,
@@ -365,11 +433,22 @@ def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str 
     order = Order.objects.select_for_update().get(pk=order.pk)
     action = "approve_sample" if approve else "reject_sample"
     if order.kind != OrderKind.SAMPLE:
-        raise Conflict("Only sample orders are approved or rejected.", current=order.status)
-    require_action(order, action, "approved" if approve else "rejected")
+        raise Conflict(_("Only sample orders are approved or rejected."), current=order.status)
+    require_action(
+        order,
+        action,
+        pgettext_lazy("order cannot be", "approved")
+        if approve
+        else pgettext_lazy("order cannot be", "rejected"),
+    )
     order.sample_decision = SampleDecision.APPROVED if approve else SampleDecision.REJECTED
     order.save(update_fields=["sample_decision", "updated_at"])
-    text = ("Sample approved." if approve else "Sample rejected.") + (f" {note}" if note else "")
+    with stored_text_language():
+        text = _("Sample approved.") if approve else _("Sample rejected.")
+        title = (_("Sample #%(id)s approved") if approve else _("Sample #%(id)s rejected")) % {
+            "id": order.pk
+        }
+    text += f" {note}" if note else ""
     order_event_record(order=order, action=action, actor=actor, note=text)
     owners = [
         p.factory.owner
@@ -380,7 +459,7 @@ def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str 
     notification_create(
         recipients=owners,
         kind=action,
-        title=f"Sample #{order.pk} {'approved' if approve else 'rejected'}",
+        title=title,
         message=text,
         order_id=order.pk,
         exclude=actor,
@@ -411,12 +490,20 @@ def milestone_reminders_send(*, today: dt.date | None = None) -> int:
         kind = f"reminder_{overdue}_{part.pk}"
         if part.factory.owner.notifications.filter(kind=kind).exists():
             continue
+        with stored_text_language():
+            title = _("Order #%(id)s: “%(milestone)s” is late") % {
+                "id": part.order_id,
+                "milestone": MilestoneKind(overdue).label,
+            }
+            message = _(
+                "It was due on %(date)s. Post the milestone, or report a delay so the seller "
+                "can plan."
+            ) % {"date": due}
         notification_create(
             recipients=[part.factory.owner],
             kind=kind,
-            title=f"Order #{part.order_id}: “{MilestoneKind(overdue).label}” is late",
-            message=f"It was due on {due}. Post the milestone, or report a delay so the "
-            "seller can plan.",
+            title=title,
+            message=message,
             order_id=part.order_id,
         )
         sent += 1

@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
 from marketplace.models import ProductCategory, Role, User
-from marketplace.notifications import notification_create
+from marketplace.notifications import notification_create, stored_text_language
 from marketplace.selectors import category_is_leaf
 from matching.models import AssignmentStatus
 from orders.models import (
@@ -68,26 +70,34 @@ def order_validate(
     seller, category and sample rows itself, so that nothing is queried per order."""
     errors: dict[str, str] = {}
     if not 1 <= order.quantity <= MAX_ORDER_QUANTITY:
-        errors["quantity"] = f"Quantity must be between 1 and {MAX_ORDER_QUANTITY:,}."
+        errors["quantity"] = _("Quantity must be between 1 and %(max)s.") % {
+            "max": f"{MAX_ORDER_QUANTITY:,}"
+        }
     if order.max_unit_price is None or Decimal(order.max_unit_price) <= 0:
-        errors["max_unit_price"] = "The maximum unit price must be greater than 0."
+        errors["max_unit_price"] = _("The maximum unit price must be greater than 0.")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     horizon = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     if order.due_date < tomorrow:
-        errors["due_date"] = f"The due date must be {tomorrow.isoformat()} or later."
+        errors["due_date"] = _("The due date must be %(date)s or later.") % {
+            "date": tomorrow.isoformat()
+        }
     elif order.due_date > horizon:
-        errors["due_date"] = f"The due date can be at most {horizon.isoformat()}."
+        errors["due_date"] = _("The due date can be at most %(date)s.") % {
+            "date": horizon.isoformat()
+        }
     is_leaf = (
         category_is_leaf(order.category)
         if leaf_category_ids is None
         else order.category_id in leaf_category_ids
     )
     if not is_leaf:
-        errors["category"] = f"“{order.category}” is a group; choose one of its leaf categories."
+        errors["category"] = _("“%(category)s” is a group; choose one of its leaf categories.") % {
+            "category": order.category
+        }
     if order.min_lot_quantity < 1 or order.min_lot_quantity > order.quantity:
-        errors["min_lot_quantity"] = "The minimum lot must be between 1 and the order quantity."
+        errors["min_lot_quantity"] = _("The minimum lot must be between 1 and the order quantity.")
     if order.priority not in OrderPriority.values:
-        errors["priority"] = "Priority must be normal or rush."
+        errors["priority"] = _("Priority must be normal or rush.")
     errors.update(_sample_errors(order))
     if errors:
         raise ValidationError(errors)
@@ -98,22 +108,22 @@ def order_validate(
 def _sample_errors(order: Order) -> dict[str, str]:
     """A bulk order may name an approved sample of the same seller and category."""
     if order.kind not in OrderKind.values:
-        return {"kind": "Kind must be sample or bulk."}
+        return {"kind": _("Kind must be sample or bulk.")}
     sample = order.sample
     if sample is None:
         if order.sample_factory_required:
-            return {"sample_factory_required": "Name the approved sample whose factory to use."}
+            return {"sample_factory_required": _("Name the approved sample whose factory to use.")}
         return {}
     if order.kind != OrderKind.BULK:
-        return {"sample": "Only a bulk order can be made from a sample."}
+        return {"sample": _("Only a bulk order can be made from a sample.")}
     if sample.seller_id != order.seller_id:
-        return {"sample": "Choose one of your own sample orders."}
+        return {"sample": _("Choose one of your own sample orders.")}
     if sample.kind != OrderKind.SAMPLE or sample.pk == order.pk:
-        return {"sample": f"Order #{sample.pk} is not a sample order."}
+        return {"sample": _("Order #%(id)s is not a sample order.") % {"id": sample.pk}}
     if sample.category_id != order.category_id:
-        return {"sample": "The sample must be of the same category."}
+        return {"sample": _("The sample must be of the same category.")}
     if sample.sample_decision != SampleDecision.APPROVED:
-        return {"sample": f"Sample #{sample.pk} has not been approved yet."}
+        return {"sample": _("Sample #%(id)s has not been approved yet.") % {"id": sample.pk}}
     return {}
 
 
@@ -140,7 +150,7 @@ def order_create(
     request_match: bool = True,
 ) -> Order:
     if seller.role != Role.SELLER and not seller.is_marketplace_staff:
-        raise ValidationError({"seller": "Only sellers can post orders."})
+        raise ValidationError({"seller": _("Only sellers can post orders.")})
     order = Order(
         seller=seller,
         title=title,
@@ -162,13 +172,15 @@ def order_create(
     )
     order_validate(order)
     order.save()
+    with stored_text_language():
+        note = _("Saved as a draft.") if draft else _("Posted.")
     OrderEvent.objects.create(
         order=order,
         actor=seller,
         action="create",
         from_status=order.status,
         to_status=order.status,
-        note="Saved as a draft." if draft else "Posted.",
+        note=note,
     )
     if request_match and order.status == OrderStatus.OPEN:
         _request_match()
@@ -182,17 +194,19 @@ def _lock(order: Order) -> Order:
 @transaction.atomic
 def order_update(*, order: Order, data: dict[str, Any], actor: User | None = None) -> Order:
     order = _lock(order)
-    require_action(order, "edit", "edited")
+    require_action(order, "edit", pgettext_lazy("order cannot be", "edited"))
     if order.assignments.filter(status=AssignmentStatus.ACCEPTED).exists():
         raise Conflict(
-            "Factories have accepted parts of this order, so it cannot be edited; cancel it "
-            "instead.",
+            _(
+                "Factories have accepted parts of this order, so it cannot be edited; cancel "
+                "it instead."
+            ),
             current=order.status,
             allowed=("cancel",),
         )
     for field, value in data.items():
         if field not in ORDER_EDITABLE_FIELDS:
-            raise ValidationError({field: "This field cannot be changed."})
+            raise ValidationError({field: _("This field cannot be changed.")})
         setattr(order, field, value)
     order.unmatched_reason = ""
     order.relax_suggestion = {}
@@ -208,7 +222,7 @@ def order_update(*, order: Order, data: dict[str, Any], actor: User | None = Non
 def order_open(*, order: Order, actor: User | None = None) -> Order:
     """Publish a draft so the next match run considers it."""
     order = _lock(order)
-    require_action(order, "open", "opened")
+    require_action(order, "open", pgettext_lazy("order cannot be", "opened"))
     order_validate(order)
     order_transition(order=order, action="open", actor=actor)
     _request_match()
@@ -219,7 +233,7 @@ def order_open(*, order: Order, actor: User | None = None) -> Order:
 def order_delete(*, order: Order) -> None:
     """Only drafts are deleted; anything a run may have seen is cancelled instead."""
     order = _lock(order)
-    require_action(order, "delete", "deleted")
+    require_action(order, "delete", pgettext_lazy("order cannot be", "deleted"))
     order.delete()
 
 
@@ -232,23 +246,32 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
     from orders.production import delay_pending_for
 
     order = _lock(order)
-    require_action(order, "cancel", "cancelled")
+    require_action(order, "cancel", pgettext_lazy("order cannot be", "cancelled"))
     pending = delay_pending_for(order=order)
     action = "cancel"
     if pending:
         action = "cancel_after_delay"
-        note = note or "Cancelled instead of accepting the factory's delay (no penalty)."
+        if not note:
+            with stored_text_language():
+                note = _("Cancelled instead of accepting the factory's delay (no penalty).")
         Delay.objects.filter(pk__in=[d.pk for d in pending]).update(
             status=DelayStatus.DECLINED, decided_at=timezone.now()
         )
     withdrawn = assignment_withdraw_for_order(order=order)
     order_transition(order=order, action=action, actor=actor, note=note)
+    with stored_text_language():
+        title = _("Order #%(id)s was cancelled") % {"id": order.pk}
+        message = _(
+            "The seller cancelled order #%(id)s (%(title)s); its units in your window are "
+            "free again."
+        ) % {"id": order.pk, "title": order.title}
+        if note:
+            message += " " + _("Note: %(note)s") % {"note": note}
     notification_create(
         recipients=[a.factory.owner for a in withdrawn],
         kind="order_cancelled",
-        title=f"Order #{order.pk} was cancelled",
-        message=f"The seller cancelled order #{order.pk} ({order.title}); its units in "
-        "your window are free again." + (f" Note: {note}" if note else ""),
+        title=title,
+        message=message,
         order_id=order.pk,
         exclude=actor,
     )

@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
 from marketplace.models import User
@@ -31,30 +34,46 @@ class Transition:
     target: str
     by: str  # seller, factory or system
     # past participle for messages: "This order is offered, so it cannot be <verb>."
-    verb: str
+    # (lazy: translated when the message is written)
+    verb: str | Promise
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "open": Transition((S.DRAFT,), S.OPEN, "seller", "opened"),
+    "open": Transition((S.DRAFT,), S.OPEN, "seller", pgettext_lazy("order cannot be", "opened")),
     # a match run offered it to one or more factories
-    "offer": Transition((S.OPEN,), S.OFFERED, "system", "offered"),
+    "offer": Transition(
+        (S.OPEN,), S.OFFERED, "system", pgettext_lazy("order cannot be", "offered")
+    ),
     # an offer was declined, expired or could no longer stand: the order waits again
-    "reopen": Transition((S.OFFERED,), S.OPEN, "system", "reopened"),
+    "reopen": Transition(
+        (S.OFFERED,), S.OPEN, "system", pgettext_lazy("order cannot be", "reopened")
+    ),
     # the last of its offers was accepted
-    "accept": Transition((S.OFFERED,), S.ACCEPTED, "factory", "accepted"),
-    "start_production": Transition((S.ACCEPTED,), S.IN_PRODUCTION, "factory", "started"),
+    "accept": Transition(
+        (S.OFFERED,), S.ACCEPTED, "factory", pgettext_lazy("order cannot be", "accepted")
+    ),
+    "start_production": Transition(
+        (S.ACCEPTED,), S.IN_PRODUCTION, "factory", pgettext_lazy("order cannot be", "started")
+    ),
     # the last of its parts was shipped
-    "ship": Transition((S.IN_PRODUCTION,), S.SHIPPED, "factory", "shipped"),
-    "confirm_delivery": Transition((S.SHIPPED,), S.DELIVERED, "seller", "confirmed delivered"),
+    "ship": Transition(
+        (S.IN_PRODUCTION,), S.SHIPPED, "factory", pgettext_lazy("order cannot be", "shipped")
+    ),
+    "confirm_delivery": Transition(
+        (S.SHIPPED,), S.DELIVERED, "seller", pgettext_lazy("order cannot be", "confirmed delivered")
+    ),
     "cancel": Transition(
         (S.DRAFT, S.OPEN, S.OFFERED, S.ACCEPTED, S.IN_PRODUCTION),
         S.CANCELLED,
         "seller",
-        "cancelled",
+        pgettext_lazy("order cannot be", "cancelled"),
     ),
     # the seller would rather cancel than accept a factory's delay: no penalty
     "cancel_after_delay": Transition(
-        (S.ACCEPTED, S.IN_PRODUCTION), S.CANCELLED, "seller", "cancelled"
+        (S.ACCEPTED, S.IN_PRODUCTION),
+        S.CANCELLED,
+        "seller",
+        pgettext_lazy("order cannot be", "cancelled"),
     ),
 }
 
@@ -102,17 +121,21 @@ def allowed_actions(order: Order) -> tuple[str, ...]:
     return tuple(action for action in ACTION_ORDER if action_allowed(order, action))
 
 
-def not_allowed(order: Order, verb: str) -> Conflict:
+def not_allowed(order: Order, verb: str | Promise) -> Conflict:
     allowed = allowed_actions(order)
     return Conflict(
-        f"This order is {order.get_status_display().lower()}, so it cannot be {verb}; "
-        f"allowed now: {', '.join(allowed) or 'nothing'}.",
+        _("This order is %(status)s, so it cannot be %(verb)s; allowed now: %(allowed)s.")
+        % {
+            "status": order.get_status_display().lower(),
+            "verb": verb,
+            "allowed": ", ".join(allowed) or _("nothing"),
+        },
         current=order.status,
         allowed=allowed,
     )
 
 
-def require_action(order: Order, action: str, verb: str) -> None:
+def require_action(order: Order, action: str, verb: str | Promise) -> None:
     """409 unless ``action`` is allowed for the order now."""
     if not action_allowed(order, action):
         raise not_allowed(order, verb)

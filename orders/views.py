@@ -197,7 +197,7 @@ def _field_fragment(request: HttpRequest, form: OrderForm) -> HttpResponse:
     name = request.htmx.trigger_name or request.POST.get("_field", "")
     field = form.validate_field(name)
     if field is None:
-        raise Http404("No such field.")
+        raise Http404(_("No such field."))
     return render(request, "marketplace/_field.html", {"field": field})
 
 
@@ -381,7 +381,7 @@ def delay_accept(request: HttpRequest, pk: int, delay_pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     delay = order_delay(order=order, delay_id=delay_pk)
     if delay is None:
-        raise Http404("This order has no such delay.")
+        raise Http404(_("This order has no such delay."))
     call_service(
         request,
         lambda: production.delay_accept(delay=delay, actor=request.user),
@@ -408,7 +408,7 @@ def order_rate(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     part = order_parts(order=order).filter(pk=part_pk).first()
     if part is None:
-        raise Http404("That is not a part of this order.")
+        raise Http404(_("That is not a part of this order."))
     form = RatingForm(request.POST, prefix=f"part-{part.pk}")
     if not form.is_valid():
         _form_errors(request, form)

@@ -11,6 +11,20 @@ from marketplace.models import Role, User
 from tests.builders import make_user
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile locale/*/LC_MESSAGES/django.po to .mo, as `make install` does, so that a
+    plain `pytest` reads the current translations. compilemessages skips a catalogue whose
+    .mo is newer than its .po, so this costs nothing when they are built already."""
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
+    # forget catalogues read before they were compiled
+    trans_real._translations = {}
+    trans_real._default = None
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

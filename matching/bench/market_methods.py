@@ -10,7 +10,8 @@
   order-window graph at a time (the model is block diagonal), the time shared out by
   size, and it starts from a feasible answer (the greedy one, as CP-SAT starts from its
   own greedy hint).
-- ``cpsat``: ours, ``matching.solver.solve`` (three lexicographic CP-SAT stages).
+- ``cpsat``: ours, ``matching.solver.solve`` (greedy start, packing local search, and the
+  three lexicographic CP-SAT stages on components small enough for CP-SAT).
 
 The MIP states the earliest-deadline-first capacity of a window as a chain, linear in the
 number of pairs: with the window's distinct due days ``d_1 < ... < d_k`` (an order's due day

@@ -1,15 +1,26 @@
 // Counts down the time left to answer an offer (<time data-countdown datetime="...">).
+// The texts come translated from the server, on the element itself (factories/_countdown.html:
+// data-expired, data-hours-left, data-minutes-left), so this file holds no language.
 (function () {
-  function text(ms) {
-    if (ms <= 0) return document.documentElement.lang.startsWith("zh") ? "已过期" : "expired";
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_match, name) {
+      return String(values[name]);
+    });
+  }
+  function text(el, ms) {
+    if (ms <= 0) return el.dataset.expired || "expired";
     var minutes = Math.floor(ms / 60000), hours = Math.floor(minutes / 60);
-    var zh = document.documentElement.lang.startsWith("zh");
-    if (hours > 0) return zh ? "剩余 " + hours + " 小时 " + (minutes % 60) + " 分" : hours + " h " + (minutes % 60) + " min left";
-    return zh ? "剩余 " + minutes + " 分" : minutes + " min left";
+    if (hours > 0) {
+      return fill(el.dataset.hoursLeft || "{hours} h {minutes} min left", {
+        hours: hours,
+        minutes: minutes % 60,
+      });
+    }
+    return fill(el.dataset.minutesLeft || "{minutes} min left", { minutes: minutes });
   }
   function tick() {
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
-      el.textContent = text(new Date(el.getAttribute("datetime")) - new Date());
+      el.textContent = text(el, new Date(el.getAttribute("datetime")) - new Date());
     });
   }
   tick();

@@ -2,7 +2,9 @@
 
 Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 value
 and minimises production plus transport cost. Stage 3 keeps both and maximises factory
-quality. Independent components of the order-window graph are solved one by one.
+quality. Independent components of the order-window graph are solved one by one, smallest
+first; each starts from the greedy answer improved by the packing local search
+(``local_search.py``), which alone answers components too large for CP-SAT.
 See docs/matching.md.
 """
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matching.solver.candidates import Candidate, find_candidates, part_range
+from matching.solver.local_search import improve_assignment
 from matching.solver.problem import (
     MatchingProblem,
     MatchingSolution,
@@ -34,6 +37,15 @@ MAX_AGE_DAYS = 100
 MAX_QUALITY = 100
 # CP-SAT needs every linear expression to stay far from int64 overflow.
 MAX_OBJECTIVE_MAGNITUDE = 2**60
+# The least time a component gets (when that much is left per component).
+COMPONENT_FLOOR_SECONDS = 0.1
+# Larger components are answered by the local search alone: on them CP-SAT rarely improves
+# on it in the time a run has (from about 100,000 pairs its presolve does not even finish,
+# so it returns nothing). See docs/matching.md, "Why this combination".
+CPSAT_MAX_PAIRS = 5_000
+# The share of a smaller component's time the local search may use before CP-SAT starts
+# (it stops earlier when it stalls).
+SEARCH_SHARE = 0.6
 
 Key = tuple[int, int]  # (order id, window id)
 Choice = dict[Key, cp_model.IntVar]
@@ -82,13 +94,18 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
 
     # Components share no order and no window, so solving each one lexicographically is
     # the same as solving the whole problem lexicographically, and far easier for CP-SAT.
+    # Smallest first: they are solved to optimality in milliseconds, and the time they leave
+    # rolls over to the large ones. Each gets its share of the time left by size (model
+    # building included), but at least a floor, so no small component is starved.
     solve_start = time.perf_counter()
+    deadline = solve_start + problem.solver.time_limit_seconds
     results: list[ComponentResult] = []
     pairs_left = len(candidates)
-    for component in components:
-        time_left = problem.solver.time_limit_seconds - (time.perf_counter() - solve_start)
-        share = time_left * len(component) / pairs_left
-        results.append(solve_component(component, problem, max(share, 0.0)))
+    for index, component in enumerate(reversed(components)):
+        time_left = max(deadline - time.perf_counter(), 0.0)
+        floor = min(COMPONENT_FLOOR_SECONDS, time_left / (len(components) - index))
+        share = max(time_left * len(component) / pairs_left, floor)
+        results.append(solve_component(component, problem, share))
         pairs_left -= len(component)
     solve_seconds = time.perf_counter() - solve_start
 
@@ -143,9 +160,19 @@ def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]
 def solve_component(
     candidates: list[Candidate], problem: MatchingProblem, time_limit_seconds: float
 ) -> ComponentResult:
-    """The three lexicographic stages on one component."""
+    """The greedy start, improved by local search, then (components of at most
+    ``CPSAT_MAX_PAIRS`` pairs) the three lexicographic CP-SAT stages from it."""
+    started = time.perf_counter()
     fpd = problem.first_production_date
     params = problem.solver
+    greedy = greedy_choice(candidates, problem)
+    large = len(candidates) > CPSAT_MAX_PAIRS
+    search_share = 1.0 if large else SEARCH_SHARE
+    start = improved_start(candidates, problem, greedy, started + time_limit_seconds * search_share)
+    if large:
+        chosen = [(c, start[c.key]) for c in candidates if c.key in start]
+        cost_value = sum(unit_cost(c) * made for c, made in chosen)
+        return ComponentResult(chosen, "FEASIBLE" if chosen else "UNKNOWN", cost_value, 0)
     by_window: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_window[candidate.window.id].append(candidate)
@@ -162,7 +189,6 @@ def solve_component(
         window = window_candidates[0].window
         add_remaining_units(model, window, window_candidates, units)
         add_deadline_capacity(model, window, window_candidates, units, fpd)
-    greedy = greedy_choice(candidates, problem)
     moved = add_offers_stay_unless_moved(model, candidates, x, units, greedy, params)
 
     # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
@@ -176,17 +202,18 @@ def solve_component(
     cost = cost + sum(penalty * is_moved for is_moved, penalty in moved)
     goodness = sum(quality_of[key] * made for key, made in units.items())
 
-    # Stage 1: most priority-weighted units (40% of the time), from a greedy start.
+    # Stage 1: most priority-weighted units (40% of the time left), from the start.
     solve_start = time.perf_counter()
-    hint(model, x, units, greedy)
+    time_limit_seconds = max(started + time_limit_seconds - solve_start, 0.0)
+    hint(model, x, units, start)
     model.maximize(priority)
     stage1 = new_solver(params, time_limit_seconds * 0.4)
     status1 = stage1.solve(model)
     if status1 == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid matching model: {model.validate()}")
     if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # no time to find anything better: the greedy answer is feasible
-        chosen = [(c, greedy[c.key]) for c in candidates if c.key in greedy]
+        # no time to find anything better: the start is feasible
+        chosen = [(c, start[c.key]) for c in candidates if c.key in start]
         cost_value = sum(cost_of[c.key] * made for c, made in chosen)
         status = "FEASIBLE" if chosen else stage1.status_name(status1)
         return ComponentResult(chosen, status, cost_value, 0)
@@ -213,6 +240,36 @@ def solve_component(
     all_optimal = all(status == cp_model.OPTIMAL for status in (status1, status2, status3))
     status = "OPTIMAL" if all_optimal else "FEASIBLE"
     return extract(candidates, x, units, final, status, cost, bound=cost_bound)
+
+
+def improved_start(
+    candidates: list[Candidate],
+    problem: MatchingProblem,
+    greedy: dict[Key, int],
+    deadline: float,
+) -> dict[Key, int]:
+    """The better (more weighted units, then less cost) of the greedy answer and the local
+    search's: that one starts from the unanswered offers the greedy kept where they stand
+    and inserts every other order, heaviest first, into the window it fits best."""
+    params = problem.solver
+    holding = {c.order.id for c in candidates if c.order.current}
+    pinned = {key: made for key, made in greedy.items() if key[0] in holding}
+    searched = improve_assignment(
+        candidates,
+        problem.first_production_date,
+        pinned,
+        lambda c: priority_weight(c.order, params),
+        unit_cost,
+        deadline - time.perf_counter(),
+        seed=params.random_seed,
+    )
+    by_key = {c.key: c for c in candidates}
+
+    def score(made: dict[Key, int]) -> tuple[int, int]:
+        weighted = sum(priority_weight(by_key[k].order, params) * u for k, u in made.items())
+        return weighted, -sum(unit_cost(by_key[k]) * u for k, u in made.items())
+
+    return searched if score(searched) > score(greedy) else greedy
 
 
 def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict[Key, int]:

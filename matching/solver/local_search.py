@@ -1,0 +1,428 @@
+"""Local search on a feasible assignment: more priority-weighted units first, then less cost.
+
+Large components are too big for CP-SAT to load in the time a run has (its presolve does not
+finish, so it never even returns the greedy hint). There a fast packing search does better:
+capacity is what runs out, most windows hold one or two orders, and what the greedy leaves
+unmatched is mostly orders that no single fragment of free room can take any more. The moves:
+
+- **insert**, heaviest order first (priority weight times quantity): an unmatched order goes
+  whole into the window it fits best (least room left over, then cheapest); a splittable one
+  that fits nowhere whole is spread over its cheapest windows with room, in parts of at least
+  its lot size, as the greedy does;
+- **eject and insert**: to make room in a window for an unmatched whole order, take lighter
+  orders out of that window (lightest first), put the order in, then try to put every ejected
+  order back into another window; kept only when the weighted units grow;
+- **cheaper window**: a whole order moves to a cheaper window that has room for it;
+- **ruin and recreate** with the time left: empty a few windows of an unmatched order and
+  insert again, with noise, what could now fit there; record-to-record acceptance
+  (``ruin_and_recreate``).
+
+Every move keeps the earliest-deadline-first capacity of each window: ``slack[w, t]`` is how
+many more units due by day ``t`` window ``w`` can take, and an order due on day ``d`` fits
+when it is at most ``min(slack[w, d:end + 1])`` (``add_deadline_capacity`` and
+``add_remaining_units`` in one array; ``room_by_day`` keeps that suffix minimum). Orders that
+hold unanswered offers (``order.current``) are never moved, so the offers-stay-unless-moved
+rule holds; a splittable order moves whole (all its parts) and goes back within the splitting
+rules. See docs/matching.md, "Local search".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.solver.candidates import Candidate, part_range
+from matching.solver.schedule import free_until
+
+Key = tuple[int, int]  # (order id, window id)
+# ruin and recreate: at most this many windows emptied per round, and the relative noise
+# on the orders' weights when they go back in
+RUIN_WINDOWS = 3
+RECREATE_NOISE = 0.3
+# ... and it stops after this many rounds without a better assignment (at most 10 per order)
+STALL_ROUNDS = 10_000
+STALL_ROUNDS_PER_ORDER = 10
+# ... and it accepts a round that leaves at most this share fewer weighted units than the best
+ACCEPT_WORSE = 0.003
+
+
+@dataclass
+class _Order:
+    index: int
+    quantity: int
+    value: int  # priority weight of one unit times the quantity
+    unit_weight: int
+    split: bool
+    lot: int
+    movable: bool  # may be taken out (it holds no unanswered offer)
+    pairs: np.ndarray  # pair indices, cheapest first
+    whole: np.ndarray  # those that may take the whole order
+
+
+class Packing:
+    """The assignment of one component as arrays; see the module docstring."""
+
+    def __init__(
+        self,
+        candidates: list[Candidate],
+        first_production_date: dt.date,
+        weight_of: Callable[[Candidate], int],
+        cost_of: Callable[[Candidate], int],
+        start: dict[Key, int],
+    ) -> None:
+        fpd = first_production_date
+        self.candidates = candidates
+        window_index: dict[int, int] = {}
+        windows = []
+        for c in candidates:
+            if c.window.id not in window_index:
+                window_index[c.window.id] = len(windows)
+                windows.append(c.window)
+        ends = [max((w.end_date - fpd).days, 0) for w in windows]
+        horizon = max(ends) + 1
+        self.end = np.array(ends, dtype=np.int64)
+        # slack[w, t]: units due by day t that window w can still take (before the start)
+        self.slack = np.zeros((len(windows), horizon), dtype=np.int64)
+        for i, w in enumerate(windows):
+            row = [
+                min(free_until(w, fpd, fpd + dt.timedelta(days=t)), w.remaining_units)
+                for t in range(ends[i] + 1)
+            ]
+            self.slack[i, : ends[i] + 1] = row
+        self.room_by_day = self.slack.copy()
+        for i in range(len(windows)):
+            end = ends[i] + 1
+            self.room_by_day[i, :end] = np.minimum.accumulate(self.slack[i, end - 1 :: -1])[::-1]
+        self.pair_window = np.array([window_index[c.window.id] for c in candidates], dtype=np.int64)
+        self.pair_due = np.array(
+            [
+                min(max((c.latest_finish - fpd).days, 0), ends[window_index[c.window.id]])
+                for c in candidates
+            ],
+            dtype=np.int64,
+        )
+        self.pair_cost = np.array([cost_of(c) for c in candidates], dtype=np.int64)
+        ranges = [part_range(c.order, c.factory) for c in candidates]
+        self.pair_smallest = np.array([r[0] for r in ranges], dtype=np.int64)
+        self.pair_largest = np.array([r[1] for r in ranges], dtype=np.int64)
+        window_ids = np.array([c.window.id for c in candidates], dtype=np.int64)
+        order_index: dict[int, int] = {}
+        self.orders: list[_Order] = []
+        by_order: dict[int, list[int]] = defaultdict(list)
+        for p, c in enumerate(candidates):
+            by_order[c.order.id].append(p)
+        for order_id, pair_list in by_order.items():
+            order = candidates[pair_list[0]].order
+            unit_weight = weight_of(candidates[pair_list[0]])
+            pairs = np.array(pair_list, dtype=np.int64)
+            pairs = pairs[np.lexsort((window_ids[pairs], self.pair_cost[pairs]))]
+            order_index[order_id] = len(self.orders)
+            self.orders.append(
+                _Order(
+                    index=len(self.orders),
+                    quantity=order.quantity,
+                    value=unit_weight * order.quantity,
+                    unit_weight=unit_weight,
+                    split=order.allow_split,
+                    lot=order.min_lot_quantity,
+                    movable=not order.current,
+                    pairs=pairs,
+                    # pairs that may take the whole order
+                    whole=pairs[self.pair_largest[pairs] >= order.quantity],
+                )
+            )
+        self.pair_order = np.array([order_index[c.order.id] for c in candidates], dtype=np.int64)
+        # per window: the orders that have a pair in it
+        by_window = np.lexsort((self.pair_order, self.pair_window))
+        starts = np.searchsorted(self.pair_window[by_window], np.arange(len(windows) + 1))
+        self.window_orders = [
+            np.unique(self.pair_order[by_window[starts[w] : starts[w + 1]]])
+            for w in range(len(windows))
+        ]
+        # the assignment: per order its (pair, units); per window the orders in it
+        self.made: list[list[tuple[int, int]]] = [[] for _ in self.orders]
+        self.in_window: list[set[int]] = [set() for _ in windows]
+        self.best_made: list[list[tuple[int, int]]] | None = None
+        self.weighted = 0  # priority-weighted units of the assignment
+        self.cost = 0  # its cost (what ``cost_of`` gives per unit)
+        parts_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        key_index = {c.key: p for p, c in enumerate(candidates)}
+        for key, units in start.items():
+            p = key_index[key]
+            parts_of[int(self.pair_order[p])].append((p, units))
+        for o, parts in parts_of.items():
+            self.assign(o, parts)
+
+    # --- primitive operations ------------------------------------------------------------
+
+    def room(self, p: int) -> int:
+        return int(self.room_by_day[self.pair_window[p], self.pair_due[p]])
+
+    def rooms(self, pairs: np.ndarray) -> np.ndarray:
+        return self.room_by_day[self.pair_window[pairs], self.pair_due[pairs]]
+
+    def _place(self, p: int, units: int) -> None:
+        w = int(self.pair_window[p])
+        end = int(self.end[w]) + 1
+        row = self.slack[w]
+        row[int(self.pair_due[p]) : end] -= units
+        # room_by_day[w, t] = min(slack[w, t:end + 1]): a suffix minimum
+        self.room_by_day[w, :end] = np.minimum.accumulate(row[end - 1 :: -1])[::-1]
+
+    def assign(self, o: int, parts: list[tuple[int, int]]) -> None:
+        unit_weight = self.orders[o].unit_weight
+        for p, units in parts:
+            self._place(p, units)
+            self.in_window[int(self.pair_window[p])].add(o)
+            self.weighted += unit_weight * units
+            self.cost += int(self.pair_cost[p]) * units
+        self.made[o] = list(parts)
+
+    def unassign(self, o: int) -> list[tuple[int, int]]:
+        parts = self.made[o]
+        unit_weight = self.orders[o].unit_weight
+        for p, units in parts:
+            self._place(p, -units)
+            self.in_window[int(self.pair_window[p])].discard(o)
+            self.weighted -= unit_weight * units
+            self.cost -= int(self.pair_cost[p]) * units
+        self.made[o] = []
+        return parts
+
+    # --- insertion ---------------------------------------------------------------------
+
+    def best_whole(self, o: int, skip_window: int = -1) -> int | None:
+        """The pair where the whole order fits with the least room left (then cheapest)."""
+        order = self.orders[o]
+        pairs = order.whole
+        if len(pairs) == 0:
+            return None
+        left = self.rooms(pairs) - order.quantity
+        if skip_window >= 0:
+            left[self.pair_window[pairs] == skip_window] = -1
+        fits = np.flatnonzero(left >= 0)
+        if len(fits) == 0:
+            return None
+        return int(pairs[fits[np.argmin(left[fits])]])  # first (cheapest) of the tightest
+
+    def split_parts(self, o: int) -> list[tuple[int, int]] | None:
+        """Parts of a splittable order over its cheapest windows with room (as the greedy)."""
+        order = self.orders[o]
+        parts: list[tuple[int, int]] = []
+        left = order.quantity
+        pairs = order.pairs
+        rooms = self.rooms(pairs)
+        useful = np.flatnonzero(
+            np.minimum(rooms, self.pair_largest[pairs]) >= self.pair_smallest[pairs]
+        )
+        for i in useful.tolist():
+            p = int(pairs[i])
+            smallest, largest = int(self.pair_smallest[p]), int(self.pair_largest[p])
+            made = min(self.room(p), largest, left)
+            if 0 < left - made < order.lot:
+                made = left - order.lot
+            if made >= smallest:
+                parts.append((p, made))
+                left -= made
+            if left == 0:
+                return parts
+        return None
+
+    def try_insert(self, o: int, skip_window: int = -1) -> bool:
+        p = self.best_whole(o, skip_window)
+        if p is not None:
+            self.assign(o, [(p, self.orders[o].quantity)])
+            return True
+        if self.orders[o].split:
+            parts = self.split_parts(o)
+            if parts is not None:
+                self.assign(o, parts)
+                return True
+        return False
+
+    def try_eject(self, o: int) -> bool:
+        """Make room for unmatched order ``o`` in one of its windows by taking out lighter
+        orders, and put those back elsewhere when they fit; keep it if the weight grows."""
+        order = self.orders[o]
+        for p in order.whole.tolist():
+            w = int(self.pair_window[p])
+            inside = sorted(
+                (j for j in self.in_window[w] if self.orders[j].movable),
+                key=lambda j: (self.orders[j].value, j),
+            )
+            if not inside:
+                continue
+            # what the window could take with every lighter movable order out
+            out: list[tuple[int, list[tuple[int, int]]]] = []
+            out_value = 0
+            fits = False
+            for j in inside:
+                if out_value + self.orders[j].value >= order.value:
+                    break
+                out.append((j, self.unassign(j)))
+                out_value += self.orders[j].value
+                if self.room(p) >= order.quantity:
+                    fits = True
+                    break
+            if not fits:
+                for j, parts in reversed(out):
+                    self.assign(j, parts)
+                continue
+            self.assign(o, [(p, order.quantity)])
+            lost = sum(self.orders[j].value for j, _ in out if not self.try_insert(j, w))
+            if lost < order.value:
+                return True
+            # not better: undo
+            for j, _ in out:
+                if self.made[j]:
+                    self.unassign(j)
+            self.unassign(o)
+            for j, parts in reversed(out):
+                self.assign(j, parts)
+        return False
+
+    # --- cost ------------------------------------------------------------------------------
+
+    def try_cheaper(self, o: int) -> bool:
+        """Move a whole order to a cheaper window that has room for it."""
+        order = self.orders[o]
+        if not order.movable or len(self.made[o]) != 1:
+            return False
+        current, units = self.made[o][0]
+        cost = self.pair_cost[current]
+        for p in order.whole.tolist():
+            if self.pair_cost[p] >= cost:
+                return False
+            if self.room(p) >= units:
+                self.unassign(o)
+                self.assign(o, [(p, units)])
+                return True
+        return False
+
+    # --- the search ----------------------------------------------------------------------
+
+    def weighted_units(self) -> int:
+        return sum(
+            self.orders[o].unit_weight * units
+            for o, parts in enumerate(self.made)
+            for _, units in parts
+        )
+
+    def improve(self, deadline: float) -> None:
+        """Insert every unmatched order, heaviest first; then insert and eject-and-insert
+        passes until none improves or time runs out; then cheaper windows for what is
+        matched."""
+        by_value = sorted(range(len(self.orders)), key=lambda o: (-self.orders[o].value, o))
+        # the construction runs to the end whatever the time (like the greedy: one cheap
+        # look-up per order); the searches after it only while there is time
+        self.recreate(by_value)
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            for o in by_value:
+                if self.made[o]:
+                    continue
+                if self.try_insert(o) or (not self.orders[o].split and self.try_eject(o)):
+                    improved = True
+                if time.perf_counter() >= deadline:
+                    return
+        for o in by_value:
+            if self.made[o]:
+                self.try_cheaper(o)
+            if time.perf_counter() >= deadline:
+                return
+
+    def recreate(self, order: list[int]) -> None:
+        """Insert the unmatched orders of ``order``, in that order (no ejections)."""
+        for o in order:
+            if not self.made[o]:
+                self.try_insert(o)
+
+    def ruin_and_recreate(self, deadline: float, seed: int) -> int:
+        """Take every movable order out of a few windows of an unmatched order, and insert
+        again what could now fit: that order first, then the orders taken out and the other
+        unmatched orders of those windows, heaviest first with noise. Keep the result when it
+        has at least as many weighted units (then no more cost), else undo it. Returns the
+        rounds run.
+
+        Only orders with a pair in the emptied windows can gain from the room freed there:
+        after the construction no unmatched order fits anywhere, and elsewhere room only
+        shrinks. So a round costs what those windows hold, not what the component holds."""
+        rng = np.random.default_rng(seed)
+        movable = [order.movable for order in self.orders]
+        stall = min(STALL_ROUNDS, STALL_ROUNDS_PER_ORDER * len(self.orders))
+        rounds = last_better = 0
+        best, best_made = (self.weighted, -self.cost), list(self.made)
+        while time.perf_counter() < deadline and rounds - last_better < stall:
+            target = self._random_unmatched(rng, movable)
+            if target is None:
+                break
+            rounds += 1
+            windows = np.unique(self.pair_window[self.orders[target].whole])
+            if len(windows) == 0:
+                continue
+            count = min(len(windows), int(rng.integers(1, RUIN_WINDOWS + 1)))
+            chosen = rng.choice(windows, size=count, replace=False).tolist()
+            before = (self.weighted, -self.cost)
+            out = {j for w in chosen for j in self.in_window[w] if movable[j]}
+            removed = [(j, self.unassign(j)) for j in sorted(out)]
+            related = {int(o) for w in chosen for o in self.window_orders[w]}
+            again = [o for o in related if not self.made[o] and o != target]
+            noise = rng.uniform(1 - RECREATE_NOISE, 1 + RECREATE_NOISE, len(again))
+            by_noisy_value = sorted(
+                range(len(again)), key=lambda i: -self.orders[again[i]].value * noise[i]
+            )
+            added = []
+            for o in [target, *(again[i] for i in by_noisy_value)]:
+                if not self.made[o] and self.try_insert(o):
+                    added.append(o)
+            after = (self.weighted, -self.cost)
+            # record-to-record travel: a little worse than the best is accepted too, so the
+            # search can leave a local optimum; the best stays recorded
+            if after < before and self.weighted < best[0] * (1 - ACCEPT_WORSE):
+                for o in added:
+                    self.unassign(o)
+                for j, parts in removed:
+                    self.assign(j, parts)
+            elif after > best:
+                best, best_made = after, list(self.made)
+                last_better = rounds
+        self.best_made = best_made
+        return rounds
+
+    def _random_unmatched(self, rng: np.random.Generator, movable: list[bool]) -> int | None:
+        """A random unmatched order that may move (None when there is none)."""
+        for _ in range(32):
+            o = int(rng.integers(len(self.orders)))
+            if movable[o] and not self.made[o]:
+                return o
+        unmatched = [o for o, parts in enumerate(self.made) if not parts and movable[o]]
+        return unmatched[int(rng.integers(len(unmatched)))] if unmatched else None
+
+    def assignment(self) -> dict[Key, int]:
+        """The best assignment found (the current one unless ruin and recreate ran)."""
+        made = self.best_made if self.best_made is not None else self.made
+        return {self.candidates[p].key: units for parts in made for p, units in parts}
+
+
+def improve_assignment(
+    candidates: list[Candidate],
+    first_production_date: dt.date,
+    start: dict[Key, int],
+    weight_of: Callable[[Candidate], int],
+    cost_of: Callable[[Candidate], int],
+    time_limit_seconds: float,
+    seed: int = 0,
+) -> dict[Key, int]:
+    """``start`` (units per pair) improved by the local search within the time limit."""
+    deadline = time.perf_counter() + max(time_limit_seconds, 0.0)
+    packing = Packing(candidates, first_production_date, weight_of, cost_of, start)
+    packing.improve(deadline)
+    if len(packing.orders) > 1:
+        packing.ruin_and_recreate(deadline, seed)
+    return packing.assignment()

@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint format check-redis clean screenshots
+.PHONY: install messages run test lint format check-redis clean screenshots loadtest
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ screenshots: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.run/screenshots.sqlite3 MATCHING_AUTO_RUN_ON_CHANGE=false \
 	  sh -c '$(PY) manage.py migrate -v0 && $(PY) manage.py seed_demo --lifecycle -v0 && \
 	  $(PY) manage.py screenshots --out docs/screenshots'
+
+# Load test: locust (50 users, 5,000 posted orders) against gunicorn on loopback, then a
+# database check; LOADTEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/loadtest).
+# Figures in docs/benchmarks.md ("Load test").
+loadtest: install check-redis
+	$(PY) -m loadtest.run
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest

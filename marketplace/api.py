@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -23,10 +24,12 @@ from marketplace.serializers import (
     UserSerializer,
 )
 from marketplace.services import user_register
+from marketplace.throttling import LoginRateThrottle, RegisterRateThrottle
 
 
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [RegisterRateThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisteredUserSerializer})
     def post(self, request: Request) -> Response:
@@ -35,6 +38,13 @@ class RegisterApi(APIView):
         user, token = user_register(**serializer.validated_data)
         body = UserSerializer(user).data | {"token": token.key}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(ObtainAuthToken):
+    """Username and password for an API token; throttled per client address like the
+    login page (password guessing)."""
+
+    throttle_classes = [LoginRateThrottle]
 
 
 class MeApi(generics.RetrieveAPIView):

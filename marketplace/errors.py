@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -40,3 +42,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return exception_handler(exc, context)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for a URL that matches no route: JSON under /api/ (like every other API
+    answer), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound().detail)}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -17,6 +17,9 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # may be empty, so not documented as format "email"
+    email = serializers.CharField(read_only=True, help_text="Email address; empty when none.")
+
     class Meta:
         model = User
         fields = ["id", "username", "email", "role", "company_name", "is_staff"]

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our static files (CSP: no CDN)
+    "csp",
     "django_htmx",
     "marketplace",
     "factories",
@@ -42,7 +44,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every later log line of the request carries its id (marketplace/logging.py)
+    "marketplace.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.security.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,7 +146,20 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # documents the error answers (400/401/403/404/409/413/429/503) of every operation
+    "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",
+    # Rates of the throttles in marketplace/throttling.py ("N/second|minute|hour|day").
+    "DEFAULT_THROTTLE_RATES": {
+        # password guesses: the login page and POST /api/auth/token/, per client address
+        "login": env_str("THROTTLE_LOGIN_RATE", "10/minute"),
+        # sign-ups: the register page and POST /api/auth/register/, per client address
+        "register": env_str("THROTTLE_REGISTER_RATE", "20/hour"),
+        # match runs started by hand (API and staff page), per user
+        "match_runs": env_str("THROTTLE_MATCH_RUN_RATE", "30/hour"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR, so
+    # that a client cannot dodge the throttles with a forged header).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "marketplace.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -151,6 +170,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files, not a CDN (CSP)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
@@ -206,6 +229,68 @@ BULK_UPLOAD_MAX_BYTES = env_int("BULK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # what an XLSX may unpack to (zip-bomb guard)
 BULK_UPLOAD_MAX_UNPACKED_BYTES = env_int("BULK_UPLOAD_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
 
+# --- Security (`manage.py check --deploy` is clean with DEBUG off) ----------
+# Behind a TLS-terminating proxy: the header it sets, e.g. "HTTP_X_FORWARDED_PROTO,https".
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'HEADER_NAME,value'.")
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from our own origin. Inline style
+# attributes (calendar bars, htmx's indicator styles, Swagger UI) need 'unsafe-inline' for
+# styles; scripts are files only (no inline handlers), images may be data: URIs (admin,
+# Swagger UI).
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF, "'unsafe-inline'"],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env_str("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("CSP_REPORT_URI")]
+# Request size: bodies (without files) are read into memory up to DATA_UPLOAD_MAX_MEMORY_SIZE;
+# uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file. A request larger
+# than MAX_REQUEST_BYTES is refused with 413 before it is read (marketplace/security.py);
+# it must leave room for the largest upload (bulk upload, milestone photo) plus the form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+MAX_REQUEST_BYTES = env_int(
+    "MAX_REQUEST_BYTES", max(BULK_UPLOAD_MAX_BYTES, MILESTONE_PHOTO_MAX_BYTES) + 1024 * 1024
+)
+if MAX_REQUEST_BYTES < max(BULK_UPLOAD_MAX_BYTES, MILESTONE_PHOTO_MAX_BYTES, 1):
+    raise ImproperlyConfigured(
+        "MAX_REQUEST_BYTES must leave room for BULK_UPLOAD_MAX_BYTES and MILESTONE_PHOTO_MAX_BYTES."
+    )
+# Throttle counters (marketplace/throttling.py) and other cached data live in Redis, shared
+# by every web process (the local-memory cache would count per process).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("CACHE_URL") or env_str("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "marketplace"),
+    }
+}
+
 # --- Matching -------------------------------------------------------------
 MATCHING_TIME_LIMIT_SECONDS = env_float("MATCHING_TIME_LIMIT_SECONDS", 10.0)
 MATCHING_WORKERS = env_int("MATCHING_WORKERS", 2)
@@ -228,6 +313,20 @@ MATCHING_MOVE_THRESHOLD_PERCENT = env_int("MATCHING_MOVE_THRESHOLD_PERCENT", 5)
 MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PERCENT", 10)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
+# A run's task that meets a database error (a lock, a lost connection) is retried this many
+# times, the n-th retry after a random 0..BACKOFF x 2^n seconds; then the run fails.
+MATCHING_TASK_RETRIES = env_int("MATCHING_TASK_RETRIES", 3)
+MATCHING_RETRY_BACKOFF_SECONDS = env_int("MATCHING_RETRY_BACKOFF_SECONDS", 2)
+# Size caps: a run with more orders to place (open and movable offered) or more eligible
+# (order, window) pairs fails at once with a message and writes nothing.
+MATCHING_MAX_ORDERS = env_int("MATCHING_MAX_ORDERS", 100_000)
+MATCHING_MAX_PAIRS = env_int("MATCHING_MAX_PAIRS", 3_000_000)
+# The sweeper (match_run_schedule) sends again a run still queued this long after it was
+# due (its message was lost, e.g. Redis restarted without persistence).
+MATCHING_RESEND_QUEUED_AFTER_SECONDS = env_int("MATCHING_RESEND_QUEUED_AFTER_SECONDS", 60)
+# Tests only (tests/reliability): the solve phase of every run first sleeps this long, with
+# the soft time limit's signal held back as in a solver busy in native code. Keep it 0.
+MATCHING_TEST_SOLVE_DELAY_SECONDS = env_float("MATCHING_TEST_SOLVE_DELAY_SECONDS", 0.0)
 TRANSPORT_KM_PER_DAY = env_float("TRANSPORT_KM_PER_DAY", 500.0)
 TRANSPORT_HANDLING_DAYS = env_int("TRANSPORT_HANDLING_DAYS", 1)
 TRANSPORT_COST_BASE_FEN_PER_UNIT = env_int("TRANSPORT_COST_BASE_FEN_PER_UNIT", 20)
@@ -249,6 +348,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Shutdown. SIGTERM is a cold shutdown when the worker runs with REMAP_SIGTERM=SIGQUIT (set
+# it in the worker's environment): running tasks get this many seconds to finish, then they
+# are cancelled and their messages (acks_late) go straight back to the queue for another
+# worker, instead of waiting out the visibility timeout. On idle too, so that tasks held
+# for a countdown (retries, delayed runs) are put back as well.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 10.0)
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 # The solver runs two stages within MATCHING_TIME_LIMIT_SECONDS; loading and
 # writing need a margin on top. The hard limit kills a stuck task; the broker
 # only redelivers an unacknowledged task after visibility_timeout, which must
@@ -259,6 +365,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int(
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT + 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    # Redis: every consumer looks for messages unacknowledged past the visibility timeout
+    # (their worker died) every this many seconds and puts them back in their queue.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
 }
 if not (
     MATCHING_TIME_LIMIT_SECONDS
@@ -290,11 +400,46 @@ if MATCHING_SCHEDULE_SECONDS > 0:
         "schedule": float(MATCHING_SCHEDULE_SECONDS),
     }
 
+# --- Operations: logs, /healthz, /metrics (docs/operations.md) -------------
+# LOG_FORMAT=json: one JSON object per line (timestamp, level, logger, message, request_id,
+# run_id, task_id); plain: readable lines with the ids appended. JSON unless DEBUG.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "marketplace.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "marketplace.logging.PlainFormatter"},
+        "json": {"()": "marketplace.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /healthz: the time each check may take; a worker is alive when it wrote its heartbeat
+# (every WORKER_HEARTBEAT_SECONDS) within HEALTH_WORKER_MAX_AGE_SECONDS.
+HEALTH_CHECK_TIMEOUT_SECONDS = env_float("HEALTH_CHECK_TIMEOUT_SECONDS", 1.0)
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 10.0)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_float(
+    "HEALTH_WORKER_MAX_AGE_SECONDS", 3 * WORKER_HEARTBEAT_SECONDS
+)
+# warnings (not failures) in /healthz: queue longer than this, a run queued for longer
+HEALTH_QUEUE_DEPTH_WARN = env_int("HEALTH_QUEUE_DEPTH_WARN", 100)
+HEALTH_QUEUED_RUN_WARN_SECONDS = env_float(
+    "HEALTH_QUEUED_RUN_WARN_SECONDS",
+    MATCHING_EVENT_DELAY_SECONDS + CELERY_TASK_TIME_LIMIT + 60,
+)
+# /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when set; open when empty.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# probes and scrapers call gunicorn directly over plain HTTP: no redirect to https for them
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# The load test's bare DRF create endpoint (loadtest/reference.py); never in production.
+LOADTEST_REFERENCE_ENDPOINT = env_bool("LOADTEST_REFERENCE_ENDPOINT", False)

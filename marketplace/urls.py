@@ -3,13 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
 from marketplace import views
-from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi
+from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi, TokenApi
+from marketplace.health import healthz
+from marketplace.metrics import metrics
+from marketplace.throttling import LoginRateThrottle, rate_limited
 from marketplace.views import home
 from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
 from orders.api import OrderViewSet
@@ -25,9 +27,22 @@ router.register("order-assignments", SellerAssignmentViewSet, basename="order-as
 router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 
+handler404 = "marketplace.errors.page_not_found"
+
+# the admin's login form counts against the same budget as the login page
+admin.site.login = rate_limited(LoginRateThrottle)(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
+    path(
+        "login/",
+        rate_limited(LoginRateThrottle)(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True)
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -39,12 +54,35 @@ urlpatterns = [
     path("staff/", include("matching.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/register/", RegisterApi.as_view(), name="register"),
-    path("api/auth/token/", obtain_auth_token, name="token"),
+    path("api/auth/token/", TokenApi.as_view(), name="token"),
     path("api/auth/me/", MeApi.as_view(), name="me"),
-    path("api/auth/", include("rest_framework.urls")),
+    # the browsable API's session login: throttled like the login page
+    path(
+        "api/auth/",
+        include(
+            (
+                [
+                    path(
+                        "login/",
+                        rate_limited(LoginRateThrottle)(
+                            auth_views.LoginView.as_view(template_name="rest_framework/login.html")
+                        ),
+                        name="login",
+                    ),
+                    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+                ],
+                "rest_framework",
+            )
+        ),
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # the split view serves its init script as a file: no inline script (CSP)
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include(router.urls)),
 ]
+if settings.LOADTEST_REFERENCE_ENDPOINT:  # make loadtest only: a bare DRF create endpoint
+    from loadtest.reference import ReferenceOrderCreate
+
+    urlpatterns.append(path("api/loadtest/reference-orders/", ReferenceOrderCreate.as_view()))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

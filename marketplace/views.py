@@ -15,12 +15,14 @@ from marketplace.forms import RegisterForm, add_service_error
 from marketplace.notifications import notification_mark_all_read
 from marketplace.selectors import marketplace_overview, notification_list
 from marketplace.services import user_register
+from marketplace.throttling import RegisterRateThrottle, rate_limited
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/home.html", {"overview": marketplace_overview()})
 
 
+@rate_limited(RegisterRateThrottle)
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

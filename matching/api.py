@@ -12,8 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
+from marketplace.filters import IsoDateTimeFilter
 from marketplace.permissions import IsMarketplaceStaff
+from marketplace.throttling import MatchRunRateThrottle
 from matching import offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger
 from matching.serializers import (
@@ -29,8 +32,8 @@ from orders.serializers import DelaySerializer, MilestoneSerializer
 
 
 class MatchRunFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = MatchRun
@@ -51,6 +54,12 @@ class MatchRunViewSet(
 
     def get_queryset(self) -> QuerySet[MatchRun]:
         return selectors.match_run_list()
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # starting runs by hand is rate limited per user; reading them is not
+        if self.action == "create":
+            return [MatchRunRateThrottle()]
+        return super().get_throttles()
 
     @extend_schema(request=None, responses={201: MatchRunSerializer, 200: MatchRunSerializer})
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:

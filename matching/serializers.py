@@ -9,8 +9,9 @@ from orders.selectors import seller_reliability
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
-    requested_by = serializers.StringRelatedField()
-    duration_seconds = serializers.FloatField(read_only=True)
+    # null for scheduled and automatic runs, and while a run has not finished
+    requested_by = serializers.StringRelatedField(allow_null=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = MatchRun
@@ -47,6 +48,11 @@ class MatchRunSerializer(serializers.ModelSerializer):
 
 
 class _AssignmentBase(serializers.ModelSerializer):
+    # empty unless declined (a read-only model field loses allow_blank: say it here)
+    decline_reason = serializers.ChoiceField(
+        choices=DeclineReason.choices, read_only=True, allow_blank=True
+    )
+
     class Meta:
         model = Assignment
         fields = [

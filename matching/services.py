@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import logging
+import signal
 import socket
 import time
 from collections import defaultdict
@@ -52,6 +53,10 @@ ModelT = TypeVar("ModelT", bound=Model)
 
 class MatchRunBusy(Exception):
     """Another run is executing; try again later."""
+
+
+class MatchRunTooLarge(Exception):
+    """The run is over a size cap (MATCHING_MAX_ORDERS, MATCHING_MAX_PAIRS)."""
 
 
 def _enqueue(run: MatchRun, *, countdown: float = 0, robust: bool = False) -> None:
@@ -109,8 +114,12 @@ def match_run_request_on_change() -> None:
 
 def match_run_schedule() -> MatchRun | None:
     """Periodic: queue a run when orders wait, and re-send runs whose message got lost
-    (sent while Redis was down). A duplicate message is harmless: the claim ignores it."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.MATCHING_EVENT_DELAY_SECONDS + 60)
+    (sent while Redis was down, or lost when Redis restarted without persistence). A
+    duplicate message is harmless: the claim ignores it."""
+    stale = timezone.now() - dt.timedelta(
+        seconds=settings.MATCHING_EVENT_DELAY_SECONDS
+        + settings.MATCHING_RESEND_QUEUED_AFTER_SECONDS
+    )
     for run in MatchRun.objects.filter(status=MatchRunStatus.QUEUED, created_at__lt=stale):
         logger.warning("Re-sending match run %s, queued since %s", run.pk, run.created_at)
         _enqueue(run, robust=True)
@@ -169,15 +178,24 @@ class PreparedRun:
 
 
 def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
-    """Claim the run, load what it matches and split it into shards; None if claimed."""
+    """Claim the run, load what it matches and split it into shards. None if it was
+    claimed already, or if it is over a size cap (the run then fails with a message and
+    writes nothing)."""
     if not _claim(run_id=run_id, task_id=task_id):
         logger.info("Match run %s already claimed or finished; nothing to do", run_id)
         return None
     run = MatchRun.objects.get(pk=run_id)
-    started = time.perf_counter()
-    loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
-    load_seconds = time.perf_counter() - started
-    plan = split_into_shards(loaded.problem)
+    try:
+        _check_size(orders=_orders_to_place())
+        started = time.perf_counter()
+        loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
+        load_seconds = time.perf_counter() - started
+        plan = split_into_shards(loaded.problem)
+        _check_size(pairs=plan.candidate_pairs)
+    except MatchRunTooLarge as exc:
+        logger.warning("Match run %s: %s", run_id, exc)
+        match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        return None
     _record_progress(run_id, phase=MatchRunPhase.SOLVING, shards_total=len(plan.shards))
     snapshot = RunSnapshot(
         run_id=run_id,
@@ -188,6 +206,41 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
         plan=dataclasses.replace(plan, shards=()),
     )
     return PreparedRun(snapshot=snapshot, shards=plan.shards)
+
+
+def _orders_to_place() -> int:
+    """An upper bound on the orders a run loads (open, and offered with unanswered offers),
+    counted before anything is loaded."""
+    return Order.objects.filter(status__in=(OrderStatus.OPEN, OrderStatus.OFFERED)).count()
+
+
+def _check_size(*, orders: int | None = None, pairs: int | None = None) -> None:
+    if orders is not None and orders > settings.MATCHING_MAX_ORDERS:
+        raise MatchRunTooLarge(
+            f"{orders} orders to place, over the cap of {settings.MATCHING_MAX_ORDERS} "
+            "(MATCHING_MAX_ORDERS); nothing was matched or written."
+        )
+    if pairs is not None and pairs > settings.MATCHING_MAX_PAIRS:
+        raise MatchRunTooLarge(
+            f"{pairs} eligible order-window pairs, over the cap of "
+            f"{settings.MATCHING_MAX_PAIRS} (MATCHING_MAX_PAIRS); nothing was matched or "
+            "written."
+        )
+
+
+def _test_solve_delay() -> None:
+    """Tests only (MATCHING_TEST_SOLVE_DELAY_SECONDS, 0 in production): make the solve phase
+    last long enough to kill a worker in it, or to overrun the time limits. The soft time
+    limit's signal (SIGUSR1 in the pool process) is held back meanwhile, as it is while a
+    solver computes in native code; it is raised when the delay ends."""
+    delay = settings.MATCHING_TEST_SOLVE_DELAY_SECONDS
+    if delay <= 0:
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    try:
+        time.sleep(delay)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
@@ -213,6 +266,7 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
 def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
     worker = socket.gethostname()
     run_id = prepared.snapshot.run_id
+    _test_solve_delay()
     results = []
     for index, shard in enumerate(prepared.shards):
         result = solve_shard(shard, index=index, worker=worker)
@@ -226,6 +280,7 @@ def match_shard_solve(
 ) -> ShardResult:
     """One shard of a run, on whichever worker took it. The solve needs no database; with
     ``run_id`` the shard then counts itself done in the run's progress."""
+    _test_solve_delay()
     result = solve_shard(shard, index=index, worker=worker)
     if run_id is not None:
         _record_shard_done(run_id, result)

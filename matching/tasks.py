@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, chord, group, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -22,7 +23,12 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class MatchRunTask(Task):
-    """Marks the run failed once the task has failed for good (saleor-style hook)."""
+    """Marks the run failed once the task has failed for good (saleor-style hook).
+
+    Also on the time limits: the soft limit raises in the task (nothing is written: the
+    write is one transaction), and on the hard limit the worker's main process kills the
+    pool process and calls this hook itself, so a run is never left running in silence.
+    """
 
     def on_failure(
         self, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: Any
@@ -31,16 +37,31 @@ class MatchRunTask(Task):
 
         run_id = kwargs.get("run_id", args[0] if args else None)
         if run_id is not None:
-            match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+            match_run_fail(run_id=run_id, error=failure_message(exc))
+
+
+def failure_message(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            f"{name}: stopped at the soft time limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} s "
+            "before the run finished; nothing was written."
+        )
+    if isinstance(exc, TimeLimitExceeded):
+        return (
+            f"{name}: the worker process was killed at the hard time limit of "
+            f"{settings.CELERY_TASK_TIME_LIMIT} s; nothing was written."
+        )
+    return f"{name}: {exc}"
 
 
 @shared_task(
     bind=True,
     base=MatchRunTask,
     autoretry_for=DATABASE_ERRORS,
-    retry_backoff=2,
+    retry_backoff=settings.MATCHING_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=60,
-    max_retries=3,
+    max_retries=settings.MATCHING_TASK_RETRIES,
 )
 def match_run_execute_task(self: MatchRunTask, run_id: int) -> None:
     from matching.services import MatchRunBusy, match_run_start
@@ -77,8 +98,8 @@ def match_shard_solve_task(
     bind=True,
     base=MatchRunTask,
     autoretry_for=DATABASE_ERRORS,
-    retry_backoff=2,
-    max_retries=3,
+    retry_backoff=settings.MATCHING_RETRY_BACKOFF_SECONDS,
+    max_retries=settings.MATCHING_TASK_RETRIES,
 )
 def match_run_write_task(
     self: MatchRunTask, results: list[dict[str, Any]], *, run_id: int, snapshot: dict[str, Any]

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from marketplace.pages import call_service, staff_required
+from marketplace.throttling import MatchRunRateThrottle, rate_limited
 from matching.models import MatchRunTrigger
 from matching.reports import (
     fill_rate_chart_svg,
@@ -28,6 +29,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
+@rate_limited(MatchRunRateThrottle)
 def run_start(request: HttpRequest) -> HttpResponse:
     found = call_service(
         request,

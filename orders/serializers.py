@@ -5,7 +5,16 @@ from rest_framework import serializers
 
 from marketplace.models import ProductCategory
 from matching.models import Assignment
-from orders.models import Delay, Milestone, MilestoneKind, Order, OrderEvent, OrderKind
+from orders.models import (
+    Delay,
+    Milestone,
+    MilestoneKind,
+    Order,
+    OrderEvent,
+    OrderKind,
+    SampleDecision,
+    UnmatchedReason,
+)
 
 
 class OwnSampleField(serializers.PrimaryKeyRelatedField):
@@ -29,6 +38,13 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="Create as a draft (not matched until opened).",
     )
     allowed_actions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # both may be empty (a read-only model field loses allow_blank: say it here)
+    unmatched_reason = serializers.ChoiceField(
+        choices=UnmatchedReason.choices, read_only=True, allow_blank=True
+    )
+    sample_decision = serializers.ChoiceField(
+        choices=SampleDecision.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = Order

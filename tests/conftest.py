@@ -25,6 +25,14 @@ def compiled_translations() -> None:
     trans_real._default = None
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with no throttle counts (tests/settings.py: a local-memory cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

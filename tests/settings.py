@@ -19,3 +19,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests read messages in English unless they ask for Chinese (Accept-Language or cookie);
 # the product's default is Chinese (marketplace/settings.py).
 LANGUAGE_CODE = "en"
+# Throttle counters in a per-process cache, emptied before each test (tests/conftest.py);
+# production uses Redis (marketplace/settings.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,1 @@
+"""`make loadtest`: locust against gunicorn on loopback (see loadtest/run.py)."""

@@ -1,0 +1,123 @@
+"""A marketplace with a first user of each role who owns one of everything (the victims),
+and a second user of the role under test (the attacker) who owns their own rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from marketplace.models import Notification, Role, User
+from matching.models import Assignment, AssignmentStatus, MatchRun
+from orders import production
+from orders.models import Delay, OrderKind
+from tests.builders import (
+    make_assignment,
+    make_factory,
+    make_order,
+    make_run,
+    make_user,
+    make_window,
+)
+
+ROLES = (Role.SELLER, Role.FACTORY_OWNER, Role.STAFF)
+
+
+@dataclass
+class World:
+    victim_owner: User
+    victim_seller: User
+    factory: Factory
+    capability: FactoryCapability
+    window: CapacityWindow
+    offer: Assignment  # proposed, waiting for the victim owner's answer
+    part: Assignment  # accepted, with a milestone and a pending delay
+    delay: Delay
+    sample: Any  # the victim seller's sample order
+    notifications: list[Notification]
+    run: MatchRun
+    attacker: User
+    own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
+
+    @property
+    def victim_orders(self) -> set[int]:
+        return {self.offer.order_id, self.part.order_id, self.sample.pk}
+
+
+def _notify(user: User, title: str) -> Notification:
+    return Notification.objects.create(recipient=user, kind="test", title=title, message=title)
+
+
+def build_world(attacker_role: str) -> World:
+    victim_owner = make_user(Role.FACTORY_OWNER)
+    victim_seller = make_user(Role.SELLER)
+    factory = make_factory(victim_owner)
+    window = make_window(factory, units_per_day=200)
+    offer = make_assignment(make_order(victim_seller, quantity=300), window)
+    part = make_assignment(
+        make_order(victim_seller, quantity=300), window, status=AssignmentStatus.ACCEPTED
+    )
+    production.milestone_post(part=part, actor=victim_owner, kind="materials_ready")
+    delay = production.delay_report(
+        part=part,
+        actor=victim_owner,
+        new_finish=part.planned_finish + dt.timedelta(days=3),
+        reason="Dye shortage",
+    )
+    world = World(
+        victim_owner=victim_owner,
+        victim_seller=victim_seller,
+        factory=factory,
+        capability=factory.capabilities.get(),
+        window=window,
+        offer=offer,
+        part=part,
+        delay=delay,
+        sample=make_order(victim_seller, kind=OrderKind.SAMPLE, quantity=50),
+        notifications=[_notify(victim_seller, "Seller's own"), _notify(victim_owner, "Owner's")],
+        run=make_run(),
+        attacker=make_user(attacker_role),
+    )
+    world.own["notification"] = _notify(world.attacker, "Attacker's own")
+    if attacker_role == Role.FACTORY_OWNER:
+        own_factory = make_factory(world.attacker)
+        own_window = make_window(own_factory)
+        world.own |= {
+            "factory": own_factory,
+            "window": own_window,
+            "capability": own_factory.capabilities.get(),
+            "offer": make_assignment(make_order(quantity=100), own_window),
+        }
+    elif attacker_role == Role.SELLER:
+        own_order = make_order(world.attacker, quantity=100)
+        world.own |= {
+            "order": own_order,
+            "assignment": make_assignment(own_order, make_window(make_factory())),
+        }
+    return world
+
+
+SNAPSHOT_MODELS = (
+    "marketplace.User",
+    "marketplace.Notification",
+    "factories.Factory",
+    "factories.FactoryCapability",
+    "factories.CapacityWindow",
+    "orders.Order",
+    "orders.OrderEvent",
+    "orders.Milestone",
+    "orders.Delay",
+    "matching.Assignment",
+    "matching.MatchRun",
+)
+
+
+def snapshot() -> dict[str, dict[int, dict[str, Any]]]:
+    """Every row of the tables an API call could change."""
+    return {
+        label: {row["id"]: row for row in apps.get_model(label).objects.values()}
+        for label in SNAPSHOT_MODELS
+    }

@@ -215,17 +215,24 @@ def _orders_to_place() -> int:
 
 
 def _check_size(*, orders: int | None = None, pairs: int | None = None) -> None:
-    if orders is not None and orders > settings.MATCHING_MAX_ORDERS:
-        raise MatchRunTooLarge(
-            f"{orders} orders to place, over the cap of {settings.MATCHING_MAX_ORDERS} "
-            "(MATCHING_MAX_ORDERS); nothing was matched or written."
-        )
-    if pairs is not None and pairs > settings.MATCHING_MAX_PAIRS:
-        raise MatchRunTooLarge(
-            f"{pairs} eligible order-window pairs, over the cap of "
-            f"{settings.MATCHING_MAX_PAIRS} (MATCHING_MAX_PAIRS); nothing was matched or "
-            "written."
-        )
+    """Refuse a run over a size cap, with the message the run records (site language)."""
+    with stored_text_language():
+        if orders is not None and orders > settings.MATCHING_MAX_ORDERS:
+            raise MatchRunTooLarge(
+                _(
+                    "%(orders)s orders to place, over the cap of %(cap)s "
+                    "(MATCHING_MAX_ORDERS); nothing was matched or written."
+                )
+                % {"orders": orders, "cap": settings.MATCHING_MAX_ORDERS}
+            )
+        if pairs is not None and pairs > settings.MATCHING_MAX_PAIRS:
+            raise MatchRunTooLarge(
+                _(
+                    "%(pairs)s eligible order-window pairs, over the cap of %(cap)s "
+                    "(MATCHING_MAX_PAIRS); nothing was matched or written."
+                )
+                % {"pairs": pairs, "cap": settings.MATCHING_MAX_PAIRS}
+            )
 
 
 def _test_solve_delay() -> None:

@@ -14,6 +14,7 @@ from celery import Task, chord, group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 from matching.solver.problem import MatchingProblem
 from matching.solver.serialize import from_data, problem_from_data, to_data
@@ -41,17 +42,23 @@ class MatchRunTask(Task):
 
 
 def failure_message(exc: BaseException) -> str:
+    """What a failed run records (in the site language)."""
+    from marketplace.notifications import stored_text_language
+
     name = type(exc).__name__
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return (
-            f"{name}: stopped at the soft time limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} s "
-            "before the run finished; nothing was written."
-        )
-    if isinstance(exc, TimeLimitExceeded):
-        return (
-            f"{name}: the worker process was killed at the hard time limit of "
-            f"{settings.CELERY_TASK_TIME_LIMIT} s; nothing was written."
-        )
+    with stored_text_language():
+        if isinstance(exc, SoftTimeLimitExceeded):
+            text = _(
+                "stopped at the soft time limit of %(seconds)s s before the run finished; "
+                "nothing was written."
+            ) % {"seconds": settings.CELERY_TASK_SOFT_TIME_LIMIT}
+            return f"{name}: {text}"
+        if isinstance(exc, TimeLimitExceeded):
+            text = _(
+                "the worker process was killed at the hard time limit of %(seconds)s s; "
+                "nothing was written."
+            ) % {"seconds": settings.CELERY_TASK_TIME_LIMIT}
+            return f"{name}: {text}"
     return f"{name}: {exc}"
 
 
@@ -115,8 +122,6 @@ def match_run_write_task(
 @shared_task
 def match_run_shards_failed_task(request: Any, exc: Exception, traceback: Any, run_id: int) -> None:
     """Chord error callback: a shard failed for good, so the run fails and nothing is written."""
-    from django.utils.translation import gettext as _
-
     from marketplace.notifications import stored_text_language
     from matching.services import match_run_fail
 

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.management import call_command
 from django.template.loader import render_to_string
@@ -32,6 +33,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from marketplace.models import User
+from matching.tasks import failure_message
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_cancel, order_create
 from tests.builders import SHANGHAI, category, days, make_order
@@ -335,3 +337,9 @@ def test_the_countdown_carries_its_texts_for_javascript() -> None:
     assert 'data-minutes-left="剩余 {minutes} 分钟"' in html
     assert 'data-expired="已过期"' in html
     assert "剩余 3" in html
+
+
+def test_a_failed_runs_message_is_stored_in_the_site_language(settings: object) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # type: ignore[attr-defined]
+
+    assert "软性时限" in failure_message(SoftTimeLimitExceeded())

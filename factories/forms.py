@@ -8,26 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Factory
-from marketplace.models import ProductCategory, User
-from marketplace.selectors import category_list
+from marketplace.forms import LeafCategoryField
+from marketplace.models import User
 from matching.models import DeclineReason
 from orders.models import MilestoneKind
-
-
-class CategoryChoiceField(forms.ModelChoiceField):
-    """Leaf categories, shown with their Chinese name."""
-
-    def label_from_instance(self, category: ProductCategory) -> str:
-        name = str(category)
-        return f"{name} · {category.name_zh}" if category.name_zh else name
-
-
-def leaf_category_field(**kwargs: Any) -> CategoryChoiceField:
-    return CategoryChoiceField(
-        queryset=category_list(leaf_only=True).order_by("parent__name", "name"),
-        label=_("Category"),
-        **kwargs,
-    )
 
 
 class FactoryForm(forms.ModelForm):
@@ -78,7 +62,7 @@ class FactoryForm(forms.ModelForm):
 
 
 class CapabilityForm(forms.Form):
-    category = leaf_category_field()
+    category = LeafCategoryField(label=_("Category"))
     unit_price = forms.DecimalField(
         label=_("Unit price (CNY)"), max_digits=10, decimal_places=2, min_value=0
     )
@@ -87,7 +71,7 @@ class CapabilityForm(forms.Form):
 
 class CapacityWindowForm(forms.Form):
     factory = forms.ModelChoiceField(queryset=Factory.objects.none(), label=_("Factory"))
-    category = leaf_category_field()
+    category = LeafCategoryField(label=_("Category"))
     start_date = forms.DateField(
         label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -3,11 +3,14 @@ attached to the form's fields (``add_service_error``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Role
+from marketplace.models import ProductCategory, Role
+from marketplace.selectors import category_list
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -23,6 +26,18 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             for field_error in field_errors:
                 for message in field_error.messages:
                     form.add_error(None, f"{label}: {message}" if label else message)
+
+
+class LeafCategoryField(forms.ModelChoiceField):
+    """Leaf categories only, shown with their group and their Chinese name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        queryset = category_list(leaf_only=True).order_by("parent__name", "name")
+        super().__init__(queryset=queryset, **kwargs)
+
+    def label_from_instance(self, obj: ProductCategory) -> str:
+        text = str(obj)
+        return f"{text} · {obj.name_zh}" if obj.name_zh else text
 
 
 class RegisterForm(forms.Form):

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import add_service_error
-from marketplace.models import ProductCategory, User
+from marketplace.forms import LeafCategoryField, add_service_error
+from marketplace.models import User
 from marketplace.selectors import category_list
 from matching.models import AssignmentStatus
 from orders.models import (
@@ -105,18 +105,6 @@ ACTION_LABELS = {
 def label(labels: dict[str, Any], value: str) -> Any:
     """The translatable label of a stored value (the value itself when unknown)."""
     return labels.get(value, value)
-
-
-class LeafCategoryField(forms.ModelChoiceField):
-    """Leaf categories only, shown with their group and their Chinese name."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        queryset = category_list(leaf_only=True).order_by("parent__name", "name")
-        super().__init__(queryset=queryset, **kwargs)
-
-    def label_from_instance(self, obj: ProductCategory) -> str:
-        text = str(obj)
-        return f"{text} · {obj.name_zh}" if obj.name_zh else text
 
 
 class SampleField(forms.ModelChoiceField):

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,9 +29,7 @@ from factories.forms import (
     WindowChangeForm,
 )
 from factories.models import Factory
-from marketplace.errors import Conflict
-from marketplace.forms import add_service_error
-from marketplace.pages import call_service, factory_owner_required
+from marketplace.pages import call_form_service, call_service, factory_owner_required
 from matching.models import Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
@@ -75,19 +72,20 @@ def factory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = FactoryForm(request.POST or None, instance=factory)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            if factory is None:
-                factory = services.factory_create(owner=request.user, **data)
-                messages.success(
-                    request, _("Factory registered. Staff verify it before it receives offers.")
-                )
-            else:
-                factory = services.factory_update(factory=factory, data=data)
-                messages.success(request, _("Profile saved."))
-        except ValidationError as error:
-            add_service_error(form, error)
+        if factory is None:
+            saved = call_form_service(
+                form, lambda: services.factory_create(owner=request.user, **data)
+            )
+            done = _("Factory registered. Staff verify it before it receives offers.")
         else:
-            return redirect("factory-edit", pk=factory.pk)
+            current = factory
+            saved = call_form_service(
+                form, lambda: services.factory_update(factory=current, data=data)
+            )
+            done = _("Profile saved.")
+        if saved is not None:
+            messages.success(request, done)
+            return redirect("factory-edit", pk=saved.pk)
     capabilities = (
         factory.capabilities.select_related("category__parent").order_by("category__name")
         if factory
@@ -111,11 +109,10 @@ def capability_add(request: HttpRequest, pk: int) -> HttpResponse:
     factory = get_object_or_404(_factories(request), pk=pk)
     form = CapabilityForm(request.POST)
     if form.is_valid():
-        try:
-            services.capability_create(factory=factory, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        added = call_form_service(
+            form, lambda: services.capability_create(factory=factory, **form.cleaned_data)
+        )
+        if added is not None:
             messages.success(request, _("Capability added."))
             return redirect("factory-edit", pk=factory.pk)
     return render(
@@ -159,11 +156,7 @@ def window_list(request: HttpRequest) -> HttpResponse:
     """The owner's capacity windows, and a form to post a new one."""
     form = CapacityWindowForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.capacity_window_create(**form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        if call_form_service(form, lambda: services.capacity_window_create(**form.cleaned_data)):
             messages.success(request, _("Capacity window posted."))
             return redirect("factory-windows")
     windows = (
@@ -181,11 +174,10 @@ def window_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(window, f) for f in ("start_date", "end_date", "units_per_day")}
     form = WindowChangeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.capacity_window_update(window=window, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        saved = call_form_service(
+            form, lambda: services.capacity_window_update(window=window, **form.cleaned_data)
+        )
+        if saved is not None:
             messages.success(request, _("Capacity window saved."))
             return redirect("factory-windows")
     return render(request, "factories/window_form.html", {"form": form, "window": window})
@@ -312,12 +304,17 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if "new_finish" in request.POST:
             delay_form = DelayForm(request.POST)
-            if delay_form.is_valid() and _report_delay(request, offer, delay_form):
-                return redirect("factory-offer", pk=offer.pk)
+            form, done = delay_form, _("Delay reported; the seller accepts it or cancels.")
+            service: Any = production.delay_report
         else:
             milestone_form = MilestoneForm(request.POST, request.FILES)
-            if milestone_form.is_valid() and _post_milestone(request, offer, milestone_form):
-                return redirect("factory-offer", pk=offer.pk)
+            form, done = milestone_form, _("Milestone posted; the seller is notified.")
+            service = production.milestone_post
+        if form.is_valid() and call_form_service(
+            form, lambda: service(part=offer, actor=request.user, **form.cleaned_data)
+        ):
+            messages.success(request, done)
+            return redirect("factory-offer", pk=offer.pk)
     return render(
         request,
         "factories/offer_detail.html",
@@ -337,29 +334,3 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
         },
     )
-
-
-def _post_milestone(request: HttpRequest, offer: Assignment, form: MilestoneForm) -> bool:
-    try:
-        production.milestone_post(part=offer, actor=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        add_service_error(form, error)
-        return False
-    except Conflict as exc:
-        form.add_error(None, exc.message)
-        return False
-    messages.success(request, _("Milestone posted; the seller is notified."))
-    return True
-
-
-def _report_delay(request: HttpRequest, offer: Assignment, form: DelayForm) -> bool:
-    try:
-        production.delay_report(part=offer, actor=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        add_service_error(form, error)
-        return False
-    except Conflict as exc:
-        form.add_error(None, exc.message)
-        return False
-    messages.success(request, _("Delay reported; the seller accepts it or cancels."))
-    return True

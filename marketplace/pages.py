@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 
 from marketplace.errors import Conflict
+from marketplace.forms import add_service_error
 
 T = TypeVar("T")
 View = Callable[..., HttpResponse]
@@ -39,6 +41,18 @@ def _role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
 factory_owner_required = _role_required(lambda user: user.is_factory_owner)
 seller_required = _role_required(lambda user: user.is_seller)
 staff_required = _role_required(lambda user: user.is_marketplace_staff)
+
+
+def call_form_service(form: BaseForm, call: Callable[[], T]) -> T | None:
+    """Run the service a form submits: its result, or None after putting the service's
+    refusal on the form (a validation error on its fields, a conflict form-wide)."""
+    try:
+        return call()
+    except ValidationError as error:
+        add_service_error(form, error)
+    except Conflict as exc:
+        form.add_error(None, exc.message)
+    return None
 
 
 def call_service(request: HttpRequest, call: Callable[[], T], *, done: str = "") -> T | None:

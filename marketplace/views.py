@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace.forms import RegisterForm, add_service_error
+from marketplace.forms import RegisterForm
 from marketplace.notifications import notification_mark_all_read
+from marketplace.pages import call_form_service
 from marketplace.selectors import marketplace_overview, notification_list
 from marketplace.services import user_register
 from marketplace.throttling import RegisterRateThrottle, rate_limited
@@ -26,11 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user, _token = user_register(**form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        registered = call_form_service(form, lambda: user_register(**form.cleaned_data))
+        if registered is not None:
+            user, _token = registered
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("dashboard")

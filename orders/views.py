@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.errors import Conflict
 from marketplace.forms import add_service_error
-from marketplace.pages import call_service, seller_required
+from marketplace.pages import call_form_service, call_service, seller_required
 from marketplace.selectors import notification_list
 from matching.models import Assignment, AssignmentStatus
 from matching.selectors import seller_assignment_list
@@ -210,11 +210,10 @@ def order_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.service_data()
             draft = data.pop("draft")
-            try:
-                order = services.order_create(seller=request.user, draft=draft, **data)
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
+            order = call_form_service(
+                form, lambda: services.order_create(seller=request.user, draft=draft, **data)
+            )
+            if order is not None:
                 if order.status == OrderStatus.DRAFT:
                     messages.success(
                         request, _("Order #%(id)s is saved as a draft.") % {"id": order.pk}

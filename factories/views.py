@@ -29,7 +29,12 @@ from factories.forms import (
     WindowChangeForm,
 )
 from factories.models import Factory
-from marketplace.pages import call_form_service, call_service, factory_owner_required
+from marketplace.pages import (
+    call_form_service,
+    call_service,
+    factory_owner_required,
+    form_errors_as_messages,
+)
 from matching.models import Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
@@ -280,9 +285,7 @@ def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        form_errors_as_messages(request, form)
         return _back(request, "factory-offers")
     call_service(
         request,

@@ -55,6 +55,15 @@ def call_form_service(form: BaseForm, call: Callable[[], T]) -> T | None:
     return None
 
 
+def form_errors_as_messages(request: HttpRequest, form: BaseForm) -> None:
+    """A small action form (a button with a note) was refused: show why as messages, on the
+    page the action redirects back to."""
+    for field, errors in form.errors.items():
+        name = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{name}: {error}" if name else error)
+
+
 def call_service(request: HttpRequest, call: Callable[[], T], *, done: str = "") -> T | None:
     """Run a service call for an action button: its result, or None after showing why it
     was refused (a 409 conflict or a validation error) as a message."""

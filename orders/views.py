@@ -25,7 +25,12 @@ from django.views.decorators.http import require_POST
 
 from marketplace.errors import Conflict
 from marketplace.forms import add_service_error
-from marketplace.pages import call_form_service, call_service, seller_required
+from marketplace.pages import (
+    call_form_service,
+    call_service,
+    form_errors_as_messages,
+    seller_required,
+)
 from marketplace.selectors import notification_list
 from matching.models import Assignment, AssignmentStatus
 from matching.selectors import seller_assignment_list
@@ -323,13 +328,6 @@ def _back(order: Order) -> HttpResponse:
     return redirect(reverse("seller-order", kwargs={"pk": order.pk}))
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        name = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{name}: {error}" if name else error)
-
-
 @seller_required
 @require_POST
 def order_open(request: HttpRequest, pk: int) -> HttpResponse:
@@ -348,7 +346,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(order)
     call_service(
         request,
@@ -410,7 +408,7 @@ def order_rate(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
         raise Http404(_("That is not a part of this order."))
     form = RatingForm(request.POST, prefix=f"part-{part.pk}")
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(order)
     call_service(
         request,
@@ -430,7 +428,7 @@ def _sample_decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpRespo
     order = _own_order(request, pk)
     form = SampleDecisionForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(order)
     call_service(
         request,

@@ -120,7 +120,7 @@ class FactoryCapability(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.factory.name}: {self.category.name} at {self.unit_price} CNY"
+        return f"{self.factory.name}: {self.category.display_name} at {self.unit_price} CNY"
 
 
 class CapacityWindow(models.Model):

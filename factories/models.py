@@ -120,7 +120,7 @@ class FactoryCapability(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.factory.name}: {self.category.name} at {self.unit_price} CNY"
+        return f"{self.factory.name}: {self.category.display_name} at {self.unit_price} CNY"
 
 
 class CapacityWindow(models.Model):
@@ -161,7 +161,9 @@ class CapacityWindow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.factory.name} {self.category.name} {self.start_date}..{self.end_date}"
+        return (
+            f"{self.factory.name} {self.category.display_name} {self.start_date}..{self.end_date}"
+        )
 
     @property
     def days(self) -> int:

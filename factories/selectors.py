@@ -116,7 +116,7 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
             parts[a.status].append(Segment(left, width, title))
         left, width = span(window.start_date, window.end_date)
         key = (window.factory_id, window.category_id)
-        labels[key] = (window.factory, str(window.category.name))
+        labels[key] = (window.factory, window.category.display_name)
         rows.setdefault(key, []).append(
             WindowBar(
                 window=window,

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import ProductCategory
+from marketplace.serializers import CategoryNameField
 
 
 class OwnedFactoryField(serializers.PrimaryKeyRelatedField):
@@ -68,7 +69,7 @@ class FactorySerializer(serializers.ModelSerializer):
 class CapabilitySerializer(serializers.ModelSerializer):
     factory = OwnedFactoryField()
     category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_name = CategoryNameField(source="category.display_name")
 
     class Meta:
         model = FactoryCapability

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import ProductCategory, Role
+from marketplace.models import Role
 from marketplace.selectors import category_list
 
 
@@ -29,15 +29,11 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class LeafCategoryField(forms.ModelChoiceField):
-    """Leaf categories only, shown with their group and their Chinese name."""
+    """Leaf categories only, shown with their group, in the reader's language."""
 
     def __init__(self, **kwargs: Any) -> None:
         queryset = category_list(leaf_only=True).order_by("parent__name", "name")
         super().__init__(queryset=queryset, **kwargs)
-
-    def label_from_instance(self, obj: ProductCategory) -> str:
-        text = str(obj)
-        return f"{text} · {obj.name_zh}" if obj.name_zh else text
 
 
 class RegisterForm(forms.Form):

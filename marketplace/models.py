@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,10 +33,14 @@ class User(AbstractUser):
 
 
 class ProductCategory(models.Model):
-    """A node of the category tree; only leaves are used by capabilities and orders."""
+    """A node of the category tree; only leaves are used by capabilities and orders.
+
+    Every category has an English ``name`` and a Chinese ``name_zh``; readers see the one of
+    the active language through ``display_name`` (and ``str()``, the path from the group).
+    """
 
     name = models.CharField(max_length=100)
-    name_zh = models.CharField("Chinese name", max_length=100, blank=True)
+    name_zh = models.CharField("Chinese name", max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
@@ -46,7 +51,20 @@ class ProductCategory(models.Model):
         verbose_name_plural = "product categories"
 
     def __str__(self) -> str:
-        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+        if self.parent_id:
+            return f"{self.parent.display_name} / {self.display_name}"
+        return self.display_name
+
+    @staticmethod
+    def localized_name(name: str, name_zh: str) -> str:
+        """The name a reader sees: Chinese when the active language is Chinese, else English
+        (the other one when that is empty). Also for rows read with ``values()``."""
+        chinese = (translation.get_language() or "").lower().startswith("zh")
+        return (name_zh or name) if chinese else (name or name_zh)
+
+    @property
+    def display_name(self) -> str:
+        return self.localized_name(self.name, self.name_zh)
 
     @property
     def is_leaf(self) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from marketplace.models import Notification, ProductCategory, User
@@ -34,12 +36,23 @@ class RegisteredUserSerializer(UserSerializer):
         read_only_fields = fields
 
 
+class CategoryNameField(serializers.CharField):
+    """A category's name in the request's language (``ProductCategory.display_name``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Category name in the request's language (Accept-Language).")
+        super().__init__(read_only=True, **kwargs)
+
+
 class CategorySerializer(serializers.ModelSerializer):
+    name = CategoryNameField(source="display_name")
+    name_en = serializers.CharField(source="name", read_only=True, help_text="English name.")
+    name_zh = serializers.CharField(read_only=True, help_text="Chinese name.")
     is_leaf = serializers.SerializerMethodField()
 
     class Meta:
         model = ProductCategory
-        fields = ["id", "name", "name_zh", "slug", "parent", "is_leaf"]
+        fields = ["id", "name", "name_en", "name_zh", "slug", "parent", "is_leaf"]
 
     def get_is_leaf(self, category: ProductCategory) -> bool:
         return not category.has_children

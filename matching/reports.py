@@ -16,9 +16,11 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from factories.models import CapacityWindow
 from marketplace.charts import bar_chart_svg, heatmap_svg
+from marketplace.models import ProductCategory
 from matching.models import Assignment, MatchRun, MatchRunPhase, MatchRunStatus
 from orders.models import Order, OrderStatus, UnmatchedReason
 
@@ -97,6 +99,23 @@ def _yuan(fen: float) -> Decimal:
 # ---------------------------------------------------------------------------------------
 
 RELAX_KINDS = ("max_unit_price", "due_date", "quantity")
+
+# what the solver (matching.solver, CP-SAT's status names) reports for a run and a shard
+SOLVER_STATUS_LABELS = {
+    "OPTIMAL": gettext_lazy("Optimal"),
+    "FEASIBLE": gettext_lazy("Feasible, not proven optimal"),
+    "INFEASIBLE": gettext_lazy("Infeasible"),
+    "UNKNOWN": gettext_lazy("No solution within the time limit"),
+    "MODEL_INVALID": gettext_lazy("Invalid model"),
+    "NO_CANDIDATES": gettext_lazy("No candidate factories"),
+}
+
+
+def solver_status_label(status: str) -> str:
+    """A solver status as a reader sees it (an unknown code as it is, empty as a dash)."""
+    return str(SOLVER_STATUS_LABELS.get(status, status or "—"))
+
+
 RELAX_EXAMPLES = 3
 
 
@@ -149,12 +168,16 @@ class ShardRow:
     seconds: float
     worker: str
 
+    @property
+    def status_label(self) -> str:
+        return solver_status_label(self.status)
+
 
 @dataclass(frozen=True)
 class CategoryFill:
     category_id: int
     name: str
-    name_zh: str  # may be empty
+    name_zh: str
     orders: int  # orders of the category the run considered
     matched_orders: int
     units_ordered: int
@@ -164,6 +187,10 @@ class CategoryFill:
     def fill_rate(self) -> float:
         """Units matched / units ordered, 0..1."""
         return self.units_matched / self.units_ordered if self.units_ordered else 0.0
+
+    @property
+    def display_name(self) -> str:
+        return ProductCategory.localized_name(self.name, self.name_zh)
 
 
 @dataclass(frozen=True)
@@ -210,6 +237,10 @@ class RunReport:
     def match_rate(self) -> float:
         """Matched / considered orders, 0..1."""
         return self.matched_orders / self.considered_orders if self.considered_orders else 0.0
+
+    @property
+    def solver_status_label(self) -> str:
+        return solver_status_label(self.solver_status)
 
 
 def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = None) -> RunReport:
@@ -429,12 +460,9 @@ def _iso_week(day: dt.date) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def fill_rate_chart_svg(report: RunReport, *, chinese_names: bool = False) -> str:
-    """Fill rate by category, in percent, as horizontal bars."""
-    bars = [
-        ((fill.name_zh or fill.name) if chinese_names else fill.name, 100 * fill.fill_rate)
-        for fill in report.fill_by_category
-    ]
+def fill_rate_chart_svg(report: RunReport) -> str:
+    """Fill rate by category (named in the active language), in percent, as horizontal bars."""
+    bars = [(fill.display_name, 100 * fill.fill_rate) for fill in report.fill_by_category]
     return bar_chart_svg(
         title=_("Fill rate by category"),
         bars=bars,

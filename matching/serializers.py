@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.serializers import CategoryNameField
 from matching.models import Assignment, DeclineReason, MatchRun
 from matching.selectors import offer_allowed_actions
 from orders.selectors import seller_reliability
@@ -96,7 +97,7 @@ class OfferSerializer(_AssignmentBase):
     """What a factory owner sees: the order to make, where it goes, and when."""
 
     order_title = serializers.CharField(source="order.title", read_only=True)
-    category = serializers.CharField(source="order.category.name", read_only=True)
+    category = CategoryNameField(source="order.category.display_name")
     due_date = serializers.DateField(source="order.due_date", read_only=True)
     ship_to_city = serializers.CharField(source="order.ship_to_city", read_only=True)
     order_status = serializers.CharField(source="order.status", read_only=True)

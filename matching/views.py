@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from marketplace.pages import call_service, staff_required
@@ -49,11 +48,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"run": run, "progress": progress}
     if progress["status"] == "succeeded":
         report = match_run_report(run=run)
-        chinese = (get_language() or "").startswith("zh")
         context |= {
             "report": report,
             # our own SVG: every label in it is escaped by marketplace.charts
-            "fill_chart": mark_safe(fill_rate_chart_svg(report, chinese_names=chinese)),
+            "fill_chart": mark_safe(fill_rate_chart_svg(report)),
             "utilisation_chart": mark_safe(utilisation_heatmap_svg(report)),
         }
     return render(request, "matching/run_detail.html", context)

@@ -65,7 +65,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.models import ProductCategory, Role, User
@@ -830,11 +830,10 @@ def bulk_upload_template_xlsx(*, language: str = "en") -> bytes:
         if zh
         else ["slug", "English name", "Chinese name", "group"]
     )
-    for c in leaves:
-        group = ""
-        if c.parent is not None:
-            group = (c.parent.name_zh or c.parent.name) if zh else c.parent.name
-        categories.append([c.slug, c.name, c.name_zh, group])
+    with translation.override("zh-hans" if zh else "en"):
+        for c in leaves:
+            group = c.parent.display_name if c.parent is not None else ""
+            categories.append([c.slug, c.name, c.name_zh, group])
     for letter, width in zip("ABCD", (22, 28, 14, 22), strict=True):
         categories[f"{letter}1"].font = bold
         categories.column_dimensions[letter].width = width

@@ -109,7 +109,7 @@ def label(labels: dict[str, Any], value: str) -> Any:
 
 class SampleField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Order) -> str:
-        return f"#{obj.pk} {obj.title} ({obj.category.name})"
+        return f"#{obj.pk} {obj.title} ({obj.category.display_name})"
 
 
 # values an inline check puts in place of fields that are empty or unreadable, so the

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from marketplace.models import ProductCategory
+from marketplace.serializers import CategoryNameField
 from matching.models import Assignment
 from orders.models import (
     Delay,
@@ -29,7 +30,7 @@ class OwnSampleField(serializers.PrimaryKeyRelatedField):
 
 class OrderSerializer(serializers.ModelSerializer):
     category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_name = CategoryNameField(source="category.display_name")
     sample = OwnSampleField(required=False, allow_null=True)
     draft = serializers.BooleanField(
         write_only=True,

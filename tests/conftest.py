@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gettext
 import importlib
 from typing import Any
 
@@ -20,9 +21,10 @@ def compiled_translations() -> None:
     from django.utils.translation import trans_real
 
     call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
-    # forget catalogues read before they were compiled
+    # forget catalogues read before they were compiled (Django's and the gettext module's)
     trans_real._translations = {}
     trans_real._default = None
+    gettext._translations.clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,8 @@ def test_an_owner_adds_a_capability(owner_api: APIClient, owner: User) -> None:
     assert capability.unit_price == Decimal("25.50")
     assert capability.daily_output == 800
     assert response.json()["category_name"] == "Hoodies and sweatshirts"
+    chinese = owner_api.get(f"{URL}{capability.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.json()["category_name"] == "卫衣"
 
 
 def test_a_seller_cannot_add_a_capability(seller_api: APIClient) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from marketplace.models import ProductCategory, Role, User
-from tests.admin_pages import listed, pks
-from tests.builders import category, make_user
+from tests.admin_pages import assert_error_shown, listed, pks
+from tests.builders import category, make_capability, make_factory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,30 @@ def test_the_leaf_category_autocomplete_hides_groups(staff_client: Client) -> No
     found = {int(row["id"]) for row in response.json()["results"]}
     assert category("backpacks").pk in found
     assert not found & set(ProductCategory.objects.filter(parent=None).values_list("pk", flat=True))
+
+
+def test_categories_are_named_in_the_staffs_language(staff_client: Client) -> None:
+    capability = make_capability(make_factory(), category("hoodies"))
+    term = {"app_label": "factories", "model_name": "factorycapability", "field_name": "category"}
+    url = f"/admin/factories/factorycapability/{capability.pk}/change/"
+
+    chinese = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    found = staff_client.get(
+        "/admin/autocomplete/", term | {"term": "卫衣"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert "服装 / 卫衣" in chinese and "Hoodies" not in chinese
+    assert "Apparel / Hoodies and sweatshirts" in english and "卫衣" not in english
+    assert found.json()["results"] == [{"id": str(category("hoodies").pk), "text": "服装 / 卫衣"}]
+
+
+def test_a_category_needs_an_english_and_a_chinese_name(staff_client: Client) -> None:
+    url = "/admin/marketplace/productcategory/add/"
+    data = {"name": "Socks", "name_zh": "", "slug": "socks", "parent": category("apparel").pk}
+
+    assert_error_shown(staff_client.post(url, data), "This field is required.")
+    assert not ProductCategory.objects.filter(slug="socks").exists()
+    staff_client.post(url, data | {"name_zh": "袜子"})
+    with translation.override("zh-hans"):
+        assert str(ProductCategory.objects.get(slug="socks")) == "服装 / 袜子"

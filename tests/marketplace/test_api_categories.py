@@ -88,3 +88,14 @@ def test_it_cannot_be_written(staff: User) -> None:
 
     assert response.status_code == 405
     assert ProductCategory.objects.count() == count
+
+
+def test_names_follow_the_request_language_with_both_names_listed(api: APIClient) -> None:
+    chinese = {row["slug"]: row for row in api.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").json()}
+    english = {row["slug"]: row for row in api.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()}
+
+    both = {"name_en": "Hoodies and sweatshirts", "name_zh": "卫衣"}
+    assert chinese["hoodies"] | both == chinese["hoodies"]
+    assert chinese["hoodies"]["name"] == "卫衣"
+    assert english["hoodies"] | both == english["hoodies"]
+    assert english["hoodies"]["name"] == "Hoodies and sweatshirts"

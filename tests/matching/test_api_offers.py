@@ -61,6 +61,8 @@ def test_an_offer_shows_what_to_make_and_where_it_goes(owner_api: APIClient, own
     assert body["factory_name"] == "Yiwu Bags"
     assert body["quantity"] == 300
     assert body["status"] == "proposed"
+    chinese = owner_api.get(f"{URL}{offer.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["category"] == "帆布袋"
 
 
 def test_another_owner_sees_none_of_them(owner: User) -> None:

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from factories.models import CapacityWindow
 from matching.models import MatchRun
@@ -249,7 +249,8 @@ def test_the_report_charts_are_svg_with_the_categories_and_regions() -> None:
     run, _orders = _hand_built_run()
     report = match_run_report(run=run)
 
-    fill = ET.fromstring(fill_rate_chart_svg(report, chinese_names=True))
+    with translation.override("zh-hans"):
+        fill = ET.fromstring(fill_rate_chart_svg(report))
     heat = ET.fromstring(utilisation_heatmap_svg(report))
 
     ns = "{http://www.w3.org/2000/svg}"

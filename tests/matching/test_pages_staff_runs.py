@@ -62,6 +62,27 @@ def test_a_finished_run_shows_its_report_and_charts(staff_page: Client) -> None:
     assert staff_page.get("/staff/runs/").status_code == 200
 
 
+def test_the_report_names_solver_statuses_and_columns_in_the_readers_language(
+    staff_page: Client,
+) -> None:
+    make_window(make_factory())
+    make_order(quantity=300)
+    run = run_matching()
+    assert run.solver_status == "OPTIMAL"
+    waiting = MatchRun.objects.create(trigger="manual")
+
+    chinese = staff_page.get(f"/staff/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = staff_page.get(f"/staff/runs/{run.pk}/").content.decode()
+    queued = staff_page.get(f"/staff/runs/{waiting.pk}/progress/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    # the run's and the shard's status, the shard table's worker column
+    assert chinese.content.decode().count(">最优</") == 2 and "工作进程" in chinese.content.decode()
+    assert english.count(">Optimal</") == 2 and "Worker" in english
+    assert "OPTIMAL" not in chinese.content.decode() + english
+    assert "等待工作进程" in queued.content.decode()
+    assert "worker" not in queued.content.decode().lower()
+
+
 @pytest.mark.parametrize("role", [Role.SELLER, Role.FACTORY_OWNER])
 def test_other_roles_get_403(client: Client, role: str) -> None:
     run = MatchRun.objects.create(trigger="manual")

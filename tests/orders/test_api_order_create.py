@@ -53,6 +53,8 @@ def test_a_seller_posts_an_open_order(seller_api: APIClient, seller: User) -> No
     assert body["id"] == order.pk
     assert body["status"] == "open"
     assert body["category_name"] == "T-shirts"
+    chinese = seller_api.get(f"{URL}{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["category_name"] == "T恤"
     assert body["allowed_actions"] == ["edit", "cancel"]
     assert "draft" not in body
 

@@ -55,12 +55,15 @@ def inline(client: Client, url: str, field: str, data: dict[str, Any]) -> Any:
     return client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER_NAME=field)
 
 
-def test_the_form_lists_leaf_categories_with_their_chinese_names(seller_client: Client) -> None:
+def test_the_form_lists_leaf_categories_in_the_readers_language(seller_client: Client) -> None:
     body = seller_client.get(NEW).content.decode()
 
     shirts = category()
-    assert f'value="{shirts.pk}"' in body
-    assert shirts.name_zh and shirts.name_zh in body
+    assert f'<option value="{shirts.pk}">Apparel / T-shirts</option>' in body
+    assert "T恤" not in body
+    chinese = seller_client.get(NEW, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'<option value="{shirts.pk}">服装 / T恤</option>' in chinese
+    assert "T-shirts" not in chinese
     group = ProductCategory.objects.filter(children__isnull=False).first()
     assert f'<option value="{group.pk}"' not in body
     assert 'hx-post="/seller/orders/new/"' in body

@@ -222,6 +222,7 @@ def test_the_header_is_one_line_with_a_menu_at_phone_width(
     expect(page.locator("header.top details.menu > summary")).to_be_hidden()
     expect(links.first).to_be_visible()
     assert header_height(page) <= 64
+    screens.take(page, f"header on a desktop {language}")
 
 
 def test_the_calendar_gives_its_bars_the_width_of_a_phone(
@@ -309,3 +310,8 @@ def test_the_run_report_reflows_at_phone_width(
     # of 900 px; each shard adds one row.
     height = page.evaluate("() => document.documentElement.scrollHeight")
     assert height <= 4 * 900 + SHARDS * 48, f"the report is {height}px tall"
+
+    # on a desktop the same charts are drawn at the same size
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screens.take(page, f"run report on a desktop {language}")
+    assert set(chart_font_sizes(page)) <= {12.0, 15.0}  # labels and titles, not scaled

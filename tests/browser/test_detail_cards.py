@@ -8,13 +8,13 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import translation
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from pytest_django.live_server_helper import LiveServer
 
 from marketplace.models import Role
 from tests.browser.conftest import Screens, new_page
-from tests.builders import PASSWORD, category, days, make_order, make_user
+from tests.browser.navigation import click_in_header, log_in_from_home
+from tests.builders import category, days, make_order, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
 
@@ -52,29 +52,6 @@ def a_long_date() -> dt.date:
     while day.month < 10 or day.day < 10:
         day += dt.timedelta(days=1)
     return day
-
-
-def label(language: str, text: str) -> str:
-    with translation.override(language):
-        return str(translation.gettext(text))
-
-
-def click_in_header(page: Page, language: str, name: str) -> None:
-    menu = page.locator("header.top details.menu > summary")
-    if menu.is_visible():  # at phone width the links are behind the menu button
-        menu.click()
-    page.locator("header.top nav").get_by_role(
-        "link", name=label(language, name), exact=True
-    ).click()
-
-
-def log_in_from_home(page: Page, language: str, username: str) -> None:
-    page.goto("/")  # the only URL typed: the rest is clicked
-    click_in_header(page, language, "Log in")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(r"/seller/$"))
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -15,13 +15,12 @@ What "usable" means here, measured in the browser:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -30,6 +29,7 @@ from marketplace.models import Role, User
 from matching.models import MatchRun, MatchRunPhase, MatchRunStatus
 from orders.models import Order, UnmatchedReason
 from tests.browser.conftest import Screens, new_page
+from tests.browser.navigation import click_in_header, log_in_from_home
 from tests.builders import (
     category,
     make_assignment,
@@ -56,13 +56,14 @@ REGIONS = [
 CATEGORIES = ["t-shirts", "hoodies", "dresses", "sneakers", "phone-cases", "ceramic-mugs"]
 
 
-def label(language: str, text: str) -> str:
-    """``text`` as the pages show it in ``language`` (the catalogue's translation)."""
-    with translation.override(language):
-        return str(translation.gettext(text))
+@dataclass(frozen=True)
+class Market:
+    owner: User
+    staff: User
+    run: MatchRun
 
 
-def a_market() -> tuple[User, User, MatchRun]:
+def a_market() -> Market:
     """A factory owner with three factories (long names, two categories each), factories
     in five provinces, and a finished run with many shards that made the owner offers."""
     owner = make_user(Role.FACTORY_OWNER, username="owner")
@@ -125,24 +126,7 @@ def a_market() -> tuple[User, User, MatchRun]:
     MatchRun.objects.filter(pk=run.pk).update(
         started_at=timezone.now(), matched_orders=len(windows)
     )
-    return owner, staff, run
-
-
-def click_in_menu(page: Page, name: str) -> None:
-    """Follow a header link: on a phone the links are behind the menu button."""
-    menu = page.locator("header.top details.menu > summary")
-    if menu.is_visible() and page.locator("header.top details.menu[open]").count() == 0:
-        menu.click()
-    page.locator("header.top nav").get_by_role("link", name=name, exact=True).click()
-
-
-def log_in_from_home(page: Page, language: str, username: str) -> None:
-    page.goto("/")  # the only URL typed: the rest is clicked
-    click_in_menu(page, label(language, "Log in"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "a-Long-test-passw0rd")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(r"/(factory|seller|staff/runs)/$"))
+    return Market(owner=owner, staff=staff, run=run)
 
 
 def page_overflow(page: Page) -> int:
@@ -156,13 +140,6 @@ def assert_fits_the_phone(page: Page, what: str) -> None:
     assert page_overflow(page) <= 0, f"{what} scrolls sideways at {PHONE}px"
 
 
-@dataclass(frozen=True)
-class Market:
-    owner: User
-    staff: User
-    run: MatchRun
-
-
 @pytest.fixture(params=LANGUAGES)
 def language(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -170,7 +147,7 @@ def language(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def market() -> Market:
-    return Market(*a_market())
+    return a_market()
 
 
 @pytest.fixture
@@ -229,7 +206,7 @@ def test_the_calendar_gives_its_bars_the_width_of_a_phone(
     market: Market, phone: Callable[[User], Page], screens: Screens, language: str
 ) -> None:
     page = phone(market.owner)
-    click_in_menu(page, label(language, "Capacity calendar"))
+    click_in_header(page, language, "Capacity calendar")
     expect(page.locator(".gantt .bar").first).to_be_visible()
     screens.take(page, f"calendar {language}")
 

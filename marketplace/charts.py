@@ -51,45 +51,61 @@ def bar_chart_svg(
     description: str = "",
     value_format: ValueFormat | None = None,
     colour: str = BAR,
+    labels_above: bool = False,
 ) -> str:
     """Horizontal bars, one per ``(label, value)``, in the given order.
 
     A bar's length is ``value / max_value`` of the plot width (``max_value`` defaults to
     the largest value), clipped to 0..1; the value is written after the bar as
     ``value_format(value)`` (default: the number, grouped, then ``unit``). ``height``
-    defaults to what the bars need (28 px each). Long labels are shortened with an
-    ellipsis; the full label is in the bar's tooltip and in the description.
+    defaults to what the bars need (28 px each, 40 with ``labels_above``). Labels are
+    left of their bars, or with ``labels_above`` on a line of their own above them, so
+    that a narrow chart (fit for a phone screen) keeps its bars long and its labels whole.
+    Long labels are shortened with an ellipsis; the full label is in the bar's tooltip
+    and in the description.
     """
     fmt = value_format or _formatter(unit)
     values = [_finite(value) for _label, value in bars]
     labels = [_clean(label) for label, _value in bars]
     texts = [fmt(value) for value in values]
     top = max([*values, 0.0]) if max_value is None else _finite(max_value)
-    row = 28.0 if height is None or not bars else max((height - TITLE_HEIGHT - PAD) / len(bars), 8)
+    natural_row = 40.0 if labels_above else 28.0
+    row = (
+        natural_row
+        if height is None or not bars
+        else max((height - TITLE_HEIGHT - PAD) / len(bars), 8)
+    )
     height = height or int(TITLE_HEIGHT + PAD + row * max(len(bars), 1))
-    label_width = min(max([_text_width(t, LABEL_SIZE) for t in labels] + [0]) + PAD, width * 0.38)
+    if labels_above:
+        label_width = width - PAD  # the whole line less the margins (see _shorten below)
+    else:
+        label_width = min(
+            max([_text_width(t, LABEL_SIZE) for t in labels] + [0]) + PAD, width * 0.38
+        )
     value_width = max([_text_width(t, LABEL_SIZE) for t in texts] + [0]) + PAD
-    plot_x = PAD + label_width
+    plot_x = PAD if labels_above else PAD + label_width
     plot_width = max(width - plot_x - value_width - PAD, 1.0)
-    chart_id = _chart_id("bar", title, repr((labels, values, top, unit, width, height)))
+    chart_id = _chart_id(
+        "bar", title, repr((labels, values, top, unit, width, height, labels_above))
+    )
     data = "; ".join(f"{label}: {text}" for label, text in zip(labels, texts, strict=True))
     parts = _open(chart_id, title, _joined(description, data), width, height)
     if not bars:
         parts.append(_text(PAD, TITLE_HEIGHT + 18, "-", fill=MUTED))
+    label_line = LABEL_SIZE + 4 if labels_above else 0.0  # the label's own line
     for n, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
-        y = TITLE_HEIGHT + n * row
-        bar_height = max(row - 10, 4.0)
+        top_y = TITLE_HEIGHT + n * row
+        y = top_y + label_line
+        bar_height = max(row - 10 - label_line, 4.0)
         length = plot_width * min(max(value / top, 0.0), 1.0) if top > 0 else 0.0
         middle = y + bar_height / 2 + LABEL_SIZE * 0.35
+        shown = _shorten(label, label_width - PAD, LABEL_SIZE)
         parts += [
             '<g class="bar">',
             f"<title>{_esc(label)}: {_esc(text)}</title>",
-            _text(
-                plot_x - PAD,
-                middle,
-                _shorten(label, label_width - PAD, LABEL_SIZE),
-                anchor="end",
-            ),
+            _text(PAD, top_y + LABEL_SIZE, shown)
+            if labels_above
+            else _text(plot_x - PAD, middle, shown, anchor="end"),
             f'<rect x="{_n(plot_x)}" y="{_n(y)}" width="{_n(length)}" '
             f'height="{_n(bar_height)}" fill="{_esc(colour)}"/>',
             _text(plot_x + length + 4, middle, text),
@@ -213,7 +229,13 @@ def _open(chart_id: str, title: str, desc: str, width: float, height: float) -> 
         f'<title id="{chart_id}-title">{_esc(title)}</title>',
         f'<desc id="{chart_id}-desc">{_esc(desc)}</desc>',
         f'<rect width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>',
-        _text(PAD, 20, _clean(title), size=TITLE_SIZE, bold=True),
+        _text(
+            PAD,
+            20,
+            _shorten(_clean(title), width - 2 * PAD, TITLE_SIZE),
+            size=TITLE_SIZE,
+            bold=True,
+        ),
     ]
 
 

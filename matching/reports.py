@@ -460,6 +460,12 @@ def _iso_week(day: dt.date) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+# Charts are drawn at their own size, never shrunk (their text stays 12 px): the fill-rate
+# chart fits a 375 px phone screen; the heatmap scrolls sideways in its frame when wider.
+CHART_WIDTH = 340
+HEATMAP_CELL_WIDTH = 40
+
+
 def fill_rate_chart_svg(report: RunReport) -> str:
     """Fill rate by category (named in the active language), in percent, as horizontal bars."""
     bars = [(fill.display_name, 100 * fill.fill_rate) for fill in report.fill_by_category]
@@ -468,22 +474,27 @@ def fill_rate_chart_svg(report: RunReport) -> str:
         bars=bars,
         unit="%",
         max_value=100,
+        # narrow enough for a phone screen at full size: the page never shrinks its text
+        width=CHART_WIDTH,
+        labels_above=True,
         description=_("Units matched as a share of units ordered, per category, in run #%(run)d.")
         % {"run": report.run_id},
     )
 
 
 def utilisation_heatmap_svg(report: RunReport) -> str:
-    """Utilisation by region and ISO week, in percent."""
+    """Utilisation by region and ISO week (each labelled by its Monday, m-d), in percent."""
     data = report.utilisation
     return heatmap_svg(
         title=_("Capacity utilisation by region and week"),
         rows=list(data.regions),
-        columns=list(data.weeks),
+        # each week by its Monday, as on the capacity calendar: short enough for narrow cells
+        columns=[f"{monday:%m-%d}" for monday in data.week_starts],
         values=[[None if v is None else 100 * v for v in row] for row in data.values],
         unit="%",
         min_value=0,
         max_value=100,
+        cell_width=HEATMAP_CELL_WIDTH,
         value_format=lambda percent: f"{round(percent)}%",
         empty_label=_("no capacity"),
         description=_(

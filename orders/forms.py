@@ -355,6 +355,6 @@ class SampleDecisionForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Orders file (CSV or XLSX)"),
-        help_text=_("Use one of the templates below. Nothing is saved unless every row is valid."),
+        help_text=_("Use one of the templates above. Nothing is saved unless every row is valid."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -152,3 +152,30 @@ def test_a_heatmap_colours_cells_by_value_with_readable_text_and_a_legend() -> N
 def test_a_heatmap_refuses_values_that_do_not_match_its_rows_and_columns() -> None:
     with pytest.raises(ValueError):
         heatmap_svg(title="t", rows=["a"], columns=["w1", "w2"], values=[[1]])
+
+
+def test_a_narrow_chart_puts_each_label_whole_above_its_bar() -> None:
+    label = "Hoodies and sweatshirts"
+    side = _parse(bar_chart_svg(title="t", bars=[(label, 50)], width=340))
+    above = _parse(bar_chart_svg(title="t", bars=[(label, 50)], width=340, labels_above=True))
+
+    def label_and_bar(root: ET.Element) -> tuple[ET.Element, ET.Element]:
+        [group] = [g for g in root.iter(f"{NS}g") if g.get("class") == "bar"]
+        return group.findall(f"{NS}text")[0], group.find(f"{NS}rect")
+
+    text, bar = label_and_bar(side)
+    assert text.text.endswith("…")  # beside its bar a long label is cut
+    text, bar_above = label_and_bar(above)
+    assert text.text == label
+    assert float(text.get("y")) < float(bar_above.get("y"))
+    assert float(bar_above.get("x")) < float(bar.get("x"))  # the bar starts at the margin
+    assert float(bar_above.get("width")) > float(bar.get("width"))
+
+
+def test_a_title_too_long_for_its_chart_is_shortened_on_it_but_whole_in_its_title() -> None:
+    title = "Capacity utilisation by region and week, every province"
+    root = _parse(bar_chart_svg(title=title, bars=[("a", 1)], width=200))
+
+    assert root.find(f"{NS}title").text == title
+    shown = [t.text for t in root.iter(f"{NS}text")][0]
+    assert shown.endswith("…") and len(shown) < len(title)

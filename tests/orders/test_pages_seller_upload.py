@@ -49,6 +49,20 @@ def test_the_page_links_both_templates(seller_client: Client) -> None:
     assert 'enctype="multipart/form-data"' in body
 
 
+@pytest.mark.parametrize(
+    ("language", "above", "below"),
+    [("en", "templates above", "templates below"), ("zh-hans", "上面的模板", "下面的模板")],
+)
+def test_the_file_fields_help_points_up_to_the_templates_above_it(
+    seller_client: Client, language: str, above: str, below: str
+) -> None:
+    body = seller_client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert above in body and below not in body
+    # and the template links do come before the help on the page
+    assert body.index('href="/seller/upload/template.csv"') < body.index(above)
+
+
 def test_the_templates_download(seller_client: Client) -> None:
     response = seller_client.get("/seller/upload/template.csv")
     assert response["Content-Type"].startswith("text/csv")

@@ -1,0 +1,37 @@
+"""Walking the site as a user does: from the home page (the only URL typed), through the
+header's links, which at phone width are behind the menu button."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils import translation
+from playwright.sync_api import Page
+
+from tests.builders import PASSWORD
+
+
+def label(language: str, text: str) -> str:
+    """``text`` as the pages show it in ``language`` (the catalogue's translation)."""
+    with translation.override(language):
+        return str(translation.gettext(text))
+
+
+def click_in_header(page: Page, language: str, name: str) -> None:
+    """Follow the header's link named ``name`` (in English; clicked in ``language``)."""
+    menu = page.locator("header.top details.menu")
+    if menu.locator("> summary").is_visible() and menu.get_attribute("open") is None:
+        menu.locator("> summary").click()
+    page.locator("header.top nav").get_by_role(
+        "link", name=label(language, name), exact=True
+    ).click()
+
+
+def log_in_from_home(page: Page, language: str, username: str) -> None:
+    """Open the home page, follow Log in, and log in; lands on the user's dashboard."""
+    page.goto("/")
+    click_in_header(page, language, "Log in")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(re.compile(r"/(factory|seller|staff/runs)/$"))

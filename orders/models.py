@@ -83,7 +83,7 @@ class Order(models.Model):
     allow_split = models.BooleanField(
         _("allow split"),
         default=False,
-        help_text=_("May be made by several factories, each making at least the minimum lot."),
+        help_text=_("May be made by several factories, in lots of min_lot_quantity."),
     )
     min_lot_quantity = models.PositiveIntegerField(
         _("minimum lot"), default=1, validators=[MinValueValidator(1)]

@@ -164,15 +164,18 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
 
 
 def admin_pages(staff: User) -> Iterator[tuple[str, str]]:
-    """(name, url) of the changelist, a change page and the add page of every model."""
+    """(name, url) of the changelist, the change pages of the first and the last row and the
+    add page of every model."""
     request = RequestFactory().get("/admin/")
     request.user = staff
     for model, model_admin in admin.site._registry.items():
         info, name = (model._meta.app_label, model._meta.model_name), model.__name__
-        row = model._default_manager.order_by("pk").first()
-        assert row is not None, f"no {name} to show"
+        rows = model._default_manager.order_by("pk")
+        first, last = rows.first(), rows.last()
+        assert first is not None and last is not None, f"no {name} to show"
         yield f"{name} list", reverse("admin:{}_{}_changelist".format(*info))
-        yield f"{name} #{row.pk}", reverse("admin:{}_{}_change".format(*info), args=[row.pk])
+        for row in {first, last}:
+            yield f"{name} #{row.pk}", reverse("admin:{}_{}_change".format(*info), args=[row.pk])
         if model_admin.has_add_permission(request):
             yield f"{name} add", reverse("admin:{}_{}_add".format(*info))
 
@@ -206,6 +209,17 @@ def test_the_order_history_names_each_action_in_chinese(staff_client: Client) ->
     for label in ("已创建", "已派单给工厂", "重新等待匹配", "工厂已接单"):
         assert label in texts
     assert not {"create", "offer", "reopen", "accept"} & set(texts)
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_what_to_relax_and_the_unmatched_reason_are_chinese(staff_client: Client) -> None:
+    order = Order.objects.get(title="Canvas totes")
+
+    response = staff_client.get(f"/admin/orders/order/{order.pk}/change/", **ZH)
+
+    texts = visible_texts(response.content.decode())
+    assert "价格低于市场价" in texts
+    assert [t for t in texts if t.startswith("若改为最高单价")] != []
 
 
 def test_the_check_finds_english_labels_and_passes_data() -> None:

@@ -30,7 +30,7 @@ from orders.production import milestone_post, next_milestone
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f} s"
+    return "-" if value is None else gettext("%(seconds)s s") % {"seconds": f"{value:.2f}"}
 
 
 # the shard table's columns: the keys of MatchRun.shard_stats entries, and their headers

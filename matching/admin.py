@@ -307,9 +307,15 @@ class MatchRunAdmin(ViewOnlyAdmin):
 
 
 class MilestoneActionForm(forms.Form):
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    carrier = forms.CharField(required=False, help_text=_("Needed when the next one is “shipped”."))
-    tracking_number = forms.CharField(required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    carrier = forms.CharField(
+        label=_("Carrier"),
+        required=False,
+        help_text=_("Needed when the next one is “shipped”."),
+    )
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False)
 
 
 class MilestoneInline(ReadOnlyInline):

@@ -164,8 +164,8 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
 
 
 def admin_pages(staff: User) -> Iterator[tuple[str, str]]:
-    """(name, url) of the changelist, the change pages of the first and the last row and the
-    add page of every model."""
+    """(name, url) of the changelist, the change, history and delete pages of the first and
+    the last row and the add page of every model."""
     request = RequestFactory().get("/admin/")
     request.user = staff
     for model, model_admin in admin.site._registry.items():
@@ -176,6 +176,11 @@ def admin_pages(staff: User) -> Iterator[tuple[str, str]]:
         yield f"{name} list", reverse("admin:{}_{}_changelist".format(*info))
         for row in {first, last}:
             yield f"{name} #{row.pk}", reverse("admin:{}_{}_change".format(*info), args=[row.pk])
+            history = reverse("admin:{}_{}_history".format(*info), args=[row.pk])
+            yield f"{name} #{row.pk} history", history
+            if model_admin.has_delete_permission(request, row):
+                delete = reverse("admin:{}_{}_delete".format(*info), args=[row.pk])
+                yield f"{name} #{row.pk} delete", delete
         if model_admin.has_add_permission(request):
             yield f"{name} add", reverse("admin:{}_{}_add".format(*info))
 
@@ -197,6 +202,20 @@ def test_every_admin_page_of_every_model_is_chinese(staff_client: Client, staff_
 
     assert len(pages) > 25
     assert english == {}
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_the_post_milestone_action_page_is_chinese(staff_client: Client) -> None:
+    part = Assignment.objects.get(status="accepted")
+    action = {"action": "post_next_milestone", "_selected_action": [part.pk]}
+
+    response = staff_client.post("/admin/matching/assignment/", action, **ZH)
+
+    assert response.status_code == 200
+    assert english_on(response.content.decode(), NOT_TRANSLATED | data_words()) == []
+    texts = visible_texts(response.content.decode())
+    assert "提交下一个生产节点 | 平台管理后台" in texts  # the page's title
+    assert "物流单号:" in texts
 
 
 @pytest.mark.usefixtures("marketplace_in_use")

@@ -1,5 +1,6 @@
-"""The admin speaks Chinese to Chinese-speaking staff: the changelist, change and add page of
-every registered model show no interface text in English.
+"""The admin speaks Chinese to Chinese-speaking staff: the changelist, the change, history,
+delete and add pages of every registered model, and an action's page, show no interface text
+in English.
 
 Text a person reads on a page (text nodes, titles, labels of buttons) is split into Latin
 words; each must be user data (a value stored in the database: usernames, factory names,
@@ -51,12 +52,11 @@ NOT_TRANSLATED = {
     "Control",
     "Command",
     "Mac",
-    # solver statuses, codes of OR-Tools (the run report translates them)
+    # solver statuses, codes of OR-Tools (the run report translates them; the admin shows them)
     "OPTIMAL",
     "FEASIBLE",
     "INFEASIBLE",
     "UNKNOWN",
-    "MODEL_INVALID",
 }
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 SKIPPED_TAGS = {"script", "style", "template"}

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 # A unit price above this is a typo, and would make the optimizer's sums overflow.
@@ -19,21 +21,25 @@ LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 
 class Factory(models.Model):
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="factories", on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        related_name="factories",
+        on_delete=models.PROTECT,
+        verbose_name=_("owner"),
     )
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    city = models.CharField(max_length=100)
-    province = models.CharField(max_length=100)
-    latitude = models.FloatField(validators=LATITUDE_VALIDATORS)
-    longitude = models.FloatField(validators=LONGITUDE_VALIDATORS)
-    min_order_quantity = models.PositiveIntegerField(default=1)
-    max_order_quantity = models.PositiveIntegerField(default=1_000_000)
-    certifications = models.JSONField(default=list, blank=True)
-    verified = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    province = models.CharField(_("province"), max_length=100)
+    latitude = models.FloatField(_("latitude"), validators=LATITUDE_VALIDATORS)
+    longitude = models.FloatField(_("longitude"), validators=LONGITUDE_VALIDATORS)
+    min_order_quantity = models.PositiveIntegerField(_("min order quantity"), default=1)
+    max_order_quantity = models.PositiveIntegerField(_("max order quantity"), default=1_000_000)
+    certifications = models.JSONField(_("certifications"), default=list, blank=True)
+    verified = models.BooleanField(_("verified"), default=False)
+    active = models.BooleanField(_("active"), default=True)
     # 0..5, the smoothed average quality rating of recent orders (factories/scores.py)
     quality_score = models.DecimalField(
+        _("quality score"),
         max_digits=3,
         decimal_places=2,
         default=Decimal("4.00"),
@@ -41,24 +47,30 @@ class Factory(models.Model):
     )
     # 0..1, smoothed share of recent orders delivered on time (factories/scores.py)
     on_time_rate = models.DecimalField(
+        _("on time rate"),
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.900"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     # delivered orders in the scores' window, and when the scores were last computed
-    scored_orders = models.PositiveIntegerField(default=0, editable=False)
-    scores_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scored_orders = models.PositiveIntegerField(_("scored orders"), default=0, editable=False)
+    scores_updated_at = models.DateTimeField(
+        _("scores updated at"), null=True, blank=True, editable=False
+    )
     # auto-pause: offers let expire one after another stop new offers until the owner resumes
-    expired_offers_in_a_row = models.PositiveIntegerField(default=0, editable=False)
-    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    pause_reason = models.CharField(max_length=300, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    expired_offers_in_a_row = models.PositiveIntegerField(
+        _("expired offers in a row"), default=0, editable=False
+    )
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True, editable=False)
+    pause_reason = models.CharField(_("pause reason"), max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("factory")
+        verbose_name_plural = _("factories")
         ordering = ["name", "id"]
-        verbose_name_plural = "factories"
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_order_quantity__gte=1)
@@ -93,22 +105,28 @@ class Factory(models.Model):
 
 
 class FactoryCapability(models.Model):
-    factory = models.ForeignKey(Factory, related_name="capabilities", on_delete=models.CASCADE)
+    factory = models.ForeignKey(
+        Factory, related_name="capabilities", on_delete=models.CASCADE, verbose_name=_("factory")
+    )
     category = models.ForeignKey(
-        "marketplace.ProductCategory", related_name="capabilities", on_delete=models.PROTECT
+        "marketplace.ProductCategory",
+        related_name="capabilities",
+        on_delete=models.PROTECT,
+        verbose_name=_("category"),
     )
     unit_price = models.DecimalField(
-        "unit price (CNY)",
+        _("unit price (CNY)"),
         max_digits=10,
         decimal_places=2,
         validators=UNIT_PRICE_VALIDATORS,
     )
-    daily_output = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    updated_at = models.DateTimeField(auto_now=True)
+    daily_output = models.PositiveIntegerField(_("daily output"), validators=[MinValueValidator(1)])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("factory capability")
+        verbose_name_plural = _("factory capabilities")
         ordering = ["factory_id", "category_id"]
-        verbose_name_plural = "factory capabilities"
         constraints = [
             models.UniqueConstraint(
                 fields=["factory", "category"], name="one_capability_per_factory_category"
@@ -120,7 +138,11 @@ class FactoryCapability(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.factory.name}: {self.category.display_name} at {self.unit_price} CNY"
+        return gettext("%(factory)s: %(category)s at %(price)s CNY") % {
+            "factory": self.factory.name,
+            "category": self.category.display_name,
+            "price": self.unit_price,
+        }
 
 
 class CapacityWindow(models.Model):
@@ -135,20 +157,29 @@ class CapacityWindow(models.Model):
     offers that then no longer fit cannot be accepted.
     """
 
-    factory = models.ForeignKey(Factory, related_name="windows", on_delete=models.CASCADE)
-    category = models.ForeignKey(
-        "marketplace.ProductCategory", related_name="windows", on_delete=models.PROTECT
+    factory = models.ForeignKey(
+        Factory, related_name="windows", on_delete=models.CASCADE, verbose_name=_("factory")
     )
-    start_date = models.DateField()
-    end_date = models.DateField()
-    units_per_day = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    total_units = models.PositiveIntegerField(editable=False)
-    booked_units = models.PositiveIntegerField(default=0, editable=False)
-    offered_units = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    category = models.ForeignKey(
+        "marketplace.ProductCategory",
+        related_name="windows",
+        on_delete=models.PROTECT,
+        verbose_name=_("category"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    units_per_day = models.PositiveIntegerField(
+        _("units per day"), validators=[MinValueValidator(1)]
+    )
+    total_units = models.PositiveIntegerField(_("total units"), editable=False)
+    booked_units = models.PositiveIntegerField(_("booked units"), default=0, editable=False)
+    offered_units = models.PositiveIntegerField(_("offered units"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("capacity window")
+        verbose_name_plural = _("capacity windows")
         ordering = ["factory_id", "category_id", "start_date"]
         constraints = [
             models.CheckConstraint(

@@ -16,14 +16,16 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -34,6 +36,15 @@ from marketplace.models import Notification, ProductCategory, Role, User
 admin.site.site_header = _("Idle-capacity marketplace admin")
 admin.site.site_title = _("Marketplace admin")
 admin.site.index_title = _("Factories, orders and matching")
+
+# Texts of Django's admin templates that its Chinese catalogue lacks (Django 5.2); ours is
+# read first (LOCALE_PATHS), so listing them here for makemessages translates them.
+DJANGO_ADMIN_TEXTS = (
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+)
 
 # Autocomplete requests say which form field asks (``model_name`` and ``field_name``);
 # these fields only accept users of one role.
@@ -445,11 +456,54 @@ class CategoryFieldMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
-# --- Users and categories --------------------------------------------------
+# --- Users, groups and categories -------------------------------------------
+
+# Django stores permission names in English ("Can add factory"); shown translated instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """ "App | model | Can add model" in the reader's language (Django's own form of it)."""
+    action = permission.codename.partition("_")[0]
+    model = permission.content_type.model_class()
+    if model is None or action not in PERMISSION_ACTIONS:
+        return str(permission)
+    text = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {text}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class PermissionLabelsMixin:
+    """Permission pickers (of users and groups) list permissions by translated labels."""
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.related_model is Permission:
+            kwargs["form_class"] = PermissionChoiceField
+            kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabelsMixin, DjangoGroupAdmin):
+    pass
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PermissionLabelsMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Marketplace"), {"fields": ("role", "company_name", "phone")}),
@@ -528,22 +582,82 @@ class ProductCategoryAdmin(admin.ModelAdmin):
         return queryset, may_have_duplicates
 
 
+# Notification kinds (codes the services store) in words; reminders carry the part's id.
+NOTIFICATION_KINDS = {
+    "new_offers": _("New offers"),
+    "offer_accepted": _("Offer accepted"),
+    "offer_lost": _("Offer lost"),
+    "offer_expired": _("Offer expired"),
+    "offers_withdrawn": _("Offers withdrawn"),
+    "factory_paused": _("Factory paused"),
+    "order_cancelled": _("Order cancelled"),
+    "delay_reported": _("Delay reported"),
+    "delay_accepted": _("Delay accepted"),
+    "delivered": _("Delivered"),
+    "rated": _("Rated"),
+    "approve_sample": _("Sample approved"),
+    "reject_sample": _("Sample rejected"),
+    "milestone": _("Milestone posted"),
+    "reminder": _("Reminder of a late milestone"),
+}
+
+
+def notification_kind_group(kind: str) -> str:
+    """``milestone_shipped`` and ``reminder_shipped_12`` by their first word."""
+    first = kind.partition("_")[0]
+    return first if first in ("milestone", "reminder") else kind
+
+
+class NotificationKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        stored = Notification.objects.order_by().values_list("kind", flat=True).distinct()
+        groups = sorted({notification_kind_group(kind) for kind in stored})
+        return [(group, NOTIFICATION_KINDS.get(group, group)) for group in groups]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Notification]
+    ) -> QuerySet[Notification]:
+        value = self.value()
+        if value in ("milestone", "reminder"):
+            return queryset.filter(kind__startswith=f"{value}_")
+        return queryset.filter(kind=value) if value else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ViewOnlyAdmin):
     """What users were told (in the app and by email); written by the services only."""
 
+    fields = (
+        "recipient",
+        "order",
+        "kind_label",
+        "title",
+        "message",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+    readonly_fields = ("kind_label",)
     list_display = (
         "id",
         "recipient",
-        "kind",
+        "kind_label",
         "title",
         "order",
         "created_at",
         "read_at",
         "emailed_at",
     )
-    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    list_filter = (NotificationKindFilter, ("read_at", admin.EmptyFieldListFilter))
     search_fields = ("recipient__username", "title", "message")
     list_select_related = ("recipient", "order")
     raw_id_fields = ("recipient", "order")
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, notification: Notification) -> str:
+        kind = notification.kind
+        return str(NOTIFICATION_KINDS.get(notification_kind_group(kind), kind))

@@ -15,9 +15,9 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SELLER)
-    company_name = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SELLER)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     @property
     def is_factory_owner(self) -> bool:
@@ -39,16 +39,22 @@ class ProductCategory(models.Model):
     the active language through ``display_name`` (and ``str()``, the path from the group).
     """
 
-    name = models.CharField(max_length=100)
-    name_zh = models.CharField("Chinese name", max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+        "self",
+        null=True,
+        blank=True,
+        related_name="children",
+        on_delete=models.PROTECT,
+        verbose_name=_("parent category"),
     )
 
     class Meta:
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
         ordering = ["parent_id", "name"]
-        verbose_name_plural = "product categories"
 
     def __str__(self) -> str:
         if self.parent_id:
@@ -74,18 +80,27 @@ class ProductCategory(models.Model):
 class Notification(models.Model):
     """Something the other party did that this user should know about (in-app and email)."""
 
-    recipient = models.ForeignKey(User, related_name="notifications", on_delete=models.CASCADE)
-    order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    recipient = models.ForeignKey(
+        User, related_name="notifications", on_delete=models.CASCADE, verbose_name=_("recipient")
     )
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=200)
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+        verbose_name=_("order"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 

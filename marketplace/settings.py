@@ -183,6 +183,7 @@ SPECTACULAR_SETTINGS = {
         "DeclineReasonEnum": "matching.models.DeclineReason",
         "UnmatchedReasonEnum": "orders.models.UnmatchedReason",
         "MilestoneKindEnum": "orders.models.MilestoneKind",
+        "OrderEventActionEnum": "orders.models.OrderEventAction",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
     },
 }

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin import (
@@ -24,13 +24,29 @@ from marketplace.admin import (
 from marketplace.errors import Conflict
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
-from matching.services import match_run_request
+from matching.services import MatchRunRequestOutcome, match_run_queue
 from orders.models import Delay, Milestone
 from orders.production import milestone_post, next_milestone
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f} s"
+    return "-" if value is None else gettext("%(seconds)s s") % {"seconds": f"{value:.2f}"}
+
+
+# the shard table's columns: the keys of MatchRun.shard_stats entries, and their headers
+SHARD_COLUMNS = {
+    "shard": _("shard"),
+    "orders": _("orders"),
+    "windows": _("windows"),
+    "pairs": _("pairs"),
+    "matched_orders": _("matched orders"),
+    "status": _("solver status"),
+    "objective": _("objective"),
+    "bound": _("bound"),
+    "gap": _("gap"),
+    "seconds": _("seconds"),
+    "worker": _("worker"),
+}
 
 
 class ReadOnlyAssignmentInline(admin.TabularInline):
@@ -141,6 +157,8 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "solver_status",
     )
     list_filter = ("status", "trigger", "solver_status")
+    # a run by its number, by who asked for it, or by words of its error
+    search_fields = ("=id", "requested_by__username", "error")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
     actions = ("run_matching_now",)
@@ -216,9 +234,8 @@ class MatchRunAdmin(ViewOnlyAdmin):
         """Size, time, status, bound and gap of each shard, and the worker that solved it."""
         if not run.shard_stats:
             return "-"
-        columns = ("shard", "orders", "windows", "pairs", "matched_orders", "status")
-        columns += ("objective", "bound", "gap", "seconds", "worker")
-        head = format_html_join("", "<th>{}</th>", ((c.replace("_", " "),) for c in columns))
+        head = format_html_join("", "<th>{}</th>", ((title,) for title in SHARD_COLUMNS.values()))
+        columns = tuple(SHARD_COLUMNS)
         rows = format_html_join(
             "",
             "<tr>{}</tr>",
@@ -254,18 +271,21 @@ class MatchRunAdmin(ViewOnlyAdmin):
         result = call_reporting_broker_errors(
             self,
             request,
-            lambda: match_run_request(trigger=MatchRunTrigger.ADMIN, requested_by=request.user),
+            lambda: match_run_queue(trigger=MatchRunTrigger.ADMIN, requested_by=request.user),
             done=_("A match run was queued"),
         )
         if result is None:
             return
-        run, created = result
-        if created:
-            text = gettext("Match run #%(run)s queued") % {"run": run.pk}
-            self.message_user(request, text, messages.SUCCESS)
-        else:
-            text = gettext("Match run #%(run)s is already queued") % {"run": run.pk}
-            self.message_user(request, text, messages.WARNING)
+        run, outcome = result
+        match outcome:
+            case MatchRunRequestOutcome.QUEUED:
+                text, level = gettext("Match run #%(run)s queued"), messages.SUCCESS
+            case MatchRunRequestOutcome.STARTED_NOW:
+                text = gettext("Match run #%(run)s was queued automatically; it was started now")
+                level = messages.SUCCESS
+            case MatchRunRequestOutcome.ALREADY_QUEUED:
+                text, level = gettext("Match run #%(run)s is already queued"), messages.WARNING
+        self.message_user(request, text % {"run": run.pk}, level)
 
     @admin.display(description=_("duration"))
     def duration(self, run: MatchRun) -> str:
@@ -280,19 +300,22 @@ class MatchRunAdmin(ViewOnlyAdmin):
     def assignment_list(self, run: MatchRun) -> str:
         url = reverse("admin:matching_assignment_changelist")
         count = run.assignments.count()
+        text = ngettext("%(count)s assignment", "%(count)s assignments", count) % {"count": count}
         return format_html(
-            '<a href="{}?{}={}">{} assignments</a>',
-            url,
-            RecentRunFilter.parameter_name,
-            run.pk,
-            count,
+            '<a href="{}?{}={}">{}</a>', url, RecentRunFilter.parameter_name, run.pk, text
         )
 
 
 class MilestoneActionForm(forms.Form):
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    carrier = forms.CharField(required=False, help_text=_("Needed when the next one is “shipped”."))
-    tracking_number = forms.CharField(required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    carrier = forms.CharField(
+        label=_("Carrier"),
+        required=False,
+        help_text=_("Needed when the next one is “shipped”."),
+    )
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False)
 
 
 class MilestoneInline(ReadOnlyInline):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,56 +39,63 @@ class MatchRunTrigger(models.TextChoices):
 
 class MatchRun(models.Model):
     status = models.CharField(
-        max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED
+        _("status"), max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED
     )
-    trigger = models.CharField(max_length=20, choices=MatchRunTrigger.choices)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=MatchRunTrigger.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("requested by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # the Celery task that claimed the run; a retry of that task may resume it
-    task_id = models.CharField(max_length=255, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    time_limit_seconds = models.FloatField(null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    time_limit_seconds = models.FloatField(_("time limit (seconds)"), null=True, blank=True)
 
-    open_orders = models.PositiveIntegerField(null=True, blank=True)
-    candidate_pairs = models.PositiveIntegerField(null=True, blank=True)
-    matched_orders = models.PositiveIntegerField(null=True, blank=True)
-    matched_units = models.PositiveBigIntegerField(null=True, blank=True)
+    open_orders = models.PositiveIntegerField(_("open orders"), null=True, blank=True)
+    candidate_pairs = models.PositiveIntegerField(_("candidate pairs"), null=True, blank=True)
+    matched_orders = models.PositiveIntegerField(_("matched orders"), null=True, blank=True)
+    matched_units = models.PositiveBigIntegerField(_("matched units"), null=True, blank=True)
     # unanswered offers of earlier runs that this run moved to other factories
-    moved_offers = models.PositiveIntegerField(null=True, blank=True)
+    moved_offers = models.PositiveIntegerField(_("moved offers"), null=True, blank=True)
     production_cost = models.DecimalField(
-        "production cost (CNY)", max_digits=22, decimal_places=2, null=True, blank=True
+        _("production cost (CNY)"), max_digits=22, decimal_places=2, null=True, blank=True
     )
     transport_cost = models.DecimalField(
-        "transport cost (CNY)", max_digits=22, decimal_places=2, null=True, blank=True
+        _("transport cost (CNY)"), max_digits=22, decimal_places=2, null=True, blank=True
     )
-    objective = models.FloatField(null=True, blank=True)
-    best_bound = models.FloatField(null=True, blank=True)
-    gap = models.FloatField(null=True, blank=True)
-    solver_status = models.CharField(max_length=30, blank=True)
-    load_seconds = models.FloatField(null=True, blank=True)
-    build_seconds = models.FloatField(null=True, blank=True)
-    solve_seconds = models.FloatField(null=True, blank=True)
-    write_seconds = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    objective = models.FloatField(_("objective"), null=True, blank=True)
+    best_bound = models.FloatField(_("best bound"), null=True, blank=True)
+    gap = models.FloatField(_("gap"), null=True, blank=True)
+    solver_status = models.CharField(_("solver status"), max_length=30, blank=True)
+    load_seconds = models.FloatField(_("load (seconds)"), null=True, blank=True)
+    build_seconds = models.FloatField(_("build (seconds)"), null=True, blank=True)
+    solve_seconds = models.FloatField(_("solve (seconds)"), null=True, blank=True)
+    write_seconds = models.FloatField(_("write (seconds)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
     # one entry per shard: size, seconds, status, objective, bound, gap, worker hostname
-    shard_stats = models.JSONField(default=list, blank=True)
+    shard_stats = models.JSONField(_("shard statistics"), default=list, blank=True)
 
     # progress, written while the run executes (separate columns, so that shard tasks on
     # several workers count themselves done with atomic F() updates)
     phase = models.CharField(
-        max_length=20, choices=MatchRunPhase.choices, default=MatchRunPhase.QUEUED
+        _("phase"), max_length=20, choices=MatchRunPhase.choices, default=MatchRunPhase.QUEUED
     )
-    shards_total = models.PositiveIntegerField(default=0)
-    shards_done = models.PositiveIntegerField(default=0)
+    shards_total = models.PositiveIntegerField(_("shards in total"), default=0)
+    shards_done = models.PositiveIntegerField(_("shards done"), default=0)
     # the sum of the objectives (cost in fen) of the shards solved so far
-    best_objective = models.FloatField(null=True, blank=True)
-    progress_updated_at = models.DateTimeField(null=True, blank=True)
+    best_objective = models.FloatField(_("best objective so far"), null=True, blank=True)
+    progress_updated_at = models.DateTimeField(_("progress updated at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("match run")
+        verbose_name_plural = _("match runs")
         ordering = ["-created_at", "-id"]
         constraints = [
             # at most one run waits and at most one executes at any time
@@ -104,7 +112,10 @@ class MatchRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Match run #{self.pk} ({self.status})"
+        return gettext("Match run #%(run)s (%(status)s)") % {
+            "run": self.pk,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_finished(self) -> bool:
@@ -140,44 +151,67 @@ class DeclineReason(models.TextChoices):
 class Assignment(models.Model):
     """One order placed in one capacity window by a match run; an offer to the factory."""
 
-    run = models.ForeignKey(MatchRun, related_name="assignments", on_delete=models.CASCADE)
-    order = models.ForeignKey("orders.Order", related_name="assignments", on_delete=models.CASCADE)
+    run = models.ForeignKey(
+        MatchRun, related_name="assignments", on_delete=models.CASCADE, verbose_name=_("match run")
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        related_name="assignments",
+        on_delete=models.CASCADE,
+        verbose_name=_("order"),
+    )
     factory = models.ForeignKey(
-        "factories.Factory", related_name="assignments", on_delete=models.PROTECT
+        "factories.Factory",
+        related_name="assignments",
+        on_delete=models.PROTECT,
+        verbose_name=_("factory"),
     )
     window = models.ForeignKey(
-        "factories.CapacityWindow", related_name="assignments", on_delete=models.PROTECT
+        "factories.CapacityWindow",
+        related_name="assignments",
+        on_delete=models.PROTECT,
+        verbose_name=_("capacity window"),
     )
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField("unit price (CNY)", max_digits=10, decimal_places=2)
-    distance_km = models.FloatField()
-    transport_days = models.PositiveIntegerField()
-    transport_cost = models.DecimalField("transport cost (CNY)", max_digits=18, decimal_places=2)
-    planned_start = models.DateField()
-    planned_finish = models.DateField()
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
+    distance_km = models.FloatField(_("distance (km)"))
+    transport_days = models.PositiveIntegerField(_("transport days"))
+    transport_cost = models.DecimalField(_("transport cost (CNY)"), max_digits=18, decimal_places=2)
+    planned_start = models.DateField(_("planned start"))
+    planned_finish = models.DateField(_("planned finish"))
     status = models.CharField(
-        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PROPOSED
+        _("status"),
+        max_length=20,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.PROPOSED,
     )
     # the offer lapses (and the order is matched elsewhere) unless answered by then
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
-    decline_note = models.TextField(blank=True)
-    # the finish the factory committed to when it accepted (delays move planned_finish only)
-    promised_finish = models.DateField(null=True, blank=True)
-    shipped_on = models.DateField(null=True, blank=True)
-    delivered_on = models.DateField(null=True, blank=True)
-    # delivered by the promised finish plus the planned transport days
-    on_time = models.BooleanField(null=True, blank=True)
-    quality_rating = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    decline_reason = models.CharField(
+        _("decline reason"), max_length=20, choices=DeclineReason.choices, blank=True
     )
-    rating_comment = models.TextField(blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    decline_note = models.TextField(_("decline note"), blank=True)
+    # the finish the factory committed to when it accepted (delays move planned_finish only)
+    promised_finish = models.DateField(_("promised finish"), null=True, blank=True)
+    shipped_on = models.DateField(_("shipped on"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    # delivered by the promised finish plus the planned transport days
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    quality_rating = models.PositiveSmallIntegerField(
+        _("quality rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -201,7 +235,12 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order #{self.order_id} -> {self.factory} x{self.quantity} ({self.status})"
+        return gettext("Order #%(order)s → %(factory)s × %(quantity)s (%(status)s)") % {
+            "order": self.order_id,
+            "factory": self.factory,
+            "quantity": self.quantity,
+            "status": self.get_status_display(),
+        }
 
     @property
     def production_cost(self) -> Decimal:

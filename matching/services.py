@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import itertools
 import logging
 import signal
@@ -76,10 +77,19 @@ def _enqueue(run: MatchRun, *, countdown: float = 0, robust: bool = False) -> No
     )
 
 
-def match_run_request(
+class MatchRunRequestOutcome(enum.Enum):
+    """What a request for a match run did."""
+
+    QUEUED = "queued"  # a new run was queued
+    STARTED_NOW = "started_now"  # a delayed automatic run was waiting: it was sent at once
+    ALREADY_QUEUED = "already_queued"  # a run waits already and starts once a worker takes it
+
+
+def match_run_queue(
     *, trigger: str, requested_by: User | None = None, countdown: float = 0
-) -> tuple[MatchRun, bool]:
-    """Queue a run, or return the run already queued. The task is sent on commit.
+) -> tuple[MatchRun, MatchRunRequestOutcome]:
+    """Queue a run, or return the run already queued, and say which happened. The task is
+    sent on commit.
 
     A manual, admin or scheduled request while a (possibly delayed) event run waits
     sends that run's task again at once: the claim makes the later delivery a no-op.
@@ -89,7 +99,8 @@ def match_run_request(
         if queued is not None:
             if trigger != MatchRunTrigger.EVENT and queued.trigger == MatchRunTrigger.EVENT:
                 _enqueue(queued, robust=trigger == MatchRunTrigger.SCHEDULE)
-            return queued, False
+                return queued, MatchRunRequestOutcome.STARTED_NOW
+            return queued, MatchRunRequestOutcome.ALREADY_QUEUED
         try:
             with transaction.atomic():
                 run = MatchRun.objects.create(
@@ -100,8 +111,17 @@ def match_run_request(
         except IntegrityError:
             continue  # another request queued one at the same moment: return that one
         _enqueue(run, countdown=countdown, robust=trigger == MatchRunTrigger.EVENT)
-        return run, True
+        return run, MatchRunRequestOutcome.QUEUED
     raise RuntimeError("Could not queue a match run")
+
+
+def match_run_request(
+    *, trigger: str, requested_by: User | None = None, countdown: float = 0
+) -> tuple[MatchRun, bool]:
+    """Queue a run, or return the run already queued (``match_run_queue``); the flag says
+    whether a new run was queued."""
+    run, outcome = match_run_queue(trigger=trigger, requested_by=requested_by, countdown=countdown)
+    return run, outcome is MatchRunRequestOutcome.QUEUED
 
 
 def match_run_request_on_change() -> None:

@@ -60,6 +60,8 @@ class MilestoneAdmin(ViewOnlyAdmin):
 class DelayAdmin(ViewOnlyAdmin):
     list_display = ("id", "assignment", "previous_finish", "new_finish", "status", "created_at")
     list_filter = ("status",)
+    search_fields = ("assignment__order__title", "assignment__factory__name", "reason")
+    list_select_related = ("assignment__order", "assignment__factory")
     raw_id_fields = ("assignment", "reported_by")
 
 

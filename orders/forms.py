@@ -25,6 +25,7 @@ from orders.models import (
     DelayStatus,
     MilestoneKind,
     Order,
+    OrderEventAction,
     OrderKind,
     OrderPriority,
     OrderStatus,
@@ -78,28 +79,7 @@ DELAY_LABELS = {
     DelayStatus.ACCEPTED: _("Accepted"),
     DelayStatus.DECLINED: _("Order cancelled instead"),
 }
-ACTION_LABELS = {
-    "create": _("Created"),
-    "edit": _("Edited"),
-    "open": _("Opened"),
-    "offer": _("Offered to factories"),
-    "reopen": _("Waiting again"),
-    "accept": _("Accepted by the factory"),
-    "start_production": _("Production started"),
-    "ship": _("Shipped"),
-    "confirm_delivery": _("Delivery confirmed"),
-    "cancel": _("Cancelled"),
-    "cancel_after_delay": _("Cancelled after a delay"),
-    "delay_reported": _("Delay reported"),
-    "delay_accepted": _("Delay accepted"),
-    "rate": _("Rated"),
-    "approve_sample": _("Sample approved"),
-    "reject_sample": _("Sample rejected"),
-    "milestone_materials_ready": _("Materials ready"),
-    "milestone_production_started": _("Production started"),
-    "milestone_quality_passed": _("Quality check passed"),
-    "milestone_shipped": _("Shipped"),
-}
+ACTION_LABELS = dict(OrderEventAction.choices)
 
 
 def label(labels: dict[str, Any], value: str) -> Any:

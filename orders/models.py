@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, UNIT_PRICE_VALIDATORS
@@ -53,36 +54,46 @@ EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN)
 
 class Order(models.Model):
     seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="orders", on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        related_name="orders",
+        on_delete=models.PROTECT,
+        verbose_name=_("seller"),
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     category = models.ForeignKey(
-        "marketplace.ProductCategory", related_name="orders", on_delete=models.PROTECT
+        "marketplace.ProductCategory",
+        related_name="orders",
+        on_delete=models.PROTECT,
+        verbose_name=_("category"),
     )
     quantity = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_ORDER_QUANTITY)]
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_ORDER_QUANTITY)]
     )
     max_unit_price = models.DecimalField(
-        "max unit price (CNY)",
+        _("max unit price (CNY)"),
         max_digits=10,
         decimal_places=2,
         validators=UNIT_PRICE_VALIDATORS,
     )
-    due_date = models.DateField()
-    ship_to_city = models.CharField(max_length=100)
-    ship_to_latitude = models.FloatField(validators=LATITUDE_VALIDATORS)
-    ship_to_longitude = models.FloatField(validators=LONGITUDE_VALIDATORS)
-    notes = models.TextField(blank=True)
+    due_date = models.DateField(_("due date"))
+    ship_to_city = models.CharField(_("ship to city"), max_length=100)
+    ship_to_latitude = models.FloatField(_("ship to latitude"), validators=LATITUDE_VALIDATORS)
+    ship_to_longitude = models.FloatField(_("ship to longitude"), validators=LONGITUDE_VALIDATORS)
+    notes = models.TextField(_("notes"), blank=True)
     allow_split = models.BooleanField(
-        default=False, help_text="May be made by several factories, in lots of min_lot_quantity."
+        _("allow split"),
+        default=False,
+        help_text=_("May be made by several factories, in lots of min_lot_quantity."),
     )
     min_lot_quantity = models.PositiveIntegerField(
-        "minimum lot", default=1, validators=[MinValueValidator(1)]
+        _("minimum lot"), default=1, validators=[MinValueValidator(1)]
     )
     priority = models.CharField(
-        max_length=10, choices=OrderPriority.choices, default=OrderPriority.NORMAL
+        _("priority"), max_length=10, choices=OrderPriority.choices, default=OrderPriority.NORMAL
     )
-    kind = models.CharField(max_length=10, choices=OrderKind.choices, default=OrderKind.BULK)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.BULK
+    )
     # a bulk order made like an approved sample: its factory is strongly preferred, or
     # required when the seller asks
     sample = models.ForeignKey(
@@ -92,26 +103,37 @@ class Order(models.Model):
         related_name="bulk_orders",
         on_delete=models.PROTECT,
         limit_choices_to={"kind": OrderKind.SAMPLE},
+        verbose_name=_("sample"),
     )
-    sample_factory_required = models.BooleanField("only the sample's factory", default=False)
+    sample_factory_required = models.BooleanField(_("only the sample's factory"), default=False)
     # a delivered sample order: the seller's verdict
     sample_decision = models.CharField(
-        max_length=10, choices=SampleDecision.choices, default=SampleDecision.PENDING, blank=True
+        _("sample decision"),
+        max_length=10,
+        choices=SampleDecision.choices,
+        default=SampleDecision.PENDING,
+        blank=True,
     )
     status = models.CharField(
-        max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN, db_index=True
+        _("status"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.OPEN,
+        db_index=True,
     )
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     unmatched_reason = models.CharField(
-        "last unmatched reason", max_length=40, choices=UnmatchedReason.choices, blank=True
+        _("last unmatched reason"), max_length=40, choices=UnmatchedReason.choices, blank=True
     )
     # the smallest single change that would have matched it in the last run (see
     # docs/matching.md): {"max_unit_price": "12.50", "due_date": "...", "quantity": 400, ...}
-    relax_suggestion = models.JSONField("what to relax", default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    relax_suggestion = models.JSONField(_("what to relax"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -134,12 +156,17 @@ class Order(models.Model):
         s = self.relax_suggestion
         parts = []
         if "max_unit_price" in s:
-            parts.append(f"a max unit price of {s['max_unit_price']} CNY")
+            parts.append(
+                gettext("a max unit price of %(price)s CNY") % {"price": s["max_unit_price"]}
+            )
         if "due_date" in s:
-            parts.append(f"a due date of {s['due_date']}")
+            parts.append(gettext("a due date of %(date)s") % {"date": s["due_date"]})
         if "quantity" in s:
-            parts.append(f"a quantity of {s['quantity']}")
-        return f"Would match with {' or '.join(parts)}." if parts else ""
+            parts.append(gettext("a quantity of %(quantity)s") % {"quantity": s["quantity"]})
+        if not parts:
+            return ""
+        either = gettext(" or ").join(parts)
+        return gettext("Would match with %(change)s.") % {"change": either}
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:
@@ -149,25 +176,66 @@ class Order(models.Model):
         return allowed_actions(self)
 
 
+class OrderEventAction(models.TextChoices):
+    """What an order's history line records (orders/transitions.py and the services)."""
+
+    CREATE = "create", _("Created")
+    EDIT = "edit", _("Edited")
+    OPEN = "open", _("Opened")
+    OFFER = "offer", _("Offered to factories")
+    REOPEN = "reopen", _("Waiting again")
+    ACCEPT_PART = "accept_part", _("Part accepted by a factory")
+    ACCEPT = "accept", _("Accepted by the factory")
+    OFFER_LOST = "offer_lost", _("Offer lost")
+    START_PRODUCTION = "start_production", _("Production started")
+    SHIP = "ship", _("Shipped")
+    CONFIRM_DELIVERY = "confirm_delivery", _("Delivery confirmed")
+    CANCEL = "cancel", _("Cancelled")
+    CANCEL_AFTER_DELAY = "cancel_after_delay", _("Cancelled after a delay")
+    DELAY_REPORTED = "delay_reported", _("Delay reported")
+    DELAY_ACCEPTED = "delay_accepted", _("Delay accepted")
+    RATE = "rate", _("Rated")
+    APPROVE_SAMPLE = "approve_sample", _("Sample approved")
+    REJECT_SAMPLE = "reject_sample", _("Sample rejected")
+    MILESTONE_MATERIALS_READY = "milestone_materials_ready", _("Materials ready")
+    MILESTONE_PRODUCTION_STARTED = "milestone_production_started", _("Production started")
+    MILESTONE_QUALITY_PASSED = "milestone_quality_passed", _("Quality check passed")
+    MILESTONE_SHIPPED = "milestone_shipped", _("Shipped")
+
+
 class OrderEvent(models.Model):
     """One line of an order's history: a state change, or something that happened to it."""
 
-    order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
+    order = models.ForeignKey(
+        Order, related_name="events", on_delete=models.CASCADE, verbose_name=_("order")
+    )
     # None: the system (a match run, an expiry)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("actor"),
     )
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, choices=OrderStatus.choices)
-    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=40, choices=OrderEventAction.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=OrderStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=OrderStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"#{self.order_id} {self.action}: {self.from_status} -> {self.to_status}"
+        return gettext("#%(order)s %(action)s: %(from)s → %(to)s") % {
+            "order": self.order_id,
+            "action": self.get_action_display(),
+            "from": self.get_from_status_display(),
+            "to": self.get_to_status_display(),
+        }
 
 
 class MilestoneKind(models.TextChoices):
@@ -185,19 +253,28 @@ class Milestone(models.Model):
     """Progress of one accepted offer (a factory's part of an order)."""
 
     assignment = models.ForeignKey(
-        "matching.Assignment", related_name="milestones", on_delete=models.CASCADE
+        "matching.Assignment",
+        related_name="milestones",
+        on_delete=models.CASCADE,
+        verbose_name=_("assignment"),
     )
-    kind = models.CharField(max_length=30, choices=MilestoneKind.choices)
-    note = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="milestones/%Y/%m/", blank=True)
-    carrier = models.CharField(max_length=100, blank=True)
-    tracking_number = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=MilestoneKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="milestones/%Y/%m/", blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("posted by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -206,7 +283,10 @@ class Milestone(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} (offer #{self.assignment_id})"
+        return gettext("%(kind)s (offer #%(offer)s)") % {
+            "kind": self.get_kind_display(),
+            "offer": self.assignment_id,
+        }
 
 
 class DelayStatus(models.TextChoices):
@@ -219,21 +299,30 @@ class Delay(models.Model):
     """A factory's notice that its part will finish later than planned."""
 
     assignment = models.ForeignKey(
-        "matching.Assignment", related_name="delays", on_delete=models.CASCADE
+        "matching.Assignment",
+        related_name="delays",
+        on_delete=models.CASCADE,
+        verbose_name=_("assignment"),
     )
-    previous_finish = models.DateField()
-    new_finish = models.DateField()
-    reason = models.TextField()
+    previous_finish = models.DateField(_("previous finish"))
+    new_finish = models.DateField(_("new finish"))
+    reason = models.TextField(_("reason"))
     status = models.CharField(
-        max_length=20, choices=DelayStatus.choices, default=DelayStatus.PENDING
+        _("status"), max_length=20, choices=DelayStatus.choices, default=DelayStatus.PENDING
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("reported by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delay")
+        verbose_name_plural = _("delays")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -248,4 +337,8 @@ class Delay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Delay of offer #{self.assignment_id} to {self.new_finish} ({self.status})"
+        return gettext("Delay of offer #%(offer)s to %(date)s (%(status)s)") % {
+            "offer": self.assignment_id,
+            "date": self.new_finish,
+            "status": self.get_status_display(),
+        }

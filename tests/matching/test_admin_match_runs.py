@@ -53,6 +53,18 @@ def test_the_run_list_shows_runs_with_their_results(
     assert RUN_NOW.encode() in response.content
 
 
+def test_the_run_list_searches_by_number_user_and_error(
+    staff_client: Client, staff_user: User, matched: Assignment
+) -> None:
+    asked = make_run(requested_by=staff_user)
+    failed = make_run(status=MatchRunStatus.FAILED, error="Broker unreachable")
+
+    assert listed(staff_client.get(RUNS, {"q": str(asked.pk)})) == pks(asked)
+    assert listed(staff_client.get(RUNS, {"q": staff_user.username})) == pks(asked)
+    assert listed(staff_client.get(RUNS, {"q": "broker"})) == pks(failed)
+    assert listed(staff_client.get(RUNS, {"q": "no such run"})) == set()
+
+
 def test_the_run_list_filters_by_status_and_trigger(
     staff_client: Client, matched: Assignment
 ) -> None:
@@ -79,7 +91,7 @@ def test_the_run_change_page_shows_the_results_and_the_offers(
     )
     assert shown["solver_status"] == run.solver_status != ""
     assert f"?run__id__exact={run.pk}" in shown["assignment_list"]
-    assert ">1 assignments<" in shown["assignment_list"]
+    assert ">1 assignment<" in shown["assignment_list"]
     (inline,) = response.context["inline_admin_formsets"]
     assert [form.instance.pk for form in inline.formset.forms] == [matched.pk]
 
@@ -153,8 +165,31 @@ def test_run_matching_now_sends_a_waiting_event_run_at_once(
         response = staff_client.post(RUN_NOW, follow=True)
 
     assert list(MatchRun.objects.all()) == [waiting]
-    assert messages_of(response) == [f"Match run #{waiting.pk} is already queued"]
+    assert messages_of(response) == [
+        f"Match run #{waiting.pk} was queued automatically; it was started now"
+    ]
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
     assert len(callbacks) == 1  # its task is sent again, without the event delay
+
+
+@pytest.mark.parametrize(
+    ("waiting", "said"),
+    [
+        (None, "撮合运行 #{run} 已排队"),
+        (MatchRunTrigger.EVENT, "撮合运行 #{run} 已自动排队，现已立即开始"),
+        (MatchRunTrigger.SCHEDULE, "撮合运行 #{run} 已在排队中"),
+    ],
+)
+def test_run_matching_now_says_in_chinese_what_it_did(
+    staff_client: Client, waiting: str | None, said: str
+) -> None:
+    if waiting is not None:
+        make_run(status=MatchRunStatus.QUEUED, trigger=waiting)
+
+    response = staff_client.post(RUN_NOW, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    run = MatchRun.objects.get(status=MatchRunStatus.QUEUED)
+    assert messages_of(response) == [said.format(run=run.pk)]
 
 
 def test_run_matching_now_does_not_count_a_finished_run_as_queued(

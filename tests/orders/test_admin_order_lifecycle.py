@@ -10,12 +10,13 @@ from django.test import Client
 
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Delay, DelayStatus, Order, OrderKind, OrderStatus, SampleDecision
-from tests.admin_pages import messages_of
+from tests.admin_pages import listed, messages_of, pks
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/orders/order/"
+DELAYS = "/admin/orders/delay/"
 
 
 def act(client: Client, action: str, *orders: Order) -> HttpResponse:
@@ -84,3 +85,25 @@ def test_staff_cancel_an_accepted_order_and_the_booked_units_are_freed(
     part.window.refresh_from_db()
     assert part.status == AssignmentStatus.WITHDRAWN
     assert part.window.booked_units == 0
+
+
+def _delay(part: Assignment, reason: str) -> Delay:
+    return Delay.objects.create(
+        assignment=part,
+        previous_finish=part.planned_finish,
+        new_finish=part.planned_finish + dt.timedelta(days=4),
+        reason=reason,
+    )
+
+
+def test_the_delay_list_searches_orders_factories_and_reasons(staff_client: Client) -> None:
+    _, tees = accepted_order(title="Logo tees")
+    _, totes = accepted_order(title="Canvas totes")
+    storm = _delay(tees, "Typhoon closed the port")
+    fabric = _delay(totes, "Fabric arrived late")
+    Assignment.objects.filter(pk=totes.pk).update(factory=make_factory(name="Ningbo Bags"))
+
+    assert listed(staff_client.get(DELAYS, {"q": "logo"})) == pks(storm)
+    assert listed(staff_client.get(DELAYS, {"q": "ningbo"})) == pks(fabric)
+    assert listed(staff_client.get(DELAYS, {"q": "typhoon"})) == pks(storm)
+    assert listed(staff_client.get(DELAYS)) == pks(storm, fabric)

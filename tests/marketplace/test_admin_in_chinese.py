@@ -1,0 +1,253 @@
+"""The admin speaks Chinese to Chinese-speaking staff: the changelist, the change, history,
+delete and add pages of every registered model, and an action's page, show no interface text
+in English.
+
+Text a person reads on a page (text nodes, titles, labels of buttons) is split into Latin
+words; each must be user data (a value stored in the database: usernames, factory names,
+codes, stored notes), a unit or code that Chinese text writes in Latin letters too, or a
+name. Anything else is an untranslated label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import models
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from marketplace.models import Role, User
+from matching.models import Assignment, DeclineReason
+from matching.offers import offer_accept, offer_decline
+from orders.models import MilestoneKind, Order
+from orders.production import delay_report, milestone_post
+from tests.builders import make_factory, make_order, make_user, make_window, run_matching
+
+pytestmark = pytest.mark.django_db
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# written in Latin letters in Chinese text too: units, codes, names of products and formats
+NOT_TRANSLATED = {
+    "CNY",  # the currency code
+    "km",
+    "ID",
+    "API",
+    "URL",
+    "HTML",
+    "CSV",
+    "XLSX",
+    "JSON",
+    "LDAP",  # Django's own Chinese texts name these
+    "Control",
+    "Command",
+    "Mac",
+    # solver statuses, codes of OR-Tools (the run report translates them; the admin shows them)
+    "OPTIMAL",
+    "FEASIBLE",
+    "INFEASIBLE",
+    "UNKNOWN",
+}
+VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+SKIPPED_TAGS = {"script", "style", "template"}
+# Django writes these icons' alt texts in English in code (the search icon's "Search", the
+# boolean icons' "True", "False", "None"): not translatable from here
+DJANGO_ICONS = re.compile(r"/admin/img/(search|icon-yes|icon-no|icon-unknown)\.svg$")
+# a password hash is shown masked: "md5 ******" or its first characters and asterisks
+MASKED = re.compile(r"\w*\*{3,}")
+# fields that store codes (their labels are shown, so the codes are not data)
+CODE_FIELDS = {"notification.kind", "matchrun.solver_status"}
+
+
+class VisibleText(HTMLParser):
+    """The texts of a page a person reads or hears (not scripts, not hidden values)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_TAGS:
+            self._skipping += 1
+        values = dict(attrs)
+        if tag == "img" and DJANGO_ICONS.search(values.get("src") or ""):
+            values.pop("alt", None)
+        self.texts.extend(v for name, v in values.items() if name in VISIBLE_ATTRIBUTES and v)
+        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            self.texts.append(values["value"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_TAGS and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping and data.strip():
+            self.texts.append(MASKED.sub("", data).strip())
+
+
+def visible_texts(html: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return parser.texts
+
+
+def _stored_values(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict | list):
+        yield json.dumps(value, ensure_ascii=False, default=str)
+
+
+def data_words() -> set[str]:
+    """Latin words of everything people entered: user data is shown as it was entered (not
+    codes: fields with choices, or whose values the system writes and the admin labels)."""
+    words: set[str] = set()
+    for model in admin.site._registry:
+        text_fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+            and not f.choices
+            and f"{model._meta.model_name}.{f.name}" not in CODE_FIELDS
+        ]
+        for row in model._default_manager.values_list(*text_fields):
+            for value in row:
+                for text in _stored_values(value):
+                    words |= set(LATIN_WORD.findall(text))
+    return words
+
+
+def english_on(html: str, allowed: set[str]) -> list[str]:
+    """The texts of the page that hold a Latin word that is neither data nor a code."""
+    return [
+        text
+        for text in visible_texts(html)
+        if any(word not in allowed for word in LATIN_WORD.findall(text))
+    ]
+
+
+@pytest.fixture
+def marketplace_in_use(settings: Any, staff_user: User) -> None:
+    """A row of every model the admin shows: an order matched, declined, matched again,
+    accepted, in production, and late; the notifications these sent; a group and a token."""
+    settings.LANGUAGE_CODE = "zh-hans"  # stored notes and notifications, as in production
+    owner = make_user(Role.FACTORY_OWNER, username="wang", company_name="Xinhui Garments")
+    make_window(make_factory(owner, name="Xinhui Garments"), units_per_day=100)
+    make_window(make_factory(name="Ningbo Knitwear"), units_per_day=100)
+    order = make_order(make_user(Role.SELLER, username="li"), title="Logo tees", quantity=500)
+    make_order(title="Canvas totes", max_unit_price=Decimal("3.00"))  # too cheap: unmatched
+    run_matching()
+    declined = Assignment.objects.get(order=order)
+    offer_decline(offer=declined, actor=declined.factory.owner, reason=DeclineReason.NO_CAPACITY)
+    run_matching()
+    part = offer_accept(offer=Assignment.objects.get(order=order, status="proposed"), actor=None)
+    milestone_post(part=part, actor=part.factory.owner, kind=MilestoneKind.MATERIALS_READY)
+    delay_report(
+        part=part,
+        actor=part.factory.owner,
+        new_finish=part.planned_finish + dt.timedelta(days=3),
+        reason="面料晚到",
+    )
+    Group.objects.create(name="客服")
+    Token.objects.create(user=staff_user)
+
+
+def admin_pages(staff: User) -> Iterator[tuple[str, str]]:
+    """(name, url) of the changelist, the change, history and delete pages of the first and
+    the last row and the add page of every model."""
+    request = RequestFactory().get("/admin/")
+    request.user = staff
+    for model, model_admin in admin.site._registry.items():
+        info, name = (model._meta.app_label, model._meta.model_name), model.__name__
+        rows = model._default_manager.order_by("pk")
+        first, last = rows.first(), rows.last()
+        assert first is not None and last is not None, f"no {name} to show"
+        yield f"{name} list", reverse("admin:{}_{}_changelist".format(*info))
+        for row in {first, last}:
+            yield f"{name} #{row.pk}", reverse("admin:{}_{}_change".format(*info), args=[row.pk])
+            history = reverse("admin:{}_{}_history".format(*info), args=[row.pk])
+            yield f"{name} #{row.pk} history", history
+            if model_admin.has_delete_permission(request, row):
+                delete = reverse("admin:{}_{}_delete".format(*info), args=[row.pk])
+                yield f"{name} #{row.pk} delete", delete
+        if model_admin.has_add_permission(request):
+            yield f"{name} add", reverse("admin:{}_{}_add".format(*info))
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_every_admin_page_of_every_model_is_chinese(staff_client: Client, staff_user: User) -> None:
+    allowed = NOT_TRANSLATED | data_words()
+    english: dict[str, list[str]] = {}
+    pages = [("index", "/admin/"), *admin_pages(staff_user)]
+
+    for name, url in pages:
+        response = staff_client.get(url, **ZH)
+        assert response.status_code == 200, (name, url, response.status_code)
+        if "cl" in (response.context or {}):
+            assert response.context["cl"].result_count > 0, f"{name}: no row listed"
+        found = english_on(response.content.decode(), allowed)
+        if found:
+            english[name] = found
+
+    assert len(pages) > 25
+    assert english == {}
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_the_post_milestone_action_page_is_chinese(staff_client: Client) -> None:
+    part = Assignment.objects.get(status="accepted")
+    action = {"action": "post_next_milestone", "_selected_action": [part.pk]}
+
+    response = staff_client.post("/admin/matching/assignment/", action, **ZH)
+
+    assert response.status_code == 200
+    assert english_on(response.content.decode(), NOT_TRANSLATED | data_words()) == []
+    texts = visible_texts(response.content.decode())
+    assert "提交下一个生产节点 | 平台管理后台" in texts  # the page's title
+    assert "物流单号:" in texts
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_the_order_history_names_each_action_in_chinese(staff_client: Client) -> None:
+    order = Order.objects.get(title="Logo tees")
+
+    response = staff_client.get(f"/admin/orders/order/{order.pk}/change/", **ZH)
+
+    texts = visible_texts(response.content.decode())
+    for label in ("已创建", "已派单给工厂", "重新等待匹配", "工厂已接单"):
+        assert label in texts
+    assert not {"create", "offer", "reopen", "accept"} & set(texts)
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_what_to_relax_and_the_unmatched_reason_are_chinese(staff_client: Client) -> None:
+    order = Order.objects.get(title="Canvas totes")
+
+    response = staff_client.get(f"/admin/orders/order/{order.pk}/change/", **ZH)
+
+    texts = visible_texts(response.content.decode())
+    assert "价格低于市场价" in texts
+    assert [t for t in texts if t.startswith("若改为最高单价")] != []
+
+
+def test_the_check_finds_english_labels_and_passes_data() -> None:
+    html = (
+        '<h1>选择 order 来修改</h1><a href="/x" title="Edit">Xinhui Garments</a>'
+        "<script>var label = 'Save';</script><td>500 CNY</td>"
+    )
+
+    assert english_on(html, NOT_TRANSLATED | {"Xinhui", "Garments"}) == [
+        "选择 order 来修改",
+        "Edit",
+    ]

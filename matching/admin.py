@@ -22,7 +22,7 @@ from marketplace.admin import (
     call_reporting_broker_errors,
 )
 from marketplace.errors import Conflict
-from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger
+from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger, SolverStatus
 from matching.offers import offer_accept, offer_decline
 from matching.services import MatchRunRequestOutcome, match_run_queue
 from orders.models import Delay, Milestone
@@ -140,6 +140,12 @@ class RecentRunFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _shard_cell(shard: dict, column: str) -> object:
+    """One cell of a run's shard table: the solver status in words, other values as stored."""
+    value = shard.get(column, "")
+    return SolverStatus.label_of(value) if column == "status" else value
+
+
 @admin.register(MatchRun)
 class MatchRunAdmin(ViewOnlyAdmin):
     change_list_template = "admin/matching/matchrun/change_list.html"
@@ -240,7 +246,7 @@ class MatchRunAdmin(ViewOnlyAdmin):
             "",
             "<tr>{}</tr>",
             (
-                (format_html_join("", "<td>{}</td>", ((shard.get(c, ""),) for c in columns)),)
+                (format_html_join("", "<td>{}</td>", ((_shard_cell(shard, c),) for c in columns)),)
                 for shard in run.shard_stats
             ),
         )

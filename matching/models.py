@@ -20,6 +20,22 @@ class MatchRunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class SolverStatus(models.TextChoices):
+    """What the solver (CP-SAT's status names) reports for a run and for each shard."""
+
+    OPTIMAL = "OPTIMAL", _("Optimal")
+    FEASIBLE = "FEASIBLE", _("Feasible, not proven optimal")
+    INFEASIBLE = "INFEASIBLE", _("Infeasible")
+    UNKNOWN = "UNKNOWN", _("No solution within the time limit")
+    MODEL_INVALID = "MODEL_INVALID", _("Invalid model")
+    NO_CANDIDATES = "NO_CANDIDATES", _("No candidate factories")
+
+    @classmethod
+    def label_of(cls, status: str) -> str:
+        """A status as a reader sees it (an unknown code as it is, empty as a dash)."""
+        return str(dict(cls.choices).get(status, status or "—"))
+
+
 class MatchRunPhase(models.TextChoices):
     """Where a run is, for its progress bar (the status says whether it failed)."""
 
@@ -73,7 +89,9 @@ class MatchRun(models.Model):
     objective = models.FloatField(_("objective"), null=True, blank=True)
     best_bound = models.FloatField(_("best bound"), null=True, blank=True)
     gap = models.FloatField(_("gap"), null=True, blank=True)
-    solver_status = models.CharField(_("solver status"), max_length=30, blank=True)
+    solver_status = models.CharField(
+        _("solver status"), max_length=30, blank=True, choices=SolverStatus.choices
+    )
     load_seconds = models.FloatField(_("load (seconds)"), null=True, blank=True)
     build_seconds = models.FloatField(_("build (seconds)"), null=True, blank=True)
     solve_seconds = models.FloatField(_("solve (seconds)"), null=True, blank=True)

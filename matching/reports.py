@@ -16,12 +16,11 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from factories.models import CapacityWindow
 from marketplace.charts import bar_chart_svg, heatmap_svg
 from marketplace.models import ProductCategory
-from matching.models import Assignment, MatchRun, MatchRunPhase, MatchRunStatus
+from matching.models import Assignment, MatchRun, MatchRunPhase, MatchRunStatus, SolverStatus
 from orders.models import Order, OrderStatus, UnmatchedReason
 
 # ---------------------------------------------------------------------------------------
@@ -100,20 +99,10 @@ def _yuan(fen: float) -> Decimal:
 
 RELAX_KINDS = ("max_unit_price", "due_date", "quantity")
 
-# what the solver (matching.solver, CP-SAT's status names) reports for a run and a shard
-SOLVER_STATUS_LABELS = {
-    "OPTIMAL": gettext_lazy("Optimal"),
-    "FEASIBLE": gettext_lazy("Feasible, not proven optimal"),
-    "INFEASIBLE": gettext_lazy("Infeasible"),
-    "UNKNOWN": gettext_lazy("No solution within the time limit"),
-    "MODEL_INVALID": gettext_lazy("Invalid model"),
-    "NO_CANDIDATES": gettext_lazy("No candidate factories"),
-}
-
 
 def solver_status_label(status: str) -> str:
     """A solver status as a reader sees it (an unknown code as it is, empty as a dash)."""
-    return str(SOLVER_STATUS_LABELS.get(status, status or "—"))
+    return SolverStatus.label_of(status)
 
 
 RELAX_EXAMPLES = 3

@@ -52,11 +52,6 @@ NOT_TRANSLATED = {
     "Control",
     "Command",
     "Mac",
-    # solver statuses, codes of OR-Tools (the run report translates them; the admin shows them)
-    "OPTIMAL",
-    "FEASIBLE",
-    "INFEASIBLE",
-    "UNKNOWN",
 }
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 SKIPPED_TAGS = {"script", "style", "template"}

@@ -17,12 +17,13 @@ from rest_framework.views import APIView
 from factories import selectors, services
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.serializers import CapabilitySerializer, CapacityWindowSerializer, FactorySerializer
+from marketplace.filters import FilterSet, IdFilter
 from marketplace.permissions import IsFactoryOwner
 from marketplace.viewsets import ServiceModelViewSet
 
 
-class CapabilityFilter(django_filters.FilterSet):
-    factory = django_filters.NumberFilter(field_name="factory_id")
+class CapabilityFilter(FilterSet):
+    factory = IdFilter(field_name="factory_id")
 
     class Meta:
         model = FactoryCapability
@@ -95,11 +96,11 @@ class CapabilityViewSet(ServiceModelViewSet):
         services.capability_delete(capability=instance)
 
 
-class CapacityWindowFilter(django_filters.FilterSet):
+class CapacityWindowFilter(FilterSet):
     """available_from / available_until: windows that have days in that date range."""
 
     # plain ids: another owner's factory filters to nothing, exactly like a missing one
-    factory = django_filters.NumberFilter(field_name="factory_id")
+    factory = IdFilter(field_name="factory_id")
     available_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
     available_until = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
 

@@ -16,6 +16,7 @@ from django.test.utils import override_settings
 
 from matching.models import Assignment, AssignmentStatus, DeclineReason, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
+from matching.selectors import offer_allowed_actions
 from matching.services import match_run_execute, match_run_request
 from orders.models import MilestoneKind, OrderStatus
 from orders.production import (
@@ -64,11 +65,12 @@ def demo_lifecycle_advance(*, seed: int = 2026) -> LifecycleSummary:
         accepted = round(len(offers) * ACCEPTED_SHARE)
         for offer in offers[:declined]:
             reason = rng.choice([r for r in DeclineReason.values if r != DeclineReason.OTHER])
-            offer_decline(offer=offer, actor=offer.factory.owner, reason=reason)
+            if _may(offer, "decline"):
+                offer_decline(offer=offer, actor=offer.factory.owner, reason=reason)
         delayed = False
         for offer in offers[declined : declined + accepted]:
-            if offer.order.status != OrderStatus.OFFERED:
-                continue  # another part of the same split order was declined
+            if not _may(offer, "accept"):
+                continue
             offer_accept(offer=offer, actor=offer.factory.owner)
             stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
             _advance(offer, stage, rng)
@@ -88,6 +90,13 @@ def demo_lifecycle_advance(*, seed: int = 2026) -> LifecycleSummary:
         matched_orders=(finished.matched_orders or 0) if finished else 0,
         statuses=dict(sorted(statuses.items())),
     )
+
+
+def _may(offer: Assignment, action: str) -> bool:
+    """Whether the factory may still ``action`` the offer, as its offer page decides: a part
+    of a split order is superseded once another part of it was declined."""
+    offer.refresh_from_db()
+    return action in offer_allowed_actions(offer)
 
 
 def _advance(offer: Assignment, stage: str, rng: random.Random) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -14,10 +18,43 @@ class Role(models.TextChoices):
     STAFF = "staff", _("Staff")
 
 
+class UserManager(DjangoUserManager["User"]):
+    """An account made with admin access (``createsuperuser``, ``is_staff=True``) has the
+    staff role unless told otherwise (the constraint below then refuses it)."""
+
+    def create_user(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        if extra.get("is_staff") or extra.get("is_superuser"):
+            extra.setdefault("role", Role.STAFF)
+        return super().create_user(username, email, password, **extra)
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.setdefault("role", Role.STAFF)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SELLER)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # admin access (the admin site, superuser rights) is marketplace staff: such an
+            # account cannot also sell or own factories
+            models.CheckConstraint(
+                condition=Q(role=Role.STAFF) | Q(is_staff=False, is_superuser=False),
+                name="admin_access_has_staff_role",
+                violation_error_message=_(
+                    "An account with staff status or superuser rights has the staff role."
+                ),
+            )
+        ]
 
     @property
     def is_factory_owner(self) -> bool:

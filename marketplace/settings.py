@@ -8,6 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.env import env_bool, env_float, env_int, env_list, env_str
+from marketplace.ids import ID_SCHEMA
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -143,7 +144,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "marketplace.filters.FilterBackend",  # ids and date-times checked (filters.py)
         "rest_framework.filters.OrderingFilter",
     ],
     # documents the error answers (400/401/403/404/409/413/429/503) of every operation
@@ -186,6 +187,8 @@ SPECTACULAR_SETTINGS = {
         "OrderEventActionEnum": "orders.models.OrderEventAction",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
     },
+    # the path ids of marketplace.routers.IdRouter
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
 }
 
 # --- Marketplace rules ----------------------------------------------------

@@ -4,19 +4,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
 from marketplace import views
 from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi, TokenApi
 from marketplace.health import healthz
 from marketplace.metrics import metrics
+from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
 from marketplace.views import home
 from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
 from orders.api import OrderViewSet
 
-router = DefaultRouter()
+router = IdRouter()  # path ids checked in one place
 router.register("categories", CategoryViewSet, basename="category")
 router.register("factories", FactoryViewSet, basename="factory")
 router.register("capabilities", CapabilityViewSet, basename="capability")

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
-from marketplace.filters import IsoDateTimeFilter
+from marketplace.filters import FilterSet, IdFilter, IsoDateTimeFilter
 from marketplace.permissions import IsMarketplaceStaff
 from marketplace.throttling import MatchRunRateThrottle
 from matching import offers, selectors
@@ -31,7 +31,7 @@ from orders.selectors import seller_reliability
 from orders.serializers import DelaySerializer, MilestoneSerializer
 
 
-class MatchRunFilter(django_filters.FilterSet):
+class MatchRunFilter(FilterSet):
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
@@ -68,12 +68,12 @@ class MatchRunViewSet(
         return Response(self.get_serializer(run).data, status=code)
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(FilterSet):
     # plain ids: another user's order or factory filters to nothing, exactly like a missing one
-    order = django_filters.NumberFilter(field_name="order_id")
-    factory = django_filters.NumberFilter(field_name="factory_id")
-    run = django_filters.NumberFilter(field_name="run_id")
-    category = django_filters.NumberFilter(field_name="order__category_id")
+    order = IdFilter(field_name="order_id")
+    factory = IdFilter(field_name="factory_id")
+    run = IdFilter(field_name="run_id")
+    category = IdFilter(field_name="order__category_id")
     due_after = django_filters.DateFilter(field_name="order__due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="order__due_date", lookup_expr="lte")
     starts_from = django_filters.DateFilter(field_name="planned_start", lookup_expr="gte")

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.filters import IsoDateTimeFilter
+from marketplace.filters import FilterSet, IsoDateTimeFilter
 from marketplace.permissions import IsSeller
 from marketplace.viewsets import ServiceModelViewSet
 from orders import production, selectors, services
@@ -42,7 +42,7 @@ class CreateAsSeller(IsSeller):
         )
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -31,6 +31,33 @@ def test_the_demo_has_orders_at_every_stage_and_capacity_adds_up() -> None:
     assert Milestone.objects.filter(kind="shipped").exclude(tracking_number="").exists()
     assert Assignment.objects.filter(quality_rating__isnull=False).exists()
     assert Factory.objects.filter(scored_orders__gt=0).exists()
+    _assert_capacity_and_history_add_up()
+
+
+# Small sizes other than the default (60 factories, 400 orders) at which the run splits
+# orders and the declines supersede parts of them that the demo then tried to answer.
+@pytest.mark.parametrize(("factories", "orders"), [(20, 300), (25, 250)])
+def test_the_demo_at_other_sizes_answers_only_offers_still_waiting(
+    factories: int, orders: int
+) -> None:
+    call_command(
+        "seed_demo",
+        "--lifecycle",
+        "--factories",
+        str(factories),
+        "--orders",
+        str(orders),
+        verbosity=0,
+    )
+
+    assert Factory.objects.count() == factories
+    assert Assignment.objects.filter(status=AssignmentStatus.SUPERSEDED).exists()
+    assert Assignment.objects.filter(status=AssignmentStatus.DECLINED).exists()
+    assert Assignment.objects.filter(status=AssignmentStatus.ACCEPTED).exists()
+    _assert_capacity_and_history_add_up()
+
+
+def _assert_capacity_and_history_add_up() -> None:
     # every window's counters are exactly its accepted and waiting offers
     booked: dict[int, int] = defaultdict(int)
     offered: dict[int, int] = defaultdict(int)

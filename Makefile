@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed messages
 
+# test-only JavaScript (axe-core for the browser tests) from package-lock.json; `make run`
+# does not need node
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 # compiled translations (locale/*/LC_MESSAGES/django.mo) from the committed .po files
 messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v0
@@ -48,7 +53,7 @@ screenshots: install
 loadtest: install check-redis
 	$(PY) -m loadtest.run
 
-test: install
+test: install node_modules/.package-lock.json
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 
 lint: install
@@ -60,4 +65,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .run
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .run

@@ -23,7 +23,7 @@ from factories.services import factory_verify
 from marketplace.models import ProductCategory, Role
 from orders.models import Order, OrderStatus
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page, open_home
-from tests.builders import DONGGUAN, PASSWORD, SHANGHAI, days, make_user
+from tests.builders import DONGGUAN, PASSWORD, SHANGHAI, days, make_marketplace, make_user
 from tests.worker import celery_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
@@ -38,7 +38,8 @@ def label(language: str, text: str) -> str:
 def menu(page: Page, language: str, text: str) -> Locator:
     """The header's link that reads ``text``; on a narrow screen the menu may be folded
     behind a toggle, which is opened first, as a user would."""
-    link = page.locator("header").get_by_role("link", name=label(language, text), exact=True)
+    name = re.compile(rf"^{re.escape(label(language, text))}(\s|$)")  # "Notifications 9 unread"
+    link = page.locator("header").get_by_role("link", name=name)
     if not link.is_visible():
         toggle = page.locator(
             "header button[aria-expanded='false'], header details:not([open]) > summary"
@@ -210,23 +211,37 @@ def test_the_marketplace_path_in_a_browser(
 
 
 # Per role, the clicks from the dashboard a user lands on after logging in: ("menu", text)
-# is a header link, ("main", text) a link in the page.
+# is a header link, ("main", text) a link in the page, ("css", selector) the first link in the
+# page that matches (an order, an offer, a run).
 PHONE_WALKS: dict[str, list[tuple[str, str]]] = {
     Role.FACTORY_OWNER: [
-        ("menu", "Capacity calendar"),
         ("menu", "Offers"),
+        ("css", "main a[href^='/factory/offers/']"),
+        ("menu", "Capacity calendar"),
         ("menu", "My factories"),
+        ("css", "main td a"),
         ("menu", "Dashboard"),
         ("main", "Post idle capacity"),
+        ("main", "Change"),
     ],
     Role.SELLER: [
         ("menu", "Orders"),
+        ("css", "main td a"),
         ("menu", "New order"),
         ("menu", "Upload orders"),
         ("menu", "Notifications"),
+        ("menu", "Dashboard"),
     ],
-    Role.STAFF: [("menu", "Match runs"), ("menu", "Notifications")],
+    Role.STAFF: [("menu", "Match runs"), ("css", "main td a"), ("menu", "Notifications")],
 }
+
+
+def step(page: Page, language: str, where: str, what: str) -> Locator:
+    if where == "menu":
+        return menu(page, language, what)
+    if where == "main":
+        return in_main(page, language, "link", what).first
+    return page.locator(what).first
 
 
 def fits_a_phone_and_has_labels(page: Page) -> None:
@@ -251,15 +266,13 @@ def fits_a_phone_and_has_labels(page: Page) -> None:
 def test_pages_fit_a_phone_screen_and_have_labels(
     browser: Browser, live_server: LiveServer, screens: Screens, role: str, language: str
 ) -> None:
-    user = make_user(role, username=f"phone-{role}")
+    market = make_marketplace()  # offers, orders at every stage, a run's report
+    user = {Role.FACTORY_OWNER: market.owner, Role.SELLER: market.seller, Role.STAFF: market.staff}
     page = new_page(browser, live_server.url, language, screens, width=375)
     open_home(page, screens)
     fits_a_phone_and_has_labels(page)
-    log_in(page, screens, language, user.username)
+    log_in(page, screens, language, user[role].username)
     fits_a_phone_and_has_labels(page)
-    for where, text in PHONE_WALKS[role]:
-        if where == "menu":
-            click_to(page, screens, menu(page, language, text))
-        else:
-            click_to(page, screens, in_main(page, language, "link", text))
+    for where, what in PHONE_WALKS[role]:
+        click_to(page, screens, step(page, language, where, what))
         fits_a_phone_and_has_labels(page)

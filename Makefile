@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed messages
 
+# test-only JavaScript (axe-core for the browser tests) from package-lock.json; `make run`
+# does not need node
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 # compiled translations (locale/*/LC_MESSAGES/django.mo) from the committed .po files
 messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v0
@@ -50,7 +55,7 @@ loadtest: install check-redis
 
 # The whole suite on PostgreSQL, then the API fuzzing and id checks on SQLite too (the
 # `make run` default: it fails where PostgreSQL does not, e.g. integers beyond 64 bits).
-test: install
+test: install node_modules/.package-lock.json
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	mkdir -p .run && DATABASE_URL=sqlite:///$(CURDIR)/.run/test.sqlite3 $(PY) -m pytest \
 	  tests/security/test_schemathesis.py tests/security/test_id_params.py
@@ -64,4 +69,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .run
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .run

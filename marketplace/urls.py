@@ -27,6 +27,16 @@ router.register("order-assignments", SellerAssignmentViewSet, basename="order-as
 router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 
+api_urlpatterns = [
+    path("auth/register/", RegisterApi.as_view(), name="register"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+    path("auth/me/", MeApi.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # the split view serves its init script as a file: no inline script (CSP)
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("", include(router.urls)),
+]
+
 handler404 = "marketplace.errors.page_not_found"
 
 # the admin's login form counts against the same budget as the login page
@@ -53,10 +63,8 @@ urlpatterns = [
     path("seller/", include("orders.urls")),
     path("staff/", include("matching.urls")),
     path("admin/", admin.site.urls),
-    path("api/auth/register/", RegisterApi.as_view(), name="register"),
-    path("api/auth/token/", TokenApi.as_view(), name="token"),
-    path("api/auth/me/", MeApi.as_view(), name="me"),
-    # the browsable API's session login: throttled like the login page
+    # the browsable API's session login: throttled like the login page; DRF's templates
+    # reverse it as 'rest_framework:login', so it stays outside the api namespace
     path(
         "api/auth/",
         include(
@@ -75,10 +83,8 @@ urlpatterns = [
             )
         ),
     ),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # the split view serves its init script as a file: no inline script (CSP)
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/", include(router.urls)),
+    # the API's own names ('api:register', 'api:factory-list'), apart from the pages' names
+    path("api/", include((api_urlpatterns, "api"))),
 ]
 if settings.LOADTEST_REFERENCE_ENDPOINT:  # make loadtest only: a bare DRF create endpoint
     from loadtest.reference import ReferenceOrderCreate

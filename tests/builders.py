@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -185,3 +186,58 @@ def run_matching() -> MatchRun:
     executed = match_run_execute(run_id=run.pk, task_id="t")
     assert executed is not None, "the match run was not executed"
     return executed
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    owner: User
+    seller: User
+    staff: User
+
+
+def make_marketplace() -> Marketplace:
+    """A small marketplace with every kind of page filled, made through the services: a
+    real match run (report, offers, an unmatched order), offers waiting, declined and
+    accepted, parts in production with a pending delay, a delivered and rated order, a
+    draft, a cancelled order, a factory waiting for verification, notifications."""
+    from matching.offers import offer_accept, offer_decline
+    from orders.models import MilestoneKind
+    from orders.production import delay_report, delivery_confirm, milestone_post, order_rate
+    from orders.services import order_cancel
+
+    owner = make_user(Role.FACTORY_OWNER)
+    seller = make_user(Role.SELLER)
+    staff = make_user(Role.STAFF, is_superuser=True)
+    factory = make_factory(owner)
+    make_factory(owner, verified=False)
+    make_window(factory, start=2, end=40, units_per_day=400)
+    fitting = [make_order(seller, quantity=500) for _ in range(4)]
+    make_order(seller, max_unit_price=Decimal("1.00"))  # too cheap: unmatched, what to relax
+    make_order(seller, draft=True)
+    order_cancel(order=make_order(seller), actor=seller, note="Not needed any more.")
+    run_matching()
+    delivered, delayed, declined, _waiting = (
+        Assignment.objects.get(order=order, status=AssignmentStatus.PROPOSED) for order in fitting
+    )
+    offer_decline(offer=declined, actor=owner, reason="no_capacity")
+    for part in (delivered, delayed):
+        offer_accept(offer=part, actor=owner)
+    for kind in MilestoneKind:
+        shipping = {"carrier": "SF Express", "tracking_number": "SF123456789012"}
+        milestone_post(
+            part=delivered, actor=owner, kind=kind, **(shipping if kind == "shipped" else {})
+        )
+    order_rate(
+        order=delivery_confirm(order=delivered.order, actor=seller),
+        actor=seller,
+        quality=4,
+        part=delivered,
+    )
+    milestone_post(part=delayed, actor=owner, kind=MilestoneKind.MATERIALS_READY)
+    delay_report(
+        part=delayed,
+        actor=owner,
+        new_finish=delayed.planned_finish + dt.timedelta(days=3),
+        reason="A dyeing machine is being repaired.",
+    )
+    return Marketplace(owner=owner, seller=seller, staff=staff)

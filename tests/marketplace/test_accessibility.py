@@ -1,6 +1,7 @@
-"""An accessibility smoke check of the stylesheet: text colours on their backgrounds reach
-WCAG AA contrast (4.5:1). Labels, headings and phone width are checked in a real browser
-(tests/browser)."""
+"""The stylesheet's palette: every text colour on its backgrounds reaches WCAG AA contrast
+(4.5:1), including colours no page the browser tests visit happens to show (axe-core checks
+contrast only on rendered pages). Every page the browser tests reach is checked by axe-core
+(tests/browser/conftest.py), as are labels, headings and phone width."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import re
 from django.utils import translation
 from playwright.sync_api import Page
 
+from tests.browser.conftest import Screens, click_to, open_home
 from tests.builders import PASSWORD
 
 
@@ -17,21 +18,23 @@ def label(language: str, text: str) -> str:
         return str(translation.gettext(text))
 
 
-def click_in_header(page: Page, language: str, name: str) -> None:
-    """Follow the header's link named ``name`` (in English; clicked in ``language``)."""
+def click_in_header(page: Page, screens: Screens, language: str, name: str) -> None:
+    """Follow the header's link named ``name`` (in English; clicked in ``language``); the
+    page it loads is checked with axe."""
     menu = page.locator("header.top details.menu")
     if menu.locator("> summary").is_visible() and menu.get_attribute("open") is None:
         menu.locator("> summary").click()
-    page.locator("header.top nav").get_by_role(
+    link = page.locator("header.top nav").get_by_role(
         "link", name=label(language, name), exact=True
-    ).click()
+    )
+    click_to(page, screens, link, name=name)
 
 
-def log_in_from_home(page: Page, language: str, username: str) -> None:
+def log_in_from_home(page: Page, screens: Screens, language: str, username: str) -> None:
     """Open the home page, follow Log in, and log in; lands on the user's dashboard."""
-    page.goto("/")
-    click_in_header(page, language, "Log in")
+    open_home(page, screens)
+    click_in_header(page, screens, language, "Log in")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form.stacked button[type=submit]")
+    click_to(page, screens, page.locator("form.stacked button[type=submit]"), name="logged in")
     page.wait_for_url(re.compile(r"/(factory|seller|staff/runs)/$"))

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser
 from pytest_django.live_server_helper import LiveServer
 
 from marketplace.models import Role
-from tests.browser.conftest import Screens, new_page
+from tests.browser.conftest import Screens, click_to, new_page
 from tests.browser.navigation import click_in_header, log_in_from_home
 from tests.builders import category, days, make_order, make_user
 
@@ -63,11 +63,11 @@ def test_detail_cards_wrap_between_words_not_inside_them(
         make_order(seller, title=f"Logo {slug}", category=category(slug), allow_split=True,
                    min_lot_quantity=100, due_date=a_long_date())  # fmt: skip
     page = new_page(browser, live_server.url, language, screens)
-    log_in_from_home(page, language, seller.username)
+    log_in_from_home(page, screens, language, seller.username)
     for slug in ("t-shirts", "hoodies", "tote-bags"):
         page.set_viewport_size({"width": 1280, "height": 900})
-        click_in_header(page, language, "Orders")
-        page.get_by_role("link", name=f"Logo {slug}").click()
+        click_in_header(page, screens, language, "Orders")
+        click_to(page, screens, page.get_by_role("link", name=f"Logo {slug}"))
         page.wait_for_url(re.compile(r"/seller/orders/\d+/$"))
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})

@@ -28,7 +28,7 @@ from factories.models import CapacityWindow
 from marketplace.models import Role, User
 from matching.models import MatchRun, MatchRunPhase, MatchRunStatus
 from orders.models import Order, UnmatchedReason
-from tests.browser.conftest import Screens, new_page
+from tests.browser.conftest import Screens, click_to, new_page
 from tests.browser.navigation import click_in_header, log_in_from_home
 from tests.builders import (
     category,
@@ -158,7 +158,7 @@ def phone(
 
     def open_as(user: User) -> Page:
         page = new_page(browser, live_server.url, language, screens, width=PHONE)
-        log_in_from_home(page, language, user.username)
+        log_in_from_home(page, screens, language, user.username)
         return page
 
     return open_as
@@ -206,7 +206,7 @@ def test_the_calendar_gives_its_bars_the_width_of_a_phone(
     market: Market, phone: Callable[[User], Page], screens: Screens, language: str
 ) -> None:
     page = phone(market.owner)
-    click_in_header(page, language, "Capacity calendar")
+    click_in_header(page, screens, language, "Capacity calendar")
     expect(page.locator(".gantt .bar").first).to_be_visible()
     screens.take(page, f"calendar {language}")
 
@@ -266,7 +266,7 @@ def test_the_run_report_reflows_at_phone_width(
 ) -> None:
     run = market.run
     page = phone(market.staff)
-    page.get_by_role("link", name=f"#{run.pk}", exact=True).click()
+    click_to(page, screens, page.get_by_role("link", name=f"#{run.pk}", exact=True))
     page.wait_for_url(f"**/staff/runs/{run.pk}/")
     expect(page.locator("figure.chart svg:visible")).to_have_count(2)
     screens.take(page, f"run report {language}")

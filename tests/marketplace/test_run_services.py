@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from marketplace.local_redis import redis_answers
+from marketplace.local_redis import LocalRedisError, local_redis_choose, redis_answers
 from marketplace.models import ProductCategory
 from matching.models import MatchRunStatus, MatchRunTrigger
 from matching.services import match_run_request
@@ -27,6 +27,35 @@ from tests.worker import (
     wait_for,
     wait_for_finished_run,
 )
+
+
+def nowhere() -> str:
+    """A Redis URL at which nothing answers."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    assert not redis_answers(url)
+    return url
+
+
+def test_a_redis_set_in_the_environment_is_used_as_it_is(tmp_path: Path) -> None:
+    environ = {"REDIS_URL": settings.REDIS_URL}
+
+    choice = local_redis_choose(environ=environ, default_url=nowhere(), run_dir=tmp_path)
+
+    assert (choice.url, choice.embedded) == (settings.REDIS_URL, None)
+
+
+def test_a_redis_set_in_the_environment_that_does_not_answer_stops_it(tmp_path: Path) -> None:
+    with pytest.raises(LocalRedisError, match="not reachable"):
+        local_redis_choose(
+            environ={"REDIS_URL": nowhere()}, default_url=settings.REDIS_URL, run_dir=tmp_path
+        )
+
+
+def test_the_redis_on_the_default_address_is_used_when_it_answers(tmp_path: Path) -> None:
+    choice = local_redis_choose(environ={}, default_url=settings.REDIS_URL, run_dir=tmp_path)
+
+    assert (choice.url, choice.embedded) == (settings.REDIS_URL, None)
+
 
 REDIS_SETTINGS = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL")
 
@@ -57,8 +86,7 @@ def test_without_a_redis_it_starts_an_embedded_one_that_runs_a_match_and_stops_w
     category = ProductCategory.objects.get(slug="t-shirts")
     make_window(make_factory(), category, start=1, end=10, units_per_day=100)
     orders = [make_order(category=category, quantity=300) for _ in range(2)]
-    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
-    assert not redis_answers(nothing_there)
+    nothing_there = nowhere()
     run_dir, log = tmp_path / "run", tmp_path / "run_services.log"
     sock = run_dir.resolve() / "redis.sock"
 

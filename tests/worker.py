@@ -2,7 +2,8 @@
 
 ``celery_worker()`` yields a worker's hostname (the simple case); ``worker_process()``
 yields a ``Worker`` that a fault test can signal, kill or read the log of, with
-environment overrides (short time limits, visibility timeout, test knobs). ``RedisServer``
+environment overrides (short time limits, visibility timeout, test knobs); ``beat_process()``
+runs `celery beat` for the session's queue. ``RedisServer``
 is a private redis-server on a free port that a test may restart, and ``use_broker``
 points this process's Celery app at it (workers started meanwhile follow).
 """
@@ -110,6 +111,21 @@ def _broker_env() -> dict[str, str]:
     return {"REDIS_URL": broker, "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend}
 
 
+def _celery_env(env: dict[str, str] | None) -> dict[str, str]:
+    """The environment of a Celery process of this session: its broker, queue and database."""
+    return (
+        os.environ
+        | _broker_env()
+        | {
+            "DATABASE_URL": test_database_url(),
+            "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": str(REPO),
+        }
+        | (env or {})
+    )
+
+
 def _launch(
     *,
     concurrency: int = 1,
@@ -122,14 +138,7 @@ def _launch(
         raise RuntimeError("Worker tests need DATABASE_URL pointing at PostgreSQL")
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     hostname = f"{name}-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    worker_env = os.environ | _broker_env()
-    worker_env |= {
-        "DATABASE_URL": test_database_url(),
-        "CELERY_QUEUE": queue,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": str(REPO),
-    }
-    worker_env |= env or {}
+    worker_env = _celery_env(env)
     with tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False) as log:
         command = [
             sys.executable, "-m", "celery", "-A", "marketplace", "worker",
@@ -216,6 +225,37 @@ def celery_worker(
     """Start a worker on this session's queue; yield its hostname once it answers a ping."""
     with worker_process(concurrency=concurrency, pool=pool, env=env) as worker:
         yield worker.hostname
+
+
+@contextmanager
+def beat_process(*, env: dict[str, str] | None = None) -> Iterator[Path]:
+    """`celery beat` sending this session's periodic tasks (e.g. the sweeper, every
+    ``MATCHING_SCHEDULE_SECONDS`` of ``env``) to its queue, with a schedule file of its own;
+    yields its log's path once it has started. Stopped with SIGTERM on exit."""
+    directory = Path(tempfile.mkdtemp(prefix="celery-beat-"))
+    log_path = directory / "beat.log"
+    command = [
+        sys.executable, "-m", "celery", "-A", "marketplace", "beat", "--loglevel", "INFO",
+        "--schedule", str(directory / "schedule"),
+    ]  # fmt: skip
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=_celery_env(env), stdout=log, stderr=log, start_new_session=True
+        )
+    try:
+        wait_for(lambda: "beat: Starting" in log_path.read_text(errors="replace"), timeout=60)
+        yield log_path
+    except BaseException:
+        print(f"--- log of celery beat ---\n{log_path.read_text(errors='replace')}")
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _wait_until_ready(process: subprocess.Popen, hostname: str, log: Path) -> None:

@@ -3,8 +3,10 @@
 Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 value
 and minimises production plus transport cost. Stage 3 keeps both and maximises factory
 quality. Independent components of the order-window graph are solved one by one, smallest
-first; each starts from the greedy answer improved by the packing local search
-(``local_search.py``), which alone answers components too large for CP-SAT.
+first, each with a floor of time; each starts from the greedy answer improved by the packing
+local search (``local_search.py``), which alone answers components too large for CP-SAT.
+Components of a handful of pairs go to CP-SAT straight from the greedy answer and are solved
+exactly, however little time their size earns them.
 See docs/matching.md.
 """
 
@@ -37,8 +39,15 @@ MAX_AGE_DAYS = 100
 MAX_QUALITY = 100
 # CP-SAT needs every linear expression to stay far from int64 overflow.
 MAX_OBJECTIVE_MAGNITUDE = 2**60
-# The least time a component gets (when that much is left per component).
+# The least time a component (and a shard, see shards.py) gets, however small its share of
+# the run's time: it is set aside before the rest is shared by size.
 COMPONENT_FLOOR_SECONDS = 0.1
+# Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
+# milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
+# local search). Without this a one-pair shard of a large run got a sliver of a second and
+# came back UNKNOWN, or FEASIBLE with a 100% gap.
+EXACT_MAX_PAIRS = 20
+EXACT_SECONDS = 10.0
 # Larger components are answered by the local search alone: on them CP-SAT rarely improves
 # on it in the time a run has (from about 100,000 pairs its presolve does not even finish,
 # so it returns nothing). See docs/matching.md, "Why this combination".
@@ -95,16 +104,20 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # Components share no order and no window, so solving each one lexicographically is
     # the same as solving the whole problem lexicographically, and far easier for CP-SAT.
     # Smallest first: they are solved to optimality in milliseconds, and the time they leave
-    # rolls over to the large ones. Each gets its share of the time left by size (model
-    # building included), but at least a floor, so no small component is starved.
+    # rolls over to the large ones. Each gets a floor plus its share by size of the time
+    # left (model building included), so no small component is starved.
     solve_start = time.perf_counter()
     deadline = solve_start + problem.solver.time_limit_seconds
     results: list[ComponentResult] = []
     pairs_left = len(candidates)
     for index, component in enumerate(reversed(components)):
         time_left = max(deadline - time.perf_counter(), 0.0)
-        floor = min(COMPONENT_FLOOR_SECONDS, time_left / (len(components) - index))
-        share = max(time_left * len(component) / pairs_left, floor)
+        share = time_share(
+            time_left,
+            pairs=len(component),
+            pairs_left=pairs_left,
+            parts_left=len(components) - index,
+        )
         results.append(solve_component(component, problem, share))
         pairs_left -= len(component)
     solve_seconds = time.perf_counter() - solve_start
@@ -136,6 +149,14 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     )
 
 
+def time_share(time_left: float, *, pairs: int, pairs_left: int, parts_left: int) -> float:
+    """The time of one of ``parts_left`` components (or shards) holding ``pairs_left`` pairs:
+    a floor each, then the rest of ``time_left`` by size. When the time left cannot cover
+    every floor, the floors still hold (small parts stop early, once proven optimal)."""
+    rest = max(time_left - parts_left * COMPONENT_FLOOR_SECONDS, 0.0)
+    return COMPONENT_FLOOR_SECONDS + rest * pairs / pairs_left
+
+
 def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]:
     """Group pairs into connected components of the order-window graph (union-find)."""
     parent: dict[tuple[str, int], tuple[str, int]] = {}
@@ -161,14 +182,20 @@ def solve_component(
     candidates: list[Candidate], problem: MatchingProblem, time_limit_seconds: float
 ) -> ComponentResult:
     """The greedy start, improved by local search, then (components of at most
-    ``CPSAT_MAX_PAIRS`` pairs) the three lexicographic CP-SAT stages from it."""
+    ``CPSAT_MAX_PAIRS`` pairs) the three lexicographic CP-SAT stages from it. A component
+    of at most ``EXACT_MAX_PAIRS`` pairs goes to CP-SAT from the greedy start, with the
+    time it needs to prove the optimum."""
     started = time.perf_counter()
     fpd = problem.first_production_date
     params = problem.solver
     greedy = greedy_choice(candidates, problem)
     large = len(candidates) > CPSAT_MAX_PAIRS
-    search_share = 1.0 if large else SEARCH_SHARE
-    start = improved_start(candidates, problem, greedy, started + time_limit_seconds * search_share)
+    if len(candidates) <= EXACT_MAX_PAIRS:
+        time_limit_seconds = max(time_limit_seconds, EXACT_SECONDS)
+        start = greedy
+    else:
+        search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
+        start = improved_start(candidates, problem, greedy, search_deadline)
     if large:
         chosen = [(c, start[c.key]) for c in candidates if c.key in start]
         cost_value = sum(unit_cost(c) * made for c, made in chosen)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from matching.solver.candidates import find_candidates
-from matching.solver.model import independent_components, solve
+from matching.solver.model import independent_components, solve, time_share
 from matching.solver.problem import MatchingProblem, MatchingSolution, UnmatchedReason
 
 
@@ -27,18 +27,26 @@ class ShardPlan:
 
 
 def split_into_shards(problem: MatchingProblem) -> ShardPlan:
-    """One sub-problem per component; each gets its share of the time limit by size."""
+    """One sub-problem per component; each gets a floor of time plus its share of the rest
+    of the time limit by size (``time_share``), so that a tiny shard of a large run is not
+    starved (it is solved exactly anyway, see ``EXACT_MAX_PAIRS``)."""
     started = time.perf_counter()
     candidates, unmatched = find_candidates(problem)
     orders = {o.id: o for o in problem.orders}
     windows = {w.id: w for w in problem.windows}
     factories = {f.id: f for f in problem.factories}
     shards = []
-    for component in independent_components(candidates):
+    components = independent_components(candidates)
+    for component in components:
         order_ids = sorted({c.order.id for c in component})
         window_ids = sorted({c.window.id for c in component})
         factory_ids = sorted({windows[w].factory_id for w in window_ids})
-        share = problem.solver.time_limit_seconds * len(component) / len(candidates)
+        share = time_share(
+            problem.solver.time_limit_seconds,
+            pairs=len(component),
+            pairs_left=len(candidates),
+            parts_left=len(components),
+        )
         shards.append(
             dataclasses.replace(
                 problem,

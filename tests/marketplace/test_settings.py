@@ -63,6 +63,18 @@ def test_it_refuses_celery_limits_that_allow_a_second_delivery() -> None:
     assert "CELERY_VISIBILITY_TIMEOUT" in result.stderr
 
 
+def test_it_refuses_a_sweeper_that_fails_runs_before_they_are_redelivered() -> None:
+    # hard limit 100 s, visibility timeout 400 s: a killed worker's run comes back after 400 s
+    result = _import_settings(
+        CELERY_TASK_TIME_LIMIT="100",
+        CELERY_VISIBILITY_TIMEOUT="400",
+        MATCHING_LOST_RUN_AFTER_SECONDS="160",
+    )
+
+    assert result.returncode != 0
+    assert "MATCHING_LOST_RUN_AFTER_SECONDS" in result.stderr
+
+
 def test_the_celery_configuration_is_safe_for_long_jobs(settings: Settings) -> None:
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_TASK_ACKS_LATE is True
@@ -73,6 +85,7 @@ def test_the_celery_configuration_is_safe_for_long_jobs(settings: Settings) -> N
         < settings.CELERY_TASK_SOFT_TIME_LIMIT
         < settings.CELERY_TASK_TIME_LIMIT
         < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+        < settings.MATCHING_LOST_RUN_AFTER_SECONDS
     )
 
 

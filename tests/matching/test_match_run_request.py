@@ -92,8 +92,10 @@ def test_asking_now_sends_a_waiting_event_run_at_once(
 
 def test_the_schedule_fails_a_run_whose_worker_was_lost(settings: Settings) -> None:
     lost, _ = match_run_request(trigger="manual")
-    long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    MatchRun.objects.filter(pk=lost.pk).update(status=MatchRunStatus.RUNNING, started_at=long_ago)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.MATCHING_LOST_RUN_AFTER_SECONDS + 1)
+    MatchRun.objects.filter(pk=lost.pk).update(
+        status=MatchRunStatus.RUNNING, started_at=long_ago, progress_updated_at=long_ago
+    )
     waiting, _ = match_run_request(trigger="manual")
 
     match_run_schedule()
@@ -103,6 +105,24 @@ def test_the_schedule_fails_a_run_whose_worker_was_lost(settings: Settings) -> N
     assert "worker running it was lost" in lost.error
     # the next run is no longer blocked behind it
     assert match_run_execute(run_id=waiting.pk, task_id="t").status == MatchRunStatus.SUCCEEDED
+
+
+def test_the_schedule_leaves_a_killed_workers_run_alone_until_its_task_is_redelivered(
+    settings: Settings,
+) -> None:
+    # past the hard time limit, but Redis gives a killed worker's message to another worker
+    # only after the visibility timeout: the run is about to resume, not lost
+    killed, _ = match_run_request(trigger="manual")
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    claimed = timezone.now() - dt.timedelta(seconds=visibility)
+    MatchRun.objects.filter(pk=killed.pk).update(
+        status=MatchRunStatus.RUNNING, started_at=claimed, progress_updated_at=claimed
+    )
+
+    match_run_schedule()
+
+    assert MatchRun.objects.get(pk=killed.pk).status == MatchRunStatus.RUNNING
+    assert settings.MATCHING_LOST_RUN_AFTER_SECONDS > visibility + settings.CELERY_TASK_TIME_LIMIT
 
 
 def test_the_schedule_leaves_a_run_that_is_still_within_its_limits_alone() -> None:

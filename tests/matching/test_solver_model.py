@@ -21,6 +21,8 @@ from matching.solver import (
     WindowData,
     solve,
 )
+from matching.solver.candidates import find_candidates
+from matching.solver.model import EXACT_MAX_PAIRS, solve_component
 
 FIRST_DAY = dt.date(2025, 3, 1)
 LAT, LON = 31.2304, 121.4737
@@ -462,7 +464,21 @@ def test_planned_dates_stay_between_the_first_usable_day_and_the_latest_finish()
 # --- solver status -----------------------------------------------------------------------
 
 
-def test_it_falls_back_to_the_greedy_answer_when_the_solver_has_no_time() -> None:
+def test_a_component_without_time_falls_back_to_the_greedy_answer() -> None:
+    # more pairs than a component solved exactly (EXACT_MAX_PAIRS) may have
+    orders = tuple(order(i, quantity=2) for i in range(1, EXACT_MAX_PAIRS + 2))
+    problem = MatchingProblem(FIRST_DAY, orders, (factory(),), (window(),), solver=SOLVER)
+    candidates, _unmatched = find_candidates(problem)
+
+    result = solve_component(candidates, problem, 0.0)
+
+    assert result.status == "FEASIBLE"
+    assert sorted(c.order.id for c, _units in result.chosen) == [o.id for o in orders]
+    # a feasible answer without any proof of its quality
+    assert result.best_bound == 0
+
+
+def test_a_tiny_component_is_solved_exactly_even_without_time() -> None:
     problem = MatchingProblem(
         first_production_date=FIRST_DAY,
         orders=(order(1, quantity=25), order(2, category_id=2)),
@@ -472,12 +488,11 @@ def test_it_falls_back_to_the_greedy_answer_when_the_solver_has_no_time() -> Non
     )
     solution = solve(problem)
 
-    assert solution.solver_status == "FEASIBLE"
+    assert solution.solver_status == "OPTIMAL"
     assert [a.order_id for a in solution.assignments] == [1]
     assert solution.candidate_pairs == 1
     assert solution.unmatched == {2: UnmatchedReason.NO_CAPABLE_FACTORY}
-    # a feasible answer without any proof of its quality
-    assert solution.best_bound == 0.0
+    assert solution.best_bound == solution.objective
 
 
 def test_a_window_edit_that_squeezes_booked_work_is_detected() -> None:

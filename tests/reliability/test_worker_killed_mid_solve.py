@@ -1,8 +1,10 @@
-"""Scenario 1: the worker dies (SIGKILL, pool processes included) in the middle of a solve."""
+"""Scenario 1: the worker dies (SIGKILL, pool processes included) in the middle of a solve,
+with and without beat sweeping for lost runs meanwhile."""
 
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 
 import pytest
 
@@ -14,6 +16,7 @@ from tests.reliability.conftest import (
     limits,
 )
 from tests.worker import (
+    beat_process,
     queue_length,
     unacked_messages,
     wait_for,
@@ -58,4 +61,41 @@ def test_a_run_whose_worker_is_killed_mid_solve_is_redelivered_and_written_exact
     assert written.count() == finished.matched_orders > 0
     assert len({a.order_id for a in written}) == written.count()  # no order placed twice
     assert set(written.values_list("order_id", flat=True)) <= {o.pk for o in orders}
+    assert_nothing_overbooked_or_duplicated()
+
+
+# The sweeper fails a run that shows no sign of life for a while; before the fix it did so 60 s
+# after the hard limit, while Redis gives the killed worker's message back only after the
+# visibility timeout. These limits put the visibility timeout past that old deadline.
+SWEPT_HARD, SWEPT_VISIBILITY = 5, 68
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("category_tree")
+def test_a_killed_workers_run_is_resumed_not_failed_while_beat_sweeps_for_lost_runs() -> None:
+    contested_market()
+    env = limits(soft=4, hard=SWEPT_HARD, visibility=SWEPT_VISIBILITY, delay=1)
+    # beat sends the sweeper (match_run_schedule_task) every second
+    beat_env = env | {"MATCHING_SCHEDULE_SECONDS": "1"}
+
+    with ExitStack() as stack:
+        doomed = stack.enter_context(worker_process(env=env, name="doomed"))
+        stack.enter_context(beat_process(env=beat_env))
+        # the run beat's sweeper has queued meanwhile, or a new one
+        run, _ = match_run_request(trigger=MatchRunTrigger.MANUAL)
+        claimed = wait_for_solving(run.pk, timeout=30)
+        killed_at = time.monotonic()
+        doomed.kill_everything()
+        rescuer = stack.enter_context(worker_process(env=env, name="rescuer", purge=False))
+
+        finished = wait_for_finished_run(run.pk, timeout=SWEPT_VISIBILITY + 90)
+        resumed_after = time.monotonic() - killed_at
+        sweeps = rescuer.log().count("match_run_schedule_task") // 2  # received, succeeded
+
+    assert finished.status == MatchRunStatus.SUCCEEDED, finished.error
+    assert (finished.task_id, finished.attempts) == (claimed.task_id, 2)  # the same message
+    # the sweeper ran all along, past the moment it used to fail the run (hard limit + 60 s)
+    assert resumed_after > SWEPT_HARD + 60
+    assert sweeps > SWEPT_HARD + 60 - 10
+    assert Assignment.objects.filter(run=finished).count() == finished.matched_orders > 0
     assert_nothing_overbooked_or_duplicated()

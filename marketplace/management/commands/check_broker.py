@@ -1,4 +1,6 @@
-"""`make run` calls this first: fail with a clear message when Redis is not reachable."""
+"""`make check-redis` (and `make loadtest`): fail with a clear message when the configured
+Redis is not reachable. (`make run` needs none: without one it starts an embedded Redis,
+see marketplace/local_redis.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ HOW_TO_START = (
     "Start one with:\n"
     "  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no\n"
     "(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis && "
-    "brew services start redis), or point REDIS_URL at a running Redis."
+    "brew services start redis), or point REDIS_URL at a running Redis. (`make run` starts "
+    "an embedded one by itself when REDIS_URL is unset.)"
 )
 
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.serializers import CategoryNameField
-from matching.models import Assignment, DeclineReason, MatchRun
+from matching.models import Assignment, DeclineReason, MatchRun, SolverStatus
 from matching.selectors import offer_allowed_actions
 from orders.selectors import seller_reliability
 
@@ -13,6 +13,10 @@ class MatchRunSerializer(serializers.ModelSerializer):
     # null for scheduled and automatic runs, and while a run has not finished
     requested_by = serializers.StringRelatedField(allow_null=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    # the solver's status code; empty until the run has been solved
+    solver_status = serializers.ChoiceField(
+        choices=SolverStatus.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = MatchRun

@@ -66,7 +66,7 @@ def test_run_matching_now_produces_a_succeeded_run_with_offers(client: Client) -
     assert shown["status"] == "Succeeded"
     assert int(shown["open_orders"]) == open_orders
     assert int(shown["matched_orders"]) == done.matched_orders > 0
-    assert shown["solver_status"] == done.solver_status
+    assert shown["solver_status"] == done.get_solver_status_display()
     assert done.solver_status in ("OPTIMAL", "FEASIBLE")
     assert f">{parts.count()} assignments<" in shown["assignment_list"]
 

@@ -308,7 +308,7 @@ def _validate_bookings_keep_their_days(
 
 def _lock_factory(factory: Factory) -> None:
     """Serialise window writes of one factory so the overlap check cannot race."""
-    Factory.objects.select_for_update().filter(pk=factory.pk).first()
+    Factory.objects.select_for_update(no_key=True, of=("self",)).filter(pk=factory.pk).first()
 
 
 @transaction.atomic
@@ -352,7 +352,7 @@ def capacity_window_update(
     units_per_day: int | None = None,
 ) -> CapacityWindow:
     _lock_factory(window.factory)
-    window = CapacityWindow.objects.select_for_update().get(pk=window.pk)
+    window = CapacityWindow.objects.select_for_update(no_key=True, of=("self",)).get(pk=window.pk)
     start_date = start_date or window.start_date
     end_date = end_date or window.end_date
     units_per_day = units_per_day or window.units_per_day
@@ -376,7 +376,7 @@ def capacity_window_update(
 
 @transaction.atomic
 def capacity_window_delete(*, window: CapacityWindow) -> None:
-    window = CapacityWindow.objects.select_for_update().get(pk=window.pk)
+    window = CapacityWindow.objects.select_for_update(no_key=True, of=("self",)).get(pk=window.pk)
     if window.booked_units or window.assignments.exists():
         raise ValidationError(
             {"window": _("This window has offers or booked orders; it cannot be deleted.")}
@@ -423,7 +423,7 @@ def factory_pause(*, factory_id: int, reason: str) -> bool:
 @transaction.atomic
 def factory_resume(*, factory: Factory) -> Factory:
     """The owner takes offers again: the pause and the count of expired offers reset."""
-    factory = Factory.objects.select_for_update().get(pk=factory.pk)
+    factory = Factory.objects.select_for_update(no_key=True, of=("self",)).get(pk=factory.pk)
     if not factory.is_paused:
         raise Conflict(
             _("This factory is not paused; it already receives offers."),

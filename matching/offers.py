@@ -28,6 +28,7 @@ from factories.services import capacity_window_book, capacity_window_release, fa
 from marketplace.errors import Conflict
 from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
+from matching.locks import offer_lock
 from matching.models import Assignment, AssignmentStatus, DeclineReason
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
@@ -35,12 +36,6 @@ from orders.transitions import order_event_record, order_transition
 
 def offer_expiry(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(hours=settings.OFFER_EXPIRY_HOURS)
-
-
-def _lock(offer: Assignment) -> tuple[Assignment, Order]:
-    locked = Assignment.objects.select_for_update().select_related("factory").get(pk=offer.pk)
-    order = Order.objects.select_for_update().get(pk=locked.order_id)
-    return locked, order
 
 
 def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -> None:
@@ -72,7 +67,7 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     """Book the offer's units and commit the factory; the order is accepted once every
     part of it is."""
     now = timezone.now()
-    offer, order = _lock(offer)
+    offer, order = offer_lock(offer.pk)
     _require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
     if not capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
         window = CapacityWindow.objects.get(pk=offer.window_id)
@@ -136,7 +131,7 @@ def offer_decline(
     if reason == DeclineReason.OTHER and not note.strip():
         raise ValidationError({"note": _("Say why, when the reason is “other”.")})
     now = timezone.now()
-    offer, order = _lock(offer)
+    offer, order = offer_lock(offer.pk)
     _require_waiting(offer, pgettext_lazy("offer cannot be", "declined"), now)
     offer.status = AssignmentStatus.DECLINED
     offer.responded_at = now
@@ -165,7 +160,9 @@ def _order_lost_offer(*, order: Order, actor: User | None, note: str) -> None:
     """One offer of the order was declined or expired: its other unanswered offers are
     withdrawn (a split order is matched again as a whole remainder), the order waits
     again, and a run is queued."""
-    for other in order.assignments.select_for_update().filter(status=AssignmentStatus.PROPOSED):
+    for other in order.assignments.select_for_update(no_key=True, of=("self",)).filter(
+        status=AssignmentStatus.PROPOSED
+    ):
         other.status = AssignmentStatus.SUPERSEDED
         other.save(update_fields=["status", "updated_at"])
         capacity_window_release(window_id=other.window_id, units=other.quantity, offered=True)
@@ -212,7 +209,7 @@ def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
     offer = Assignment.objects.filter(pk=offer_id).first()
     if offer is None:
         return False
-    offer, order = _lock(offer)
+    offer, order = offer_lock(offer.pk)
     if offer.status != AssignmentStatus.PROPOSED or not offer.is_expired_at(now):
         return False
     offer.status = AssignmentStatus.EXPIRED

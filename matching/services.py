@@ -12,11 +12,10 @@ import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.services import capacity_window_hold, capacity_window_release
 from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
+from matching.locks import rows_lock
 from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -49,7 +49,6 @@ from orders.models import Order, OrderStatus
 from orders.transitions import order_transition_many
 
 logger = logging.getLogger(__name__)
-ModelT = TypeVar("ModelT", bound=Model)
 
 
 class MatchRunBusy(Exception):
@@ -355,7 +354,7 @@ def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> Mat
     _record_progress(snapshot.run_id, phase=MatchRunPhase.WRITING)
     write_started = time.perf_counter()
     with transaction.atomic():
-        run = MatchRun.objects.select_for_update().get(pk=snapshot.run_id)
+        run = MatchRun.objects.select_for_update(no_key=True, of=("self",)).get(pk=snapshot.run_id)
         if run.status != MatchRunStatus.RUNNING or run.task_id != snapshot.task_id:
             logger.warning("Match run %s was taken over; dropping this result", run.pk)
             return None
@@ -416,20 +415,22 @@ def _write_assignments(
     reconsidered = {oid for oid in solution.unmatched if oid in versions.offers}
     order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
     offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
-    old_offers = _locked(Assignment, offer_ids)
     factory_ids = sorted({a.factory_id for a in planned})
-    orders = _locked(Order, order_ids)
-    windows = _locked(
-        CapacityWindow,
-        [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
-    )
-    factories = _locked(Factory, factory_ids)
+    # in the global lock order (matching/locks.py): orders, offers, factories, capabilities,
+    # windows
+    orders = rows_lock(Order, order_ids)
+    old_offers = rows_lock(Assignment, offer_ids)
+    factories = rows_lock(Factory, factory_ids)
     capabilities = {
         (c.factory_id, c.category_id): c.updated_at.isoformat()
-        for c in FactoryCapability.objects.select_for_update()
+        for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
         .filter(factory_id__in=factory_ids)
         .order_by("pk")
     }
+    windows = rows_lock(
+        CapacityWindow,
+        [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+    )
     room = {pk: w.remaining_units for pk, w in windows.items()}
 
     def order_unchanged(order_id: int) -> bool:
@@ -611,12 +612,6 @@ def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
             capacity_window_hold(window_id=window_id, units=units)
 
 
-def _locked(model: type[ModelT], ids: list[int]) -> dict[int, ModelT]:
-    """Rows by id, locked until the transaction ends (in id order, so writers never deadlock)."""
-    rows = model._default_manager.select_for_update().filter(pk__in=set(ids)).order_by("pk")
-    return {row.pk: row for row in rows}
-
-
 def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> None:
     """Record why orders stayed open and what to relax, unless the seller changed the order
     meanwhile. Called after this run's offers are written, so that "the capacity left" is
@@ -720,7 +715,7 @@ def assignment_withdraw_for_order(*, order: Order) -> list[Assignment]:
     """The order was cancelled: its offers and accepted parts are withdrawn and their
     units freed. Returns them."""
     withdrawn = []
-    for assignment in Assignment.objects.select_for_update().filter(
+    for assignment in Assignment.objects.select_for_update(no_key=True, of=("self",)).filter(
         order=order, status__in=LIVE_ASSIGNMENT_STATUSES
     ):
         offered = assignment.status == AssignmentStatus.PROPOSED

@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from marketplace.errors import Conflict
 from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
+from matching.locks import delay_lock
 from matching.models import Assignment, AssignmentStatus
 from orders.models import (
     MILESTONE_SEQUENCE,
@@ -41,8 +42,13 @@ MAX_NOTE_LENGTH = 2000
 
 
 def _lock(part: Assignment) -> tuple[Assignment, Order]:
-    order = Order.objects.select_for_update().get(pk=part.order_id)
-    locked = Assignment.objects.select_for_update().select_related("factory__owner").get(pk=part.pk)
+    """The part and its order, in the global lock order (matching/locks.py)."""
+    order = Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=part.order_id)
+    locked = (
+        Assignment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("factory__owner")
+        .get(pk=part.pk)
+    )
     return locked, order
 
 
@@ -290,8 +296,7 @@ def delay_report(
 def delay_accept(*, delay: Delay, actor: User | None) -> Delay:
     """The seller accepts the later finish: the part's plan moves (its promise does not,
     so on-time is still measured against what the factory first promised)."""
-    delay = Delay.objects.select_for_update().select_related("assignment").get(pk=delay.pk)
-    part, order = _lock(delay.assignment)
+    delay, part, order = delay_lock(delay.pk)
     if delay.status != DelayStatus.PENDING:
         raise Conflict(
             _("This delay is %(status)s already.") % {"status": delay.get_status_display().lower()},
@@ -321,13 +326,13 @@ def delay_accept(*, delay: Delay, actor: User | None) -> Delay:
 def delivery_confirm(*, order: Order, actor: User | None) -> Order:
     """The seller has the goods: each part is on time when it arrived by its promised
     finish plus its planned transport days."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=order.pk)
     require_action(
         order, "confirm_delivery", pgettext_lazy("order cannot be", "confirmed delivered")
     )
     today = timezone.localdate()
     parts = list(
-        order.assignments.select_for_update()
+        order.assignments.select_for_update(no_key=True, of=("self",))
         .select_related("factory__owner")
         .filter(status=AssignmentStatus.ACCEPTED)
     )
@@ -379,10 +384,10 @@ def order_rate(
         raise ValidationError(
             {"comment": _("At most %(max)s characters.") % {"max": MAX_NOTE_LENGTH}}
         )
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=order.pk)
     require_action(order, "rate", pgettext_lazy("order cannot be", "rated"))
     parts = list(
-        order.assignments.select_for_update()
+        order.assignments.select_for_update(no_key=True, of=("self",))
         .select_related("factory__owner")
         .filter(status=AssignmentStatus.ACCEPTED)
     )
@@ -430,7 +435,7 @@ def order_rate(
 def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str = "") -> Order:
     """The seller approves or rejects a delivered sample. An approved sample can be named
     by bulk orders, which then go to the sample's factory."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=order.pk)
     action = "approve_sample" if approve else "reject_sample"
     if order.kind != OrderKind.SAMPLE:
         raise Conflict(_("Only sample orders are approved or rejected."), current=order.status)

@@ -188,7 +188,7 @@ def order_create(
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+    return Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=order.pk)
 
 
 @transaction.atomic

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "factories",
     "orders",
     "matching",
+    # tooling apart from the product, which never imports them: the demo data and screenshots
+    # (seed_demo, screenshots) and the database benchmarks (matching_bench, bulk_upload_bench)
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ the sources with (run from the repository root)::
 
     python manage.py makemessages -l zh_Hans -l en --no-location --no-obsolete \\
         --ignore=.venv --ignore=staticfiles --ignore=matching/solver \\
-        --ignore=matching/bench --ignore=tests --ignore=docs --ignore=media
+        --ignore=bench --ignore=tests --ignore=docs --ignore=media
 
 ``compilemessages`` turns them into the ``.mo`` files Django reads (``make install`` does,
 and so does the test session: tests/conftest.py).
@@ -60,9 +60,10 @@ ZH_PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 EN_PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
-# what makemessages reads: the apps' Python and templates, without the solver and the bench
-SOURCE_DIRS = ("marketplace", "factories", "orders", "matching")
-SKIPPED_SOURCES = ("matching/solver", "matching/bench")
+# what makemessages reads: the apps' Python and templates, without the solver (the bench is
+# ignored by makemessages and is no app directory here)
+SOURCE_DIRS = ("marketplace", "factories", "orders", "matching", "demo")
+SKIPPED_SOURCES = ("matching/solver",)
 
 # %(name)s / %(name)d, a literal %% and {name} (the countdown's texts for JavaScript)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%%|\{\w+\}")

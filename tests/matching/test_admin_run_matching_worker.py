@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from kombu.exceptions import OperationalError as BrokerError
 
-from marketplace.demo import STAFF_USERNAME
+from demo.data import STAFF_USERNAME
 from marketplace.models import Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus, MatchRunTrigger
 from matching.tasks import match_run_execute_task

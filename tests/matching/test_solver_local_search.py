@@ -11,8 +11,8 @@ import dataclasses
 
 import pytest
 
-from matching.bench.market_generate import MarketConfig, generate_market
-from matching.bench.market_score import Placement, evaluate_market
+from bench.market_generate import MarketConfig, generate_market
+from bench.market_score import Placement, evaluate_market
 from matching.solver import MatchingProblem, SolverParams, model, solve
 from matching.solver.candidates import find_candidates
 from matching.solver.local_search import improve_assignment

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matching.bench.evaluate import evaluate_gap
-from matching.solver.gap import GapInstance, read_gap, solve_gap
+from bench.evaluate import evaluate_gap
+from bench.gap_solver import GapInstance, read_gap, solve_gap
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gap"
 with (DATA / "best_known.csv").open(newline="") as _handle:

@@ -1,4 +1,4 @@
-"""``python -m matching.bench market``: JSON lines with exactly the documented keys, the
+"""``python -m bench market``: JSON lines with exactly the documented keys, the
 table, the dump and the plot (run through ``run_market``; no database)."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from matching.bench.market import KEYS, add_market_parser, run_market
-from matching.bench.market_score import score_dump
+from bench.market import KEYS, add_market_parser, run_market
+from bench.market_score import score_dump
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m matching.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench")
     add_market_parser(parser.add_subparsers(dest="command", required=True))
     return parser.parse_args(["market", *argv])
 

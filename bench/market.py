@@ -1,6 +1,6 @@
 """Compare greedy, HiGHS and CP-SAT (ours) on a generated marketplace.
 
-``python -m matching.bench market --orders N --factories M --weeks W --seed S`` generates
+``python -m bench market --orders N --factories M --weeks W --seed S`` generates
 the instance (``market_generate``), computes the LP bound over every eligible pair, runs
 each method in its own forked process (its wall-clock seconds and peak resident memory are
 that process's), and checks and scores every answer with the one evaluator
@@ -24,9 +24,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from matching.bench.market_generate import MarketConfig, generate_market
-from matching.bench.market_methods import METHODS, Bound, lp_bound, relative_gap
-from matching.bench.market_score import (
+from bench.market_generate import MarketConfig, generate_market
+from bench.market_methods import METHODS, Bound, lp_bound, relative_gap
+from bench.market_score import (
     InfeasibleAssignment,
     Placement,
     eligible_pairs,

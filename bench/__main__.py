@@ -1,15 +1,15 @@
-"""``python -m matching.bench SUBCOMMAND ...``: one subparser per benchmark module."""
+"""``python -m bench SUBCOMMAND ...``: one subparser per benchmark module."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from matching.bench import gap, market
+from bench import gap, market
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     # Each benchmark module provides add_arguments(parser) and run(args) -> exit code.
     for name, module in (("gap", gap),):

@@ -32,8 +32,8 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from matching.solver.gap_lp import BOUND_TOLERANCE, LagrangianBound, lp_bound
-from matching.solver.gap_search import (
+from bench.gap_lp import BOUND_TOLERANCE, LagrangianBound, lp_bound
+from bench.gap_search import (
     chain_descent,
     is_feasible,
     regret_greedy,

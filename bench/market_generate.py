@@ -1,7 +1,7 @@
 """A realistic synthetic marketplace for the ``market`` benchmark, as a ``MatchingProblem``.
 
 Pure Python (no Django), deterministic for a seed. The shape follows the demo data
-(``marketplace/demo.py``): factories sit in China's manufacturing clusters and make what
+(``demo/data.py``): factories sit in China's manufacturing clusters and make what
 their city is known for, sellers ship to the big cities, prices spread around a market
 price per category. At benchmark scale the 20 demo categories are refined into product
 lines (``t-shirts-3`` is a third kind of T-shirt, with its own market price), so that a
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from matching.geography import DESTINATIONS, MANUFACTURING_CITIES, City, ManufacturingCity
+from bench.geography import DESTINATIONS, MANUFACTURING_CITIES, City, ManufacturingCity
 from matching.solver.problem import (
     Capability,
     Commitment,

@@ -11,8 +11,8 @@ import random
 import numpy as np
 import pytest
 
-from matching.bench.market_generate import MarketConfig, generate_market
-from matching.bench.market_methods import (
+from bench.market_generate import MarketConfig, generate_market
+from bench.market_methods import (
     METHODS,
     build_mip,
     dual_bound,
@@ -22,7 +22,7 @@ from matching.bench.market_methods import (
     start_values,
     trivial_bound,
 )
-from matching.bench.market_score import (
+from bench.market_score import (
     InfeasibleAssignment,
     Placement,
     eligible_pairs,

@@ -1,4 +1,4 @@
-"""``python -m matching.bench gap``: JSON lines, the table and certificates (no database)."""
+"""``python -m bench gap``: JSON lines, the table and certificates (no database)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from matching.bench.evaluate import evaluate_gap
-from matching.solver.gap import read_gap
+from bench.evaluate import evaluate_gap
+from bench.gap_solver import read_gap
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "gap"
@@ -17,7 +17,7 @@ KEYS = {"instance", "agents", "jobs", "objective", "bound", "status", "seconds"}
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "matching.bench", "gap", *args],
+        [sys.executable, "-m", "bench", "gap", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

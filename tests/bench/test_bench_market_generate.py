@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from matching.bench.market_generate import DEFAULT_TODAY, MarketConfig, generate_market
+from bench.market_generate import DEFAULT_TODAY, MarketConfig, generate_market
 from matching.solver.problem import Priority
 
 

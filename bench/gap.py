@@ -1,6 +1,6 @@
 """Solve min-cost Generalized Assignment instances (OR-Library single-instance format).
 
-Every solution is checked and scored by ``matching.bench.evaluate.evaluate_gap``; the solver's
+Every solution is checked and scored by ``bench.evaluate.evaluate_gap``; the solver's
 own objective is never printed. When a ``best_known.csv`` (columns ``instance`` and
 ``best_known_value``) sits in an instance's directory or any parent, the table shows the best
 known value and how far above it the objective is.
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from matching.bench.evaluate import InfeasibleSolution, evaluate_gap
-from matching.solver.gap import GapInstance, read_gap, solve_gap
+from bench.evaluate import InfeasibleSolution, evaluate_gap
+from bench.gap_solver import GapInstance, read_gap, solve_gap
 
 HELP = "solve Generalized Assignment instances (OR-Library format)"
 # Files met while walking a directory that are certainly not instances.

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from bench.geography import DESTINATIONS, MANUFACTURING_CITIES, ManufacturingCity
 from factories.models import Factory
 from factories.services import (
     capability_create,
@@ -30,7 +31,6 @@ from factories.services import (
 )
 from marketplace.models import ProductCategory, Role, User
 from marketplace.services import user_create
-from matching.geography import DESTINATIONS, MANUFACTURING_CITIES, ManufacturingCity
 from orders.services import order_create
 
 DEMO_PASSWORD = "demo-pass-2026"

@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from kombu.exceptions import OperationalError as BrokerError
 
-from marketplace.demo import (
+from demo.data import (
     DEMO_PASSWORD,
     STAFF_USERNAME,
     DemoDataError,
@@ -25,7 +25,7 @@ from marketplace.demo import (
     demo_data_present,
     demo_logins,
 )
-from marketplace.demo_lifecycle import demo_lifecycle_advance
+from demo.lifecycle import demo_lifecycle_advance
 from matching.models import MatchRunTrigger
 from matching.services import match_run_request
 

@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from matching.bench.market_generate import MarketConfig, generate_market
-from matching.bench.market_score import (
+from bench.market_generate import MarketConfig, generate_market
+from bench.market_score import (
     UNIT_VALUE,
     InfeasibleAssignment,
     Placement,

@@ -1,5 +1,5 @@
 """Where China's consumer goods are made and where sellers ship to: the data the demo
-(marketplace/demo.py) and the market benchmark (matching/bench) both draw from.
+(demo/data.py) and the market benchmark (bench) both draw from.
 
 Pure Python and kept out of the ``marketplace`` package on purpose: the benchmark runs
 without Django.

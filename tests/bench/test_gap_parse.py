@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from matching.solver.gap import GapInstance, parse_gap, read_gap
+from bench.gap_solver import GapInstance, parse_gap, read_gap
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gap"
 

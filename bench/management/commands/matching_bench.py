@@ -1,6 +1,6 @@
 """`python manage.py matching_bench`: the market benchmark through the database.
 
-Bulk-loads a generated marketplace (``matching.bench.market_generate``: users, categories,
+Bulk-loads a generated marketplace (``bench.market_generate``: users, categories,
 factories, capabilities, windows with their booked work, orders), runs one match run
 through the real task (``match_run_execute_task``, applied eagerly in this process with
 every shard solved here), and prints the run's phase times and totals as JSON.
@@ -29,9 +29,9 @@ from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from bench.market_generate import GeneratedMarket, MarketConfig, generate_market
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import ProductCategory, Role, User
-from matching.bench.market_generate import GeneratedMarket, MarketConfig, generate_market
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus, MatchRunTrigger
 from orders.models import Order, OrderPriority, OrderStatus
 

@@ -27,7 +27,7 @@ This module also enumerates every eligible (order, window) pair, with the same r
 numpy arrays: the greedy and HiGHS methods and the LP bound work on them. Any pair that a
 feasible solution can use is in that set, so the LP bound holds for the whole problem.
 
-``python -m matching.bench.market_score DIR`` scores a ``--dump`` directory.
+``python -m bench.market_score DIR`` scores a ``--dump`` directory.
 """
 
 from __future__ import annotations
@@ -508,7 +508,7 @@ def score_dump(directory: Path) -> list[dict[str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m matching.bench.market_score",
+        prog="python -m bench.market_score",
         description="Check and score the assignments of a `market --dump DIR` directory.",
     )
     parser.add_argument("directory", type=Path)

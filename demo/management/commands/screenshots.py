@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from marketplace.demo import DEMO_PASSWORD, STAFF_USERNAME, demo_data_present
+from demo.data import DEMO_PASSWORD, STAFF_USERNAME, demo_data_present
 from matching.models import MatchRun, MatchRunStatus
 
 CHROMIUM_ARGS = [

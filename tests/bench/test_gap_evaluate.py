@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matching.bench.evaluate import InfeasibleSolution, evaluate_gap
-from matching.solver.gap import GapInstance
+from bench.evaluate import InfeasibleSolution, evaluate_gap
+from bench.gap_solver import GapInstance
 
 # 2 agents, 3 jobs. Agent 0 holds 10 units, agent 1 holds 6.
 TINY = GapInstance(

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from matching.bench.market_score import PairTable, Placement
+    from bench.market_score import PairTable, Placement
     from matching.solver.problem import MatchingProblem
 
 # HiGHS sees objective coefficients divided by this (weighted units minus cost / 10,000).
@@ -67,13 +67,13 @@ Method = Callable[["MatchingProblem", float], "list[Placement]"]
 
 def greedy_market(problem: MatchingProblem, time_limit_seconds: float = 0.0) -> list[Placement]:
     """Earliest due first, cheapest window that still passes the EDF test."""
-    from matching.bench.market_score import eligible_pairs
+    from bench.market_score import eligible_pairs
 
     return greedy_on_pairs(problem, eligible_pairs(problem))
 
 
 def greedy_on_pairs(problem: MatchingProblem, pairs: PairTable) -> list[Placement]:
-    from matching.bench.market_score import Placement
+    from bench.market_score import Placement
 
     # slack[w, t]: how many more units due by day t fit in window w; a job due on day d
     # fits when it is at most min(slack[w, d:end + 1])
@@ -517,7 +517,7 @@ def highs_market(problem: MatchingProblem, time_limit_seconds: float) -> list[Pl
     """The MIP through HiGHS, block by block within the time limit (model building is not
     included in it), started from the greedy answer; a block with no solution in time (not
     even the start) gets nothing assigned."""
-    from matching.bench.market_score import Placement, eligible_pairs
+    from bench.market_score import Placement, eligible_pairs
 
     pairs = eligible_pairs(problem)
     if len(pairs) == 0:
@@ -584,7 +584,7 @@ def lp_bound(
     share it) and take, per block, the smaller of the LP bound and HiGHS's MIP dual bound.
     That bound is much tighter (the LP lets large orders fill windows fractionally) but
     only as exact as HiGHS's tolerances, not certified like the LP one."""
-    from matching.bench.market_score import eligible_pairs
+    from bench.market_score import eligible_pairs
 
     started = time.perf_counter()
     pairs = eligible_pairs(problem) if pairs is None else pairs
@@ -644,7 +644,7 @@ def dual_bound(model: MipModel, y: np.ndarray) -> float:
 
 def cpsat_market(problem: MatchingProblem, time_limit_seconds: float) -> list[Placement]:
     """``matching.solver.solve`` with the time limit (its build time not included in it)."""
-    from matching.bench.market_score import Placement
+    from bench.market_score import Placement
     from matching.solver import solve
 
     limited = dataclasses.replace(

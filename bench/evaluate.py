@@ -9,7 +9,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 
-from matching.solver.gap import GapInstance
+from bench.gap_solver import GapInstance
 
 
 class InfeasibleSolution(ValueError):

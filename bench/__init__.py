@@ -1,0 +1,1 @@
+"""Benchmark commands: ``python -m bench <subcommand>`` (see docs/benchmarks.md)."""

@@ -1,1 +1,0 @@
-"""Benchmark commands: ``python -m matching.bench <subcommand>`` (see docs/benchmarks.md)."""

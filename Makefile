@@ -51,6 +51,7 @@ loadtest: install check-redis
 # The whole suite on PostgreSQL, then the API fuzzing and id checks on SQLite too (the
 # `make run` default: it fails where PostgreSQL does not, e.g. integers beyond 64 bits).
 test: install node_modules/.package-lock.json
+	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	mkdir -p .run && DATABASE_URL=sqlite:///$(CURDIR)/.run/test.sqlite3 $(PY) -m pytest \
 	  tests/security/test_schemathesis.py tests/security/test_id_params.py
@@ -58,6 +59,7 @@ test: install node_modules/.package-lock.json
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.errors import Conflict
+from marketplace.events import capacity_window_changing, matching_input_changed
 from marketplace.models import ProductCategory, Role, User
 from marketplace.selectors import category_is_leaf
 
@@ -38,9 +39,7 @@ MAX_WINDOW_UNITS = 2_147_483_647
 
 
 def _request_match() -> None:
-    from matching.services import match_run_request_on_change
-
-    match_run_request_on_change()
+    matching_input_changed.send(sender=CapacityWindow)
 
 
 def _save(instance: Any, *, exclude: list[str] | None = None) -> None:
@@ -269,41 +268,15 @@ def _validate_window(
             }
         )
     if window is not None and window.booked_units:
-        _validate_bookings_keep_their_days(window, start_date, end_date, units_per_day)
-    return total_units
-
-
-def _validate_bookings_keep_their_days(
-    window: CapacityWindow, start_date: dt.date, end_date: dt.date, units_per_day: int
-) -> None:
-    """Accepted orders in the window must still be produced on their planned days.
-    (Unanswered offers do not hold the owner to anything: one that no longer fits cannot
-    be accepted, and the next match run moves it.)"""
-    from matching.selectors import window_commitments
-    from matching.solver.problem import WindowData
-    from matching.solver.schedule import late_commitments
-
-    changed = WindowData(
-        id=window.pk,
-        factory_id=window.factory_id,
-        category_id=window.category_id,
-        start_date=start_date,
-        end_date=end_date,
-        units_per_day=units_per_day,
-        remaining_units=0,
-        commitments=window_commitments(window_id=window.pk),
-    )
-    late = late_commitments(changed)
-    if late:
-        raise ValidationError(
-            {
-                "units_per_day": _(
-                    "%(count)s accepted order(s) in this window would no longer be made on their "
-                    "planned days; keep at least the current capacity on those days."
-                )
-                % {"count": len(late)}
-            }
+        # matching refuses a change that accepted work could not survive
+        capacity_window_changing.send(
+            sender=CapacityWindow,
+            window=window,
+            start_date=start_date,
+            end_date=end_date,
+            units_per_day=units_per_day,
         )
+    return total_units
 
 
 def _lock_factory(factory: Factory) -> None:

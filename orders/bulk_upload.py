@@ -68,6 +68,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from marketplace.events import matching_input_changed
 from marketplace.models import ProductCategory, Role, User
 from marketplace.selectors import category_list
 from orders import services as order_services
@@ -712,8 +713,6 @@ def bulk_upload_create(*, seller: User, data: bytes, filename: str) -> BulkUploa
 def bulk_upload_save(*, seller: User, report: BulkUploadReport, filename: str) -> list[Order]:
     """Create the orders of a report without errors (bulk_upload_create's last step), with
     their "create" events, in one transaction, and request one match run."""
-    from matching.services import match_run_request_on_change
-
     if not report.ok or len(report.orders) != report.rows:
         raise ValueError("Only a report without errors can be saved.")
     if any(order.seller_id != seller.pk or order.pk is not None for order in report.orders):
@@ -735,7 +734,7 @@ def bulk_upload_save(*, seller: User, report: BulkUploadReport, filename: str) -
         ],
         batch_size=BULK_CREATE_BATCH_SIZE,
     )
-    match_run_request_on_change()
+    matching_input_changed.send(sender=Order)
     return created
 
 

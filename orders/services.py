@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
+from marketplace.events import matching_input_changed, order_cancelled
 from marketplace.models import ProductCategory, Role, User
 from marketplace.notifications import notification_create, stored_text_language
 from marketplace.selectors import category_is_leaf
@@ -52,9 +53,7 @@ ORDER_EDITABLE_FIELDS = (
 
 
 def _request_match() -> None:
-    from matching.services import match_run_request_on_change
-
-    match_run_request_on_change()
+    matching_input_changed.send(sender=Order)
 
 
 def order_validate(
@@ -242,7 +241,6 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
     """Cancel an order: its offers and accepted parts are withdrawn and their capacity
     freed, and the factories are told. Cancelling work a factory accepted counts against
     the seller's reliability, unless it answers a delay the factory reported."""
-    from matching.services import assignment_withdraw_for_order
     from orders.production import delay_pending_for
 
     order = _lock(order)
@@ -257,7 +255,8 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
         Delay.objects.filter(pk__in=[d.pk for d in pending]).update(
             status=DelayStatus.DECLINED, decided_at=timezone.now()
         )
-    withdrawn = assignment_withdraw_for_order(order=order)
+    # matching withdraws the order's offers and parts (in this transaction)
+    told = [user for _, users in order_cancelled.send(sender=Order, order=order) for user in users]
     order_transition(order=order, action=action, actor=actor, note=note)
     with stored_text_language():
         title = _("Order #%(id)s was cancelled") % {"id": order.pk}
@@ -268,13 +267,13 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
         if note:
             message += " " + _("Note: %(note)s") % {"note": note}
     notification_create(
-        recipients=[a.factory.owner for a in withdrawn],
+        recipients=told,
         kind="order_cancelled",
         title=title,
         message=message,
         order_id=order.pk,
         exclude=actor,
     )
-    if withdrawn:
+    if told:
         _request_match()  # the freed capacity may fit an order that waits
     return order

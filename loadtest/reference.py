@@ -4,7 +4,7 @@ Same process, middleware, token authentication, JSON parsing and rendering as
 ``POST /api/orders/``, but a plain ``ModelSerializer.save()``: none of our services
 (no order event, no matching hook, no locks). The gap between the two rates is what our
 own code costs per order. Routed only when LOADTEST_REFERENCE_ENDPOINT is true
-(marketplace/urls.py), which only ``make loadtest`` sets.
+(web/urls.py), which only ``make loadtest`` sets.
 """
 
 from __future__ import annotations

@@ -25,6 +25,6 @@ def _time_limits_of_the_worker(headers: dict[str, Any] | None = None, **_: Any) 
 
 # run ids in the log lines of match-run tasks; the heartbeat /healthz reads (docs/operations.md)
 import marketplace.celery_logging  # noqa: E402, F401
-from marketplace.health import WorkerHeartbeat  # noqa: E402
+from marketplace.heartbeat import WorkerHeartbeat  # noqa: E402
 
 app.steps["consumer"].add(WorkerHeartbeat)

@@ -21,21 +21,6 @@ def category_is_leaf(category: ProductCategory) -> bool:
     return not ProductCategory.objects.filter(parent=category).exists()
 
 
-def marketplace_overview() -> dict[str, int]:
-    """Headline numbers for the home page."""
-    from factories.models import CapacityWindow, Factory
-    from matching.models import MatchRun, MatchRunStatus
-    from orders.models import Order, OrderStatus
-
-    return {
-        "factories": Factory.objects.filter(active=True, verified=True).count(),
-        "windows": CapacityWindow.objects.count(),
-        "open_orders": Order.objects.filter(status=OrderStatus.OPEN).count(),
-        "offered_orders": Order.objects.filter(status=OrderStatus.OFFERED).count(),
-        "runs": MatchRun.objects.filter(status=MatchRunStatus.SUCCEEDED).count(),
-    }
-
-
 def notification_list(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("order")
 

@@ -13,13 +13,9 @@ from django.views.decorators.http import require_POST
 from marketplace.forms import RegisterForm
 from marketplace.notifications import notification_mark_all_read
 from marketplace.pages import call_form_service
-from marketplace.selectors import marketplace_overview, notification_list
+from marketplace.selectors import notification_list
 from marketplace.services import user_register
 from marketplace.throttling import RegisterRateThrottle, rate_limited
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "marketplace/home.html", {"overview": marketplace_overview()})
 
 
 @rate_limited(RegisterRateThrottle)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from marketplace.health import HEARTBEAT_KEY, redis_client
+from marketplace.heartbeat import HEARTBEAT_KEY, redis_client
 from matching.models import MatchRun, MatchRunStatus, MatchRunTrigger
 from tests.worker import celery_worker
 

@@ -45,7 +45,7 @@ def test_a_requests_log_lines_carry_its_request_id(json_logs, closed_port: int) 
     assert [line["request_id"] for line in not_found if "Not Found" in line["message"]] == [
         "req-404"
     ]
-    health = json_logs.matching(lambda line: line["logger"] == "marketplace.health")
+    health = json_logs.matching(lambda line: line["logger"] == "web.health")
     assert health and {line["request_id"] for line in health} == {"req-health"}
     [after] = json_logs.matching(lambda line: line["logger"] == "after")
     assert after["request_id"] is None

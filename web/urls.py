@@ -8,13 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
 from marketplace import views
 from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi, TokenApi
-from marketplace.health import healthz
-from marketplace.metrics import metrics
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
-from marketplace.views import home
 from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
 from orders.api import OrderViewSet
+from web.health import healthz
+from web.metrics import metrics
+from web.views import home
 
 router = IdRouter()  # path ids checked in one place
 router.register("categories", CategoryViewSet, basename="category")

@@ -183,7 +183,7 @@ def _marketplace_metrics() -> Iterator[Any]:
 def _queue_metrics() -> Iterator[Any]:
     from django.conf import settings
 
-    from marketplace.health import broker_redis_url, queue_depth, redis_client
+    from marketplace.heartbeat import broker_redis_url, queue_depth, redis_client
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     up = GaugeMetricFamily("marketplace_redis_up", "1 when the broker's Redis answered.")

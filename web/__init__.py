@@ -1,0 +1,1 @@
+"""The top layer: URL wiring, the home page, /healthz and /metrics (docs/architecture.md)."""

@@ -335,9 +335,6 @@ MATCHING_MAX_PAIRS = env_int("MATCHING_MAX_PAIRS", 3_000_000)
 # The sweeper (match_run_schedule) sends again a run still queued this long after it was
 # due (its message was lost, e.g. Redis restarted without persistence).
 MATCHING_RESEND_QUEUED_AFTER_SECONDS = env_int("MATCHING_RESEND_QUEUED_AFTER_SECONDS", 60)
-# Tests only (tests/reliability): the solve phase of every run first sleeps this long, with
-# the soft time limit's signal held back as in a solver busy in native code. Keep it 0.
-MATCHING_TEST_SOLVE_DELAY_SECONDS = env_float("MATCHING_TEST_SOLVE_DELAY_SECONDS", 0.0)
 TRANSPORT_KM_PER_DAY = env_float("TRANSPORT_KM_PER_DAY", 500.0)
 TRANSPORT_HANDLING_DAYS = env_int("TRANSPORT_HANDLING_DAYS", 1)
 TRANSPORT_COST_BASE_FEN_PER_UNIT = env_int("TRANSPORT_COST_BASE_FEN_PER_UNIT", 20)

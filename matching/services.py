@@ -7,7 +7,6 @@ import datetime as dt
 import enum
 import itertools
 import logging
-import signal
 import socket
 import time
 from collections import defaultdict
@@ -254,21 +253,6 @@ def _check_size(*, orders: int | None = None, pairs: int | None = None) -> None:
             )
 
 
-def _test_solve_delay() -> None:
-    """Tests only (MATCHING_TEST_SOLVE_DELAY_SECONDS, 0 in production): make the solve phase
-    last long enough to kill a worker in it, or to overrun the time limits. The soft time
-    limit's signal (SIGUSR1 in the pool process) is held back meanwhile, as it is while a
-    solver computes in native code; it is raised when the delay ends."""
-    delay = settings.MATCHING_TEST_SOLVE_DELAY_SECONDS
-    if delay <= 0:
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
-    try:
-        time.sleep(delay)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def match_run_execute(*, run_id: int, task_id: str) -> MatchRun | None:
     """Claim, solve every shard here, and write one run. None when there was nothing to do."""
     prepared = match_run_prepare(run_id=run_id, task_id=task_id)
@@ -292,7 +276,6 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
 def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
     worker = socket.gethostname()
     run_id = prepared.snapshot.run_id
-    _test_solve_delay()
     results = []
     for index, shard in enumerate(prepared.shards):
         result = solve_shard(shard, index=index, worker=worker)
@@ -306,7 +289,6 @@ def match_shard_solve(
 ) -> ShardResult:
     """One shard of a run, on whichever worker took it. The solve needs no database; with
     ``run_id`` the shard then counts itself done in the run's progress."""
-    _test_solve_delay()
     result = solve_shard(shard, index=index, worker=worker)
     if run_id is not None:
         _record_shard_done(run_id, result)

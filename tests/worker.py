@@ -141,7 +141,7 @@ def _launch(
     worker_env = _celery_env(env)
     with tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False) as log:
         command = [
-            sys.executable, "-m", "celery", "-A", "marketplace", "worker",
+            sys.executable, "-m", "celery", "-A", "tests.worker_app", "worker",
             "--queues", queue, "--pool", pool, "--concurrency", str(concurrency),
             "--hostname", hostname, "--without-gossip", "--without-mingle", "--loglevel", "INFO",
         ]  # fmt: skip

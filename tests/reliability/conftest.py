@@ -52,7 +52,7 @@ def limits(
 ) -> dict[str, str]:
     """A worker environment with short limits: the solver's own limit < soft < hard time
     limit < visibility timeout (settings refuse anything else); ``delay`` makes the solve
-    phase of every run last that many seconds (MATCHING_TEST_SOLVE_DELAY_SECONDS).
+    phase of every run last that many seconds (TEST_SOLVE_DELAY_SECONDS, tests/worker_app.py).
     Abandoned messages are looked for every second."""
     return {
         "MATCHING_TIME_LIMIT_SECONDS": str(solve),
@@ -60,7 +60,7 @@ def limits(
         "CELERY_TASK_TIME_LIMIT": str(hard),
         "CELERY_VISIBILITY_TIMEOUT": str(visibility),
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "MATCHING_TEST_SOLVE_DELAY_SECONDS": str(delay),
+        "TEST_SOLVE_DELAY_SECONDS": str(delay),
     } | extra
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from factories.models import CapacityWindow
 from marketplace.charts import bar_chart_svg, heatmap_svg
 from marketplace.models import ProductCategory
+from marketplace.money import from_fen
 from matching.models import Assignment, MatchRun, MatchRunPhase, MatchRunStatus, SolverStatus
 from orders.models import Order, OrderStatus, UnmatchedReason
 
@@ -83,14 +84,10 @@ def match_run_progress(*, run: MatchRun) -> dict[str, Any]:
         "shards_done": done,
         "shards_total": total,
         "best_objective": best,
-        "best_objective_cny": None if best is None else _yuan(best),
+        "best_objective_cny": None if best is None else from_fen(best),
         "updated_at": run.progress_updated_at,
         "error": run.error if status == MatchRunStatus.FAILED else "",
     }
-
-
-def _yuan(fen: float) -> Decimal:
-    return (Decimal(round(fen)) / 100).quantize(Decimal("0.01"))
 
 
 # ---------------------------------------------------------------------------------------

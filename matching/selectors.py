@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import User
+from marketplace.money import to_fen
 from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, MatchRun
 from matching.solver.problem import (
     Capability,
@@ -27,14 +27,6 @@ from matching.solver.problem import (
     WindowData,
 )
 from orders.models import Order, OrderStatus
-
-
-def to_fen(amount: Decimal) -> int:
-    return int((Decimal(amount) * 100).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.services import capacity_window_hold, capacity_window_release
 from marketplace.models import User
+from marketplace.money import from_fen
 from marketplace.notifications import notification_create, stored_text_language
 from matching.locks import rows_lock
 from matching.models import (
@@ -34,7 +35,7 @@ from matching.models import (
     MatchRunTrigger,
 )
 from matching.offers import offer_expiry
-from matching.selectors import RowVersions, from_fen, matching_problem_load
+from matching.selectors import RowVersions, matching_problem_load
 from matching.solver.problem import MatchingProblem, MatchingSolution, PlannedAssignment
 from matching.solver.relax import Relaxation, suggest_relaxations
 from matching.solver.shards import (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -85,10 +84,6 @@ class Factory(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
-
-    @property
-    def can_receive_offers(self) -> bool:
-        return self.active and self.verified and not self.is_paused
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:
@@ -208,6 +203,3 @@ class CapacityWindow(models.Model):
     @property
     def utilisation(self) -> float:
         return self.booked_units / self.total_units if self.total_units else 0.0
-
-    def overlaps(self, start_date: dt.date, end_date: dt.date) -> bool:
-        return self.start_date <= end_date and start_date <= self.end_date

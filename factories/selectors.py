@@ -152,10 +152,6 @@ class OwnerDashboard:
     month_booked_units: int
     paused: list[Factory]
 
-    @property
-    def month_utilisation(self) -> float:
-        return self.month_booked_units / self.month_total_units if self.month_total_units else 0
-
 
 def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
     """Offers to answer, work in hand, and this month's utilisation: units of accepted

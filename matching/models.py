@@ -136,10 +136,6 @@ class MatchRun(models.Model):
         }
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (MatchRunStatus.SUCCEEDED, MatchRunStatus.FAILED)
-
-    @property
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -263,10 +259,6 @@ class Assignment(models.Model):
     @property
     def production_cost(self) -> Decimal:
         return self.unit_price * self.quantity
-
-    @property
-    def holds_capacity(self) -> bool:
-        return self.status in LIVE_ASSIGNMENT_STATUSES
 
     @property
     def planned_delivery(self) -> dt.date | None:

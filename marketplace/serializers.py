@@ -60,6 +60,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text="In the request's language.")
+    message = serializers.CharField(read_only=True, help_text="In the request's language.")
 
     class Meta:
         model = Notification

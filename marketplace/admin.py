@@ -506,7 +506,7 @@ class GroupAdmin(PermissionLabelsMixin, DjangoGroupAdmin):
 class UserAdmin(PermissionLabelsMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Marketplace"), {"fields": ("role", "company_name", "phone")}),
+        (_("Marketplace"), {"fields": ("role", "company_name", "phone", "language")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

@@ -1,10 +1,12 @@
-# History lines are stored as their action and parameters, rendered when read in the
-# reader's language (marketplace/messages.py, orders/messages.py, matching/messages.py).
+# History lines and notifications are stored as their kind and parameters, rendered when
+# read in the reader's language (marketplace/messages.py, orders/messages.py,
+# matching/messages.py).
 #
-# Existing notes were written in the site language (English or Chinese): each is matched
-# against the texts the code wrote (in both languages, through the translation catalogue)
-# and becomes that text's parameters; a note that matches none stays as it was, as the
-# ``text`` parameter, shown as written.
+# Existing notes and notifications were written in the site language (English or Chinese):
+# each is matched against the texts the code wrote (in both languages, through the
+# translation catalogue) and becomes that text's parameters; one that matches none stays as
+# it was, as the ``text`` parameter (and a notification's title as ``text_title``), shown as
+# written. Lists of offers (new and withdrawn offers) are kept as written.
 
 import re
 
@@ -13,8 +15,9 @@ from django.db import migrations, models
 from django.utils import translation
 from django.utils.translation import gettext
 
-# the texts services wrote before this migration, by the action they were written for;
-# "+note": a person's note may follow after a space
+# the texts services wrote before this migration, by the action they were written for: each
+# alternative is one text, or several joined by a space; "+note": a person's note may follow
+# after a space
 MILESTONE_ACTIONS = (
     "start_production",
     "ship",
@@ -29,14 +32,15 @@ LOST = (
     "%(factory)s declined (%(reason)s): %(note)s.",
     "%(factory)s declined (%(reason)s).",
 )
+ACCEPTED = "%(factory)s accepted %(quantity)s units, to finish by %(date)s."
+AFTER_DELAY = "Cancelled instead of accepting the factory's delay (no penalty)."
 TEMPLATES = {
     "create": ("Saved as a draft.", "Posted.", "Posted by bulk upload (%(file)s, row %(row)s)."),
     "offer": ("Match run #%(run)s.",),
     "reopen": LOST,
     "offer_lost": LOST,
-    "accept": ("%(factory)s accepted %(quantity)s units, to finish by %(date)s.",),
-    "accept_part": ("%(factory)s accepted %(quantity)s units, to finish by %(date)s.",),
-    "cancel_after_delay": ("Cancelled instead of accepting the factory's delay (no penalty).",),
+    "accept": (ACCEPTED,),
+    "accept_part": (ACCEPTED,),
     "delay_reported": (
         "%(factory)s reports a delay: finish %(new)s instead of %(old)s. %(reason)s",
     ),
@@ -66,12 +70,81 @@ MILESTONES = {
     "quality_passed": "Quality check passed",
     "shipped": "Shipped",
 }
-NUMBERS = ("row", "run", "quantity", "quality")
+NUMBERS = ("id", "row", "run", "quantity", "quality", "count")
+NOT_AGAIN = (
+    "The factory will not be offered this order again; the next match run looks for another."
+)
+CANCELLED = (
+    "The seller cancelled order #%(id)s (%(title)s); its units in your window are free again."
+)
+# kind: (title, message alternatives)
+NOTIFICATIONS = {
+    "offer_accepted": (
+        "Order #%(id)s accepted by %(factory)s",
+        ((ACCEPTED, "Follow its production on the order's page."),),
+    ),
+    "offer_lost": (
+        "Order #%(id)s is being matched again",
+        tuple((lost, NOT_AGAIN) for lost in LOST),
+    ),
+    "offer_expired": (
+        "Offer for order #%(id)s expired",
+        (
+            "Nobody answered the offer of %(quantity)s units for order #%(id)s in %(hours)s "
+            "hours, so it went to the next factory.",
+        ),
+    ),
+    "factory_paused": (
+        "%(factory)s receives no new offers",
+        (
+            "%(count)s offers in a row expired without an answer, so new offers are paused. "
+            "Resume when you can answer offers again.",
+        ),
+    ),
+    "order_cancelled": (
+        "Order #%(id)s was cancelled",
+        ((CANCELLED, "Note: %(note)s"), CANCELLED),
+    ),
+    "delay_reported": (
+        "Order #%(id)s will be late",
+        (
+            (
+                TEMPLATES["delay_reported"][0],
+                "Accept the new date, or cancel the order without penalty.",
+            ),
+        ),
+    ),
+    "delay_accepted": ("Order #%(id)s: new finish date accepted", TEMPLATES["delay_accepted"]),
+    "delivered": (
+        "Order #%(id)s delivered",
+        ("The seller confirmed delivery of order #%(id)s (%(title)s).",),
+    ),
+    "rated": ("Order #%(id)s rated %(quality)s/5", TEMPLATES["rate"]),
+    "approve_sample": ("Sample #%(id)s approved", TEMPLATES["approve_sample"]),
+    "reject_sample": ("Sample #%(id)s rejected", TEMPLATES["reject_sample"]),
+    **{
+        f"milestone_{kind}": ("Order #%(id)s: %(milestone)s", TEMPLATES["milestone_shipped"])
+        for kind in ("materials_ready", "production_started", "quality_passed", "shipped")
+    },
+    **{
+        f"reminder_{kind}": (
+            "Order #%(id)s: “%(milestone)s” is late",
+            (
+                "It was due on %(date)s. Post the milestone, or report a delay so the seller "
+                "can plan.",
+            ),
+        )
+        for kind in ("production_started", "shipped")
+    },
+}
 
 
 def _pattern(template):
-    noted = template.endswith("+note")
-    text = gettext(template.removesuffix("+note"))
+    """A regular expression matching ``template`` (one text or several joined by a space)
+    in the active language, with a group per placeholder."""
+    parts = (template,) if isinstance(template, str) else template
+    noted = parts[-1].endswith("+note")
+    text = " ".join(gettext(part.removesuffix("+note")) for part in parts)
     regex, seen = "", set()
     for index, part in enumerate(re.split(r"%\((\w+)\)s", text)):
         if index % 2 == 0:
@@ -86,29 +159,29 @@ def _pattern(template):
 
 def _label_code(labels, shown):
     for code, label in labels.items():
-        if gettext(label).lower() == shown:
+        if gettext(label).lower() == shown.lower():
             return code
     return None
 
 
 def _params(template, found):
+    """The parameters of a match, or None when a value is not what the code wrote."""
+    first = template if isinstance(template, str) else template[0]
     params = {key: value for key, value in found.items() if value is not None}
     for key in NUMBERS:
         if key in params:
             if not params[key].isdigit():
                 return None
             params[key] = int(params[key])
-    if template == "Saved as a draft.":
-        params["draft"] = True
-    if template == "Posted.":
-        params["draft"] = False
-    if "expired" in template:
+    if first in ("Saved as a draft.", "Posted."):
+        params["draft"] = first == "Saved as a draft."
+    if "expired unanswered" in first:
         params["expired"] = True
-    if "reason" in params and "declined" in template:
+    if "reason" in params and "declined" in first:
         params["reason"] = _label_code(DECLINE_REASONS, params["reason"])
     if "milestone" in params:
         params["milestone"] = _label_code(MILESTONES, params["milestone"])
-    if template == "Delivered: %(parts)s.":
+    if first == "Delivered: %(parts)s.":
         params["parts"] = _parts(params["parts"])
     if None in params.values():
         return None
@@ -126,52 +199,98 @@ def _parts(text):
     return parts
 
 
+def _parsed(templates, text):
+    """The parameters of the first template ``text`` matches (active language), or None."""
+    for template in templates:
+        found = _pattern(template).match(text)
+        params = _params(template, found.groupdict()) if found else None
+        if params is not None:
+            return params
+    return None
+
+
+def _is_after_delay(note):
+    return note == gettext(AFTER_DELAY)
+
+
 def note_params(action, note):
-    """The parameters an old note was written from, or ``{"text": note}``."""
+    """The parameters an old history note was written from, or ``{"text": note}``."""
     if not note:
         return {}
-    if action in ("cancel", "cancel_after_delay"):
-        default = TEMPLATES["cancel_after_delay"][0]
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                if note == gettext(default):
-                    return {}
-        return {"note": note}
-    if action == "edit" and all(re.fullmatch(r"[a-z_]+", name) for name in note.split(", ")):
-        return {"fields": note.split(", ")}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            for template in TEMPLATES.get(action, ()):
-                found = _pattern(template).match(note)
-                params = _params(template, found.groupdict()) if found else None
-                if params is not None:
-                    return params
+            if action in ("cancel", "cancel_after_delay"):
+                if _is_after_delay(note):
+                    return {}
+                continue
+            params = _parsed(TEMPLATES.get(action, ()), note)
+            if params is not None:
+                return params
+    if action in ("cancel", "cancel_after_delay"):
+        return {"note": note}  # the seller's note, as written
+    if action == "edit" and all(re.fullmatch(r"[a-z_]+", name) for name in note.split(", ")):
+        return {"fields": note.split(", ")}
     return {"text": note}
 
 
-def notes_to_params(apps, schema_editor):
+def notification_params(kind, title, message):
+    """The parameters an old notification was written from, or its texts as written."""
+    known = NOTIFICATIONS.get(re.sub(r"_\d+$", "", kind))
+    for language, _name in settings.LANGUAGES:
+        if known is None:
+            break
+        with translation.override(language):
+            heading = _pattern(known[0]).match(title)
+            told = _params(known[0], heading.groupdict()) if heading else None
+            params = _parsed(known[1], message) if told is not None else None
+        if params is None or any(params.get(key, value) != value for key, value in told.items()):
+            continue
+        params = {**told, **params}
+        if "id" in params:
+            params["order"] = params.pop("id")
+        if kind == "order_cancelled":
+            with translation.override(language):
+                params["after_delay"] = _is_after_delay(params.get("note", ""))
+            params["note"] = "" if params["after_delay"] else params.get("note", "")
+        return params
+    return {"text_title": title, "text": message}
+
+
+def texts_to_params(apps, schema_editor):
     OrderEvent = apps.get_model("orders", "OrderEvent")
     events = list(OrderEvent.objects.only("pk", "action", "note"))
     for event in events:
         event.params = note_params(event.action, event.note)
     OrderEvent.objects.bulk_update(events, ["params"], batch_size=1000)
+    Notification = apps.get_model("marketplace", "Notification")
+    rows = list(Notification.objects.only("pk", "kind", "title", "message"))
+    for row in rows:
+        row.params = notification_params(row.kind, row.title, row.message)
+    Notification.objects.bulk_update(rows, ["params"], batch_size=1000)
 
 
-def params_to_notes(apps, schema_editor):
-    """Back: the text in the site language."""
+def params_to_texts(apps, schema_editor):
+    """Back: the texts in the site language."""
+    from marketplace.messages import notification_texts, order_event_texts
+
     OrderEvent = apps.get_model("orders", "OrderEvent")
+    Notification = apps.get_model("marketplace", "Notification")
     events = list(OrderEvent.objects.only("pk", "action", "params"))
+    rows = list(Notification.objects.only("pk", "kind", "params"))
     with translation.override(settings.LANGUAGE_CODE):
-        from marketplace.messages import order_event_texts
-
         for event in events:
             event.note = order_event_texts.render(event.action, event.params)
+        for row in rows:
+            title, row.message = notification_texts.render(row.kind, row.params)
+            row.title = title[:200]
     OrderEvent.objects.bulk_update(events, ["note"], batch_size=1000)
+    Notification.objects.bulk_update(rows, ["title", "message"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0006_verbose_names"),
+        ("marketplace", "0007_stored_as_kind_and_params"),
     ]
 
     operations = [
@@ -180,7 +299,7 @@ class Migration(migrations.Migration):
             name="params",
             field=models.JSONField(blank=True, default=dict, verbose_name="parameters"),
         ),
-        migrations.RunPython(notes_to_params, params_to_notes),
+        migrations.RunPython(texts_to_params, params_to_texts),
         migrations.RemoveField(
             model_name="orderevent",
             name="note",

@@ -32,7 +32,34 @@ OLD_NOTES = [
 ]
 
 
-def _old_rows(apps: Any) -> None:
+def _old_notifications(order_id: int) -> list[tuple[str, str, str]]:
+    return [
+        (
+            "offer_accepted",
+            f"订单 #{order_id} 已被 Wang Textiles 接单",
+            "Wang Textiles 已接单 300 件，将于 2026-05-01 前完工。 可在订单页面跟踪生产进度。",
+        ),
+        (
+            "order_cancelled",
+            f"Order #{order_id} was cancelled",
+            f"The seller cancelled order #{order_id} (Mugs); its units in your window are free "
+            "again. Note: Cancelled instead of accepting the factory's delay (no penalty).",
+        ),
+        (
+            "reminder_shipped_12",
+            f"Order #{order_id}: “Shipped” is late",
+            "It was due on 2026-05-01. Post the milestone, or report a delay so the seller "
+            "can plan.",
+        ),
+        (
+            "new_offers",
+            "2 new offer(s) waiting for your answer",
+            "Orders #1 (5 units), #2 (6 units).",
+        ),
+    ]
+
+
+def _old_rows(apps: Any) -> int:
     user_model = apps.get_model("marketplace", "User")
     seller = user_model.objects.create(username="old-seller", role="seller")
     category = apps.get_model("marketplace", "ProductCategory").objects.create(
@@ -55,9 +82,11 @@ def _old_rows(apps: Any) -> None:
         event_model.objects.create(
             order=order, action=action, from_status="open", to_status="open", note=note
         )
-    apps.get_model("marketplace", "Notification").objects.create(
-        recipient=seller, order=order, kind="offer_accepted", title="旧标题", message="旧内容"
-    )
+    for kind, title, message in _old_notifications(order.pk):
+        apps.get_model("marketplace", "Notification").objects.create(
+            recipient=seller, order=order, kind=kind, title=title, message=message
+        )
+    return order.pk
 
 
 def _migrate_to_latest() -> None:
@@ -70,7 +99,7 @@ def test_old_history_notes_and_notifications_are_migrated() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     try:
-        _old_rows(executor.loader.project_state(BEFORE).apps)
+        order_id = _old_rows(executor.loader.project_state(BEFORE).apps)
     finally:
         _migrate_to_latest()
 
@@ -106,7 +135,23 @@ def test_old_history_notes_and_notifications_are_migrated() -> None:
     assert english[4] == "Wang Textiles declined (price too low): Cotton went up."
     assert english[-1] == chinese[-1] == "Something nobody wrote by template"
 
-    [notification] = Notification.objects.all()
-    assert notification.params == {"text_title": "旧标题", "text": "旧内容"}
-    assert (notification.title, notification.message) == ("旧标题", "旧内容")
+    notifications = list(Notification.objects.order_by("pk"))
+    assert [n.params for n in notifications] == [
+        {"order": order_id, "factory": "Wang Textiles", "quantity": 300, "date": "2026-05-01"},
+        {"order": order_id, "title": "Mugs", "note": "", "after_delay": True},
+        {"order": order_id, "milestone": "shipped", "date": "2026-05-01"},
+        {
+            "text_title": "2 new offer(s) waiting for your answer",
+            "text": "Orders #1 (5 units), #2 (6 units).",
+        },
+    ]
+    with translation.override("en"):
+        assert notifications[0].title == f"Order #{order_id} accepted by Wang Textiles"
+        assert notifications[1].message.endswith(
+            "Note: Cancelled instead of accepting the factory's delay (no penalty)."
+        )
+        assert notifications[2].title == f"Order #{order_id}: “Shipped” is late"
+    with translation.override("zh-hans"):
+        assert notifications[0].title == f"订单 #{order_id} 已被 Wang Textiles 接单"
+        assert notifications[3].title == "2 new offer(s) waiting for your answer"  # as written
     assert User.objects.get(username="old-seller").language == settings.LANGUAGE_CODE

@@ -33,7 +33,9 @@ _TRAILING_ID = re.compile(r"_\d+$")
 class Texts(Generic[T]):
     """Kind -> a function of the parameters that renders in the active language."""
 
-    def __init__(self, *, legacy: Callable[[Params], T], unknown: Callable[[str, Params], T]):
+    def __init__(
+        self, *, legacy: Callable[[Params], T], unknown: Callable[[str, Params], T]
+    ) -> None:
         self._renderers: dict[str, Callable[[Params], T]] = {}
         self._legacy = legacy
         self._unknown = unknown

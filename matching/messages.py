@@ -106,27 +106,32 @@ def _factory_paused(params: Params) -> tuple[str, str]:
     return _("%(factory)s receives no new offers") % params, paused_text(params)
 
 
+def _offers_told(params: Params, title: str, message: str, **values: str) -> tuple[str, str]:
+    """A notification about a list of offers: ``title`` counts them, ``message`` lists them."""
+    offers = params["offers"]
+    return title % {"count": len(offers)}, message % {"orders": _listed(offers), **values}
+
+
 @notification_texts.register("new_offers")
 def _new_offers(params: Params) -> tuple[str, str]:
-    offers = params["offers"]
-    return (
-        _("%(count)s new offer(s) waiting for your answer") % {"count": len(offers)},
+    return _offers_told(
+        params,
+        _("%(count)s new offer(s) waiting for your answer"),
         _(
             "Orders %(orders)s. Accept or decline by %(until)s; unanswered offers go to "
             "another factory."
-        )
-        % {"orders": _listed(offers), "until": local_minute(params["until"])},
+        ),
+        until=local_minute(params["until"]),
     )
 
 
 @notification_texts.register("offers_withdrawn")
 def _offers_withdrawn(params: Params) -> tuple[str, str]:
-    offers = params["offers"]
-    return (
-        _("%(count)s unanswered offer(s) withdrawn") % {"count": len(offers)},
+    return _offers_told(
+        params,
+        _("%(count)s unanswered offer(s) withdrawn"),
         _(
             "Orders %(orders)s no longer fit your capacity as planned, or fit much better "
             "elsewhere, so the offers were withdrawn."
-        )
-        % {"orders": _listed(offers)},
+        ),
     )

@@ -506,7 +506,7 @@ class GroupAdmin(PermissionLabelsMixin, DjangoGroupAdmin):
 class UserAdmin(PermissionLabelsMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Marketplace"), {"fields": ("role", "company_name", "phone")}),
+        (_("Marketplace"), {"fields": ("role", "company_name", "phone", "language")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -634,28 +634,37 @@ class NotificationAdmin(ViewOnlyAdmin):
         "recipient",
         "order",
         "kind_label",
-        "title",
-        "message",
+        "title_text",
+        "message_text",
         "created_at",
         "read_at",
         "emailed_at",
     )
-    readonly_fields = ("kind_label",)
+    readonly_fields = ("kind_label", "title_text", "message_text")
     list_display = (
         "id",
         "recipient",
         "kind_label",
-        "title",
+        "title_text",
         "order",
         "created_at",
         "read_at",
         "emailed_at",
     )
     list_filter = (NotificationKindFilter, ("read_at", admin.EmptyFieldListFilter))
-    search_fields = ("recipient__username", "title", "message")
+    search_fields = ("recipient__username", "kind")
     list_select_related = ("recipient", "order")
     raw_id_fields = ("recipient", "order")
     date_hierarchy = "created_at"
+
+    # rendered from kind and parameters in the staff member's language
+    @admin.display(description=_("title"))
+    def title_text(self, notification: Notification) -> str:
+        return notification.title
+
+    @admin.display(description=_("message"))
+    def message_text(self, notification: Notification) -> str:
+        return notification.message
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, notification: Notification) -> str:

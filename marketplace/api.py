@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -12,18 +13,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.languages import supported_language
 from marketplace.models import Notification, ProductCategory, User
 from marketplace.notifications import notification_mark_all_read, notification_mark_read
 from marketplace.selectors import category_list, notification_list, notification_unread_count
 from marketplace.serializers import (
     CategorySerializer,
+    MeUpdateSerializer,
     NotificationSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
     UnreadCountSerializer,
     UserSerializer,
 )
-from marketplace.services import user_register
+from marketplace.services import user_language_set, user_register
 from marketplace.throttling import LoginRateThrottle, RegisterRateThrottle
 
 
@@ -35,7 +38,9 @@ class RegisterApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, token = user_register(**serializer.validated_data)
+        user, token = user_register(
+            **serializer.validated_data, language=supported_language(translation.get_language())
+        )
         body = UserSerializer(user).data | {"token": token.key}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -48,10 +53,22 @@ class TokenApi(ObtainAuthToken):
 
 
 class MeApi(generics.RetrieveAPIView):
+    """You; PATCH changes the language you read the API (without Accept-Language), the
+    pages after log-in and your emails in."""
+
     serializer_class = UserSerializer
 
     def get_object(self) -> User:
         return self.request.user
+
+    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = self.get_object()
+        if "language" in serializer.validated_data:
+            user = user_language_set(user=user, language=serializer.validated_data["language"])
+        return Response(UserSerializer(user).data)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.messages import notification_texts
 
 
 class Role(models.TextChoices):
@@ -36,10 +39,19 @@ class UserManager(DjangoUserManager["User"]):
         return super().create_superuser(username, email, password, **extra)
 
 
+def site_language() -> str:
+    """A new user's language: the site's (``LANGUAGE_CODE``)."""
+    return settings.LANGUAGE_CODE
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SELLER)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # the pages after log-in, the API without Accept-Language and emails use it
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=site_language
+    )
 
     objects = UserManager()
 
@@ -129,8 +141,9 @@ class Notification(models.Model):
         verbose_name=_("order"),
     )
     kind = models.CharField(_("kind"), max_length=40)
-    title = models.CharField(_("title"), max_length=200)
-    message = models.TextField(_("message"))
+    # what happened (ids, quantities, ISO dates, names as given): rendered when read
+    # (marketplace/messages.py)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
@@ -143,6 +156,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+    @property
+    def title(self) -> str:
+        """In the active language."""
+        return self.texts[0]
+
+    @property
+    def message(self) -> str:
+        """In the active language."""
+        return self.texts[1]
+
+    @property
+    def texts(self) -> tuple[str, str]:
+        return notification_texts.render(self.kind, self.params)
 
     @property
     def is_read(self) -> bool:

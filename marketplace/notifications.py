@@ -4,9 +4,12 @@ The email goes out from a Celery task after the transaction commits, through Dja
 email framework (EMAIL_BACKEND: the console in development, SMTP in production), so a
 slow or failing mail server never holds up or rolls back the action that caused it.
 
-Notifications and order-history notes are stored text that the other party reads, often
-from a worker where no request language is active: they are written in the site's
-language (``LANGUAGE_CODE``, Chinese by default) through ``stored_text_language``.
+Notifications (like order-history lines) are stored as a kind and parameters and rendered
+when read, in the reader's language (marketplace/messages.py): the email in the
+recipient's ``User.language``.
+
+``stored_text_language`` is for the few texts still stored as written (a match run's
+error, read by staff): the site's language (``LANGUAGE_CODE``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
+from marketplace.messages import Params
 from marketplace.models import Notification, User
 
 
@@ -30,17 +34,17 @@ def notification_create(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
-    message: str,
+    params: Params,
     order_id: int | None = None,
     exclude: User | None = None,
 ) -> list[Notification]:
-    """One notification per recipient (each once, never the one who acted)."""
+    """One notification per recipient (each once, never the one who acted); its text is
+    rendered from ``kind`` and ``params`` when read (marketplace/messages.py)."""
     people = {user.pk: user for user in recipients if user is not None}
     if exclude is not None:
         people.pop(exclude.pk, None)
     created = Notification.objects.bulk_create(
-        Notification(recipient=user, order_id=order_id, kind=kind, title=title, message=message)
+        Notification(recipient=user, order_id=order_id, kind=kind, params=params)
         for user in people.values()
     )
     for notification in created:
@@ -63,9 +67,11 @@ def notification_email_send(*, notification_id: int) -> bool:
     found = notification.first()
     if found is None or found.emailed_at is not None or not found.recipient.email:
         return False
+    with translation.override(found.recipient.language):
+        subject, message = found.texts
     send_mail(
-        subject=found.title,
-        message=found.message,
+        subject=subject,
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[found.recipient.email],
     )

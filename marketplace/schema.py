@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -73,3 +74,9 @@ class AutoSchema(openapi.AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+
+class UserLanguageSessionScheme(SessionScheme):
+    """The session login that also reads the user's language (marketplace/languages.py)."""
+
+    target_class = "marketplace.languages.SessionAuthentication"

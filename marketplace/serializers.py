@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from marketplace.models import Notification, ProductCategory, User
@@ -24,8 +26,22 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "role", "company_name", "is_staff"]
+        fields = ["id", "username", "email", "role", "company_name", "is_staff", "language"]
         read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    """What a user may change of their own account: the language."""
+
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        fixed = sorted(set(self.initial_data) - set(self.fields))
+        if fixed:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed.")] for name in fixed}
+            )
+        return attrs
 
 
 class RegisteredUserSerializer(UserSerializer):
@@ -60,6 +76,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text="In the request's language.")
+    message = serializers.CharField(read_only=True, help_text="In the request's language.")
 
     class Meta:
         model = Notification

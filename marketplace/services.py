@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from marketplace.models import Role, User
+from marketplace.models import Role, User, site_language
 
 SELF_SERVICE_ROLES = (Role.FACTORY_OWNER, Role.SELLER)
 SELF_SERVICE_ROLE_CHOICES = [(role.value, role.label) for role in SELF_SERVICE_ROLES]
@@ -24,13 +25,16 @@ def user_create(
     company_name: str = "",
     is_staff: bool = False,
     is_superuser: bool = False,
+    language: str | None = None,
 ) -> User:
-    """Create a user without checking password strength (seeding, admin tooling)."""
+    """Create a user without checking password strength (seeding, admin tooling); the
+    language is the site's unless given."""
     user = User(
         username=username,
         email=email,
         role=role,
         company_name=company_name,
+        language=language or site_language(),
         is_staff=is_staff or role == Role.STAFF,
         is_superuser=is_superuser,
     )
@@ -46,9 +50,16 @@ def user_create(
 
 @transaction.atomic
 def user_register(
-    *, username: str, password: str, role: str, email: str = "", company_name: str = ""
+    *,
+    username: str,
+    password: str,
+    role: str,
+    email: str = "",
+    company_name: str = "",
+    language: str | None = None,
 ) -> tuple[User, Token]:
-    """Self-service sign-up as a factory owner or a seller; returns the user and an API token."""
+    """Self-service sign-up as a factory owner or a seller (``language``: the one the
+    sign-up was made in); returns the user and an API token."""
     if role not in SELF_SERVICE_ROLES:
         raise ValidationError(
             {"role": _("Choose factory_owner or seller; staff accounts are made by an admin.")}
@@ -59,6 +70,20 @@ def user_register(
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user = user_create(
-        username=username, password=password, role=role, email=email, company_name=company_name
+        username=username,
+        password=password,
+        role=role,
+        email=email,
+        company_name=company_name,
+        language=language,
     )
     return user, Token.objects.create(user=user)
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language the user reads pages after log-in, the API and emails in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the site's languages.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -7,9 +7,13 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        """Handle the domain events of the layers below (marketplace/events.py)."""
+        # the texts of the history lines and notifications this app writes
+        # the domain events of the layers below (marketplace/events.py)
         from marketplace import events
-        from matching import handlers
+        from matching import (
+            handlers,
+            messages,  # noqa: F401
+        )
 
         events.matching_input_changed.connect(
             handlers.on_matching_input_changed, dispatch_uid="matching.input_changed"

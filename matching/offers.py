@@ -26,9 +26,11 @@ from django.utils.translation import pgettext_lazy
 from factories.models import CapacityWindow, Factory
 from factories.services import capacity_window_book, capacity_window_release, factory_pause
 from marketplace.errors import Conflict
+from marketplace.messages import Params
 from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
 from matching.locks import offer_lock
+from matching.messages import paused_text
 from matching.models import Assignment, AssignmentStatus, DeclineReason
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
@@ -89,27 +91,21 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     # an answer: the run of expired offers is broken
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
     factory = offer.factory
-    with stored_text_language():
-        note = _("%(factory)s accepted %(quantity)s units, to finish by %(date)s.") % {
-            "factory": factory.name,
-            "quantity": offer.quantity,
-            "date": offer.planned_finish,
-        }
-        title = _("Order #%(id)s accepted by %(factory)s") % {
-            "id": order.pk,
-            "factory": factory.name,
-        }
-        message = note + " " + _("Follow its production on the order's page.")
+    params = {
+        "order": order.pk,
+        "factory": factory.name,
+        "quantity": offer.quantity,
+        "date": offer.planned_finish.isoformat(),
+    }
     waiting = order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
     if waiting or order.status != OrderStatus.OFFERED:
-        order_event_record(order=order, action="accept_part", actor=actor, note=note)
+        order_event_record(order=order, action="accept_part", actor=actor, params=params)
     else:
-        order_transition(order=order, action="accept", actor=actor, note=note)
+        order_transition(order=order, action="accept", actor=actor, params=params)
     notification_create(
         recipients=[order.seller],
         kind="offer_accepted",
-        title=title,
-        message=message,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
@@ -142,21 +138,19 @@ def offer_decline(
     )
     capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
-    with stored_text_language():
-        values = {
+    _order_lost_offer(
+        order=order,
+        actor=actor,
+        params={
             "factory": offer.factory.name,
-            "reason": offer.get_decline_reason_display().lower(),
+            "reason": offer.decline_reason,
             "note": offer.decline_note,
-        }
-        if offer.decline_note:
-            text = _("%(factory)s declined (%(reason)s): %(note)s.") % values
-        else:
-            text = _("%(factory)s declined (%(reason)s).") % values
-    _order_lost_offer(order=order, actor=actor, note=text)
+        },
+    )
     return offer
 
 
-def _order_lost_offer(*, order: Order, actor: User | None, note: str) -> None:
+def _order_lost_offer(*, order: Order, actor: User | None, params: Params) -> None:
     """One offer of the order was declined or expired: its other unanswered offers are
     withdrawn (a split order is matched again as a whole remainder), the order waits
     again, and a run is queued."""
@@ -167,24 +161,13 @@ def _order_lost_offer(*, order: Order, actor: User | None, note: str) -> None:
         other.save(update_fields=["status", "updated_at"])
         capacity_window_release(window_id=other.window_id, units=other.quantity, offered=True)
     if order.status == OrderStatus.OFFERED:
-        order_transition(order=order, action="reopen", actor=actor, note=note)
+        order_transition(order=order, action="reopen", actor=actor, params=params)
     else:
-        order_event_record(order=order, action="offer_lost", actor=actor, note=note)
-    with stored_text_language():
-        title = _("Order #%(id)s is being matched again") % {"id": order.pk}
-        message = (
-            note
-            + " "
-            + _(
-                "The factory will not be offered this order again; the next match run looks "
-                "for another."
-            )
-        )
+        order_event_record(order=order, action="offer_lost", actor=actor, params=params)
     notification_create(
         recipients=[order.seller],
         kind="offer_lost",
-        title=title,
-        message=message,
+        params={"order": order.pk, **params},
         order_id=order.pk,
         exclude=actor,
     )
@@ -219,39 +202,22 @@ def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
         expired_offers_in_a_row=F("expired_offers_in_a_row") + 1
     )
     factory = Factory.objects.get(pk=offer.factory_id)
-    with stored_text_language():
-        title = _("Offer for order #%(id)s expired") % {"id": order.pk}
-        message = _(
-            "Nobody answered the offer of %(quantity)s units for order #%(id)s in %(hours)s "
-            "hours, so it went to the next factory."
-        ) % {
-            "quantity": offer.quantity,
-            "id": order.pk,
-            "hours": f"{settings.OFFER_EXPIRY_HOURS:g}",
-        }
     notification_create(
         recipients=[factory.owner],
         kind="offer_expired",
-        title=title,
-        message=message,
+        params={
+            "order": order.pk,
+            "quantity": offer.quantity,
+            "hours": f"{settings.OFFER_EXPIRY_HOURS:g}",
+        },
         order_id=order.pk,
     )
     limit = settings.FACTORY_AUTO_PAUSE_AFTER_EXPIRED
     if limit > 0 and factory.expired_offers_in_a_row >= limit:
-        with stored_text_language():
-            reason = _(
-                "%(count)s offers in a row expired without an answer, so new offers are "
-                "paused. Resume when you can answer offers again."
-            ) % {"count": factory.expired_offers_in_a_row}
-            title = _("%(factory)s receives no new offers") % {"factory": factory.name}
+        params = {"factory": factory.name, "count": factory.expired_offers_in_a_row}
+        with stored_text_language():  # the factory's pause reason is stored as written
+            reason = paused_text(params)
         if factory_pause(factory_id=factory.pk, reason=reason):
-            notification_create(
-                recipients=[factory.owner],
-                kind="factory_paused",
-                title=title,
-                message=reason,
-            )
-    with stored_text_language():
-        note = _("The offer to %(factory)s expired unanswered.") % {"factory": factory.name}
-    _order_lost_offer(order=order, actor=None, note=note)
+            notification_create(recipients=[factory.owner], kind="factory_paused", params=params)
+    _order_lost_offer(order=order, actor=None, params={"factory": factory.name, "expired": True})
     return True

@@ -476,16 +476,13 @@ def _write_assignments(
     Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
     matched = {p.order_id for p in new_parts}
     Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
-    with stored_text_language():
-        offered_note = _("Match run #%(run)s.") % {"run": run.pk}
-        reopened_note = _("Match run #%(run)s: its offer could no longer stand.") % {"run": run.pk}
-    order_transition_many(order_ids=matched, action="offer", note=offered_note)
+    order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})
     # offers that could no longer stand and found no new place: the order waits again
     # (its version is kept, so its reason and what-to-relax are recorded below)
     order_transition_many(
         order_ids={a.order_id for a in superseded} - matched,
         action="reopen",
-        note=reopened_note,
+        params={"run": run.pk},
         touch=False,
     )
     expires_at = offer_expiry(now)
@@ -528,45 +525,25 @@ def _notify_factories(
         )
     )
     users = User.objects.in_bulk(set(owners.values()))
-    until = f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
     for factory_id, made in made_to.items():
-        with stored_text_language():
-            title = _("%(count)s new offer(s) waiting for your answer") % {"count": len(made)}
-            message = _(
-                "Orders %(orders)s. Accept or decline by %(until)s; unanswered offers go to "
-                "another factory."
-            ) % {"orders": _listed(made), "until": until}
         notification_create(
             recipients=[users[owners[factory_id]]],
             kind="new_offers",
-            title=title,
-            message=message,
+            params={"offers": _listed(made), "until": expires_at.isoformat()},
             order_id=made[0].order_id if len(made) == 1 else None,
         )
     for factory_id, lost in taken_from.items():
-        with stored_text_language():
-            title = _("%(count)s unanswered offer(s) withdrawn") % {"count": len(lost)}
-            message = _(
-                "Orders %(orders)s no longer fit your capacity as planned, or fit much better "
-                "elsewhere, so the offers were withdrawn."
-            ) % {"orders": _listed(lost)}
         notification_create(
             recipients=[users[owners[factory_id]]],
             kind="offers_withdrawn",
-            title=title,
-            message=message,
+            params={"offers": _listed(lost)},
             order_id=lost[0].order_id if len(lost) == 1 else None,
         )
 
 
-def _listed(offers: list[Assignment]) -> str:
-    shown = ", ".join(
-        _("#%(id)s (%(quantity)s units)") % {"id": a.order_id, "quantity": a.quantity}
-        for a in offers[:10]
-    )
-    if len(offers) > 10:
-        shown += " " + _("and %(count)s more") % {"count": len(offers) - 10}
-    return shown
+def _listed(offers: list[Assignment]) -> list[list[int]]:
+    """[order id, units] of each offer (rendered by matching/messages.py)."""
+    return [[a.order_id, a.quantity] for a in offers]
 
 
 def _kept_offers_with_new_dates(

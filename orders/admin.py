@@ -43,7 +43,12 @@ class OrderEventInline(ReadOnlyInline):
 
     model = OrderEvent
     verbose_name_plural = _("history")
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "note_text")
+
+    @admin.display(description=_("note"))
+    def note_text(self, event: OrderEvent) -> str:
+        """Rendered from the action and parameters in the staff member's language."""
+        return event.note
 
 
 @admin.register(Milestone)

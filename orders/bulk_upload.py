@@ -727,8 +727,7 @@ def bulk_upload_save(*, seller: User, report: BulkUploadReport, filename: str) -
                 action="create",
                 from_status=order.status,
                 to_status=order.status,
-                note=_("Posted by bulk upload (%(file)s, row %(row)s).")
-                % {"file": name, "row": row_number},
+                params={"file": name, "row": row_number},
             )
             for order, row_number in zip(created, report.row_numbers, strict=True)
         ],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, UNIT_PRICE_VALIDATORS
+from marketplace.messages import order_event_texts
 
 MAX_ORDER_QUANTITY = 10_000_000
 
@@ -221,7 +222,9 @@ class OrderEvent(models.Model):
     action = models.CharField(_("action"), max_length=40, choices=OrderEventAction.choices)
     from_status = models.CharField(_("from status"), max_length=20, choices=OrderStatus.choices)
     to_status = models.CharField(_("to status"), max_length=20, choices=OrderStatus.choices)
-    note = models.TextField(_("note"), blank=True)
+    # what happened (ids, quantities, ISO dates, names as given): rendered when read
+    # (marketplace/messages.py)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -236,6 +239,11 @@ class OrderEvent(models.Model):
             "from": self.get_from_status_display(),
             "to": self.get_to_status_display(),
         }
+
+    @property
+    def note(self) -> str:
+        """What happened, in the active language."""
+        return order_event_texts.render(self.action, self.params)
 
 
 class MilestoneKind(models.TextChoices):

@@ -21,8 +21,9 @@ from django.utils.translation import pgettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.errors import Conflict
+from marketplace.messages import Params
 from marketplace.models import User
-from marketplace.notifications import notification_create, stored_text_language
+from marketplace.notifications import notification_create
 from matching.locks import delay_lock
 from matching.models import Assignment, AssignmentStatus
 from orders.models import (
@@ -178,40 +179,33 @@ def milestone_post(
         tracking_number=tracking_number.strip(),
         posted_by=actor,
     )
-    with stored_text_language():
-        label = milestone.get_kind_display()
-        if kind == MilestoneKind.SHIPPED:
-            text = _("%(factory)s: %(milestone)s with %(carrier)s, tracking number %(number)s.")
-        else:
-            text = _("%(factory)s: %(milestone)s.")
-        text %= {
-            "factory": part.factory.name,
-            "milestone": label.lower(),
-            "carrier": milestone.carrier,
-            "number": milestone.tracking_number,
-        }
-        text += f" {milestone.note}" if milestone.note else ""
-        title = _("Order #%(id)s: %(milestone)s") % {"id": order.pk, "milestone": label.lower()}
+    params = {
+        "order": order.pk,
+        "factory": part.factory.name,
+        "milestone": str(kind),
+        "carrier": milestone.carrier,
+        "number": milestone.tracking_number,
+        "note": milestone.note,
+    }
     if kind == MilestoneKind.SHIPPED:
         part.shipped_on = timezone.localdate()
         part.save(update_fields=["shipped_on", "updated_at"])
-    _order_follows_parts(order=order, actor=actor, kind=kind, note=text)
+    _order_follows_parts(order=order, actor=actor, kind=kind, params=params)
     notification_create(
         recipients=[order.seller],
         kind=f"milestone_{kind}",
-        title=title,
-        message=text,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
     return milestone
 
 
-def _order_follows_parts(*, order: Order, actor: User | None, kind: str, note: str) -> None:
+def _order_follows_parts(*, order: Order, actor: User | None, kind: str, params: Params) -> None:
     """The order starts with its first part and ships with its last."""
     parts = order.assignments.filter(status=AssignmentStatus.ACCEPTED)
     if kind == MilestoneKind.PRODUCTION_STARTED and order.status == OrderStatus.ACCEPTED:
-        order_transition(order=order, action="start_production", actor=actor, note=note)
+        order_transition(order=order, action="start_production", actor=actor, params=params)
         return
     everything_made = (
         order.status == OrderStatus.IN_PRODUCTION
@@ -219,9 +213,9 @@ def _order_follows_parts(*, order: Order, actor: User | None, kind: str, note: s
     )
     all_shipped = not parts.filter(shipped_on__isnull=True).exists()
     if kind == MilestoneKind.SHIPPED and everything_made and all_shipped:
-        order_transition(order=order, action="ship", actor=actor, note=note)
+        order_transition(order=order, action="ship", actor=actor, params=params)
         return
-    order_event_record(order=order, action=f"milestone_{kind}", actor=actor, note=note)
+    order_event_record(order=order, action=f"milestone_{kind}", actor=actor, params=params)
 
 
 def delay_pending_for(*, order: Order) -> list[Delay]:
@@ -271,21 +265,18 @@ def delay_report(
         reason=reason.strip(),
         reported_by=actor,
     )
-    with stored_text_language():
-        note = _("%(factory)s reports a delay: finish %(new)s instead of %(old)s. %(reason)s") % {
-            "factory": part.factory.name,
-            "new": new_finish,
-            "old": part.planned_finish,
-            "reason": delay.reason,
-        }
-        title = _("Order #%(id)s will be late") % {"id": order.pk}
-        message = note + " " + _("Accept the new date, or cancel the order without penalty.")
-    order_event_record(order=order, action="delay_reported", actor=actor, note=note)
+    params = {
+        "order": order.pk,
+        "factory": part.factory.name,
+        "new": new_finish.isoformat(),
+        "old": part.planned_finish.isoformat(),
+        "reason": delay.reason,
+    }
+    order_event_record(order=order, action="delay_reported", actor=actor, params=params)
     notification_create(
         recipients=[order.seller],
         kind="delay_reported",
-        title=title,
-        message=message,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
@@ -307,15 +298,12 @@ def delay_accept(*, delay: Delay, actor: User | None) -> Delay:
     delay.save(update_fields=["status", "decided_at"])
     part.planned_finish = delay.new_finish
     part.save(update_fields=["planned_finish", "updated_at"])
-    with stored_text_language():
-        note = _("The seller accepted the new finish %(date)s.") % {"date": delay.new_finish}
-        title = _("Order #%(id)s: new finish date accepted") % {"id": order.pk}
-    order_event_record(order=order, action="delay_accepted", actor=actor, note=note)
+    params = {"order": order.pk, "date": delay.new_finish.isoformat()}
+    order_event_record(order=order, action="delay_accepted", actor=actor, params=params)
     notification_create(
         recipients=[part.factory.owner],
         kind="delay_accepted",
-        title=title,
-        message=note,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
@@ -341,24 +329,16 @@ def delivery_confirm(*, order: Order, actor: User | None) -> Order:
         planned = part.planned_delivery
         part.on_time = planned is None or today <= planned
         part.save(update_fields=["delivered_on", "on_time", "updated_at"])
-    with stored_text_language():
-        lateness = ", ".join(
-            (_("%(factory)s on time") if p.on_time else _("%(factory)s late"))
-            % {"factory": p.factory.name}
-            for p in parts
-        )
-        note = _("Delivered: %(parts)s.") % {"parts": lateness}
-        title = _("Order #%(id)s delivered") % {"id": order.pk}
-        message = _("The seller confirmed delivery of order #%(id)s (%(title)s).") % {
-            "id": order.pk,
-            "title": order.title,
-        }
-    order_transition(order=order, action="confirm_delivery", actor=actor, note=note)
+    order_transition(
+        order=order,
+        action="confirm_delivery",
+        actor=actor,
+        params={"parts": [{"factory": p.factory.name, "on_time": p.on_time} for p in parts]},
+    )
     notification_create(
         recipients=[p.factory.owner for p in parts],
         kind="delivered",
-        title=title,
-        message=message,
+        params={"order": order.pk, "title": order.title},
         order_id=order.pk,
         exclude=actor,
     )
@@ -410,21 +390,18 @@ def order_rate(
     part.rating_comment = comment.strip()
     part.rated_at = timezone.now()
     part.save(update_fields=["quality_rating", "rating_comment", "rated_at", "updated_at"])
-    with stored_text_language():
-        note = _("%(factory)s rated %(quality)s/5.") % {
-            "factory": part.factory.name,
-            "quality": quality,
-        }
-        title = _("Order #%(id)s rated %(quality)s/5") % {"id": order.pk, "quality": quality}
-    if part.rating_comment:
-        note += f" {part.rating_comment}"
-    order_event_record(order=order, action="rate", actor=actor, note=note)
+    params = {
+        "order": order.pk,
+        "factory": part.factory.name,
+        "quality": quality,
+        "note": part.rating_comment,
+    }
+    order_event_record(order=order, action="rate", actor=actor, params=params)
     factory_scores_recompute(factory_ids=[part.factory_id])
     notification_create(
         recipients=[part.factory.owner],
         kind="rated",
-        title=title,
-        message=note,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
@@ -448,13 +425,8 @@ def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str 
     )
     order.sample_decision = SampleDecision.APPROVED if approve else SampleDecision.REJECTED
     order.save(update_fields=["sample_decision", "updated_at"])
-    with stored_text_language():
-        text = _("Sample approved.") if approve else _("Sample rejected.")
-        title = (_("Sample #%(id)s approved") if approve else _("Sample #%(id)s rejected")) % {
-            "id": order.pk
-        }
-    text += f" {note}" if note else ""
-    order_event_record(order=order, action=action, actor=actor, note=text)
+    params = {"order": order.pk, "note": note}
+    order_event_record(order=order, action=action, actor=actor, params=params)
     owners = [
         p.factory.owner
         for p in order.assignments.select_related("factory__owner").filter(
@@ -464,8 +436,7 @@ def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str 
     notification_create(
         recipients=owners,
         kind=action,
-        title=title,
-        message=text,
+        params=params,
         order_id=order.pk,
         exclude=actor,
     )
@@ -495,20 +466,10 @@ def milestone_reminders_send(*, today: dt.date | None = None) -> int:
         kind = f"reminder_{overdue}_{part.pk}"
         if part.factory.owner.notifications.filter(kind=kind).exists():
             continue
-        with stored_text_language():
-            title = _("Order #%(id)s: “%(milestone)s” is late") % {
-                "id": part.order_id,
-                "milestone": MilestoneKind(overdue).label,
-            }
-            message = _(
-                "It was due on %(date)s. Post the milestone, or report a delay so the seller "
-                "can plan."
-            ) % {"date": due}
         notification_create(
             recipients=[part.factory.owner],
             kind=kind,
-            title=title,
-            message=message,
+            params={"order": part.order_id, "milestone": str(overdue), "date": due.isoformat()},
             order_id=part.order_id,
         )
         sent += 1

@@ -90,6 +90,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class OrderEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
+    note = serializers.CharField(
+        read_only=True, help_text="What happened, in the request's language (may be empty)."
+    )
 
     class Meta:
         model = OrderEvent

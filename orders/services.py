@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from marketplace.errors import Conflict
 from marketplace.events import matching_input_changed, order_cancelled
 from marketplace.models import ProductCategory, Role, User
-from marketplace.notifications import notification_create, stored_text_language
+from marketplace.notifications import notification_create
 from marketplace.selectors import category_is_leaf
 from matching.models import AssignmentStatus
 from orders.models import (
@@ -25,7 +25,6 @@ from orders.models import (
     Delay,
     DelayStatus,
     Order,
-    OrderEvent,
     OrderKind,
     OrderPriority,
     OrderStatus,
@@ -171,16 +170,7 @@ def order_create(
     )
     order_validate(order)
     order.save()
-    with stored_text_language():
-        note = _("Saved as a draft.") if draft else _("Posted.")
-    OrderEvent.objects.create(
-        order=order,
-        actor=seller,
-        action="create",
-        from_status=order.status,
-        to_status=order.status,
-        note=note,
-    )
+    order_event_record(order=order, action="create", actor=seller, params={"draft": draft})
     if request_match and order.status == OrderStatus.OPEN:
         _request_match()
     return order
@@ -211,7 +201,7 @@ def order_update(*, order: Order, data: dict[str, Any], actor: User | None = Non
     order.relax_suggestion = {}
     order_validate(order)
     order.save()
-    order_event_record(order=order, action="edit", actor=actor, note=", ".join(sorted(data)))
+    order_event_record(order=order, action="edit", actor=actor, params={"fields": sorted(data)})
     if order.status == OrderStatus.OPEN:
         _request_match()
     return order
@@ -249,28 +239,21 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
     action = "cancel"
     if pending:
         action = "cancel_after_delay"
-        if not note:
-            with stored_text_language():
-                note = _("Cancelled instead of accepting the factory's delay (no penalty).")
         Delay.objects.filter(pk__in=[d.pk for d in pending]).update(
             status=DelayStatus.DECLINED, decided_at=timezone.now()
         )
     # matching withdraws the order's offers and parts (in this transaction)
     told = [user for _, users in order_cancelled.send(sender=Order, order=order) for user in users]
-    order_transition(order=order, action=action, actor=actor, note=note)
-    with stored_text_language():
-        title = _("Order #%(id)s was cancelled") % {"id": order.pk}
-        message = _(
-            "The seller cancelled order #%(id)s (%(title)s); its units in your window are "
-            "free again."
-        ) % {"id": order.pk, "title": order.title}
-        if note:
-            message += " " + _("Note: %(note)s") % {"note": note}
+    order_transition(order=order, action=action, actor=actor, params={"note": note})
     notification_create(
         recipients=told,
         kind="order_cancelled",
-        title=title,
-        message=message,
+        params={
+            "order": order.pk,
+            "title": order.title,
+            "note": note,
+            "after_delay": action == "cancel_after_delay",
+        },
         order_id=order.pk,
         exclude=actor,
     )

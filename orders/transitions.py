@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
+from marketplace.messages import Params
 from marketplace.models import User
 from orders.models import EDITABLE_STATUSES, Order, OrderEvent, OrderKind, OrderStatus
 
@@ -142,21 +143,22 @@ def require_action(order: Order, action: str, verb: str | Promise) -> None:
 
 
 def order_event_record(
-    *, order: Order, action: str, actor: User | None, note: str = ""
+    *, order: Order, action: str, actor: User | None, params: Params | None = None
 ) -> OrderEvent:
-    """A history line for something that did not change the order's status."""
+    """A history line for something that did not change the order's status (``params``:
+    what its text is rendered from, marketplace/messages.py)."""
     return OrderEvent.objects.create(
         order=order,
         actor=actor,
         action=action,
         from_status=order.status,
         to_status=order.status,
-        note=note,
+        params=params or {},
     )
 
 
 def order_transition(
-    *, order: Order, action: str, actor: User | None, note: str = ""
+    *, order: Order, action: str, actor: User | None, params: Params | None = None
 ) -> OrderEvent:
     """Move a (locked) order along the table, or 409 naming what is allowed instead."""
     transition = TRANSITIONS[action]
@@ -168,7 +170,7 @@ def order_transition(
         action=action,
         from_status=order.status,
         to_status=transition.target,
-        note=note,
+        params=params or {},
     )
     order.status = transition.target
     fields = ["status", "updated_at"]
@@ -180,7 +182,7 @@ def order_transition(
 
 
 def order_transition_many(
-    *, order_ids: Iterable[int], action: str, note: str = "", touch: bool = True
+    *, order_ids: Iterable[int], action: str, params: Params | None = None, touch: bool = True
 ) -> list[int]:
     """A system transition of many (locked) orders at once: those in a source status move,
     each with its event. Returns the ids that moved. ``touch=False`` leaves updated_at
@@ -200,7 +202,11 @@ def order_transition_many(
     Order.objects.filter(pk__in=ids).update(**changes)
     OrderEvent.objects.bulk_create(
         OrderEvent(
-            order_id=pk, action=action, from_status=status, to_status=transition.target, note=note
+            order_id=pk,
+            action=action,
+            from_status=status,
+            to_status=transition.target,
+            params=params or {},
         )
         for pk, status in moving
     )

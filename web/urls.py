@@ -58,7 +58,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switcher, which also stores a signed-in user's choice
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("factory/", include("factories.urls")),
     path("seller/", include("orders.urls")),
     path("staff/", include("matching.urls")),

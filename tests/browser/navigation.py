@@ -8,6 +8,7 @@ import re
 from django.utils import translation
 from playwright.sync_api import Page
 
+from marketplace.models import User
 from tests.browser.conftest import Screens, click_to, open_home
 from tests.builders import PASSWORD
 
@@ -30,8 +31,14 @@ def click_in_header(page: Page, screens: Screens, language: str, name: str) -> N
     click_to(page, screens, link, name=name)
 
 
+def reads_in(username: str, language: str) -> None:
+    """The account's language, which the pages follow after log-in (marketplace/languages.py)."""
+    User.objects.filter(username=username).update(language=language)
+
+
 def log_in_from_home(page: Page, screens: Screens, language: str, username: str) -> None:
     """Open the home page, follow Log in, and log in; lands on the user's dashboard."""
+    reads_in(username, language)
     open_home(page, screens)
     click_in_header(page, screens, language, "Log in")
     page.fill("input[name=username]", username)

@@ -23,6 +23,7 @@ from factories.services import factory_verify
 from marketplace.models import ProductCategory, Role
 from orders.models import Order, OrderStatus
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page, open_home
+from tests.browser.navigation import reads_in
 from tests.builders import DONGGUAN, PASSWORD, SHANGHAI, days, make_marketplace, make_user
 from tests.worker import celery_worker
 
@@ -70,6 +71,7 @@ def register(page: Page, screens: Screens, language: str, *, role: str, username
 
 def log_in(page: Page, screens: Screens, language: str, username: str) -> None:
     """From any page: the header's log-in link, then the form."""
+    reads_in(username, language)
     click_to(page, screens, menu(page, language, "Log in"))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)

@@ -52,6 +52,7 @@ NOT_TRANSLATED = {
     "Control",
     "Command",
     "Mac",
+    "English",  # a language is named in itself (settings.LANGUAGES: User.language, the switcher)
 }
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 SKIPPED_TAGS = {"script", "style", "template"}

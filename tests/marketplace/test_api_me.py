@@ -1,4 +1,4 @@
-"""GET /api/auth/me/: the signed-in user."""
+"""GET /api/auth/me/: the signed-in user; PATCH: their language."""
 
 from __future__ import annotations
 
@@ -33,16 +33,43 @@ def test_it_shows_the_signed_in_user(api: APIClient) -> None:
         "role": Role.FACTORY_OWNER,
         "company_name": "Wang Textiles",
         "is_staff": False,
+        "language": "en",
     }
 
 
-def test_it_is_read_only(api: APIClient) -> None:
+def test_only_the_language_can_be_changed(api: APIClient) -> None:
     user = make_user(Role.SELLER)
     client = client_for(user)
 
     response = client.patch(URL, {"role": Role.STAFF, "is_staff": True}, format="json")
 
-    assert response.status_code == 405
+    assert response.status_code == 400
+    assert response.json() == {
+        "role": ["This field cannot be changed."],
+        "is_staff": ["This field cannot be changed."],
+    }
     user.refresh_from_db()
     assert user.role == Role.SELLER
     assert not user.is_staff
+
+
+def test_it_changes_the_language() -> None:
+    user = make_user(Role.SELLER)
+
+    response = client_for(user).patch(URL, {"language": "zh-hans"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["language"] == "zh-hans"
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+
+
+def test_a_language_the_site_does_not_offer_is_a_400_and_nothing_changes() -> None:
+    user = make_user(Role.SELLER)
+
+    response = client_for(user).patch(URL, {"language": "fr"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"language": ['"fr" is not a valid choice.']}
+    user.refresh_from_db()
+    assert user.language == "en"

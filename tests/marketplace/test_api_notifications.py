@@ -24,7 +24,10 @@ URL = "/api/notifications/"
 
 def notify(user: User, title: str = "Hello", **kwargs: Any) -> Notification:
     [notification] = notification_create(
-        recipients=[user], kind=kwargs.pop("kind", "test"), title=title, message="Body", **kwargs
+        recipients=[user],
+        kind=kwargs.pop("kind", "test"),
+        params={"text_title": title, "text": "Body"},
+        **kwargs,
     )
     return notification
 
@@ -146,8 +149,7 @@ def test_nobody_is_told_of_what_they_did_themselves() -> None:
     created = notification_create(
         recipients=[actor, other, other, None],  # type: ignore[list-item]
         kind="test",
-        title="t",
-        message="m",
+        params={"text_title": "t", "text": "m"},
         exclude=actor,
     )
 

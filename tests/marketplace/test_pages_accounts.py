@@ -81,8 +81,12 @@ def test_staff_land_on_the_match_runs_page(client: Client) -> None:
 
 def test_the_notifications_page_lists_only_mine_and_marks_them_read(client: Client) -> None:
     me, other = make_user(Role.SELLER), make_user(Role.SELLER)
-    Notification.objects.create(recipient=me, kind="x", title="Mine", message="For me")
-    Notification.objects.create(recipient=other, kind="x", title="Theirs", message="Not mine")
+    Notification.objects.create(
+        recipient=me, kind="x", params={"text_title": "Mine", "text": "For me"}
+    )
+    Notification.objects.create(
+        recipient=other, kind="x", params={"text_title": "Theirs", "text": "Not mine"}
+    )
     client.force_login(me)
 
     body = client.get("/notifications/").content.decode()

@@ -321,9 +321,10 @@ def test_choice_labels_follow_the_language() -> None:
 
 
 @pytest.mark.django_db
-def test_stored_texts_are_written_in_the_site_language(settings: Any, seller: User) -> None:
-    """History notes and notifications are read later by the other party: they follow
-    LANGUAGE_CODE, whatever language the request that caused them was in."""
+def test_history_notes_are_read_in_the_readers_language(settings: Any, seller: User) -> None:
+    """History notes and notifications are read later by the other party: they are stored
+    as a kind and parameters and rendered in the reader's language, whatever language the
+    request that caused them was in."""
     settings.LANGUAGE_CODE = "zh-hans"
     with translation.override("en"):
         order = order_create(
@@ -340,7 +341,12 @@ def test_stored_texts_are_written_in_the_site_language(settings: Any, seller: Us
             request_match=False,
         )
 
-    assert OrderEvent.objects.get(order=order).note == "已存为草稿。"
+    event = OrderEvent.objects.get(order=order)
+    assert event.params == {"draft": True}
+    with translation.override("zh-hans"):
+        assert event.note == "已存为草稿。"
+    with translation.override("en"):
+        assert event.note == "Saved as a draft."
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DRAFT
 
 

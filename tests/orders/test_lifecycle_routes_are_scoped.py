@@ -44,7 +44,9 @@ def test_another_user_gets_404_and_nothing_changes(
     offer = make_assignment(make_order(quantity=300), window)
     accepted = make_assignment(make_order(quantity=300), window, status=AssignmentStatus.ACCEPTED)
     notification = Notification.objects.create(
-        recipient=offer.order.seller, kind="test", title="Yours", message="Only yours"
+        recipient=offer.order.seller,
+        kind="test",
+        params={"text_title": "Yours", "text": "Only yours"},
     )
     ids = {
         "offer": offer.pk if "decline" in route or "accept/" in route else accepted.pk,

@@ -78,7 +78,9 @@ def test_the_dashboard_lists_what_needs_action(seller_client: Client, seller: Us
     )
     make_order(seller, title="Quiet order")
     notification_create(
-        recipients=[seller], kind="test", title="Something happened", message="Details"
+        recipients=[seller],
+        kind="test",
+        params={"text_title": "Something happened", "text": "Details"},
     )
 
     response = seller_client.get("/seller/")

@@ -48,7 +48,9 @@ class World:
 
 
 def _notify(user: User, title: str) -> Notification:
-    return Notification.objects.create(recipient=user, kind="test", title=title, message=title)
+    return Notification.objects.create(
+        recipient=user, kind="test", params={"text_title": title, "text": title}
+    )
 
 
 def build_world(attacker_role: str) -> World:

@@ -169,6 +169,16 @@ def _me(world: World) -> None:
     assert response.json()["id"] == world.attacker.pk
 
 
+def _my_language(world: World) -> None:
+    """It changes the caller's own account, never another's."""
+    victim_language = world.victim_seller.language
+    response = _call(world, "PATCH", "/api/auth/me/", {"language": "zh-hans"})
+    assert response.status_code == 200
+    assert response.json()["id"] == world.attacker.pk
+    world.victim_seller.refresh_from_db()
+    assert world.victim_seller.language == victim_language
+
+
 def _public(path: Callable[[World], str]) -> Callable[[World], None]:
     def check(world: World) -> None:
         response = _call(world, "GET", path(world))
@@ -251,6 +261,7 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("POST", "/api/auth/register/"): [Custom(ALL, _register_as_victim)],
     ("POST", "/api/auth/token/"): [Custom(ALL, _token_of_victim)],
     ("GET", "/api/auth/me/"): [Custom(ALL, _me)],
+    ("PATCH", "/api/auth/me/"): [Custom(ALL, _my_language)],
     ("GET", "/api/categories/"): [Custom(ALL, _public(lambda w: "/api/categories/"))],
     ("GET", "/api/categories/{id}/"): [
         Custom(ALL, _public(lambda w: f"/api/categories/{w.capability.category_id}/"))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from marketplace.forms import RegisterForm
 from marketplace.notifications import notification_mark_all_read
 from marketplace.pages import call_form_service
+from marketplace.request_types import AuthenticatedHttpRequest
 from marketplace.selectors import marketplace_overview, notification_list
 from marketplace.services import user_register
 from marketplace.throttling import RegisterRateThrottle, rate_limited
@@ -36,7 +37,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role has its own dashboard."""
     user = request.user
     if user.is_factory_owner:
@@ -47,13 +48,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = notification_list(user=request.user)[:200]
     return render(request, "marketplace/notifications.html", {"notifications": found})
 
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     notification_mark_all_read(user=request.user)
     return redirect("notifications")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -41,7 +41,7 @@ class User(AbstractUser):
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -94,7 +94,7 @@ class ProductCategory(models.Model):
         ordering = ["parent_id", "name"]
 
     def __str__(self) -> str:
-        if self.parent_id:
+        if self.parent is not None:
             return f"{self.parent.display_name} / {self.display_name}"
         return self.display_name
 

@@ -68,4 +68,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .run
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache .run

@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run test lint format check-redis clean screenshots loadtest
+.PHONY: install messages run test lint typecheck format check-redis clean screenshots loadtest
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,20 +50,24 @@ loadtest: install check-redis
 
 # The whole suite on PostgreSQL, then the API fuzzing and id checks on SQLite too (the
 # `make run` default: it fails where PostgreSQL does not, e.g. integers beyond 64 bits).
-test: install node_modules/.package-lock.json
+test: install node_modules/.package-lock.json typecheck
 	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	mkdir -p .run && DATABASE_URL=sqlite:///$(CURDIR)/.run/test.sqlite3 $(PY) -m pytest \
 	  tests/security/test_schemathesis.py tests/security/test_id_params.py
 
-lint: install
+lint: install typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# mypy with the Django and DRF plugins (pyproject.toml [tool.mypy]): strict on matching/solver/
+typecheck: install
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .run
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache .run

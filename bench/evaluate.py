@@ -34,7 +34,7 @@ def evaluate_gap(instance: GapInstance, assignment: Sequence[object]) -> int:
         if isinstance(agent, bool):
             raise InfeasibleSolution(f"job {job}: agent {agent!r} is not an integer")
         try:
-            agent = operator.index(agent)
+            agent = operator.index(agent)  # type: ignore[arg-type]
         except TypeError:
             raise InfeasibleSolution(f"job {job}: agent {agent!r} is not an integer") from None
         if agent < 0:

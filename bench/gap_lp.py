@@ -97,7 +97,8 @@ def glop_multipliers(
     if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL or len(response.dual_value) != n + m:
         return None
     # Duals of "<=" rows of a minimisation are <= 0; the Lagrangian multiplier is their negation.
-    return np.maximum(-np.asarray(response.dual_value[n:], dtype=float), 0.0)
+    multipliers: np.ndarray = np.maximum(-np.asarray(response.dual_value[n:], dtype=float), 0.0)
+    return multipliers
 
 
 def subgradient_multipliers(

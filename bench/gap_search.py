@@ -75,7 +75,7 @@ def repair(
     """
     m, n = cost.shape
     jobs = np.arange(n)
-    agent_of = desirability.argmin(axis=0)
+    agent_of: np.ndarray = desirability.argmin(axis=0)
     load = loads(weight, agent_of)
     for _ in range(max_moves):
         over = np.maximum(load - capacity, 0)

@@ -449,9 +449,9 @@ def solve_highs(
     bound = result.termination.objective_bounds.dual_bound
     if not result.has_primal_feasible_solution():
         return _Outcome(None, bound, "UNKNOWN")
-    values = np.array(result.variable_values(choose), dtype=float)
+    solved = np.array(result.variable_values(choose), dtype=float)
     status = "OPTIMAL" if reason == mathopt.TerminationReason.OPTIMAL else "FEASIBLE"
-    return _Outcome(_assignment(pairs, values > 0.5, n), bound, status)
+    return _Outcome(_assignment(pairs, solved > 0.5, n), bound, status)
 
 
 def _groups(keys: np.ndarray, count: int) -> list[np.ndarray]:

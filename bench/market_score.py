@@ -443,12 +443,12 @@ def eligible_pairs(problem: MatchingProblem, chunk: int = 2048) -> PairTable:
     )
     # sort by order, then window: deterministic and grouped
     sort = np.lexsort((columns[1], columns[0]))
-    order, window, quantity, smallest, largest, split, price, transport_fen, due_day = (
+    order_col, window_col, quantity, smallest, largest, split, price, transport_fen, due_day = (
         column[sort] for column in columns
     )
     return PairTable(
-        order=order,
-        window=window,
+        order=order_col,
+        window=window_col,
         quantity=quantity,
         smallest=smallest,
         largest=largest,

@@ -418,7 +418,7 @@ def _write(
     summary = DemoSummary()
     created_users: list[User] = []
 
-    def new_user(username: str, role: str, company: str, **flags: bool) -> User:
+    def new_user(username: str, role: str, company: str, *, is_superuser: bool = False) -> User:
         # password None: hashing one password 40 times would take seconds, so all
         # demo users get the same hash below
         user = user_create(
@@ -427,7 +427,7 @@ def _write(
             role=role,
             email=f"{username}@example.com",
             company_name=company,
-            **flags,
+            is_superuser=is_superuser,
         )
         created_users.append(user)
         return user

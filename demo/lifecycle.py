@@ -106,10 +106,14 @@ def _advance(offer: Assignment, stage: str, rng: random.Random) -> None:
     if stage == "accepted" or offer.order.status != OrderStatus.ACCEPTED:
         return  # a split order is produced once every part of it is accepted
     for kind in MilestoneKind:
-        extra = {}
-        if kind == MilestoneKind.SHIPPED:
-            extra = {"carrier": rng.choice(CARRIERS), "tracking_number": _tracking(rng)}
-        milestone_post(part=offer, actor=owner, kind=kind, **extra)
+        shipped = kind == MilestoneKind.SHIPPED
+        milestone_post(
+            part=offer,
+            actor=owner,
+            kind=kind,
+            carrier=rng.choice(CARRIERS) if shipped else "",
+            tracking_number=_tracking(rng) if shipped else "",
+        )
         if kind == stage:
             return
     offer.order.refresh_from_db()

@@ -19,6 +19,7 @@ from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.serializers import CapabilitySerializer, CapacityWindowSerializer, FactorySerializer
 from marketplace.filters import FilterSet, IdFilter
 from marketplace.permissions import IsFactoryOwner
+from marketplace.request_types import AuthenticatedRequest
 from marketplace.viewsets import ServiceModelViewSet
 
 
@@ -35,7 +36,7 @@ class CreateAsFactoryOwner(IsFactoryOwner):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated) and (
-            view.action != "create" or super().has_permission(request, view)
+            getattr(view, "action", None) != "create" or super().has_permission(request, view)
         )
 
 
@@ -45,7 +46,7 @@ def _reject_changes(instance: Model, data: dict[str, Any], fields: tuple[str, ..
             raise ValidationError({field: _("This cannot be changed; create a new one instead.")})
 
 
-class FactoryViewSet(ServiceModelViewSet):
+class FactoryViewSet(ServiceModelViewSet[Factory]):
     serializer_class = FactorySerializer
     permission_classes = [CreateAsFactoryOwner]
     filterset_fields = ["active", "verified", "city", "province"]
@@ -65,13 +66,13 @@ class FactoryViewSet(ServiceModelViewSet):
 
     @extend_schema(request=None, responses=FactorySerializer)
     @action(detail=True, methods=["post"])
-    def resume(self, request: Request, pk: str | None = None) -> Response:
+    def resume(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Take offers again after an auto-pause (offers let expire one after another)."""
         factory = services.factory_resume(factory=self.get_object())
         return Response(self.get_serializer(factory).data)
 
 
-class CapabilityViewSet(ServiceModelViewSet):
+class CapabilityViewSet(ServiceModelViewSet[FactoryCapability]):
     serializer_class = CapabilitySerializer
     permission_classes = [CreateAsFactoryOwner]
     filterset_class = CapabilityFilter
@@ -109,7 +110,7 @@ class CapacityWindowFilter(FilterSet):
         fields = ["factory", "category", "available_from", "available_until"]
 
 
-class CapacityWindowViewSet(ServiceModelViewSet):
+class CapacityWindowViewSet(ServiceModelViewSet[CapacityWindow]):
     serializer_class = CapacityWindowSerializer
     permission_classes = [CreateAsFactoryOwner]
     filterset_class = CapacityWindowFilter

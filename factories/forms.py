@@ -80,7 +80,9 @@ class CapacityWindowForm(forms.Form):
 
     def __init__(self, *args: Any, owner: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["factory"].queryset = Factory.objects.filter(owner=owner).order_by("name")
+        factory = self.fields["factory"]
+        assert isinstance(factory, forms.ModelChoiceField)
+        factory.queryset = Factory.objects.filter(owner=owner).order_by("name")
 
 
 class WindowChangeForm(forms.Form):

@@ -108,7 +108,7 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
     for window in windows:
         share = (window.booked_units + window.offered_units) / window.total_units
         parts: dict[str, list[Segment]] = {"accepted": [], "proposed": []}
-        for a in window.live:  # type: ignore[attr-defined]
+        for a in window.live:
             if a.planned_finish < start or a.planned_start > end:
                 continue
             left, width = span(a.planned_start, a.planned_finish)

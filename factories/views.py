@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from marketplace.pages import (
     factory_owner_required,
     form_errors_as_messages,
 )
+from marketplace.request_types import AuthenticatedHttpRequest
 from matching.models import Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
@@ -44,16 +45,16 @@ from orders.selectors import order_history, seller_reliability
 CALENDAR_DAYS = 42
 
 
-def _factories(request: HttpRequest) -> QuerySet[Factory]:
+def _factories(request: AuthenticatedHttpRequest) -> QuerySet[Factory]:
     return selectors.factory_list(owner=request.user).order_by("name", "pk")
 
 
-def _offer(request: HttpRequest, pk: int) -> Assignment:
+def _offer(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
     return get_object_or_404(offer_list(owner=request.user), pk=pk)
 
 
 @factory_owner_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     board = selectors.owner_dashboard(owner=request.user, today=today)
     if not _factories(request).exists():
@@ -66,12 +67,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @factory_owner_required
-def factory_list(request: HttpRequest) -> HttpResponse:
+def factory_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "factories/factory_list.html", {"factories": _factories(request)})
 
 
 @factory_owner_required
-def factory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def factory_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """The factory's profile, and below it what it makes (capabilities)."""
     factory = get_object_or_404(_factories(request), pk=pk) if pk else None
     form = FactoryForm(request.POST or None, instance=factory)
@@ -110,7 +111,7 @@ def factory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def capability_add(request: HttpRequest, pk: int) -> HttpResponse:
+def capability_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factory = get_object_or_404(_factories(request), pk=pk)
     form = CapabilityForm(request.POST)
     if form.is_valid():
@@ -134,7 +135,7 @@ def capability_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def capability_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def capability_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     capability = get_object_or_404(selectors.capability_list(owner=request.user), pk=pk)
     call_service(
         request,
@@ -146,7 +147,7 @@ def capability_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def factory_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def factory_resume(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factory = get_object_or_404(_factories(request), pk=pk)
     call_service(
         request,
@@ -157,7 +158,7 @@ def factory_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @factory_owner_required
-def window_list(request: HttpRequest) -> HttpResponse:
+def window_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The owner's capacity windows, and a form to post a new one."""
     form = CapacityWindowForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
@@ -174,7 +175,7 @@ def window_list(request: HttpRequest) -> HttpResponse:
 
 
 @factory_owner_required
-def window_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def window_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     window = get_object_or_404(selectors.capacity_window_list(owner=request.user), pk=pk)
     initial = {f: getattr(window, f) for f in ("start_date", "end_date", "units_per_day")}
     form = WindowChangeForm(request.POST or None, initial=initial)
@@ -190,7 +191,7 @@ def window_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def window_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def window_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     window = get_object_or_404(selectors.capacity_window_list(owner=request.user), pk=pk)
     call_service(
         request,
@@ -200,7 +201,7 @@ def window_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("factory-windows")
 
 
-def _calendar_start(request: HttpRequest) -> dt.date:
+def _calendar_start(request: AuthenticatedHttpRequest) -> dt.date:
     today = timezone.localdate()
     try:
         start = dt.date.fromisoformat(request.GET.get("start", ""))
@@ -210,7 +211,7 @@ def _calendar_start(request: HttpRequest) -> dt.date:
 
 
 @factory_owner_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Windows as bars over the next six weeks, accepted orders drawn inside them, waiting
     offers dashed, colour by utilisation; the offers waiting for an answer beside it."""
     start = _calendar_start(request)
@@ -219,7 +220,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _calendar_context(request: HttpRequest, start: dt.date) -> dict[str, Any]:
+def _calendar_context(request: AuthenticatedHttpRequest, start: dt.date) -> dict[str, Any]:
     waiting = offer_list(owner=request.user).filter(status=AssignmentStatus.PROPOSED)
     return {
         "calendar": selectors.capacity_calendar(
@@ -234,7 +235,7 @@ def _calendar_context(request: HttpRequest, start: dt.date) -> dict[str, Any]:
 
 
 @factory_owner_required
-def offer_inbox(request: HttpRequest) -> HttpResponse:
+def offer_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     offers = offer_list(owner=request.user)
     waiting = list(offers.filter(status=AssignmentStatus.PROPOSED).order_by("expires_at", "pk"))
     reliability = seller_reliability(seller_ids=[o.order.seller_id for o in waiting])
@@ -252,7 +253,7 @@ def offer_inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest, default: str) -> HttpResponse:
     """Back to the page the button was on (the inbox, the calendar or the offer)."""
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
@@ -262,7 +263,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def offer_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_accept_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
     call_service(
         request,
@@ -281,7 +282,7 @@ def offer_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @factory_owner_required
 @require_POST
-def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
@@ -296,7 +297,7 @@ def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @factory_owner_required
-def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One offer or accepted part: the order, its plan, milestones (with photos), delays."""
     offer = _offer(request, pk)
     next_kind = (
@@ -304,6 +305,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     milestone_form = MilestoneForm(initial={"kind": next_kind})
     delay_form = DelayForm()
+    form: DelayForm | MilestoneForm
     if request.method == "POST":
         if "new_finish" in request.POST:
             delay_form = DelayForm(request.POST)

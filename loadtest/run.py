@@ -72,7 +72,7 @@ def create_database(url: str) -> None:
     db = dj_database_url.parse(url)
     if "postgresql" not in db["ENGINE"]:
         return
-    params = {
+    params: dict[str, Any] = {
         "host": db.get("HOST") or "127.0.0.1",
         "port": db.get("PORT") or 5432,
         "user": db.get("USER") or "postgres",

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -32,6 +34,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from marketplace.errors import Conflict
 from marketplace.forms import add_service_error
 from marketplace.models import Notification, ProductCategory, Role, User
+from marketplace.selectors import TreeCategory
 
 admin.site.site_header = _("Idle-capacity marketplace admin")
 admin.site.site_title = _("Marketplace admin")
@@ -70,6 +73,12 @@ logger = logging.getLogger(__name__)
 
 class _DryRunSucceeded(Exception):
     """Raised inside the dry-run savepoint so that it is rolled back."""
+
+
+def admin_user(request: HttpRequest) -> User:
+    """The staff member behind an admin request (the admin site lets no one else in)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def service_dry_run(call: ServiceCall) -> ValidationError | None:
@@ -192,19 +201,23 @@ def _service_formset(
                     model = type(form.instance)
                     fresh = model._default_manager.get(pk=form.instance.pk)
                     if self._should_delete_form(form):
-                        attempt(str(fresh), lambda obj=fresh: writes.delete_object(request, obj))
+                        attempt(str(fresh), partial(writes.delete_object, request, fresh))
                     elif form.has_changed():
                         attempt(
                             str(fresh),
-                            lambda obj=fresh, form=form: writes.update_object(
-                                request, obj, form.cleaned_data, form.changed_data
+                            partial(
+                                writes.update_object,
+                                request,
+                                fresh,
+                                form.cleaned_data,
+                                form.changed_data,
                             ),
                         )
                 for number, form in enumerate(self.extra_forms, start=1):
                     if form.has_changed() and not self._should_delete_form(form):
                         attempt(
                             gettext("New row %(number)s") % {"number": number},
-                            lambda form=form: writes.create_object(request, form.cleaned_data),
+                            partial(writes.create_object, request, form.cleaned_data),
                         )
 
             service_dry_run(run_all)
@@ -406,7 +419,7 @@ def apply_service_to_each(
             outcome = call_reporting_broker_errors(
                 model_admin,
                 request,
-                lambda row=row: service(row),
+                partial(service, row),
                 done=texts.one_done() % {"id": row.pk, "done": done},
             )
         except (Conflict, ValidationError) as exc:
@@ -439,21 +452,22 @@ def leaf_categories() -> QuerySet[ProductCategory]:
 class LeafCategoryListFilter(admin.RelatedFieldListFilter):
     """Filter by leaf category, labelled "Group / Leaf" (one query, not one per row)."""
 
-    def field_choices(
+    # django-stubs types the choice values as str; Django's are the related rows' pks
+    def field_choices(  # type: ignore[override]
         self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin
     ) -> list[tuple[int, str]]:
         return [(category.pk, str(category)) for category in leaf_categories()]
 
 
-class CategoryFieldMixin:
+class CategoryFieldMixin(BaseModelAdmin):
     """Category select and autocomplete widgets load the parent with the category."""
 
     def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.related_model is ProductCategory and "queryset" not in kwargs:
             kwargs["queryset"] = ProductCategory.objects.select_related("parent")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # --- Users, groups and categories -------------------------------------------
@@ -482,16 +496,20 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
         return permission_label(obj)
 
 
-class PermissionLabelsMixin:
+class PermissionLabelsMixin(admin.ModelAdmin):
     """Permission pickers (of users and groups) list permissions by translated labels."""
 
     def formfield_for_manytomany(
-        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+        self,
+        db_field: models.ManyToManyField[Any, Any],
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        assert request is not None  # the admin always passes it (GroupAdmin's default is None)
         if db_field.related_model is Permission:
             kwargs["form_class"] = PermissionChoiceField
             kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 admin.site.unregister(Group)
@@ -505,7 +523,7 @@ class GroupAdmin(PermissionLabelsMixin, DjangoGroupAdmin):
 @admin.register(User)
 class UserAdmin(PermissionLabelsMixin, DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Marketplace"), {"fields": ("role", "company_name", "phone", "language")}),
     )
     add_fieldsets = (
@@ -545,8 +563,8 @@ class CategoryLevelFilter(admin.SimpleListFilter):
         return [("group", _("Top-level group")), ("leaf", _("Leaf (orderable)"))]
 
     def queryset(
-        self, request: HttpRequest, queryset: QuerySet[ProductCategory]
-    ) -> QuerySet[ProductCategory]:
+        self, request: HttpRequest, queryset: QuerySet[TreeCategory]
+    ) -> QuerySet[TreeCategory]:
         if self.value() == "group":
             return queryset.filter(parent__isnull=True)
         if self.value() == "leaf":
@@ -564,17 +582,17 @@ class ProductCategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     ordering = ("parent__name", "name")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductCategory]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TreeCategory]:
         children = ProductCategory.objects.filter(parent=OuterRef("pk"))
         return super().get_queryset(request).annotate(has_children=Exists(children))
 
     @admin.display(boolean=True, ordering="has_children", description=_("leaf"))
-    def leaf(self, category: ProductCategory) -> bool:
-        return not category.has_children  # type: ignore[attr-defined]
+    def leaf(self, category: TreeCategory) -> bool:
+        return not category.has_children
 
     def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[ProductCategory], search_term: str
-    ) -> tuple[QuerySet[ProductCategory], bool]:
+        self, request: HttpRequest, queryset: QuerySet[TreeCategory], search_term: str
+    ) -> tuple[QuerySet[TreeCategory], bool]:
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         asking = (request.GET.get("model_name", ""), request.GET.get("field_name", ""))
         if asking in LEAF_CATEGORY_FIELDS:

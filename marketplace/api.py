@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from marketplace.languages import supported_language
 from marketplace.models import Notification, ProductCategory, User
 from marketplace.notifications import notification_mark_all_read, notification_mark_read
+from marketplace.request_types import AuthenticatedRequest
 from marketplace.selectors import category_list, notification_list, notification_unread_count
 from marketplace.serializers import (
     CategorySerializer,
@@ -56,6 +57,7 @@ class MeApi(generics.RetrieveAPIView):
     """You; PATCH changes the language you read the API (without Accept-Language), the
     pages after log-in and your emails in."""
 
+    request: AuthenticatedRequest
     serializer_class = UserSerializer
 
     def get_object(self) -> User:
@@ -91,6 +93,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     """Your notifications, newest first (``?unread=true`` for the unread ones)."""
 
+    request: AuthenticatedRequest
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()  # for the schema; get_queryset scopes to you
 
@@ -106,17 +109,17 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=UnreadCountSerializer)
     @action(detail=False, methods=["get"], url_path="unread-count")
-    def unread_count(self, request: Request) -> Response:
+    def unread_count(self, request: AuthenticatedRequest) -> Response:
         return Response({"unread": notification_unread_count(user=request.user)})
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str | None = None) -> Response:
+    def read(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         notification = notification_mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(request=None, responses=UnreadCountSerializer)
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request: Request) -> Response:
+    def read_all(self, request: AuthenticatedRequest) -> Response:
         notification_mark_all_read(user=request.user)
         return Response({"unread": notification_unread_count(user=request.user)})

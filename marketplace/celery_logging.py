@@ -18,7 +18,7 @@ from celery.signals import task_postrun, task_prerun
 from marketplace.logging import run_id_var, task_id_var
 
 # context-variable tokens of the tasks executing in this process, by task id
-_tokens: dict[str, list[contextvars.Token]] = {}
+_tokens: dict[str, list[contextvars.Token[Any]]] = {}
 
 
 def task_run_id(task: Task, args: tuple | list | None, kwargs: dict | None) -> Any:
@@ -43,7 +43,7 @@ def _task_prerun(
 ) -> None:
     if task is None or task_id is None:
         return
-    tokens = [task_id_var.set(task_id)]
+    tokens: list[contextvars.Token[Any]] = [task_id_var.set(task_id)]
     tokens.append(run_id_var.set(task_run_id(task, args, kwargs)))
     _tokens[task_id] = tokens
 

@@ -76,6 +76,7 @@ def bar_chart_svg(
         else max((height - TITLE_HEIGHT - PAD) / len(bars), 8)
     )
     height = height or int(TITLE_HEIGHT + PAD + row * max(len(bars), 1))
+    label_width: float
     if labels_above:
         label_width = width - PAD  # the whole line less the margins (see _shorten below)
     else:
@@ -155,7 +156,7 @@ def heatmap_svg(
     legend_y = grid_y + cell_height * len(row_labels) + 14
     has_empty = any(v is None for line in grid for v in line)
     # the legend: five steps of the scale, then the empty cell, its label written in full
-    legend_width = cell_width * (5 + has_empty)
+    legend_width: float = cell_width * (5 + has_empty)
     if has_empty:
         legend_width += max(_text_width(_clean(empty_label), LABEL_SIZE) - cell_width, 0)
     width = int(math.ceil(grid_x + max(cell_width * len(column_labels), legend_width) + PAD))

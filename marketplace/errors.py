@@ -24,6 +24,7 @@ class Conflict(Exception):
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    body: dict[str, object]
     if isinstance(exc, BrokerError):
         body = {
             "detail": _(

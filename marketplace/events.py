@@ -10,7 +10,12 @@ change raises (``ValidationError``, ``Conflict``) and the sender's transaction r
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.db import models
 from django.dispatch import Signal
+
+from marketplace.models import User
 
 # Open orders or free capacity changed, so a match run may place more. Sent by order and
 # window writes; matching queues a run (on commit, after MATCHING_EVENT_DELAY_SECONDS).
@@ -20,6 +25,13 @@ matching_input_changed = Signal()
 # withdraws its offers and accepted parts and frees their units; each handler returns the
 # users to tell (the owners of the factories that lost work).
 order_cancelled = Signal()
+
+
+def order_cancelled_send(*, order: models.Model) -> list[User]:
+    """Send ``order_cancelled``; the users its handlers name, to be told."""
+    answers = order_cancelled.send(sender=type(order), order=order)
+    return [user for _receiver, users in answers for user in cast("list[User]", users)]
+
 
 # A capacity window is about to change its days or units per day (kwargs: ``window``,
 # ``start_date``, ``end_date``, ``units_per_day``), inside the edit's transaction. Matching

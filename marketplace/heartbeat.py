@@ -88,7 +88,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
     next tick. Shutting down removes this worker's entries at once.
     """
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)

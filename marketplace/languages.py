@@ -68,7 +68,7 @@ class UserLanguageMiddleware:
         if request.path.startswith(API_PREFIX):
             return self.get_response(request)
         signed_in = request.user.is_authenticated
-        if signed_in and not names_language(request):
+        if isinstance(request.user, User) and not names_language(request):
             _activate(request, request.user.language)
         response = self.get_response(request)
         user = request.user  # the view may have logged someone in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -53,7 +53,7 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=site_language
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -106,7 +106,7 @@ class ProductCategory(models.Model):
         ordering = ["parent_id", "name"]
 
     def __str__(self) -> str:
-        if self.parent_id:
+        if self.parent is not None:
             return f"{self.parent.display_name} / {self.display_name}"
         return self.display_name
 

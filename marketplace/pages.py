@@ -21,7 +21,16 @@ from marketplace.errors import Conflict
 from marketplace.forms import add_service_error
 
 T = TypeVar("T")
+Shown = TypeVar("Shown")
 View = Callable[..., HttpResponse]
+
+
+def shown_with(obj: Shown, **extras: object) -> Shown:
+    """``obj`` with extra attributes that only its template reads (labels in the reader's
+    language, a form); returns it."""
+    for name, value in extras.items():
+        setattr(obj, name, value)
+    return obj
 
 
 def _role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
@@ -61,7 +70,7 @@ def form_errors_as_messages(request: HttpRequest, form: BaseForm) -> None:
     for field, errors in form.errors.items():
         name = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{name}: {error}" if name else error)
+            messages.error(request, f"{name}: {error}" if name else str(error))
 
 
 def call_service(request: HttpRequest, call: Callable[[], T], *, done: str = "") -> T | None:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from marketplace.models import Notification, ProductCategory, User
 
 
-def category_list(*, leaf_only: bool = False) -> QuerySet[ProductCategory]:
+class CategoryTreeFields(TypedDict):
+    has_children: bool
+
+
+# A category read by category_list knows whether it has children (a leaf has none). Type
+# hints are read at run time too (drf-spectacular), where it is the plain model.
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    TreeCategory = WithAnnotations[ProductCategory, CategoryTreeFields]
+else:
+    TreeCategory = ProductCategory
+
+
+def category_list(*, leaf_only: bool = False) -> QuerySet[TreeCategory]:
     children = ProductCategory.objects.filter(parent=OuterRef("pk"))
     categories = ProductCategory.objects.select_related("parent").annotate(
         has_children=Exists(children)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from marketplace.models import Notification, ProductCategory, User
+from marketplace.selectors import TreeCategory
 from marketplace.services import SELF_SERVICE_ROLE_CHOICES
 
 
@@ -70,7 +71,7 @@ class CategorySerializer(serializers.ModelSerializer):
         model = ProductCategory
         fields = ["id", "name", "name_en", "name_zh", "slug", "parent", "is_leaf"]
 
-    def get_is_leaf(self, category: ProductCategory) -> bool:
+    def get_is_leaf(self, category: TreeCategory) -> bool:
         return not category.has_children
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -26,12 +26,13 @@ class SettingsRateThrottle(SimpleRateThrottle):
     """A scoped throttle whose rate is looked up live in the DRF settings."""
 
     def get_rate(self) -> str | None:
-        try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-        except KeyError as exc:
+        # djangorestframework-stubs types the rates as numbers; DRF's are "5/min" strings
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        if self.scope not in rates:
             raise ImproperlyConfigured(
                 f'REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no rate for {self.scope!r}'
-            ) from exc
+            )
+        return rates[self.scope]
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         # the client address, behind REST_FRAMEWORK["NUM_PROXIES"] proxies
@@ -61,18 +62,22 @@ class MatchRunRateThrottle(SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
 def rate_limited(
     throttle_class: type[SettingsRateThrottle], methods: tuple[str, ...] = ("POST",)
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[View], View]:
     """Limit a Django page view with a throttle: over the rate it answers 429 with a
     Retry-After header and changes nothing. Only ``methods`` count (GET shows the form)."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method in methods:
                 throttle = throttle_class()
-                if not throttle.allow_request(request, None):
+                # a DRF throttle reads only the address and user, which a page request has too
+                if not throttle.allow_request(request, None):  # type: ignore[arg-type]
                     wait = throttle.wait()
                     # DRF's own (translated) message: "Request was throttled. Expected
                     # available in N seconds."
@@ -86,6 +91,6 @@ def rate_limited(
                     return response
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return cast(View, wrapped)  # same signature (functools.wraps)
 
     return decorate

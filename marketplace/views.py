@@ -16,6 +16,7 @@ from marketplace.forms import RegisterForm
 from marketplace.languages import supported_language
 from marketplace.notifications import notification_mark_all_read
 from marketplace.pages import call_form_service
+from marketplace.request_types import AuthenticatedHttpRequest
 from marketplace.selectors import notification_list
 from marketplace.services import user_language_set, user_register
 from marketplace.throttling import RegisterRateThrottle, rate_limited
@@ -40,7 +41,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role has its own dashboard."""
     user = request.user
     if user.is_factory_owner:
@@ -51,14 +52,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = notification_list(user=request.user)[:200]
     return render(request, "marketplace/notifications.html", {"notifications": found})
 
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     notification_mark_all_read(user=request.user)
     return redirect("notifications")
 

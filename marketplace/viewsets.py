@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.request_types import AuthenticatedRequest
 
-class ServiceModelViewSet(viewsets.ModelViewSet):
-    """Subclasses implement ``perform_service_create/update/destroy`` with a service call."""
+M = TypeVar("M", bound=Model)
 
+
+class ServiceModelViewSet(viewsets.ModelViewSet, Generic[M]):
+    """Subclasses implement ``perform_service_create/update/destroy`` with a service call.
+
+    Only signed-in users reach these (the default permission)."""
+
+    request: AuthenticatedRequest
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def perform_service_create(self, data: dict[str, Any]) -> Model:
+    def perform_service_create(self, data: dict[str, Any]) -> M:
         raise NotImplementedError
 
-    def perform_service_update(self, instance: Model, data: dict[str, Any]) -> Model:
+    def perform_service_update(self, instance: M, data: dict[str, Any]) -> M:
         raise NotImplementedError
 
-    def perform_service_destroy(self, instance: Model) -> None:
+    def perform_service_destroy(self, instance: M) -> None:
         raise NotImplementedError
 
-    def _respond(self, instance: Model, code: int) -> Response:
+    def _respond(self, instance: M, code: int) -> Response:
         return Response(self.get_serializer(instance).data, status=code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.admin import (
     ReadOnlyInline,
     ViewOnlyAdmin,
+    admin_user,
     apply_service_to_each,
     call_reporting_broker_errors,
 )
@@ -56,7 +57,7 @@ class ReadOnlyAssignmentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields: tuple[str, ...] = ()
+    fields: ClassVar[tuple[str, ...]] = ()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return self.fields
@@ -277,7 +278,9 @@ class MatchRunAdmin(ViewOnlyAdmin):
         result = call_reporting_broker_errors(
             self,
             request,
-            lambda: match_run_queue(trigger=MatchRunTrigger.ADMIN, requested_by=request.user),
+            lambda: match_run_queue(
+                trigger=MatchRunTrigger.ADMIN, requested_by=admin_user(request)
+            ),
             done=_("A match run was queued"),
         )
         if result is None:
@@ -429,7 +432,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda offer: offer_accept(offer=offer, actor=request.user),
+            lambda offer: offer_accept(offer=offer, actor=admin_user(request)),
             done=pgettext_lazy("admin action done", "accepted"),
             noun="offer",
         )
@@ -454,7 +457,9 @@ class AssignmentAdmin(ViewOnlyAdmin):
             kind = next_milestone(part)
             if kind is None:
                 raise Conflict(gettext("Every milestone of this part is posted already."))
-            return milestone_post(part=part, actor=request.user, kind=kind, **form.cleaned_data)
+            return milestone_post(
+                part=part, actor=admin_user(request), kind=kind, **form.cleaned_data
+            )
 
         apply_service_to_each(
             self,
@@ -476,7 +481,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
             queryset,
             lambda offer: offer_decline(
                 offer=offer,
-                actor=request.user,
+                actor=admin_user(request),
                 reason=DeclineReason.OTHER,
                 note=gettext("Declined for the factory by %(user)s (staff).")
                 % {"user": request.user.get_username()},

@@ -16,6 +16,7 @@ from rest_framework.throttling import BaseThrottle
 
 from marketplace.filters import FilterSet, IdFilter, IsoDateTimeFilter
 from marketplace.permissions import IsMarketplaceStaff
+from marketplace.request_types import AuthenticatedRequest
 from marketplace.throttling import MatchRunRateThrottle
 from matching import offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger
@@ -48,6 +49,7 @@ class MatchRunViewSet(
 ):
     """Staff only. POST queues a run (201), or returns the run already queued (200)."""
 
+    request: AuthenticatedRequest
     serializer_class = MatchRunSerializer
     permission_classes = [IsMarketplaceStaff]
     filterset_class = MatchRunFilter
@@ -63,7 +65,9 @@ class MatchRunViewSet(
 
     @extend_schema(request=None, responses={201: MatchRunSerializer, 200: MatchRunSerializer})
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
-        run, created = match_run_request(trigger=MatchRunTrigger.MANUAL, requested_by=request.user)
+        run, created = match_run_request(
+            trigger=MatchRunTrigger.MANUAL, requested_by=self.request.user
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(run).data, status=code)
 
@@ -88,6 +92,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     """Offers to the factories you own: accept or decline them, then report production
     (milestones, delays) on the ones you accepted."""
 
+    request: AuthenticatedRequest
     serializer_class = OfferSerializer
     filterset_class = AssignmentFilter
 
@@ -95,9 +100,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.offer_list(owner=self.request.user)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        context["seller_reliability"] = {}
-        return context
+        return {**super().get_serializer_context(), "seller_reliability": {}}
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -115,7 +118,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=OfferSerializer)
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
+    def accept(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Accept: the units are booked in your window (409 when they no longer fit)."""
         return self._offer_response(
             offers.offer_accept(offer=self.get_object(), actor=request.user)
@@ -123,7 +126,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=OfferDeclineSerializer, responses=OfferSerializer)
     @action(detail=True, methods=["post"])
-    def decline(self, request: Request, pk: str | None = None) -> Response:
+    def decline(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Decline with a reason; the order is matched to another factory."""
         serializer = OfferDeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -143,7 +146,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         methods=["get", "post"],
         parser_classes=[MultiPartParser, FormParser, JSONParser],
     )
-    def milestones(self, request: Request, pk: str | None = None) -> Response:
+    def milestones(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Post the next milestone of an accepted offer (materials ready, production
         started, quality check passed, shipped), with an optional photo."""
         offer = self.get_object()
@@ -168,7 +171,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=DelaySerializer, responses={201: DelaySerializer})
     @action(detail=True, methods=["post"])
-    def delays(self, request: Request, pk: str | None = None) -> Response:
+    def delays(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Report that your part will finish later; the seller accepts or cancels."""
         offer = self.get_object()
         serializer = DelaySerializer(data=request.data)
@@ -180,6 +183,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     """The assignments of your orders: which factory, what price, when."""
 
+    request: AuthenticatedRequest
     serializer_class = SellerAssignmentSerializer
     filterset_class = AssignmentFilter
 

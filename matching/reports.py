@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -331,7 +332,7 @@ def _reason_label(reason: str) -> str:
         return reason
 
 
-def _relax_current(kind: str, row: dict[str, Any]) -> str:
+def _relax_current(kind: str, row: Mapping[str, Any]) -> str:
     value = row[kind]
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
@@ -353,7 +354,7 @@ def _shard_row(shard: dict[str, Any]) -> ShardRow:
 
 
 def _fill_by_category(
-    matched: list[dict[str, Any]], unmatched: list[dict[str, Any]]
+    matched: Sequence[Mapping[str, Any]], unmatched: Sequence[Mapping[str, Any]]
 ) -> tuple[CategoryFill, ...]:
     # category id -> [name, name_zh, orders, matched orders, units ordered, units matched]
     acc: dict[int, list[Any]] = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -27,6 +29,18 @@ from matching.solver.problem import (
     WindowData,
 )
 from orders.models import Order, OrderStatus
+
+
+class LiveAssignments(TypedDict):
+    live_assignments: list[Assignment]
+
+
+# Orders and windows read with their live assignments (Prefetch to_attr="live_assignments")
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    LiveOrder = WithAnnotations[Order, LiveAssignments]
+    LiveWindow = WithAnnotations[CapacityWindow, LiveAssignments]
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def _order_data(
     )
 
 
-def order_histories(orders: list[Order]) -> dict[int, OrderHistory]:
+def order_histories(orders: Sequence[Order]) -> dict[int, OrderHistory]:
     """Exclusions, accepted units and sample factories of the given orders (3 queries)."""
     ids = [order.pk for order in orders]
     excluded: dict[int, set[int]] = {}
@@ -161,7 +175,7 @@ def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
     return tuple(_commitment(a) for a in accepted)
 
 
-def _window_data(window: CapacityWindow, movable: set[int]) -> WindowData:
+def _window_data(window: LiveWindow, movable: set[int]) -> WindowData:
     """The window as the solver sees it: offers it may move are not booked work here."""
     fixed = [a for a in window.live_assignments if a.pk not in movable]
     moving = sum(a.quantity for a in window.live_assignments if a.pk in movable)
@@ -177,7 +191,7 @@ def _window_data(window: CapacityWindow, movable: set[int]) -> WindowData:
     )
 
 
-def _movable_offers(orders: list[Order]) -> dict[int, list[Assignment]]:
+def _movable_offers(orders: list[LiveOrder]) -> dict[int, list[Assignment]]:
     """Offered orders whose offers no factory has answered yet: a run may move them."""
     movable: dict[int, list[Assignment]] = {}
     for order in orders:

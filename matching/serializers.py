@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.models import User
 from marketplace.serializers import CategoryNameField
 from matching.models import Assignment, DeclineReason, MatchRun, SolverStatus
 from matching.selectors import offer_allowed_actions
@@ -11,7 +12,9 @@ from orders.selectors import seller_reliability
 
 class MatchRunSerializer(serializers.ModelSerializer):
     # null for scheduled and automatic runs, and while a run has not finished
-    requested_by = serializers.StringRelatedField(allow_null=True)
+    requested_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        allow_null=True
+    )
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     # the solver's status code; empty until the run has been solved
     solver_status = serializers.ChoiceField(

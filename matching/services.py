@@ -71,7 +71,7 @@ def _enqueue(run: MatchRun, *, countdown: float = 0, robust: bool = False) -> No
 
     run_id = run.pk
     transaction.on_commit(
-        lambda: match_run_execute_task.apply_async(args=[run_id], countdown=countdown),
+        lambda: match_run_execute_task.apply_async(args=(run_id,), countdown=countdown),
         robust=robust,
     )
 

@@ -3,12 +3,13 @@ shards done, best objective so far), then read its report and charts."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from marketplace.pages import call_service, staff_required
+from marketplace.request_types import AuthenticatedHttpRequest
 from marketplace.throttling import MatchRunRateThrottle, rate_limited
 from matching.models import MatchRunTrigger
 from matching.reports import (
@@ -22,14 +23,14 @@ from matching.services import match_run_request
 
 
 @staff_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "matching/run_list.html", {"runs": match_run_list()[:50]})
 
 
 @staff_required
 @require_POST
 @rate_limited(MatchRunRateThrottle)
-def run_start(request: HttpRequest) -> HttpResponse:
+def run_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = call_service(
         request,
         lambda: match_run_request(trigger=MatchRunTrigger.MANUAL, requested_by=request.user),
@@ -41,7 +42,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """While the run works, its progress bar (refreshed by htmx); then its report."""
     run = get_object_or_404(match_run_list(), pk=pk)
     progress = match_run_progress(run=run)
@@ -58,7 +59,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress fragment; once the run is finished it asks htmx to reload the page so
     the report appears (HX-Refresh)."""
     run = get_object_or_404(match_run_list(), pk=pk)

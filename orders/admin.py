@@ -21,6 +21,7 @@ from marketplace.admin import (
     ReadOnlyInline,
     ServiceModelAdmin,
     ViewOnlyAdmin,
+    admin_user,
     apply_service_to_each,
     changed_values,
 )
@@ -236,7 +237,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         return order_update(
             order=obj,
             data=changed_values(data, changed, ORDER_EDITABLE_FIELDS),
-            actor=request.user,
+            actor=admin_user(request),
         )
 
     def delete_object(self, request: HttpRequest, obj: Order) -> None:
@@ -248,7 +249,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         self._apply(
             request,
             drafts,
-            lambda o: order_open(order=o, actor=request.user),
+            lambda o: order_open(order=o, actor=admin_user(request)),
             pgettext_lazy("admin action done", "opened"),
         )
 
@@ -257,7 +258,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda o: order_cancel(order=o, actor=request.user),
+            lambda o: order_cancel(order=o, actor=admin_user(request)),
             pgettext_lazy("admin action done", "cancelled"),
         )
 
@@ -266,7 +267,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda o: delivery_confirm(order=o, actor=request.user),
+            lambda o: delivery_confirm(order=o, actor=admin_user(request)),
             pgettext_lazy("admin action done", "confirmed delivered"),
         )
 
@@ -275,7 +276,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda o: sample_decide(order=o, actor=request.user, approve=True),
+            lambda o: sample_decide(order=o, actor=admin_user(request), approve=True),
             pgettext_lazy("admin action done", "approved"),
         )
 
@@ -284,7 +285,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda o: sample_decide(order=o, actor=request.user, approve=False),
+            lambda o: sample_decide(order=o, actor=admin_user(request), approve=False),
             pgettext_lazy("admin action done", "rejected"),
         )
 
@@ -296,7 +297,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             pending = delay_pending_for(order=order)
             if not pending:
                 raise Conflict(gettext("No delay waits for an answer."), current=order.status)
-            return [delay_accept(delay=d, actor=request.user) for d in pending]
+            return [delay_accept(delay=d, actor=admin_user(request)) for d in pending]
 
         self._apply(
             request,

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from marketplace.filters import FilterSet, IsoDateTimeFilter
 from marketplace.permissions import IsSeller
+from marketplace.request_types import AuthenticatedRequest
 from marketplace.viewsets import ServiceModelViewSet
 from orders import production, selectors, services
 from orders.models import Order
@@ -38,7 +39,7 @@ class CreateAsSeller(IsSeller):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated) and (
-            view.action != "create" or super().has_permission(request, view)
+            getattr(view, "action", None) != "create" or super().has_permission(request, view)
         )
 
 
@@ -53,7 +54,7 @@ class OrderFilter(FilterSet):
         fields = ["status", "category", "priority", "unmatched_reason", "kind"]
 
 
-class OrderViewSet(ServiceModelViewSet):
+class OrderViewSet(ServiceModelViewSet[Order]):
     serializer_class = OrderSerializer
     permission_classes = [CreateAsSeller]
     filterset_class = OrderFilter
@@ -77,7 +78,7 @@ class OrderViewSet(ServiceModelViewSet):
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
+    def cancel(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Cancel the order: offers and accepted parts are withdrawn and their capacity
         freed. After acceptance it counts against your reliability, unless a factory
         reported a delay you did not accept."""
@@ -87,28 +88,28 @@ class OrderViewSet(ServiceModelViewSet):
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
-    def open(self, request: Request, pk: str | None = None) -> Response:
+    def open(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Publish a draft order so that matching considers it."""
         order = services.order_open(order=self.get_object(), actor=request.user)
         return self._order_response(order)
 
     @extend_schema(responses=OrderEventSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def history(self, request: Request, pk: str | None = None) -> Response:
+    def history(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Every change of the order: who, when, from which status to which, and why."""
         events = selectors.order_history(order=self.get_object())
         return Response(OrderEventSerializer(events, many=True).data)
 
     @extend_schema(responses=OrderPartSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def parts(self, request: Request, pk: str | None = None) -> Response:
+    def parts(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """The factories making the order, with their milestones (the timeline) and delays."""
         parts = selectors.order_parts(order=self.get_object())
         return Response(OrderPartSerializer(parts, many=True, context={"request": request}).data)
 
     @extend_schema(request=DelayDecisionSerializer, responses=DelaySerializer)
     @action(detail=True, methods=["post"], url_path="accept-delay")
-    def accept_delay(self, request: Request, pk: str | None = None) -> Response:
+    def accept_delay(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Accept the later finish a factory reported (or cancel the order instead: no
         penalty while a delay waits)."""
         order = self.get_object()
@@ -121,14 +122,14 @@ class OrderViewSet(ServiceModelViewSet):
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-delivery")
-    def confirm_delivery(self, request: Request, pk: str | None = None) -> Response:
+    def confirm_delivery(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """You have the goods: the order is delivered and on-time is computed per factory."""
         order = production.delivery_confirm(order=self.get_object(), actor=request.user)
         return self._order_response(order)
 
     @extend_schema(request=RatingSerializer, responses=OrderPartSerializer)
     @action(detail=True, methods=["post"])
-    def rate(self, request: Request, pk: str | None = None) -> Response:
+    def rate(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Rate the quality of a delivered factory's part, 1 to 5 (once)."""
         order = self.get_object()
         data = _valid(RatingSerializer, request)
@@ -148,17 +149,17 @@ class OrderViewSet(ServiceModelViewSet):
 
     @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"], url_path="approve-sample")
-    def approve_sample(self, request: Request, pk: str | None = None) -> Response:
+    def approve_sample(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Approve a delivered sample: bulk orders can then name it."""
         return self._decide_sample(request, approve=True)
 
     @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"], url_path="reject-sample")
-    def reject_sample(self, request: Request, pk: str | None = None) -> Response:
+    def reject_sample(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Reject a delivered sample."""
         return self._decide_sample(request, approve=False)
 
-    def _decide_sample(self, request: Request, *, approve: bool) -> Response:
+    def _decide_sample(self, request: AuthenticatedRequest, *, approve: bool) -> Response:
         data = _valid(SampleDecisionSerializer, request)
         order = production.sample_decide(
             order=self.get_object(), actor=request.user, approve=approve, note=data["note"]

@@ -56,11 +56,11 @@ import difflib
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -74,6 +74,9 @@ from marketplace.selectors import category_list
 from orders import services as order_services
 from orders.models import Order, OrderEvent, OrderKind, OrderPriority, OrderStatus
 
+if TYPE_CHECKING:
+    from openpyxl.cell import _CellGetValue as XlsxValue
+
 # Settings (override in marketplace/settings.py).
 BULK_UPLOAD_MAX_ROWS: int = getattr(settings, "BULK_UPLOAD_MAX_ROWS", 10_000)
 BULK_UPLOAD_MAX_BYTES: int = getattr(settings, "BULK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -85,7 +88,9 @@ BULK_CREATE_BATCH_SIZE = 2000
 ORDERS_SHEET_TITLES = ("Orders", "订单")
 CATEGORIES_SHEET_TITLE = {"en": "Categories", "zh": "类目"}
 
-CellValue = str | int | float | Decimal | bool | dt.date | dt.datetime | None
+# A cell as read: text from a CSV file; from an .xlsx file whatever openpyxl gives (numbers,
+# text, dates, also times, rich text or formulas, which are read as their text)
+CellValue: TypeAlias = "int | XlsxValue"
 
 
 # --- Columns ----------------------------------------------------------------------------
@@ -503,7 +508,7 @@ def _to_bool(value: CellValue) -> bool:
     raise _CellError
 
 
-def _to_choice(mapping: dict[str, str]) -> Callable[[CellValue], str]:
+def _to_choice(mapping: Mapping[str, str]) -> Callable[[CellValue], str]:
     def convert(value: CellValue) -> str:
         text = _text(value)
         # an unknown value goes on to order_validate, whose message names the choices
@@ -802,10 +807,12 @@ def bulk_upload_template_xlsx(*, language: str = "en") -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     zh = language == "zh"
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one sheet
     sheet.title = ORDERS_SHEET_TITLES[1] if zh else ORDERS_SHEET_TITLES[0]
     sheet.append(_headers(language))
     for row in _example_rows(language=language):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -82,7 +83,7 @@ DELAY_LABELS = {
 ACTION_LABELS = dict(OrderEventAction.choices)
 
 
-def label(labels: dict[str, Any], value: str) -> Any:
+def label(labels: Mapping[Any, Any], value: str) -> Any:
     """The translatable label of a stored value (the value itself when unknown)."""
     return labels.get(value, value)
 
@@ -216,7 +217,9 @@ class OrderForm(forms.Form):
         if instance is not None:
             samples = samples.exclude(pk=instance.pk)
             del self.fields["draft"]
-        self.fields["sample"].queryset = samples
+        sample = self.fields["sample"]
+        assert isinstance(sample, forms.ModelChoiceField)
+        sample.queryset = samples
         if validate_url:
             # each field is checked on change: the server answers with its fragment only
             for field in self.fields.values():
@@ -242,7 +245,7 @@ class OrderForm(forms.Form):
             order.category = order.sample.category
         return order
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if not self.errors:
             try:

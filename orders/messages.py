@@ -18,9 +18,10 @@ MILESTONE_ACTIONS = (
 
 def _field_name(name: str) -> str:
     try:
-        return str(Order._meta.get_field(name).verbose_name)
+        field = Order._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 @order_event_texts.register("create")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from marketplace.models import ProductCategory
+from marketplace.models import ProductCategory, User
 from marketplace.serializers import CategoryNameField
 from matching.models import Assignment
 from orders.models import (
@@ -89,7 +89,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     note = serializers.CharField(
         read_only=True, help_text="What happened, in the request's language (may be empty)."
     )

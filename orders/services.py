@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
-from marketplace.events import matching_input_changed, order_cancelled
+from marketplace.events import matching_input_changed, order_cancelled_send
 from marketplace.models import ProductCategory, Role, User
 from marketplace.notifications import notification_create
 from marketplace.selectors import category_is_leaf
@@ -243,7 +243,7 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
             status=DelayStatus.DECLINED, decided_at=timezone.now()
         )
     # matching withdraws the order's offers and parts (in this transaction)
-    told = [user for _, users in order_cancelled.send(sender=Order, order=order) for user in users]
+    told = order_cancelled_send(order=order)
     order_transition(order=order, action=action, actor=actor, params={"note": note})
     notification_create(
         recipients=told,

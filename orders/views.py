@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
@@ -30,7 +30,9 @@ from marketplace.pages import (
     call_service,
     form_errors_as_messages,
     seller_required,
+    shown_with,
 )
+from marketplace.request_types import AuthenticatedHttpRequest
 from marketplace.selectors import notification_list
 from matching.models import Assignment, AssignmentStatus
 from matching.selectors import seller_assignment_list
@@ -59,22 +61,24 @@ from orders.selectors import order_delay, order_history, order_list, order_parts
 ORDERS_PER_PAGE = 25
 
 
-def _posted(request: HttpRequest, *, files: bool = False) -> tuple[Any, ...]:
+def _posted(request: AuthenticatedHttpRequest, *, files: bool = False) -> tuple[Any, ...]:
     """A form's data: bound on POST (even an empty one), unbound on GET."""
     if request.method != "POST":
         return (None, None) if files else (None,)
     return (request.POST, request.FILES) if files else (request.POST,)
 
 
-def _own_order(request: HttpRequest, pk: int) -> Order:
+def _own_order(request: AuthenticatedHttpRequest, pk: int) -> Order:
     """The seller's own order; anyone else's is a 404."""
     return get_object_or_404(order_list(seller=request.user), pk=pk)
 
 
 def _labelled(order: Order) -> Order:
-    order.status_label = label(STATUS_LABELS, order.status)
-    order.kind_label = label(KIND_LABELS, order.kind)
-    return order
+    return shown_with(
+        order,
+        status_label=label(STATUS_LABELS, order.status),
+        kind_label=label(KIND_LABELS, order.kind),
+    )
 
 
 def relax_suggestions(order: Order) -> list[str]:
@@ -125,13 +129,13 @@ def _needs_action(seller: Any) -> dict[str, list[Order]]:
     }
     found = {name: [_labelled(o) for o in query[:20]] for name, query in groups.items()}
     for order in found["unmatched"]:
-        order.reason_label = label(UNMATCHED_LABELS, order.unmatched_reason)
-        order.relax_lines = relax_suggestions(order)
+        reason = label(UNMATCHED_LABELS, order.unmatched_reason)
+        shown_with(order, reason_label=reason, relax_lines=relax_suggestions(order))
     return found
 
 
 @seller_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     counts = dict(
         order_list(seller=request.user)
         .order_by()
@@ -157,7 +161,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------- order list
 
 
-def _filtered(request: HttpRequest, form: OrderFilterForm) -> QuerySet[Order]:
+def _filtered(request: AuthenticatedHttpRequest, form: OrderFilterForm) -> QuerySet[Order]:
     orders = order_list(seller=request.user)
     if not form.is_valid():
         return orders
@@ -176,7 +180,7 @@ def _filtered(request: HttpRequest, form: OrderFilterForm) -> QuerySet[Order]:
 
 
 @seller_required
-def order_list_page(request: HttpRequest) -> HttpResponse:
+def order_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     page = Paginator(_filtered(request, form), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     for order in page.object_list:
@@ -197,7 +201,7 @@ def order_list_page(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------- order form
 
 
-def _field_fragment(request: HttpRequest, form: OrderForm) -> HttpResponse:
+def _field_fragment(request: AuthenticatedHttpRequest, form: OrderForm) -> HttpResponse:
     """Inline validation: only the changed field, with its errors, for htmx to swap in."""
     name = request.htmx.trigger_name or request.POST.get("_field", "")
     field = form.validate_field(name)
@@ -207,7 +211,7 @@ def _field_fragment(request: HttpRequest, form: OrderForm) -> HttpResponse:
 
 
 @seller_required
-def order_new(request: HttpRequest) -> HttpResponse:
+def order_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrderForm(*_posted(request), seller=request.user, validate_url=request.path)
     if request.method == "POST":
         if request.htmx:
@@ -234,7 +238,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 
 @seller_required
-def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def order_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     form = OrderForm(
         *_posted(request), seller=request.user, instance=order, validate_url=request.path
@@ -275,17 +279,18 @@ def _parts(order: Order) -> list[Assignment]:
     rateable = "rate" in order.allowed_actions
     for part in parts:
         for milestone in part.milestones.all():
-            milestone.kind_label = label(MILESTONE_LABELS, milestone.kind)
+            shown_with(milestone, kind_label=label(MILESTONE_LABELS, milestone.kind))
         for delay in part.delays.all():
-            delay.status_label = label(DELAY_LABELS, delay.status)
-        part.rating_form = (
+            shown_with(delay, status_label=label(DELAY_LABELS, delay.status))
+        rating_form = (
             RatingForm(prefix=f"part-{part.pk}") if rateable and part.rated_at is None else None
         )
+        shown_with(part, rating_form=rating_form)
     return parts
 
 
 @seller_required
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _labelled(_own_order(request, pk))
     offers = list(
         seller_assignment_list(seller=request.user)
@@ -294,12 +299,15 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("pk")
     )
     for offer in offers:
-        offer.status_label = label(ASSIGNMENT_LABELS, offer.status)
+        shown_with(offer, status_label=label(ASSIGNMENT_LABELS, offer.status))
     events = list(order_history(order=order))
     for event in events:
-        event.action_label = label(ACTION_LABELS, event.action)
-        event.from_label = label(STATUS_LABELS, event.from_status)
-        event.to_label = label(STATUS_LABELS, event.to_status)
+        shown_with(
+            event,
+            action_label=label(ACTION_LABELS, event.action),
+            from_label=label(STATUS_LABELS, event.from_status),
+            to_label=label(STATUS_LABELS, event.to_status),
+        )
     parts = _parts(order)
     pending_delays = [d for p in parts for d in p.delays.all() if d.status == DelayStatus.PENDING]
     actions = order.allowed_actions
@@ -330,7 +338,7 @@ def _back(order: Order) -> HttpResponse:
 
 @seller_required
 @require_POST
-def order_open(request: HttpRequest, pk: int) -> HttpResponse:
+def order_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     call_service(
         request,
@@ -342,7 +350,7 @@ def order_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @seller_required
 @require_POST
-def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def order_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
@@ -360,7 +368,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @seller_required
 @require_POST
-def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def order_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     deleted = call_service(
         request,
@@ -374,7 +382,7 @@ def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @seller_required
 @require_POST
-def delay_accept(request: HttpRequest, pk: int, delay_pk: int) -> HttpResponse:
+def delay_accept(request: AuthenticatedHttpRequest, pk: int, delay_pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     delay = order_delay(order=order, delay_id=delay_pk)
     if delay is None:
@@ -389,7 +397,7 @@ def delay_accept(request: HttpRequest, pk: int, delay_pk: int) -> HttpResponse:
 
 @seller_required
 @require_POST
-def delivery_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     call_service(
         request,
@@ -401,7 +409,7 @@ def delivery_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @seller_required
 @require_POST
-def order_rate(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+def order_rate(request: AuthenticatedHttpRequest, pk: int, part_pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     part = order_parts(order=order).filter(pk=part_pk).first()
     if part is None:
@@ -424,7 +432,7 @@ def order_rate(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     return _back(order)
 
 
-def _sample_decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+def _sample_decide(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     order = _own_order(request, pk)
     form = SampleDecisionForm(request.POST)
     if not form.is_valid():
@@ -442,13 +450,13 @@ def _sample_decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpRespo
 
 @seller_required
 @require_POST
-def sample_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def sample_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _sample_decide(request, pk, approve=True)
 
 
 @seller_required
 @require_POST
-def sample_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def sample_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _sample_decide(request, pk, approve=False)
 
 
@@ -467,7 +475,7 @@ def _field_label(field: str) -> Any:
 
 
 @seller_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every row is checked first; either all orders are created or none, with every bad
     row listed (row number, field, message)."""
     form = UploadForm(*_posted(request, files=True))
@@ -512,7 +520,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @seller_required
-def upload_template_csv(request: HttpRequest) -> HttpResponse:
+def upload_template_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     language = _template_language()
     response = HttpResponse(
         bulk_upload.bulk_upload_template_csv(language=language), content_type="text/csv"
@@ -522,7 +530,7 @@ def upload_template_csv(request: HttpRequest) -> HttpResponse:
 
 
 @seller_required
-def upload_template_xlsx(request: HttpRequest) -> HttpResponse:
+def upload_template_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     language = _template_language()
     response = HttpResponse(
         bulk_upload.bulk_upload_template_xlsx(language=language),

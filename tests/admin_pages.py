@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.messages import get_messages
 from django.db.models import Model
-from django.http import HttpResponse
 from django.utils.html import escape
 
+if TYPE_CHECKING:
+    # what the test client answers: a response with the context, request and json() added
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
-def listed(response: HttpResponse) -> set[Any]:
+
+def listed(response: TestResponse) -> set[Any]:
     assert response.status_code == 200
     return {row.pk for row in response.context["cl"].result_list}
 
@@ -20,14 +23,14 @@ def pks(*rows: Model) -> set[Any]:
     return {row.pk for row in rows}
 
 
-def messages_of(response: HttpResponse) -> list[str]:
+def messages_of(response: TestResponse) -> list[str]:
     """The messages shown on the page (a followed redirect) or set by the request."""
     if response.context and "messages" in response.context:
         return [str(message) for message in response.context["messages"]]
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def page_errors(response: HttpResponse) -> str:
+def page_errors(response: TestResponse) -> str:
     """Every error text of the admin form and its inlines, as one string."""
     texts: list[str] = []
     for error in response.context["errors"]:
@@ -37,7 +40,7 @@ def page_errors(response: HttpResponse) -> str:
     return " | ".join(texts)
 
 
-def assert_error_shown(response: HttpResponse, text: str) -> None:
+def assert_error_shown(response: TestResponse, text: str) -> None:
     """The form came back (nothing saved) with ``text`` among its errors, on the page."""
     assert response.status_code == 200
     assert text in page_errors(response)
@@ -55,7 +58,7 @@ def _form_values(form: forms.BaseForm, data: dict[str, Any]) -> None:
             data[html_name] = field.prepare_value(value)
 
 
-def form_data(response: HttpResponse) -> dict[str, Any]:
+def form_data(response: TestResponse) -> dict[str, Any]:
     """The POST body of an admin change page sent back unchanged (with its inline rows)."""
     assert response.status_code == 200
     data: dict[str, Any] = {"_save": "Save"}
@@ -78,7 +81,7 @@ def add_inline_rows(data: dict[str, Any], prefix: str, rows: list[dict[str, Any]
     data[f"{prefix}-TOTAL_FORMS"] = first + len(rows)
 
 
-def readonly_values(response: HttpResponse) -> dict[str, str]:
+def readonly_values(response: TestResponse) -> dict[str, str]:
     """What the change page shows for each read-only field, by field name."""
     assert response.status_code == 200
     return {

@@ -223,7 +223,7 @@ def make_marketplace() -> Marketplace:
     for part in (delivered, delayed):
         offer_accept(offer=part, actor=owner)
     for kind in MilestoneKind:
-        shipping = {"carrier": "SF Express", "tracking_number": "SF123456789012"}
+        shipping: dict[str, Any] = {"carrier": "SF Express", "tracking_number": "SF123456789012"}
         milestone_post(
             part=delivered, actor=owner, kind=kind, **(shipping if kind == "shipped" else {})
         )

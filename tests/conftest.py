@@ -21,9 +21,10 @@ def compiled_translations() -> None:
     from django.utils.translation import trans_real
 
     call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
-    # forget catalogues read before they were compiled (Django's and the gettext module's)
-    trans_real._translations = {}
-    trans_real._default = None
+    # forget catalogues read before they were compiled (Django's and the gettext module's;
+    # private module state, so neither django-stubs nor typeshed declares it)
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
     gettext._translations.clear()  # type: ignore[attr-defined]
 
 

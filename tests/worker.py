@@ -95,7 +95,7 @@ class Worker:
         limits count its own work only. For a worker alone on the queue."""
         from matching.tasks import match_run_execute_task
 
-        task_id = match_run_execute_task.apply_async(args=[0]).id
+        task_id = match_run_execute_task.apply_async(args=(0,)).id
         wait_for(
             lambda: any(
                 task_id in line and "succeeded" in line for line in self.log().splitlines()
@@ -276,7 +276,7 @@ def answers_ping(hostname: str) -> bool:
         return False
 
 
-def wait_for(predicate: Callable[[], T], *, timeout: float = 60, interval: float = 0.2) -> T:
+def wait_for(predicate: Callable[[], T | None], *, timeout: float = 60, interval: float = 0.2) -> T:
     """Poll until predicate() returns something truthy; return it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -349,8 +349,9 @@ def unacked_messages(queue: str | None = None) -> list[dict]:
 def _reset_connections() -> None:
     """Make this process look its broker connection pool up again (after a broker change;
     kombu keeps one pool per broker URL, so the pools themselves stay open)."""
-    app._pool = None
-    app.amqp._producer_pool = None
+    # private attributes: celery-types does not declare them
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -359,13 +360,14 @@ def use_broker(url: str) -> Iterator[None]:
     workers started meanwhile use it as broker and result backend."""
     previous = (app.conf.broker_url, app.conf.result_backend)
     _reset_connections()
-    app.conf.broker_url = url
-    app.conf.result_backend = url
+    # celery-types declares these settings read-only properties; Celery's settings take them
+    app.conf.broker_url = url  # type: ignore[misc]
+    app.conf.result_backend = url  # type: ignore[misc]
     try:
         yield
     finally:
         _reset_connections()
-        app.conf.broker_url, app.conf.result_backend = previous
+        app.conf.broker_url, app.conf.result_backend = previous  # type: ignore[misc]
 
 
 def free_port() -> int:

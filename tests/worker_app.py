@@ -42,5 +42,6 @@ def slow_down_the_solve(**kwargs: Any) -> None:
     from matching import services
 
     if not getattr(services.solve_shard, "slowed", False):
-        services.solve_shard = _slowed(services.solve_shard, delay)
-        services.solve_shard.slowed = True
+        slow = _slowed(services.solve_shard, delay)
+        slow.slowed = True
+        services.solve_shard = slow

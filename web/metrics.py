@@ -32,7 +32,7 @@ import datetime as dt
 import hmac
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, HistogramMetricFamily
@@ -78,7 +78,8 @@ def _run_metrics() -> Iterator[Any]:
         "Seconds from start to finish of finished match runs.",
         labels=["status"],
     )
-    by_status = {row["status"]: row for row in rows}
+    # the bucket counts are named at run time (le_0, le_1, ...)
+    by_status: dict[str, Mapping[str, Any]] = {row["status"]: row for row in rows}
     for status in (MatchRunStatus.SUCCEEDED, MatchRunStatus.FAILED):
         row = by_status.get(status)
         total = row["total"] if row else 0
@@ -93,7 +94,7 @@ def _run_metrics() -> Iterator[Any]:
         .values("gap", "objective", "finished_at", "matched_orders")
         .first()
     )
-    if last is not None:
+    if last is not None and last["finished_at"] is not None:  # (the filter above)
         for name, doc, value in (
             ("gap", "Relative optimality gap of the last successful run.", last["gap"]),
             ("objective", "Objective (cost, fen) of the last successful run.", last["objective"]),

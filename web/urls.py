@@ -2,7 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
@@ -27,7 +27,7 @@ router.register("order-assignments", SellerAssignmentViewSet, basename="order-as
 router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/me/", MeApi.as_view(), name="me"),

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.solver.candidates import Candidate, part_range
+from matching.solver.problem import WindowData
 from matching.solver.schedule import free_until
 
 Key = tuple[int, int]  # (order id, window id)
@@ -78,7 +79,7 @@ class Packing:
         fpd = first_production_date
         self.candidates = candidates
         window_index: dict[int, int] = {}
-        windows = []
+        windows: list[WindowData] = []
         for c in candidates:
             if c.window.id not in window_index:
                 window_index[c.window.id] = len(windows)
@@ -164,7 +165,8 @@ class Packing:
         return int(self.room_by_day[self.pair_window[p], self.pair_due[p]])
 
     def rooms(self, pairs: np.ndarray) -> np.ndarray:
-        return self.room_by_day[self.pair_window[pairs], self.pair_due[pairs]]
+        rooms: np.ndarray = self.room_by_day[self.pair_window[pairs], self.pair_due[pairs]]
+        return rooms
 
     def _place(self, p: int, units: int) -> None:
         w = int(self.pair_window[p])

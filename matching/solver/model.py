@@ -59,7 +59,7 @@ SEARCH_SHARE = 0.6
 Key = tuple[int, int]  # (order id, window id)
 Choice = dict[Key, cp_model.IntVar]
 # units made by each pair: q * x for a whole order, an integer variable for a part
-Units = dict[Key, cp_model.LinearExprT]
+Units = dict[Key, cp_model.LinearExpr]
 
 
 def priority_weight(order: OrderData, params: SolverParams) -> int:
@@ -224,7 +224,7 @@ def solve_component(
     cost_of = scaled({c.key: unit_cost(c) for c in candidates}, magnitude)
     quality_of = scaled({c.key: quality(c) for c in candidates}, magnitude)
     priority = sum(weight[key] * made for key, made in units.items())
-    cost = sum(cost_of[key] * made for key, made in units.items())
+    cost: cp_model.LinearExpr | int = sum(cost_of[key] * made for key, made in units.items())
     # moving an unanswered offer costs its penalty in stage 2, so offers do not flip-flop
     cost = cost + sum(penalty * is_moved for is_moved, penalty in moved)
     goodness = sum(quality_of[key] * made for key, made in units.items())
@@ -337,9 +337,10 @@ def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict
         order = options[0].order
         here = {c.window.id: c for c in options}
         current = [(here.get(p.window_id), p.units) for p in order.current]
-        if not current or any(c is None or room(c) < units for c, units in current):
+        found = [(c, units) for c, units in current if c is not None]
+        if not current or len(found) < len(current) or any(room(c) < u for c, u in found):
             continue
-        for c, units in current:
+        for c, units in found:
             place(c, units)
             chosen[c.key] = units
     placed_orders = {order_id for order_id, _window_id in chosen}
@@ -497,7 +498,7 @@ def add_offers_stay_unless_moved(
     units: Units,
     start: dict[Key, int],
     params: SolverParams,
-) -> list[tuple[cp_model.IntVar, int]]:
+) -> list[tuple[cp_model.LinearExpr, int]]:
     """Stable re-optimisation of unanswered offers.
 
     An order that holds offers (``order.current``) stays matched when its offers can still
@@ -508,7 +509,7 @@ def add_offers_stay_unless_moved(
     by_order: dict[int, list[Candidate]] = defaultdict(list)
     for c in candidates:
         by_order[c.order.id].append(c)
-    moved: list[tuple[cp_model.IntVar, int]] = []
+    moved: list[tuple[cp_model.LinearExpr, int]] = []
     for order_id, options in by_order.items():
         order = options[0].order
         current = {p.window_id: p.units for p in order.current}

@@ -48,7 +48,7 @@ def from_data(kind: Any, data: Any) -> Any:
     if origin is dict:
         key_kind, value_kind = typing.get_args(kind)
         return {from_data(key_kind, k): from_data(value_kind, v) for k, v in data}
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         fields = dataclasses.fields(kind)
         return kind(**{f.name: from_data(hints[f.name], data[f.name]) for f in fields})
@@ -62,8 +62,12 @@ def from_data(kind: Any, data: Any) -> Any:
 
 
 def problem_from_data(data: Any) -> MatchingProblem:
-    return from_data(MatchingProblem, data)
+    problem = from_data(MatchingProblem, data)
+    assert isinstance(problem, MatchingProblem)
+    return problem
 
 
 def solution_from_data(data: Any) -> MatchingSolution:
-    return from_data(MatchingSolution, data)
+    solution = from_data(MatchingSolution, data)
+    assert isinstance(solution, MatchingSolution)
+    return solution

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def day(n: int) -> dt.date:
     return FPD + dt.timedelta(days=n)
 
 
-def order(order_id: int, quantity: int, *, due: int = 10, **changes: object) -> OrderData:
+def order(order_id: int, quantity: int, *, due: int = 10, **changes: Any) -> OrderData:
     base = OrderData(
         id=order_id,
         category_id=CATEGORY,
@@ -50,7 +51,7 @@ def order(order_id: int, quantity: int, *, due: int = 10, **changes: object) -> 
     return dataclasses.replace(base, **changes)
 
 
-def factory(factory_id: int = 1, **changes: object) -> FactoryData:
+def factory(factory_id: int = 1, **changes: Any) -> FactoryData:
     base = FactoryData(
         id=factory_id,
         latitude=HERE[0],
@@ -62,7 +63,7 @@ def factory(factory_id: int = 1, **changes: object) -> FactoryData:
     return dataclasses.replace(base, **changes)
 
 
-def window(window_id: int = 1, *, factory_id: int = 1, **changes: object) -> WindowData:
+def window(window_id: int = 1, *, factory_id: int = 1, **changes: Any) -> WindowData:
     # ten days of 20 units from the first production date: 200 units
     base = WindowData(
         id=window_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,7 +19,7 @@ from tests.builders import make_order
 PHASES = ("load_seconds", "build_seconds", "solve_seconds", "write_seconds")
 
 
-def bench(**options: object) -> dict[str, object]:
+def bench(**options: object) -> dict[str, Any]:
     out = StringIO()
     call_command(
         "matching_bench",
@@ -44,6 +45,7 @@ def test_it_loads_the_market_runs_the_task_and_prints_phase_times_as_json() -> N
         assert report[phase] == pytest.approx(getattr(run, phase), abs=1e-3)
         assert report[phase] >= 0
     assert report["run_seconds"] >= report["solver_seconds"] > 0
+    assert run.matched_orders is not None
     assert report["matched_orders"] == run.matched_orders > 0
     assert report["windows"] == CapacityWindow.objects.count() > 0
     offers = Assignment.objects.filter(run=run)

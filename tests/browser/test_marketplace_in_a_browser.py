@@ -15,12 +15,12 @@ import re
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FilePayload, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from factories.models import Factory
 from factories.services import factory_verify
-from marketplace.models import ProductCategory, Role
+from marketplace.models import ProductCategory, Role, User
 from orders.models import Order, OrderStatus
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page, open_home
 from tests.browser.navigation import reads_in
@@ -120,7 +120,7 @@ def post_factory_and_capacity(page: Page, screens: Screens, language: str) -> Fa
 
 
 def orders_csv() -> bytes:
-    rows = [
+    rows: list[list[object]] = [
         ["title", "category", "quantity", "max_unit_price", "due_date", "ship_to_city",
          "ship_to_latitude", "ship_to_longitude", "priority", "allow_split",
          "min_lot_quantity", "kind", "notes"],
@@ -138,7 +138,7 @@ def upload_orders(page: Page, screens: Screens, language: str) -> None:
     click_to(page, screens, menu(page, language, "Upload orders"))
     page.set_input_files(
         "input[type=file]",
-        files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": orders_csv()}],
+        files=[FilePayload(name="orders.csv", mimeType="text/csv", buffer=orders_csv())],
     )
     click_to(page, screens, submit(page), name="orders after upload")
     expect(page).to_have_url(re.compile(r"/seller/orders/$"))
@@ -269,7 +269,11 @@ def test_pages_fit_a_phone_screen_and_have_labels(
     browser: Browser, live_server: LiveServer, screens: Screens, role: str, language: str
 ) -> None:
     market = make_marketplace()  # offers, orders at every stage, a run's report
-    user = {Role.FACTORY_OWNER: market.owner, Role.SELLER: market.seller, Role.STAFF: market.staff}
+    user: dict[str, User] = {
+        Role.FACTORY_OWNER: market.owner,
+        Role.SELLER: market.seller,
+        Role.STAFF: market.staff,
+    }
     page = new_page(browser, live_server.url, language, screens, width=375)
     open_home(page, screens)
     fits_a_phone_and_has_labels(page)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -12,12 +13,15 @@ from matching.models import Assignment, AssignmentStatus
 from tests.admin_pages import messages_of
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 FACTORIES = "/admin/factories/factory/"
 
 
-def act(client: Client, action: str, *factories: Factory) -> HttpResponse:
+def act(client: Client, action: str, *factories: Factory) -> TestResponse:
     return client.post(FACTORIES, {"action": action, "_selected_action": [f.pk for f in factories]})
 
 

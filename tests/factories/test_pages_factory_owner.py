@@ -4,6 +4,7 @@ the page of one offer. Other users get 403 (wrong role) or 404 (someone else's o
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,7 +33,7 @@ def owner_client(client: Client, owner: User) -> Client:
     return client
 
 
-def offer_to(owner: User, **kwargs: object) -> Assignment:
+def offer_to(owner: User, **kwargs: Any) -> Assignment:
     window = make_window(make_factory(owner), units_per_day=100, start=1, end=20)
     return make_assignment(make_order(quantity=500, due_date=days(30)), window, **kwargs)
 
@@ -240,7 +241,7 @@ def test_an_owner_posts_a_milestone_with_a_photo(
 
     assert response.status_code == 302
     milestone = Milestone.objects.get(assignment=offer)
-    assert milestone.photo.name.endswith(".png")
+    assert milestone.photo.name is not None and milestone.photo.name.endswith(".png")
     page = owner_client.get(f"/factory/offers/{offer.pk}/").content.decode()
     assert milestone.photo.url in page and "Fabric in" in page
 

@@ -35,7 +35,7 @@ from tests.builders import make_factory, make_order, make_user, make_window, run
 
 pytestmark = pytest.mark.django_db
 
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # written in Latin letters in Chinese text too: units, codes, names of products and formats
 NOT_TRANSLATED = {

@@ -15,8 +15,23 @@ def _parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)
 
 
+def _child(element: ET.Element, tag: str) -> ET.Element:
+    found = element.find(f"{NS}{tag}")
+    assert found is not None, tag
+    return found
+
+
+def _text(element: ET.Element) -> str:
+    assert element.text is not None
+    return element.text
+
+
+def _number(element: ET.Element, attribute: str) -> float:
+    return float(element.get(attribute, "nan"))
+
+
 def _bars(root: ET.Element) -> list[ET.Element]:
-    return [g.find(f"{NS}rect") for g in root.iter(f"{NS}g") if g.get("class") == "bar"]
+    return [_child(g, "rect") for g in root.iter(f"{NS}g") if g.get("class") == "bar"]
 
 
 def _cells(root: ET.Element) -> list[ET.Element]:
@@ -35,7 +50,7 @@ def test_a_bar_chart_is_an_accessible_image_with_a_title_and_a_description_of_it
     )
 
     assert root.tag == f"{NS}svg" and root.get("role") == "img"
-    title, desc = root.find(f"{NS}title"), root.find(f"{NS}desc")
+    title, desc = _child(root, "title"), _child(root, "desc")
     assert title is not None and title.text == "Fill rate"
     assert desc is not None
     assert desc.text == "Units matched over units ordered. T-shirts: 80%; Jeans: 25.5%"
@@ -65,7 +80,7 @@ def test_bar_lengths_are_proportional_to_their_values_and_clipped_at_the_maximum
         )
     )
 
-    widths = [float(rect.get("width")) for rect in _bars(root)]
+    widths = [_number(rect, "width") for rect in _bars(root)]
     full = widths[0]
     assert full > 100
     assert widths[1] == pytest.approx(full / 2, abs=0.01)
@@ -77,7 +92,7 @@ def test_bar_lengths_are_proportional_to_their_values_and_clipped_at_the_maximum
 def test_without_a_maximum_the_largest_bar_fills_the_plot() -> None:
     root = _parse(bar_chart_svg(title="Units", bars=[("a", 30), ("b", 120)], unit="units"))
 
-    small, large = (float(rect.get("width")) for rect in _bars(root))
+    small, large = (_number(rect, "width") for rect in _bars(root))
     assert small == pytest.approx(large / 4, abs=0.01)
     assert "120 units" in [t.text for t in root.iter(f"{NS}text")]
 
@@ -88,8 +103,9 @@ def test_long_labels_are_shortened_on_the_chart_but_whole_in_the_tooltip() -> No
 
     [group] = [g for g in root.iter(f"{NS}g") if g.get("class") == "bar"]
     shown = group.findall(f"{NS}text")[0].text
+    assert shown is not None
     assert shown.endswith("…") and len(shown) < len(label)
-    assert group.find(f"{NS}title").text == f"{label}: 1"
+    assert _text(_child(group, "title")) == f"{label}: 1"
 
 
 def test_the_same_data_gives_the_same_chart_and_other_data_another_id() -> None:
@@ -97,7 +113,7 @@ def test_the_same_data_gives_the_same_chart_and_other_data_another_id() -> None:
         return bar_chart_svg(title="t", bars=[("a", value), ("b", 2)])
 
     assert chart(1) == chart(1)
-    assert _parse(chart(1)).find(f"{NS}title").get("id") != _parse(chart(3)).find(f"{NS}title").get(
+    assert _child(_parse(chart(1)), "title").get("id") != _child(_parse(chart(3)), "title").get(
         "id"
     )
 
@@ -123,16 +139,16 @@ def test_a_heatmap_colours_cells_by_value_with_readable_text_and_a_legend() -> N
     root = _parse(svg)
     assert root.get("role") == "img"
     cells = _cells(root)
-    assert [c.find(f"{NS}title").text for c in cells] == [
+    assert [_text(_child(c, "title")) for c in cells] == [
         "广东, 2026-W48: 0%",
         "广东, 2026-W49: 100%",
         "Zhejiang & <co>, 2026-W48: no capacity",
         "Zhejiang & <co>, 2026-W49: 50%",
     ]
-    fills = [c.find(f"{NS}rect").get("fill") for c in cells]
+    fills = [_child(c, "rect").get("fill") for c in cells]
     assert fills[0] == "#eff6ff" and fills[1] == "#1e3a8a"  # the two ends of the scale
     assert fills[2] == "#f3f4f6"  # no value: grey
-    inks = [c.find(f"{NS}text").get("fill") for c in cells]
+    inks = [_child(c, "text").get("fill") for c in cells]
     assert inks[0] == "#111827" and inks[1] == "#ffffff"  # dark on light, white on dark
     legend = [g for g in root.iter(f"{NS}g") if g.get("class") == "legend"][0]
     assert [t.text for t in legend.iter(f"{NS}text")] == [
@@ -143,7 +159,7 @@ def test_a_heatmap_colours_cells_by_value_with_readable_text_and_a_legend() -> N
         "100%",
         "no capacity",
     ]
-    desc = root.find(f"{NS}desc").text
+    desc = _text(_child(root, "desc"))
     assert desc == (
         "广东: 2026-W48 0%, 2026-W49 100%; Zhejiang & <co>: 2026-W48 no capacity, 2026-W49 50%"
     )
@@ -161,21 +177,22 @@ def test_a_narrow_chart_puts_each_label_whole_above_its_bar() -> None:
 
     def label_and_bar(root: ET.Element) -> tuple[ET.Element, ET.Element]:
         [group] = [g for g in root.iter(f"{NS}g") if g.get("class") == "bar"]
-        return group.findall(f"{NS}text")[0], group.find(f"{NS}rect")
+        return group.findall(f"{NS}text")[0], _child(group, "rect")
 
     text, bar = label_and_bar(side)
-    assert text.text.endswith("…")  # beside its bar a long label is cut
+    assert _text(text).endswith("…")  # beside its bar a long label is cut
     text, bar_above = label_and_bar(above)
     assert text.text == label
-    assert float(text.get("y")) < float(bar_above.get("y"))
-    assert float(bar_above.get("x")) < float(bar.get("x"))  # the bar starts at the margin
-    assert float(bar_above.get("width")) > float(bar.get("width"))
+    assert _number(text, "y") < _number(bar_above, "y")
+    assert _number(bar_above, "x") < _number(bar, "x")  # the bar starts at the margin
+    assert _number(bar_above, "width") > _number(bar, "width")
 
 
 def test_a_title_too_long_for_its_chart_is_shortened_on_it_but_whole_in_its_title() -> None:
     title = "Capacity utilisation by region and week, every province"
     root = _parse(bar_chart_svg(title=title, bars=[("a", 1)], width=200))
 
-    assert root.find(f"{NS}title").text == title
+    assert _text(_child(root, "title")) == title
     shown = [t.text for t in root.iter(f"{NS}text")][0]
+    assert shown is not None
     assert shown.endswith("…") and len(shown) < len(title)

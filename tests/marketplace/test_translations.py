@@ -20,6 +20,7 @@ import shutil
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from pprint import pformat
@@ -58,7 +59,7 @@ from tests.builders import (
 ROOT = Path(settings.BASE_DIR)
 ZH_PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 EN_PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 # what makemessages reads: the apps' Python and templates, without the solver (the bench is
 # ignored by makemessages and is no app directory here)
@@ -332,7 +333,7 @@ def test_history_notes_are_read_in_the_readers_language(settings: Any, seller: U
             title="T恤",
             category=category("t-shirts"),
             quantity=100,
-            max_unit_price=14,
+            max_unit_price=Decimal(14),
             due_date=days(30),
             ship_to_city="上海",
             ship_to_latitude=SHANGHAI[0],
@@ -431,7 +432,7 @@ class _VisibleText(HTMLParser):
             self.texts.append(data)
 
 
-def _market(language: str) -> dict[str, User]:
+def _market(language: str) -> dict[str, User | AnonymousUser]:
     """A market seen by each role: factories with capabilities and windows in two
     categories, orders, a finished run with offers (one accepted) and a queued run."""
     owner = make_user(Role.FACTORY_OWNER, username="lin-owner")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 
 from factories.models import CapacityWindow
@@ -12,12 +13,15 @@ from orders.models import Order, OrderEvent, OrderStatus
 from tests.admin_pages import messages_of
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 OFFERS = "/admin/matching/assignment/"
 
 
-def act(client: Client, action: str, *offers: Assignment) -> HttpResponse:
+def act(client: Client, action: str, *offers: Assignment) -> TestResponse:
     return client.post(OFFERS, {"action": action, "_selected_action": [o.pk for o in offers]})
 
 
@@ -37,6 +41,7 @@ def test_staff_accept_an_offer_and_the_units_are_booked(staff_client: Client) ->
     assert CapacityWindow.objects.get(pk=offer.window_id).booked_units == 500
     assert Order.objects.get(pk=offer.order_id).status == OrderStatus.ACCEPTED
     event = OrderEvent.objects.filter(order_id=offer.order_id).last()
+    assert event is not None and event.actor is not None
     assert event.actor.is_staff
 
 
@@ -109,7 +114,7 @@ def test_staff_post_the_next_milestone_through_an_intermediate_page(staff_client
     assert messages_of(response)[-1] == "1 offer given its next milestone."
     (milestone,) = offer.milestones.all()
     assert (milestone.kind, milestone.note) == ("materials_ready", "Fabric arrived")
-    assert milestone.posted_by.is_staff
+    assert milestone.posted_by is not None and milestone.posted_by.is_staff
 
 
 def test_a_shipment_without_a_carrier_is_refused_with_the_reason(staff_client: Client) -> None:

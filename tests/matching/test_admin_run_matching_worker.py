@@ -46,6 +46,7 @@ def test_run_matching_now_produces_a_succeeded_run_with_offers(client: Client) -
         pressed = client.post(RUN_NOW, follow=True)
         run = MatchRun.objects.get()
         done = wait_for(lambda: finished(run.pk), timeout=30)
+        assert done is not None
 
     assert pressed.redirect_chain == [(RUNS, 302)]
     assert messages_of(pressed) == [f"Match run #{run.pk} queued"]

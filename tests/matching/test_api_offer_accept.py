@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -16,14 +17,17 @@ from orders.models import Order, OrderEvent, OrderStatus
 from tests.builders import make_assignment, make_factory, make_order, make_window
 from tests.conftest import client_for
 
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse as ApiResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def accept(client: APIClient, offer: Assignment) -> object:
+def accept(client: APIClient, offer: Assignment) -> ApiResponse:
     return client.post(f"/api/offers/{offer.pk}/accept/")
 
 
-def offer_to(owner: User, quantity: int = 500, **kwargs: object) -> Assignment:
+def offer_to(owner: User, quantity: int = 500, **kwargs: Any) -> Assignment:
     window = make_window(make_factory(owner), units_per_day=100, start=1, end=10)
     return make_assignment(make_order(quantity=quantity), window, **kwargs)
 
@@ -43,6 +47,7 @@ def test_accepting_books_the_units_and_accepts_the_order(owner_api: APIClient, o
     order = Order.objects.get(pk=offer.order_id)
     assert order.status == OrderStatus.ACCEPTED
     event = OrderEvent.objects.filter(order=order).last()
+    assert event is not None
     assert (event.action, event.from_status, event.to_status, event.actor) == (
         "accept",
         "offered",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from rest_framework.test import APIClient
@@ -20,10 +22,13 @@ from tests.builders import (
 )
 from tests.conftest import client_for
 
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse as ApiResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def decline(client: APIClient, offer: Assignment, **data: str) -> object:
+def decline(client: APIClient, offer: Assignment, **data: str) -> ApiResponse:
     return client.post(f"/api/offers/{offer.pk}/decline/", data, format="json")
 
 
@@ -51,6 +56,7 @@ def test_declining_frees_the_units_and_reopens_the_order(
     order = Order.objects.get(pk=offer.order_id)
     assert order.status == OrderStatus.OPEN
     event = OrderEvent.objects.filter(order=order).last()
+    assert event is not None
     assert (event.action, event.from_status, event.to_status) == ("reopen", "offered", "open")
     assert "price too low" in event.note and "Cotton went up" in event.note
     assert Notification.objects.filter(recipient=order.seller, kind="offer_lost").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/offers/"
 
 
-def offer_to(owner: User, **kwargs: object) -> Assignment:
+def offer_to(owner: User, **kwargs: Any) -> Assignment:
     return make_assignment(make_order(), make_window(make_factory(owner)), **kwargs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -21,7 +23,7 @@ def ids(client: APIClient, **params: str) -> list[int]:
     return [row["id"] for row in response.json()["results"]]
 
 
-def assignment_for(seller: User, **kwargs: object) -> Assignment:
+def assignment_for(seller: User, **kwargs: Any) -> Assignment:
     return make_assignment(make_order(seller), **kwargs)
 
 

@@ -56,6 +56,7 @@ def test_a_run_on_the_demo_data_keeps_every_rule() -> None:
 
     assert run.status == MatchRunStatus.SUCCEEDED, run.error
     assert run.open_orders == open_before
+    assert run.matched_orders is not None
     assert 0 < run.matched_orders == Assignment.objects.values("order").distinct().count()
     assert run.matched_units == sum(Assignment.objects.values_list("quantity", flat=True))
     _assert_every_assignment_obeys_the_rules(remaining_before)
@@ -84,6 +85,7 @@ def test_a_second_run_respects_the_offers_of_the_first() -> None:
     second = run_matching()
 
     assert second.status == MatchRunStatus.SUCCEEDED, second.error
+    assert second.matched_orders is not None
     assert second.matched_orders > 0
     live = Assignment.objects.filter(status__in=("proposed", "accepted"))
     per_window: dict[int, int] = defaultdict(int)

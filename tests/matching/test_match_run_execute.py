@@ -33,7 +33,7 @@ def test_it_offers_the_order_and_books_the_window() -> None:
     assert (run.open_orders, run.matched_orders, run.matched_units) == (1, 1, 500)
     assert run.started_at and run.finished_at and run.task_id == "task-1"
     assert run.production_cost == 500 * window.factory.capabilities.get().unit_price
-    assert run.transport_cost > 0
+    assert run.transport_cost is not None and run.transport_cost > 0
     assert None not in (run.load_seconds, run.build_seconds, run.solve_seconds, run.write_seconds)
     order.refresh_from_db()
     window.refresh_from_db()
@@ -110,6 +110,7 @@ def test_it_skips_an_order_the_seller_edited_while_the_solver_ran(
 
     monkeypatch.setattr(shards, "solve", edit_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+    assert run is not None
 
     assert run.status == MatchRunStatus.SUCCEEDED
     assert run.matched_orders == 0
@@ -132,6 +133,7 @@ def test_it_never_books_more_than_a_window_has_left(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(shards, "solve", overbooking_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+    assert run is not None
 
     window.refresh_from_db()
     assert run.matched_orders == 1
@@ -146,6 +148,7 @@ def test_proposed_offers_hold_their_capacity_in_the_next_run() -> None:
     late = make_order(quantity=200)
 
     run = match_run_execute(run_id=_queued_run().pk, task_id="t2")
+    assert run is not None
 
     window.refresh_from_db()
     assert run.matched_orders == 0
@@ -168,6 +171,7 @@ def test_it_skips_a_factory_that_raised_its_price_while_the_solver_ran(
 
     monkeypatch.setattr(shards, "solve", reprice_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+    assert run is not None
 
     assert run.matched_orders == 0
     assert Assignment.objects.count() == 0
@@ -188,6 +192,7 @@ def test_it_skips_a_factory_deactivated_while_the_solver_ran(
 
     monkeypatch.setattr(shards, "solve", deactivate_then_solve)
     run = match_run_execute(run_id=_queued_run().pk, task_id="t")
+    assert run is not None
 
     assert run.matched_orders == 0
     assert Assignment.objects.count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db.models.expressions import RawSQL
@@ -40,7 +41,7 @@ def test_each_shard_solved_here_counts_itself_done_before_the_next_one_starts(
     seen: list[tuple[str, int, int]] = []
     real_solve_shard = services.solve_shard
 
-    def spying_solve_shard(*args: object, **kwargs: object) -> object:
+    def spying_solve_shard(*args: Any, **kwargs: Any) -> object:
         run = _running_run()
         seen.append((run.phase, run.shards_done, run.shards_total))
         return real_solve_shard(*args, **kwargs)
@@ -55,7 +56,8 @@ def test_each_shard_solved_here_counts_itself_done_before_the_next_one_starts(
     assert (run.phase, run.shards_done, run.shards_total) == (MatchRunPhase.DONE, 3, 3)
     assert run.objective is not None and run.objective > 0
     assert run.best_objective == pytest.approx(run.objective)
-    assert run.progress_updated_at is not None and run.progress_updated_at >= run.started_at
+    assert run.started_at is not None and run.progress_updated_at is not None
+    assert run.progress_updated_at >= run.started_at
 
 
 @pytest.mark.django_db
@@ -74,6 +76,7 @@ def test_a_finished_run_shows_a_full_bar_with_its_shards_and_best_objective() ->
     assert (progress["shards_done"], progress["shards_total"]) == (2, 2)
     assert progress["best_objective"] == pytest.approx(run.objective)
     # the objective is in fen (cost plus the solver's premiums), shown in yuan as well
+    assert run.objective is not None
     assert progress["best_objective_cny"] == Decimal(round(run.objective)) / 100
     assert progress["label"] == "Done"
 
@@ -81,7 +84,7 @@ def test_a_finished_run_shows_a_full_bar_with_its_shards_and_best_objective() ->
 @pytest.mark.django_db
 def test_the_bar_only_grows_from_queued_through_each_shard_to_done() -> None:
     run = make_run(status=MatchRunStatus.RUNNING, phase=MatchRunPhase.QUEUED)
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"phase": MatchRunPhase.QUEUED},
         {"phase": MatchRunPhase.LOADING},
         {"phase": MatchRunPhase.SOLVING, "shards_total": 4, "shards_done": 0},
@@ -207,6 +210,7 @@ def test_shards_solved_at_the_same_time_on_a_real_worker_all_count_themselves_do
         response = staff.post("/api/match-runs/")
         assert response.status_code == 201
         run = wait_for(lambda: _finished(response.json()["id"]), timeout=90)
+        assert run is not None
 
     assert run.status == MatchRunStatus.SUCCEEDED, run.error
     assert {shard["worker"] for shard in run.shard_stats} == {worker}

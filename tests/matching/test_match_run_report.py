@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone, translation
@@ -49,7 +50,7 @@ SHARD = {
 }
 
 
-def _unmatched(title: str, quantity: int, reason: str, relax: dict, **kwargs: object) -> Order:
+def _unmatched(title: str, quantity: int, reason: str, relax: dict, **kwargs: Any) -> Order:
     order = make_order(title=title, quantity=quantity, **kwargs)
     Order.objects.filter(pk=order.pk).update(unmatched_reason=reason, relax_suggestion=relax)
     return order

@@ -104,7 +104,8 @@ def test_the_schedule_fails_a_run_whose_worker_was_lost(settings: Settings) -> N
     assert lost.status == MatchRunStatus.FAILED
     assert "worker running it was lost" in lost.error
     # the next run is no longer blocked behind it
-    assert match_run_execute(run_id=waiting.pk, task_id="t").status == MatchRunStatus.SUCCEEDED
+    resumed = match_run_execute(run_id=waiting.pk, task_id="t")
+    assert resumed is not None and resumed.status == MatchRunStatus.SUCCEEDED
 
 
 def test_the_schedule_leaves_a_killed_workers_run_alone_until_its_task_is_redelivered(

@@ -33,7 +33,7 @@ def test_the_failure_hook_marks_the_run_failed_with_its_error(
     monkeypatch.setattr(shards, "solve", _failing_solve(ValueError("bad input"), calls))
     run, _ = match_run_request(trigger="manual")
 
-    result = match_run_execute_task.apply(args=[run.pk])
+    result = match_run_execute_task.apply(args=(run.pk,))
 
     assert result.failed()
     run.refresh_from_db()
@@ -52,9 +52,10 @@ def test_database_errors_are_retried_a_bounded_number_of_times(
     monkeypatch.setattr(shards, "solve", _failing_solve(OperationalError("db gone"), calls))
     run, _ = match_run_request(trigger="manual")
 
-    match_run_execute_task.apply(args=[run.pk])
+    match_run_execute_task.apply(args=(run.pk,))
 
     run.refresh_from_db()
+    assert match_run_execute_task.max_retries is not None
     assert len(calls) == 1 + match_run_execute_task.max_retries
     assert run.status == MatchRunStatus.FAILED
     assert run.attempts == len(calls)  # each retry resumed the same run
@@ -66,7 +67,7 @@ def test_a_run_blocked_by_a_running_one_gives_up_after_bounded_retries() -> None
     MatchRun.objects.filter(pk=running.pk).update(status=MatchRunStatus.RUNNING, task_id="x")
     waiting, _ = match_run_request(trigger="manual")
 
-    match_run_execute_task.apply(args=[waiting.pk])
+    match_run_execute_task.apply(args=(waiting.pk,))
 
     waiting.refresh_from_db()
     assert waiting.status == MatchRunStatus.FAILED
@@ -78,7 +79,7 @@ def test_a_task_for_a_finished_run_does_nothing() -> None:
     run, _ = match_run_request(trigger="manual")
     MatchRun.objects.filter(pk=run.pk).update(status=MatchRunStatus.SUCCEEDED)
 
-    result = match_run_execute_task.apply(args=[run.pk])
+    result = match_run_execute_task.apply(args=(run.pk,))
 
     assert result.successful()
     run.refresh_from_db()

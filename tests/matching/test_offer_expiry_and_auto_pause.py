@@ -68,6 +68,7 @@ def test_an_unanswered_offer_expires_frees_its_units_and_reopens_the_order(
     order = Order.objects.get(pk=offer.order_id)
     assert order.status == OrderStatus.OPEN
     event = OrderEvent.objects.filter(order=order).last()
+    assert event is not None
     assert (event.action, event.actor) == ("reopen", None)
     assert "expired" in event.note
     factory.refresh_from_db()

@@ -46,6 +46,7 @@ def test_the_shards_of_one_run_are_solved_by_both_workers() -> None:
         response = staff.post("/api/match-runs/")
         assert response.status_code == 201
         run = wait_for(lambda: _finished(response.json()["id"]), timeout=90)
+        assert run is not None
 
     assert run.status == MatchRunStatus.SUCCEEDED, run.error
     assert run.open_orders == orders

@@ -114,8 +114,8 @@ def test_on_a_generated_market_every_component_stays_feasible_and_beats_the_gree
         greedy_placements += [Placement(o, w, units) for (o, w), units in greedy.items()]
 
     searched = evaluate_market(problem, placements)  # raises when a rule is broken
-    greedy = evaluate_market(problem, greedy_placements)
-    assert searched.weighted_units > greedy.weighted_units
+    greedy_score = evaluate_market(problem, greedy_placements)
+    assert searched.weighted_units > greedy_score.weighted_units
 
 
 def test_large_components_are_answered_by_the_local_search_alone(

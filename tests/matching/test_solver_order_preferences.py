@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from matching.solver import solve
 from matching.solver.problem import (
@@ -47,7 +48,7 @@ def window(window_id: int, factory_id: int) -> WindowData:
     )
 
 
-def order(**changes: object) -> OrderData:
+def order(**changes: Any) -> OrderData:
     base = OrderData(
         id=1,
         category_id=1,

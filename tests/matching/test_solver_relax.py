@@ -441,7 +441,7 @@ def random_problem(rng: random.Random) -> MatchingProblem:
         start = rng.randint(-2, 8)
         end = start + rng.randint(0, 9)
         per_day = rng.choice([5, 10, 15])
-        booked = ()
+        booked: tuple[Commitment, ...] = ()
         if rng.random() < 0.5:
             b = rng.randint(start, end)
             booked = (Commitment(day(b), day(min(end, b + 2)), rng.randint(5, 30)),)

@@ -105,7 +105,7 @@ def test_the_run_id_is_read_from_the_tasks_run_id_argument_positional_or_keyword
 @pytest.mark.django_db
 def test_a_match_run_tasks_log_lines_carry_the_run_id(json_logs) -> None:
     run = make_run(status=MatchRunStatus.SUCCEEDED)  # already finished: the task says so
-    result = match_run_execute_task.apply(args=[run.pk])
+    result = match_run_execute_task.apply(args=(run.pk,))
     assert result.successful(), result.traceback
     logging.getLogger("after").warning("after the task")
 

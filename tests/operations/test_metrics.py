@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -16,7 +17,7 @@ from tests.builders import make_assignment, make_factory, make_order, make_run, 
 pytestmark = pytest.mark.django_db
 
 
-def _scrape(**headers: str) -> dict[str, dict[tuple, float]]:
+def _scrape(**headers: Any) -> dict[str, dict[tuple, float]]:
     """{family: {(sample name, sorted labels): value}}"""
     response = Client().get("/metrics", **headers)
     assert response.status_code == 200

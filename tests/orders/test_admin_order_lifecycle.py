@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 
 from matching.models import Assignment, AssignmentStatus
@@ -13,17 +13,20 @@ from orders.models import Delay, DelayStatus, Order, OrderKind, OrderStatus, Sam
 from tests.admin_pages import listed, messages_of, pks
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/orders/order/"
 DELAYS = "/admin/orders/delay/"
 
 
-def act(client: Client, action: str, *orders: Order) -> HttpResponse:
+def act(client: Client, action: str, *orders: Order) -> TestResponse:
     return client.post(ORDERS, {"action": action, "_selected_action": [o.pk for o in orders]})
 
 
-def accepted_order(**kwargs: object) -> tuple[Order, Assignment]:
+def accepted_order(**kwargs: Any) -> tuple[Order, Assignment]:
     order = make_order(**kwargs)
     part = make_assignment(order, make_window(make_factory()), status=AssignmentStatus.ACCEPTED)
     order.refresh_from_db()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 
 from marketplace.models import Role
@@ -24,12 +24,15 @@ from tests.builders import (
     today,
 )
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/orders/order/"
 
 
-def act(client: Client, action: str, *orders: Order) -> HttpResponse:
+def act(client: Client, action: str, *orders: Order) -> TestResponse:
     return client.post(ORDERS, {"action": action, "_selected_action": [o.pk for o in orders]})
 
 

@@ -63,6 +63,7 @@ def test_the_factory_reports_a_delay_and_the_seller_is_told(
     assert later(part, 6) in notification.message
     assert not owner.notifications.exists()
     event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
     assert (event.action, event.actor, event.to_status) == ("delay_reported", owner, "accepted")
     # nothing moves until the seller answers
     part.refresh_from_db()
@@ -146,6 +147,7 @@ def test_the_seller_accepts_the_delay_and_the_plan_moves_but_not_the_promise(
 ) -> None:
     part = part_of(owner, seller)
     promised = part.promised_finish
+    assert promised is not None
     delay_id = report(owner_api, part, new_finish=later(part, 7)).json()["id"]
 
     response = accept(seller_api, part.order_id, delay_id)
@@ -159,6 +161,7 @@ def test_the_seller_accepts_the_delay_and_the_plan_moves_but_not_the_promise(
     assert Order.objects.get(pk=part.order_id).status == OrderStatus.ACCEPTED
     assert owner.notifications.filter(kind="delay_accepted").count() == 1
     event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
     assert (event.action, event.actor) == ("delay_accepted", seller)
     # the parts view shows the new plan and the decided delay
     [row] = seller_api.get(f"/api/orders/{part.order_id}/parts/").json()
@@ -264,6 +267,7 @@ def test_cancelling_while_a_delay_waits_is_without_penalty(
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "cancelled"
     event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
     assert (event.action, event.from_status, event.to_status) == (
         "cancel_after_delay",
         "accepted",
@@ -294,6 +298,7 @@ def test_a_plain_cancel_of_an_accepted_order_counts_against_the_seller(
 
     assert response.status_code == 200, response.content
     event = OrderEvent.objects.filter(order_id=plain.order_id).last()
+    assert event is not None
     assert (event.action, event.from_status, event.note) == ("cancel", "accepted", "Changed mind")
     reliability = seller_reliability(seller_ids=[seller.pk])[seller.pk]
     assert (reliability.accepted_orders, reliability.cancelled_after_acceptance) == (3, 1)

@@ -83,6 +83,7 @@ def test_the_seller_confirms_delivery_of_a_shipped_order(
     assert part.delivered_on == timezone.localdate()
     assert part.on_time is True
     event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
     assert (event.action, event.actor, event.from_status, event.to_status) == (
         "confirm_delivery",
         seller,
@@ -137,6 +138,7 @@ def test_delivery_by_the_promised_finish_plus_transport_is_on_time(
     seller_api: APIClient, seller: User
 ) -> None:
     part = shipped_part(seller)
+    assert part.promised_finish is not None
     due = part.promised_finish + dt.timedelta(days=part.transport_days)
 
     with time_machine.travel(noon(due), tick=False):
@@ -152,6 +154,7 @@ def test_delivery_by_the_promised_finish_plus_transport_is_on_time(
 
 def test_delivery_a_day_later_is_late(seller_api: APIClient, seller: User) -> None:
     part = shipped_part(seller)
+    assert part.promised_finish is not None
     due = part.promised_finish + dt.timedelta(days=part.transport_days)
 
     with time_machine.travel(noon(due + dt.timedelta(days=1)), tick=False):
@@ -159,8 +162,9 @@ def test_delivery_a_day_later_is_late(seller_api: APIClient, seller: User) -> No
 
     part.refresh_from_db()
     assert part.on_time is False
-    note = OrderEvent.objects.filter(order_id=part.order_id).last().note
-    assert f"{part.factory.name} late" in note
+    event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
+    assert f"{part.factory.name} late" in event.note
 
 
 def test_an_accepted_delay_does_not_move_the_on_time_deadline(
@@ -206,6 +210,7 @@ def test_the_seller_rates_a_delivered_order(seller_api: APIClient, seller: User)
     assert part.quality_rating == 4
     assert part.rated_at is not None
     event = OrderEvent.objects.filter(order_id=part.order_id).last()
+    assert event is not None
     assert (event.action, event.actor) == ("rate", seller)
     assert "4/5" in event.note
     assert part.factory.owner.notifications.filter(kind="rated").count() == 1
@@ -307,6 +312,7 @@ def test_a_rating_recomputes_the_factorys_scores_at_once(
 
 def test_a_late_delivery_lowers_the_on_time_rate(seller_api: APIClient, seller: User) -> None:
     part = shipped_part(seller)
+    assert part.promised_finish is not None
     late = part.promised_finish + dt.timedelta(days=part.transport_days + 3)
     with time_machine.travel(noon(late), tick=False):
         assert confirm(seller_api, part.order_id).status_code == 200

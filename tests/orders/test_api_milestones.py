@@ -194,6 +194,7 @@ def test_a_png_photo_is_stored_and_its_url_returned(
 
     assert response.status_code == 201, response.content
     milestone = Milestone.objects.get()
+    assert milestone.photo.name is not None
     assert milestone.photo.name.startswith("milestones/")
     assert milestone.photo.name.endswith(".png")
     stored = media / milestone.photo.name
@@ -364,6 +365,7 @@ def test_a_decompression_bomb_is_a_clear_400(
 ) -> None:
     part = part_of(owner)
     photo = huge_png()
+    assert photo.size is not None
     assert photo.size < 5 * 1024 * 1024  # small on disk: the size limit does not catch it
 
     response = post(owner_api, part, "materials_ready", photo=photo)

@@ -97,6 +97,7 @@ def test_the_seller_decides_a_delivered_sample(
     sample.refresh_from_db()
     assert sample.sample_decision == decision
     event = OrderEvent.objects.filter(order=sample).last()
+    assert event is not None
     assert (event.action, event.actor) == (f"{verb}_sample", seller)
     assert "Colour as agreed" in event.note
     assert factory.owner.notifications.filter(kind=f"{verb}_sample").count() == 1

@@ -101,6 +101,7 @@ def csv_bytes(
 def xlsx_bytes(rows: list[list[Any]], *, header: list[str] = HEADER) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None
     sheet.append(header)
     for row in rows:
         sheet.append(row)

@@ -61,7 +61,8 @@ def story() -> Story:
 
 def token_client(user: User, **headers: str) -> APIClient:
     """A token client that sends no Accept-Language unless told."""
-    client = APIClient(**headers)
+    client = APIClient()
+    client.defaults.update(headers)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
     return client
 

@@ -111,7 +111,8 @@ def run_matching(staff: APIClient) -> dict:
 
 
 def the_offer(owner: APIClient, order_id: int, status: str = "proposed") -> dict:
-    offers = ok(owner.get("/api/offers/", {"order": order_id, "status": status}))["results"]
+    query: dict[str, Any] = {"order": order_id, "status": status}
+    offers = ok(owner.get("/api/offers/", query))["results"]
     assert len(offers) == 1, offers
     return offers[0]
 

@@ -155,7 +155,7 @@ def test_the_list_paginates_and_keeps_the_filters(seller_client: Client, seller:
     first = seller_client.get("/seller/orders/", {"q": "batch"})
     assert len(first.context["page"].object_list) == 25
     assert 'href="?q=batch&amp;page=2"' in first.content.decode()
-    second = seller_client.get("/seller/orders/", {"q": "batch", "page": 2})
+    second = seller_client.get("/seller/orders/", {"q": "batch", "page": "2"})
     assert len(second.context["page"].object_list) == 2
     assert "Page 2 of 2" in second.content.decode()
 

@@ -65,6 +65,7 @@ def test_the_form_lists_leaf_categories_in_the_readers_language(seller_client: C
     assert f'<option value="{shirts.pk}">服装 / T恤</option>' in chinese
     assert "T-shirts" not in chinese
     group = ProductCategory.objects.filter(children__isnull=False).first()
+    assert group is not None
     assert f'<option value="{group.pk}"' not in body
     assert 'hx-post="/seller/orders/new/"' in body
     assert '<label for="id_title">' in body

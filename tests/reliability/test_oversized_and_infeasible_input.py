@@ -4,6 +4,7 @@ with a message, and no partial assignment is written."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def _snapshot() -> tuple[dict[int, tuple], dict[int, tuple]]:
     ids=["orders", "pairs"],
 )
 def test_a_run_over_a_size_cap_fails_with_its_message_and_writes_nothing(
-    caps: dict[str, str], message: str
+    caps: dict[str, Any], message: str
 ) -> None:
     contested_market(orders=8)
     before = _snapshot()

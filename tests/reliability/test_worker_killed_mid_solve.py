@@ -58,6 +58,7 @@ def test_a_run_whose_worker_is_killed_mid_solve_is_redelivered_and_written_exact
     assert redelivered_after >= VISIBILITY - 1
     assert list(MatchRun.objects.filter(attempts__gt=0)) == [finished]  # no other run
     written = Assignment.objects.filter(run=finished)
+    assert finished.matched_orders is not None
     assert written.count() == finished.matched_orders > 0
     assert len({a.order_id for a in written}) == written.count()  # no order placed twice
     assert set(written.values_list("order_id", flat=True)) <= {o.pk for o in orders}
@@ -97,5 +98,6 @@ def test_a_killed_workers_run_is_resumed_not_failed_while_beat_sweeps_for_lost_r
     # the sweeper ran all along, past the moment it used to fail the run (hard limit + 60 s)
     assert resumed_after > SWEPT_HARD + 60
     assert sweeps > SWEPT_HARD + 60 - 10
+    assert finished.matched_orders is not None
     assert Assignment.objects.filter(run=finished).count() == finished.matched_orders > 0
     assert_nothing_overbooked_or_duplicated()

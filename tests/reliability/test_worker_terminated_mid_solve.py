@@ -52,7 +52,9 @@ def test_sigterm_mid_solve_requeues_the_run_at_once_for_another_worker() -> None
             lambda: next((w for w in workers if claimed.task_id in w.active_task_ids()), None),
             timeout=10,
         )
+        assert holder is not None
         other = next(w for w in workers if w is not holder)
+        assert other is not None
 
         holder.send_signal(signal.SIGTERM)
         terminated_at = time.monotonic()
@@ -61,6 +63,7 @@ def test_sigterm_mid_solve_requeues_the_run_at_once_for_another_worker() -> None
         taken_over = wait_for(
             lambda: MatchRun.objects.filter(pk=run.pk, attempts=2).first(), timeout=30
         )
+        assert taken_over is not None
         taken_over_after = time.monotonic() - terminated_at
         finished = wait_for_finished_run(run.pk, timeout=30)
         # acknowledged once done: nothing left to deliver again
@@ -78,5 +81,6 @@ def test_sigterm_mid_solve_requeues_the_run_at_once_for_another_worker() -> None
     assert finished.status == MatchRunStatus.SUCCEEDED, finished.error
     assert finished.attempts == 2
     written = Assignment.objects.filter(run=finished)
+    assert finished.matched_orders is not None
     assert written.count() == finished.matched_orders > 0
     assert_nothing_overbooked_or_duplicated()

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from marketplace.models import Role
 from tests.builders import PASSWORD, days
 from tests.security.conftest import ROLES, World, build_world, snapshot
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse as ApiResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +38,14 @@ def _client(world: World) -> APIClient:
     return client
 
 
-def _call(world: World, method: str, path: str, body: dict[str, Any] | None = None) -> Response:
+def _call(world: World, method: str, path: str, body: dict[str, Any] | None = None) -> ApiResponse:
     client = _client(world)
     if method == "GET":
         return client.get(path, body or {})
     return getattr(client, method.lower())(path, body or {}, format="json")
 
 
-def _results(response: Response) -> list[dict[str, Any]]:
+def _results(response: ApiResponse) -> list[dict[str, Any]]:
     data = response.json()
     return data["results"] if isinstance(data, dict) else data
 

@@ -67,7 +67,7 @@ def test_an_id_filter_finds_the_rows_of_that_id_and_none_of_a_missing_one(
     window = make_window(make_factory(owner))
     make_window(make_factory(owner))
 
-    def ids(factory: object) -> list[int]:
+    def ids(factory: Any) -> list[int]:
         response = owner_api.get("/api/capacity-windows/", {"factory": factory})
         assert response.status_code == 200, response.content
         return [row["id"] for row in response.json()["results"]]
@@ -122,7 +122,9 @@ def test_every_id_filter_of_the_api_is_an_id_filter() -> None:
             continue
         model = view_class.serializer_class.Meta.model
         filterset = backend.get_filterset_class(view_class(), model._default_manager.none())
+        assert filterset is not None
         for name, found in filterset.base_filters.items():
+            assert found.field_name is not None
             field = get_model_field(model, found.field_name)
             if field is not None and (field.is_relation or field.primary_key):
                 assert isinstance(found, IdFilter), (view_class.__name__, name)

@@ -91,6 +91,7 @@ def test_an_allowed_photo_is_stored_under_a_random_name(accepted_part: Any, sett
     response = _post_photo(accepted_part, "../../evil.html", _png())
     assert response.status_code == 201, response.content
     stored = Milestone.objects.get().photo.name
+    assert stored is not None
     assert stored.endswith(".png") and "evil" not in stored and ".." not in stored
 
 

@@ -346,7 +346,7 @@ class Command(BaseCommand):
         run_started = time.perf_counter()
         # the real task, eagerly, every shard solved right here (no chord to other workers)
         with override_settings(MATCHING_SHARDS_ON_WORKERS=False):
-            match_run_execute_task.apply(args=[run.pk], throw=True)
+            match_run_execute_task.apply(args=(run.pk,), throw=True)
         run_seconds = time.perf_counter() - run_started
         run.refresh_from_db()
         if run.status != MatchRunStatus.SUCCEEDED:

@@ -63,7 +63,7 @@ def test_staff_queue_a_run(
     assert len(callbacks) == 1
     assert sent == []
     callbacks[0]()
-    assert sent == [{"args": [run.pk], "countdown": 0}]
+    assert sent == [{"args": (run.pk,), "countdown": 0}]
 
 
 def test_a_second_request_returns_the_queued_run(

@@ -16,8 +16,9 @@ from django.test.utils import override_settings
 
 from matching.models import Assignment, AssignmentStatus, DeclineReason, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
+from matching.runs import match_run_request
 from matching.selectors import offer_allowed_actions
-from matching.services import match_run_execute, match_run_request
+from matching.solve import match_run_execute
 from orders.models import MilestoneKind, OrderStatus
 from orders.production import (
     delay_report,

@@ -25,7 +25,7 @@ from marketplace.admin import (
 from marketplace.errors import Conflict
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger, SolverStatus
 from matching.offers import offer_accept, offer_decline
-from matching.services import MatchRunRequestOutcome, match_run_queue
+from matching.runs import MatchRunRequestOutcome, match_run_queue
 from orders.models import Delay, Milestone
 from orders.production import milestone_post, next_milestone
 

@@ -20,13 +20,13 @@ from marketplace.request_types import AuthenticatedRequest
 from marketplace.throttling import MatchRunRateThrottle
 from matching import offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger
+from matching.runs import match_run_request
 from matching.serializers import (
     MatchRunSerializer,
     OfferDeclineSerializer,
     OfferSerializer,
     SellerAssignmentSerializer,
 )
-from matching.services import match_run_request
 from orders import production
 from orders.selectors import seller_reliability
 from orders.serializers import DelaySerializer, MilestoneSerializer

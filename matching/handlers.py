@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow
 from marketplace.models import User
+from matching.offers import assignment_withdraw_for_order
+from matching.runs import match_run_request_on_change
 from matching.selectors import window_commitments
-from matching.services import assignment_withdraw_for_order, match_run_request_on_change
 from matching.solver.problem import WindowData
 from matching.solver.schedule import late_commitments
 from orders.models import Order

@@ -31,7 +31,7 @@ from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
 from matching.locks import offer_lock
 from matching.messages import paused_text
-from matching.models import Assignment, AssignmentStatus, DeclineReason
+from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, DeclineReason
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
 
@@ -59,7 +59,7 @@ def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -
 
 
 def _request_match() -> None:
-    from matching.services import match_run_request_on_change
+    from matching.runs import match_run_request_on_change
 
     match_run_request_on_change()
 
@@ -221,3 +221,20 @@ def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
             notification_create(recipients=[factory.owner], kind="factory_paused", params=params)
     _order_lost_offer(order=order, actor=None, params={"factory": factory.name, "expired": True})
     return True
+
+
+def assignment_withdraw_for_order(*, order: Order) -> list[Assignment]:
+    """The order was cancelled: its offers and accepted parts are withdrawn and their
+    units freed. Returns them."""
+    withdrawn = []
+    for assignment in Assignment.objects.select_for_update(no_key=True, of=("self",)).filter(
+        order=order, status__in=LIVE_ASSIGNMENT_STATUSES
+    ):
+        offered = assignment.status == AssignmentStatus.PROPOSED
+        assignment.status = AssignmentStatus.WITHDRAWN
+        assignment.save(update_fields=["status", "updated_at"])
+        capacity_window_release(
+            window_id=assignment.window_id, units=assignment.quantity, offered=offered
+        )
+        withdrawn.append(assignment)
+    return withdrawn

@@ -34,7 +34,7 @@ class MatchRunTask(Task):
     def on_failure(
         self, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: Any
     ) -> None:
-        from matching.services import match_run_fail
+        from matching.runs import match_run_fail
 
         run_id = kwargs.get("run_id", args[0] if args else None)
         if run_id is not None:
@@ -71,7 +71,8 @@ def failure_message(exc: BaseException) -> str:
     max_retries=settings.MATCHING_TASK_RETRIES,
 )
 def match_run_execute_task(self: MatchRunTask, run_id: int) -> None:
-    from matching.services import MatchRunBusy, match_run_start
+    from matching.runs import MatchRunBusy
+    from matching.solve import match_run_start
 
     try:
         match_run_start(run_id=run_id, task_id=self.request.id or "direct-call")
@@ -90,7 +91,7 @@ def match_run_execute_task(self: MatchRunTask, run_id: int) -> None:
 def match_shard_solve_task(
     self: Task, shard: dict[str, Any], index: int, run_id: int | None = None
 ) -> dict[str, Any]:
-    from matching.services import match_shard_solve
+    from matching.solve import match_shard_solve
 
     result = match_shard_solve(
         shard=problem_from_data(shard),
@@ -111,7 +112,8 @@ def match_shard_solve_task(
 def match_run_write_task(
     self: MatchRunTask, results: list[dict[str, Any]], *, run_id: int, snapshot: dict[str, Any]
 ) -> None:
-    from matching.services import RunSnapshot, match_run_write
+    from matching.runs import RunSnapshot
+    from matching.write import match_run_write
 
     match_run_write(
         snapshot=from_data(RunSnapshot, snapshot),
@@ -123,7 +125,7 @@ def match_run_write_task(
 def match_run_shards_failed_task(request: Any, exc: Exception, traceback: Any, run_id: int) -> None:
     """Chord error callback: a shard failed for good, so the run fails and nothing is written."""
     from marketplace.notifications import stored_text_language
-    from matching.services import match_run_fail
+    from matching.runs import match_run_fail
 
     with stored_text_language():
         error = _("A shard failed after retries: %(error)s") % {"error": repr(exc)}
@@ -145,7 +147,7 @@ def match_run_solve_shards_on_workers(
 
 @shared_task
 def match_run_schedule_task() -> None:
-    from matching.services import match_run_schedule
+    from matching.runs import match_run_schedule
 
     match_run_schedule()
 

@@ -18,8 +18,8 @@ from matching.reports import (
     match_run_report,
     utilisation_heatmap_svg,
 )
+from matching.runs import match_run_request
 from matching.selectors import match_run_list
-from matching.services import match_run_request
 
 
 @staff_required

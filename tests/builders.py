@@ -22,7 +22,8 @@ from matching.models import (
     MatchRunStatus,
     MatchRunTrigger,
 )
-from matching.services import match_run_execute, match_run_request
+from matching.runs import match_run_request
+from matching.solve import match_run_execute
 from orders.models import Order, OrderStatus
 from orders.services import order_create
 

@@ -4,7 +4,7 @@ that a fault test can kill a worker in it or make a run overrun its time limits.
 
 While it sleeps the soft time limit's signal (SIGUSR1 in the pool process) is held back, as
 it is while the solver computes in native code; it is raised when the sleep ends. The product
-code has no such hook: this module replaces ``matching.services.solve_shard`` in the worker.
+code has no such hook: this module replaces ``matching.solve.solve_shard`` in the worker.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ def slow_down_the_solve(**kwargs: Any) -> None:
     delay = float(os.environ.get("TEST_SOLVE_DELAY_SECONDS", "0"))
     if delay <= 0:
         return
-    from matching import services
+    from matching import solve
 
-    if not getattr(services.solve_shard, "slowed", False):
-        slow = _slowed(services.solve_shard, delay)
+    if not getattr(solve.solve_shard, "slowed", False):
+        slow = _slowed(solve.solve_shard, delay)
         slow.slowed = True
-        services.solve_shard = slow
+        solve.solve_shard = slow

@@ -16,7 +16,7 @@ from django.conf import settings
 from marketplace.local_redis import LocalRedisError, local_redis_choose, redis_answers
 from marketplace.models import ProductCategory
 from matching.models import MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from tests.builders import make_factory, make_order, make_window
 from tests.worker import (
     REPO,

@@ -9,7 +9,8 @@ import pytest
 
 from factories.models import CapacityWindow
 from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStatus
-from matching.services import MatchRunBusy, match_run_execute, match_run_request
+from matching.runs import MatchRunBusy, match_run_request
+from matching.solve import match_run_execute
 from matching.solver import MatchingProblem, MatchingSolution, shards, solve
 from orders.models import Order, OrderStatus
 from tests.builders import make_factory, make_order, make_window

@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework.test import APIClient
 
 from marketplace.models import ProductCategory, Role
-from matching import services
+from matching import solve
 from matching.models import MatchRun, MatchRunPhase, MatchRunStatus
 from matching.reports import match_run_progress
 from tests.builders import make_factory, make_order, make_run, make_user, make_window, run_matching
@@ -39,14 +39,14 @@ def test_each_shard_solved_here_counts_itself_done_before_the_next_one_starts(
 ) -> None:
     _one_shard_per_category(SLUGS[:3])
     seen: list[tuple[str, int, int]] = []
-    real_solve_shard = services.solve_shard
+    real_solve_shard = solve.solve_shard
 
     def spying_solve_shard(*args: Any, **kwargs: Any) -> object:
         run = _running_run()
         seen.append((run.phase, run.shards_done, run.shards_total))
         return real_solve_shard(*args, **kwargs)
 
-    monkeypatch.setattr(services, "solve_shard", spying_solve_shard)
+    monkeypatch.setattr(solve, "solve_shard", spying_solve_shard)
 
     run = run_matching()
 
@@ -135,7 +135,7 @@ def test_a_shard_counted_twice_never_shows_more_shards_done_than_there_are() -> 
     )
     result = _solved_shard_result()
 
-    services._record_shard_done(run.pk, result)
+    solve._record_shard_done(run.pk, result)
 
     run.refresh_from_db()
     assert (run.shards_done, run.shards_total) == (2, 2)
@@ -146,7 +146,7 @@ def test_a_shard_counted_twice_never_shows_more_shards_done_than_there_are() -> 
 def test_a_shard_of_a_run_that_is_no_longer_solving_changes_nothing() -> None:
     run = make_run(status=MatchRunStatus.RUNNING, phase=MatchRunPhase.WRITING, shards_total=1)
 
-    services._record_shard_done(run.pk, _solved_shard_result())
+    solve._record_shard_done(run.pk, _solved_shard_result())
 
     run.refresh_from_db()
     assert (run.shards_done, run.best_objective) == (0, None)
@@ -159,10 +159,10 @@ def test_a_progress_write_that_fails_is_logged_and_the_run_still_succeeds(
     _one_shard_per_category(SLUGS[:2])
     # an UPDATE the database rejects (division by zero), inside the run's transaction
     monkeypatch.setattr(
-        services, "_shard_done_changes", lambda result: {"shards_done": RawSQL("1 / 0", ())}
+        solve, "_shard_done_changes", lambda result: {"shards_done": RawSQL("1 / 0", ())}
     )
 
-    with caplog.at_level(logging.ERROR, logger="matching.services"):
+    with caplog.at_level(logging.ERROR, logger="matching.runs"):
         run = run_matching()
 
     run.refresh_from_db()
@@ -175,7 +175,7 @@ def test_a_progress_write_that_fails_is_logged_and_the_run_still_succeeds(
     assert (progress["percent"], progress["shards_done"], progress["shards_total"]) == (100, 2, 2)
 
 
-def _solved_shard_result() -> services.ShardResult:
+def _solved_shard_result() -> solve.ShardResult:
     from matching.solver.problem import MatchingSolution
 
     solution = MatchingSolution(
@@ -188,7 +188,7 @@ def _solved_shard_result() -> services.ShardResult:
         build_seconds=0.0,
         solve_seconds=0.0,
     )
-    return services.ShardResult(
+    return solve.ShardResult(
         index=0, orders=1, windows=1, worker="w", seconds=0.0, solution=solution
     )
 

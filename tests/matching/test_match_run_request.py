@@ -11,7 +11,8 @@ from pytest_django.fixtures import Settings
 
 from marketplace.models import User
 from matching.models import MatchRun, MatchRunStatus
-from matching.services import match_run_execute, match_run_request, match_run_schedule
+from matching.runs import match_run_request, match_run_schedule
+from matching.solve import match_run_execute
 from tests.builders import make_order
 
 pytestmark = pytest.mark.django_db

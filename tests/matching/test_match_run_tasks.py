@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError
 
 from matching.models import MatchRun, MatchRunStatus
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from matching.solver import MatchingProblem, shards
 from matching.tasks import match_run_execute_task
 from tests.builders import make_factory, make_order, make_window

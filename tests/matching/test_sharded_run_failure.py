@@ -14,7 +14,7 @@ from factories.models import CapacityWindow
 from marketplace.celery import app
 from marketplace.models import ProductCategory
 from matching.models import Assignment, MatchRunStatus
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from matching.solver import MatchingProblem, MatchingSolution, model, shards
 from orders.models import Order, OrderStatus
 from tests.builders import make_factory, make_order, make_window

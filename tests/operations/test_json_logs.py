@@ -109,7 +109,7 @@ def test_a_match_run_tasks_log_lines_carry_the_run_id(json_logs) -> None:
     assert result.successful(), result.traceback
     logging.getLogger("after").warning("after the task")
 
-    lines = json_logs.matching(lambda line: line["logger"] == "matching.services")
+    lines = json_logs.matching(lambda line: line["logger"] == "matching.runs")
     assert lines, json_logs.lines()
     assert {line["run_id"] for line in lines} == {run.pk}
     assert {line["task_id"] for line in lines} == {result.id}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.models import Assignment, MatchRun, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from matching.tasks import match_run_execute_task
 from tests.reliability.conftest import (
     assert_nothing_overbooked_or_duplicated,

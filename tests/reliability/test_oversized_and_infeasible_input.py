@@ -11,7 +11,7 @@ import pytest
 from factories.models import CapacityWindow
 from marketplace.models import ProductCategory
 from matching.models import Assignment, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from orders.models import Order, OrderStatus
 from tests.builders import days, make_factory, make_order, make_window
 from tests.reliability.conftest import contested_market, limits

@@ -10,7 +10,7 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from matching.models import MatchRun, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request, match_run_schedule
+from matching.runs import match_run_request, match_run_schedule
 from tests.reliability.conftest import (
     assert_nothing_overbooked_or_duplicated,
     contested_market,

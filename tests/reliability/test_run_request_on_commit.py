@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 
 from matching.models import MatchRun, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from tests.reliability.conftest import contested_market, limits
 from tests.worker import queue_length, wait_for_finished_run, worker_process
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from matching.models import Assignment, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from orders.models import Order, OrderStatus
 from tests.reliability.conftest import contested_market, limits
 from tests.worker import (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from matching.models import Assignment, MatchRun, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from orders.models import Order, OrderStatus
 from tests.reliability.conftest import contested_market, limits
 from tests.worker import (

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from matching.models import Assignment, MatchRun, MatchRunStatus, MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 from tests.reliability.conftest import (
     assert_nothing_overbooked_or_duplicated,
     contested_market,

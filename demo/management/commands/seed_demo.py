@@ -27,7 +27,7 @@ from demo.data import (
 )
 from demo.lifecycle import demo_lifecycle_advance
 from matching.models import MatchRunTrigger
-from matching.services import match_run_request
+from matching.runs import match_run_request
 
 
 class Command(BaseCommand):

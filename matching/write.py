@@ -1,0 +1,356 @@
+"""Writing a solved run in one transaction: re-check each planned part against locked rows
+(matching/locks.py), fit what still fits, apply it (offers, window holds, order statuses,
+notifications), then the unmatched orders' reasons and the run's figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.services import capacity_window_hold
+from marketplace.models import User
+from marketplace.money import from_fen
+from marketplace.notifications import notification_create
+from matching.locks import rows_lock
+from matching.models import (
+    Assignment,
+    AssignmentStatus,
+    MatchRun,
+    MatchRunPhase,
+    MatchRunStatus,
+)
+from matching.offers import offer_expiry
+from matching.runs import RunSnapshot, match_run_progress_record
+from matching.selectors import RowVersions, matching_problem_load
+from matching.solver.problem import MatchingSolution, PlannedAssignment
+from matching.solver.relax import Relaxation, suggest_relaxations
+from matching.solver.shards import (
+    ShardResult,
+    merge_solutions,
+)
+from orders.models import Order, OrderStatus
+from orders.transitions import order_transition_many
+
+logger = logging.getLogger(__name__)
+
+
+def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> MatchRun | None:
+    """Merge the shards' solutions and write all of it in one transaction."""
+    solution = merge_solutions(snapshot.plan, [r.solution for r in results])
+    # before the transaction: it locks the run's row until it commits
+    match_run_progress_record(snapshot.run_id, phase=MatchRunPhase.WRITING)
+    write_started = time.perf_counter()
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update(no_key=True, of=("self",)).get(pk=snapshot.run_id)
+        if run.status != MatchRunStatus.RUNNING or run.task_id != snapshot.task_id:
+            logger.warning("Match run %s was taken over; dropping this result", run.pk)
+            return None
+        written = _write_assignments(run=run, versions=snapshot.versions, solution=solution)
+        _write_unmatched(versions=snapshot.versions, solution=solution)
+        _record_stats(run=run, snapshot=snapshot, solution=solution, written=written)
+        run.shard_stats = [_shard_stats(result) for result in sorted(results, key=_by_index)]
+        run.write_seconds = time.perf_counter() - write_started
+        run.status = MatchRunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.phase = MatchRunPhase.DONE
+        run.progress_updated_at = run.finished_at
+        run.save()
+    return run
+
+
+def _by_index(result: ShardResult) -> int:
+    return result.index
+
+
+def _shard_stats(result: ShardResult) -> dict[str, object]:
+    solution = result.solution
+    return {
+        "shard": result.index,
+        "orders": result.orders,
+        "windows": result.windows,
+        "pairs": solution.candidate_pairs,
+        "matched_orders": len({a.order_id for a in solution.assignments}),
+        "status": solution.solver_status,
+        "objective": solution.objective,
+        "bound": solution.best_bound,
+        "gap": round(solution.gap, 6),
+        "seconds": round(result.seconds, 3),
+        "worker": result.worker,
+    }
+
+
+@dataclass
+class Written:
+    """What the write of a run changed."""
+
+    assignments: list[Assignment]  # new offers (new orders, and offers that moved)
+    moved_offers: int  # orders whose unanswered offers moved to other factories
+
+
+def _write_assignments(
+    *, run: MatchRun, versions: RowVersions, solution: MatchingSolution
+) -> Written:
+    """Re-check every planned assignment against locked rows, then write them at once.
+
+    An order is written whole or not at all: every part of a split order, and for an
+    order whose unanswered offers the run reconsidered, its old offers are superseded
+    only if its new ones are written. Orders that changed while the solver ran are
+    skipped. Offers that move are handled first, so what they free is there for others.
+    """
+    planned = sorted(solution.assignments, key=lambda a: (a.order_id, a.window_id))
+    plans = {oid: list(parts) for oid, parts in itertools.groupby(planned, lambda a: a.order_id)}
+    reconsidered = {oid for oid in solution.unmatched if oid in versions.offers}
+    order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
+    offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
+    factory_ids = sorted({a.factory_id for a in planned})
+    # in the global lock order (matching/locks.py): orders, offers, factories, capabilities,
+    # windows
+    orders = rows_lock(Order, order_ids)
+    old_offers = rows_lock(Assignment, offer_ids)
+    factories = rows_lock(Factory, factory_ids)
+    capabilities = {
+        (c.factory_id, c.category_id): c.updated_at.isoformat()
+        for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
+        .filter(factory_id__in=factory_ids)
+        .order_by("pk")
+    }
+    windows = rows_lock(
+        CapacityWindow,
+        [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+    )
+    room = {pk: w.remaining_units for pk, w in windows.items()}
+
+    def order_unchanged(order_id: int) -> bool:
+        order = orders.get(order_id)
+        if order is None or order.updated_at.isoformat() != versions.orders.get(order_id):
+            return False
+        if order_id not in versions.offers:
+            return order.status == OrderStatus.OPEN
+        offers = [old_offers.get(pk) for pk in versions.offers[order_id]]
+        return order.status == OrderStatus.OFFERED and all(
+            a is not None and a.status == AssignmentStatus.PROPOSED for a in offers
+        )
+
+    def part_unchanged(plan: PlannedAssignment) -> bool:
+        window, factory = windows.get(plan.window_id), factories.get(plan.factory_id)
+        return (
+            window is not None
+            and factory is not None
+            and window.updated_at.isoformat() == versions.windows.get(window.pk)
+            and factory.updated_at.isoformat() == versions.factories.get(factory.pk)
+            and capabilities.get((factory.pk, window.category_id))
+            == versions.capabilities.get((factory.pk, window.category_id))
+        )
+
+    new_parts: list[PlannedAssignment] = []
+    superseded: list[Assignment] = []
+    rescheduled: list[Assignment] = []
+    for order_id in order_ids:
+        parts = plans.get(order_id, [])
+        current = {
+            old_offers[pk].window_id: old_offers[pk] for pk in versions.offers.get(order_id, ())
+        }
+        if not order_unchanged(order_id) or not all(part_unchanged(p) for p in parts):
+            logger.info("Match run %s: order %s changed while solving; skipped", run.pk, order_id)
+            continue
+        if current and {p.window_id: p.quantity for p in parts} == {
+            w: a.quantity for w, a in current.items()
+        }:
+            rescheduled += _kept_offers_with_new_dates(current, parts)
+            continue
+        for offer in current.values():  # free the old offers' units, then place the new ones
+            room[offer.window_id] += offer.quantity
+        need: dict[int, int] = defaultdict(int)
+        for part in parts:
+            need[part.window_id] += part.quantity
+        if any(units > room[window_id] for window_id, units in need.items()):
+            for offer in current.values():
+                room[offer.window_id] -= offer.quantity
+            continue
+        for window_id, units in need.items():
+            room[window_id] -= units
+        superseded += current.values()
+        new_parts += parts
+
+    _hold(new_parts, superseded)
+    now = timezone.now()
+    Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
+        status=AssignmentStatus.SUPERSEDED, updated_at=now
+    )
+    Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
+    matched = {p.order_id for p in new_parts}
+    Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
+    order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})
+    # offers that could no longer stand and found no new place: the order waits again
+    # (its version is kept, so its reason and what-to-relax are recorded below)
+    order_transition_many(
+        order_ids={a.order_id for a in superseded} - matched,
+        action="reopen",
+        params={"run": run.pk},
+        touch=False,
+    )
+    expires_at = offer_expiry(now)
+    created = Assignment.objects.bulk_create(
+        Assignment(
+            run=run,
+            order_id=plan.order_id,
+            factory_id=plan.factory_id,
+            window_id=plan.window_id,
+            quantity=plan.quantity,
+            unit_price=from_fen(plan.unit_price_fen),
+            distance_km=round(plan.distance_km, 1),
+            transport_days=plan.transport_days,
+            transport_cost=from_fen(plan.transport_cost_fen),
+            planned_start=plan.planned_start,
+            planned_finish=plan.planned_finish,
+            expires_at=expires_at,
+        )
+        for plan in new_parts
+    )
+    _notify_factories(created, superseded, expires_at)
+    moved = len({a.order_id for a in superseded} & matched)
+    return Written(assignments=created, moved_offers=moved)
+
+
+def _notify_factories(
+    offers: list[Assignment], withdrawn: list[Assignment], expires_at: dt.datetime
+) -> None:
+    """One notification per factory owner for the offers a run made them, and one for the
+    unanswered offers it moved elsewhere."""
+    made_to: dict[int, list[Assignment]] = defaultdict(list)
+    taken_from: dict[int, list[Assignment]] = defaultdict(list)
+    for offer in offers:
+        made_to[offer.factory_id].append(offer)
+    for offer in withdrawn:
+        taken_from[offer.factory_id].append(offer)
+    owners = dict(
+        Factory.objects.filter(pk__in=list(made_to) + list(taken_from)).values_list(
+            "pk", "owner_id"
+        )
+    )
+    users = User.objects.in_bulk(set(owners.values()))
+    for factory_id, made in made_to.items():
+        notification_create(
+            recipients=[users[owners[factory_id]]],
+            kind="new_offers",
+            params={"offers": _listed(made), "until": expires_at.isoformat()},
+            order_id=made[0].order_id if len(made) == 1 else None,
+        )
+    for factory_id, lost in taken_from.items():
+        notification_create(
+            recipients=[users[owners[factory_id]]],
+            kind="offers_withdrawn",
+            params={"offers": _listed(lost)},
+            order_id=lost[0].order_id if len(lost) == 1 else None,
+        )
+
+
+def _listed(offers: list[Assignment]) -> list[list[int]]:
+    """[order id, units] of each offer (rendered by matching/messages.py)."""
+    return [[a.order_id, a.quantity] for a in offers]
+
+
+def _kept_offers_with_new_dates(
+    current: dict[int, Assignment], parts: list[PlannedAssignment]
+) -> list[Assignment]:
+    """Offers that stay where they are, with the days the new schedule plans for them."""
+    changed = []
+    for part in parts:
+        offer = current[part.window_id]
+        if (offer.planned_start, offer.planned_finish) != (part.planned_start, part.planned_finish):
+            offer.planned_start, offer.planned_finish = part.planned_start, part.planned_finish
+            changed.append(offer)
+    return changed
+
+
+def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
+    """Move each window's offered units by what is placed minus what is freed (the room
+    was re-checked against the locked windows above)."""
+    delta: dict[int, int] = defaultdict(int)
+    for part in new_parts:
+        delta[part.window_id] += part.quantity
+    for offer in freed:
+        delta[offer.window_id] -= offer.quantity
+    for window_id, units in delta.items():
+        if units:
+            capacity_window_hold(window_id=window_id, units=units)
+
+
+def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> None:
+    """Record why orders stayed open and what to relax, unless the seller changed the order
+    meanwhile. Called after this run's offers are written, so that "the capacity left" is
+    read back with them booked."""
+    current = dict(
+        Order.objects.filter(pk__in=list(solution.unmatched), status=OrderStatus.OPEN).values_list(
+            "pk", "updated_at"
+        )
+    )
+    unmatched = {
+        order_id: reason
+        for order_id, reason in solution.unmatched.items()
+        if order_id in current and current[order_id].isoformat() == versions.orders.get(order_id)
+    }
+    if not unmatched:
+        return
+    left = matching_problem_load(time_limit_seconds=0, move_offers=False).problem
+    relaxations = suggest_relaxations(left, dataclasses.replace(solution, assignments=()))
+    # bulk_update leaves updated_at alone: recording the outcome is not an edit
+    Order.objects.bulk_update(
+        [
+            Order(
+                pk=order_id,
+                unmatched_reason=str(reason),
+                relax_suggestion=_relaxation_data(relaxations.get(order_id, Relaxation())),
+            )
+            for order_id, reason in unmatched.items()
+        ],
+        ["unmatched_reason", "relax_suggestion"],
+        batch_size=1000,
+    )
+
+
+def _relaxation_data(relaxation: Relaxation) -> dict[str, object]:
+    data: dict[str, object] = {}
+    if relaxation.max_unit_price_fen is not None:
+        data["max_unit_price"] = str(from_fen(relaxation.max_unit_price_fen))
+        data["max_unit_price_factory"] = relaxation.max_unit_price_factory_id
+    if relaxation.due_date is not None:
+        data["due_date"] = relaxation.due_date.isoformat()
+        data["due_date_factory"] = relaxation.due_date_factory_id
+    if relaxation.quantity is not None:
+        data["quantity"] = relaxation.quantity
+        data["quantity_factory"] = relaxation.quantity_factory_id
+    return data
+
+
+def _record_stats(
+    *,
+    run: MatchRun,
+    snapshot: RunSnapshot,
+    solution: MatchingSolution,
+    written: Written,
+) -> None:
+    new = written.assignments
+    run.open_orders = snapshot.open_orders
+    run.load_seconds = snapshot.load_seconds
+    run.candidate_pairs = solution.candidate_pairs
+    run.matched_orders = len({a.order_id for a in new})
+    run.matched_units = sum(a.quantity for a in new)
+    run.moved_offers = written.moved_offers
+    run.production_cost = sum((a.unit_price * a.quantity for a in new), start=from_fen(0))
+    run.transport_cost = sum((a.transport_cost for a in new), start=from_fen(0))
+    run.objective = solution.objective
+    run.best_bound = solution.best_bound
+    run.gap = solution.gap
+    run.solver_status = solution.solver_status
+    run.build_seconds = solution.build_seconds
+    run.solve_seconds = solution.solve_seconds

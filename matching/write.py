@@ -99,7 +99,8 @@ class Written:
 def _write_assignments(
     *, run: MatchRun, versions: RowVersions, solution: MatchingSolution
 ) -> Written:
-    """Re-check every planned assignment against locked rows, then write them at once.
+    """Re-check every planned assignment against locked rows, fit what still fits, then
+    write it all at once.
 
     An order is written whole or not at all: every part of a split order, and for an
     order whose unanswered offers the run reconsidered, its old offers are superseded
@@ -110,83 +111,128 @@ def _write_assignments(
     plans = {oid: list(parts) for oid, parts in itertools.groupby(planned, lambda a: a.order_id)}
     reconsidered = {oid for oid in solution.unmatched if oid in versions.offers}
     order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
-    offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
-    factory_ids = sorted({a.factory_id for a in planned})
-    # in the global lock order (matching/locks.py): orders, offers, factories, capabilities,
-    # windows
-    orders = rows_lock(Order, order_ids)
-    old_offers = rows_lock(Assignment, offer_ids)
-    factories = rows_lock(Factory, factory_ids)
-    capabilities = {
-        (c.factory_id, c.category_id): c.updated_at.isoformat()
-        for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
-        .filter(factory_id__in=factory_ids)
-        .order_by("pk")
-    }
-    windows = rows_lock(
-        CapacityWindow,
-        [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
-    )
-    room = {pk: w.remaining_units for pk, w in windows.items()}
+    locked = _LockedRows.lock(order_ids=order_ids, planned=planned, versions=versions)
+    fit = _fit(run=run, order_ids=order_ids, plans=plans, locked=locked)
+    return _apply(run=run, fit=fit)
 
-    def order_unchanged(order_id: int) -> bool:
-        order = orders.get(order_id)
-        if order is None or order.updated_at.isoformat() != versions.orders.get(order_id):
+
+@dataclass
+class _LockedRows:
+    """The rows a run's write re-checks, locked in the global order (matching/locks.py),
+    and the versions the solver read them at."""
+
+    versions: RowVersions
+    orders: dict[int, Order]
+    old_offers: dict[int, Assignment]
+    factories: dict[int, Factory]
+    capabilities: dict[tuple[int, int], str]
+    windows: dict[int, CapacityWindow]
+
+    @classmethod
+    def lock(
+        cls, *, order_ids: list[int], planned: list[PlannedAssignment], versions: RowVersions
+    ) -> _LockedRows:
+        offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
+        factory_ids = sorted({a.factory_id for a in planned})
+        orders = rows_lock(Order, order_ids)
+        old_offers = rows_lock(Assignment, offer_ids)
+        factories = rows_lock(Factory, factory_ids)
+        capabilities = {
+            (c.factory_id, c.category_id): c.updated_at.isoformat()
+            for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
+            .filter(factory_id__in=factory_ids)
+            .order_by("pk")
+        }
+        windows = rows_lock(
+            CapacityWindow,
+            [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+        )
+        return cls(versions, orders, old_offers, factories, capabilities, windows)
+
+    def current_offers(self, order_id: int) -> dict[int, Assignment]:
+        """The order's unanswered offers the run reconsidered, by window."""
+        offers = (self.old_offers[pk] for pk in self.versions.offers.get(order_id, ()))
+        return {offer.window_id: offer for offer in offers}
+
+    def order_unchanged(self, order_id: int) -> bool:
+        order = self.orders.get(order_id)
+        if order is None or order.updated_at.isoformat() != self.versions.orders.get(order_id):
             return False
-        if order_id not in versions.offers:
+        if order_id not in self.versions.offers:
             return order.status == OrderStatus.OPEN
-        offers = [old_offers.get(pk) for pk in versions.offers[order_id]]
+        offers = [self.old_offers.get(pk) for pk in self.versions.offers[order_id]]
         return order.status == OrderStatus.OFFERED and all(
             a is not None and a.status == AssignmentStatus.PROPOSED for a in offers
         )
 
-    def part_unchanged(plan: PlannedAssignment) -> bool:
-        window, factory = windows.get(plan.window_id), factories.get(plan.factory_id)
+    def part_unchanged(self, plan: PlannedAssignment) -> bool:
+        window, factory = self.windows.get(plan.window_id), self.factories.get(plan.factory_id)
+        versions = self.versions
         return (
             window is not None
             and factory is not None
             and window.updated_at.isoformat() == versions.windows.get(window.pk)
             and factory.updated_at.isoformat() == versions.factories.get(factory.pk)
-            and capabilities.get((factory.pk, window.category_id))
+            and self.capabilities.get((factory.pk, window.category_id))
             == versions.capabilities.get((factory.pk, window.category_id))
         )
 
-    new_parts: list[PlannedAssignment] = []
-    superseded: list[Assignment] = []
-    rescheduled: list[Assignment] = []
+
+@dataclass
+class _Fit:
+    """What the write changes: new parts, the offers they replace, kept offers re-dated."""
+
+    new_parts: list[PlannedAssignment] = dataclasses.field(default_factory=list)
+    superseded: list[Assignment] = dataclasses.field(default_factory=list)
+    rescheduled: list[Assignment] = dataclasses.field(default_factory=list)
+
+
+def _fit(
+    *,
+    run: MatchRun,
+    order_ids: list[int],
+    plans: dict[int, list[PlannedAssignment]],
+    locked: _LockedRows,
+) -> _Fit:
+    """Each order's plan, whole or not at all, where its rows are unchanged and the locked
+    windows still have room (its old offers' units freed first)."""
+    fit = _Fit()
+    room = {pk: w.remaining_units for pk, w in locked.windows.items()}
     for order_id in order_ids:
         parts = plans.get(order_id, [])
-        current = {
-            old_offers[pk].window_id: old_offers[pk] for pk in versions.offers.get(order_id, ())
-        }
-        if not order_unchanged(order_id) or not all(part_unchanged(p) for p in parts):
+        current = locked.current_offers(order_id)
+        if not locked.order_unchanged(order_id) or not all(map(locked.part_unchanged, parts)):
             logger.info("Match run %s: order %s changed while solving; skipped", run.pk, order_id)
             continue
         if current and {p.window_id: p.quantity for p in parts} == {
             w: a.quantity for w, a in current.items()
         }:
-            rescheduled += _kept_offers_with_new_dates(current, parts)
+            fit.rescheduled += _kept_offers_with_new_dates(current, parts)
             continue
-        for offer in current.values():  # free the old offers' units, then place the new ones
-            room[offer.window_id] += offer.quantity
-        need: dict[int, int] = defaultdict(int)
+        change: dict[int, int] = defaultdict(int)  # room by window: old offers freed, parts placed
+        for offer in current.values():
+            change[offer.window_id] += offer.quantity
         for part in parts:
-            need[part.window_id] += part.quantity
-        if any(units > room[window_id] for window_id, units in need.items()):
-            for offer in current.values():
-                room[offer.window_id] -= offer.quantity
+            change[part.window_id] -= part.quantity
+        if any(room[window_id] + units < 0 for window_id, units in change.items()):
             continue
-        for window_id, units in need.items():
-            room[window_id] -= units
-        superseded += current.values()
-        new_parts += parts
+        for window_id, units in change.items():
+            room[window_id] += units
+        fit.superseded += current.values()
+        fit.new_parts += parts
+    return fit
 
+
+def _apply(*, run: MatchRun, fit: _Fit) -> Written:
+    """Write the fit: window holds, superseded and re-dated offers, order statuses, the new
+    offers, and the factories told."""
+    new_parts, superseded = fit.new_parts, fit.superseded
     _hold(new_parts, superseded)
     now = timezone.now()
     Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
         status=AssignmentStatus.SUPERSEDED, updated_at=now
     )
-    Assignment.objects.bulk_update(rescheduled, ["planned_start", "planned_finish"])
+    Assignment.objects.bulk_update(fit.rescheduled, ["planned_start", "planned_finish"])
     matched = {p.order_id for p in new_parts}
     Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
     order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})

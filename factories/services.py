@@ -202,16 +202,16 @@ def capability_delete(*, capability: FactoryCapability) -> None:
     capability.delete()
 
 
-def _validate_window(
+def _window_field_errors(
     *,
     factory: Factory,
     category: ProductCategory,
     start_date: dt.date,
     end_date: dt.date,
     units_per_day: int,
-    window: CapacityWindow | None = None,
-) -> int:
-    """Check a new or changed window; return its total units."""
+    window: CapacityWindow | None,
+) -> dict[str, str]:
+    """The window's own fields against the dates and the factory's capability."""
     today = timezone.localdate()
     errors: dict[str, str] = {}
     capability = FactoryCapability.objects.filter(factory=factory, category=category).first()
@@ -235,6 +235,27 @@ def _validate_window(
         errors["units_per_day"] = _(
             "Units per day cannot exceed the factory's daily output for this category (%(output)s)."
         ) % {"output": capability.daily_output}
+    return errors
+
+
+def _validate_window(
+    *,
+    factory: Factory,
+    category: ProductCategory,
+    start_date: dt.date,
+    end_date: dt.date,
+    units_per_day: int,
+    window: CapacityWindow | None = None,
+) -> int:
+    """Check a new or changed window; return its total units."""
+    errors = _window_field_errors(
+        factory=factory,
+        category=category,
+        start_date=start_date,
+        end_date=end_date,
+        units_per_day=units_per_day,
+        window=window,
+    )
     if errors:
         raise ValidationError(errors)
     overlapping = CapacityWindow.objects.filter(

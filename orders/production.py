@@ -128,19 +128,7 @@ def next_milestone(part: Assignment) -> str | None:
     return next((kind for kind in MILESTONE_SEQUENCE if kind not in posted), None)
 
 
-@transaction.atomic
-def milestone_post(
-    *,
-    part: Assignment,
-    actor: User | None,
-    kind: str,
-    note: str = "",
-    photo: UploadedFile | None = None,
-    carrier: str = "",
-    tracking_number: str = "",
-) -> Milestone:
-    """The factory reports progress on its part, in order: materials ready, production
-    started, quality check passed, shipped (with carrier and tracking number)."""
+def _validate_milestone(*, kind: str, note: str, carrier: str, tracking_number: str) -> None:
     errors: dict[str, str] = {}
     if kind not in MilestoneKind.values:
         errors["kind"] = _("Choose one of: %(choices)s.") % {
@@ -155,6 +143,22 @@ def milestone_post(
             errors["tracking_number"] = _("Give the shipment's tracking number.")
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def milestone_post(
+    *,
+    part: Assignment,
+    actor: User | None,
+    kind: str,
+    note: str = "",
+    photo: UploadedFile | None = None,
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Milestone:
+    """The factory reports progress on its part, in order: materials ready, production
+    started, quality check passed, shipped (with carrier and tracking number)."""
+    _validate_milestone(kind=kind, note=note, carrier=carrier, tracking_number=tracking_number)
     if photo is not None:
         photo.name = validate_photo(photo)
     part, order = _lock(part)

@@ -33,6 +33,10 @@ def order_cancelled_send(*, order: models.Model) -> list[User]:
     return [user for _receiver, users in answers for user in cast("list[User]", users)]
 
 
+# An order is about to be edited (kwargs: ``order``), inside the edit's transaction. Matching
+# raises ``Conflict`` when factories accepted parts of it (the seller cancels instead).
+order_changing = Signal()
+
 # A capacity window is about to change its days or units per day (kwargs: ``window``,
 # ``start_date``, ``end_date``, ``units_per_day``), inside the edit's transaction. Matching
 # raises ``ValidationError`` when accepted work could no longer be made on its planned days.

@@ -18,6 +18,9 @@ class MatchingConfig(AppConfig):
         events.matching_input_changed.connect(
             handlers.on_matching_input_changed, dispatch_uid="matching.input_changed"
         )
+        events.order_changing.connect(
+            handlers.on_order_changing, dispatch_uid="matching.order_changing"
+        )
         events.order_cancelled.connect(
             handlers.on_order_cancelled, dispatch_uid="matching.order_cancelled"
         )

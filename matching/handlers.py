@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow
+from marketplace.errors import Conflict
 from marketplace.models import User
+from matching.models import AssignmentStatus
 from matching.offers import assignment_withdraw_for_order
 from matching.runs import match_run_request_on_change
 from matching.selectors import window_commitments
@@ -22,6 +24,19 @@ from orders.models import Order
 def on_matching_input_changed(**kwargs: Any) -> None:
     """Orders or capacity changed: a run looks at them soon (queued on commit)."""
     match_run_request_on_change()
+
+
+def on_order_changing(*, order: Order, **kwargs: Any) -> None:
+    """An order with accepted parts cannot be edited; the seller cancels it instead."""
+    if order.assignments.filter(status=AssignmentStatus.ACCEPTED).exists():
+        raise Conflict(
+            _(
+                "Factories have accepted parts of this order, so it cannot be edited; cancel "
+                "it instead."
+            ),
+            current=order.status,
+            allowed=("cancel",),
+        )
 
 
 def on_order_cancelled(*, order: Order, **kwargs: Any) -> list[User]:

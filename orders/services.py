@@ -14,12 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from marketplace.errors import Conflict
-from marketplace.events import matching_input_changed, order_cancelled_send
+from marketplace.events import matching_input_changed, order_cancelled_send, order_changing
 from marketplace.models import ProductCategory, Role, User
 from marketplace.notifications import notification_create
 from marketplace.selectors import category_is_leaf
-from matching.models import AssignmentStatus
 from orders.models import (
     MAX_ORDER_QUANTITY,
     Delay,
@@ -184,15 +182,7 @@ def _lock(order: Order) -> Order:
 def order_update(*, order: Order, data: dict[str, Any], actor: User | None = None) -> Order:
     order = _lock(order)
     require_action(order, "edit", pgettext_lazy("order cannot be", "edited"))
-    if order.assignments.filter(status=AssignmentStatus.ACCEPTED).exists():
-        raise Conflict(
-            _(
-                "Factories have accepted parts of this order, so it cannot be edited; cancel "
-                "it instead."
-            ),
-            current=order.status,
-            allowed=("cancel",),
-        )
+    order_changing.send(sender=Order, order=order)  # matching refuses once parts are accepted
     for field, value in data.items():
         if field not in ORDER_EDITABLE_FIELDS:
             raise ValidationError({field: _("This field cannot be changed.")})

@@ -26,7 +26,8 @@ from marketplace.errors import Conflict
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger, SolverStatus
 from matching.offers import offer_accept, offer_decline
 from matching.runs import MatchRunRequestOutcome, match_run_queue
-from orders.models import Delay, Milestone
+from orders.admin import OrderAdmin
+from orders.models import Delay, Milestone, Order
 from orders.production import milestone_post, next_milestone
 
 
@@ -96,7 +97,7 @@ class RunAssignmentInline(ReadOnlyAssignmentInline):
 
 
 class OrderAssignmentInline(ReadOnlyAssignmentInline):
-    """Under an order (used by orders.admin): its offers, newest first."""
+    """Under an order (OrderWithAssignmentsAdmin below): its offers, newest first."""
 
     verbose_name_plural = _("assignments (offers) for this order")
     fields = (
@@ -111,6 +112,18 @@ class OrderAssignmentInline(ReadOnlyAssignmentInline):
         "planned_finish",
         "status",
     )
+
+
+# The order's admin page with the assignments runs made of it: matching sits above orders,
+# so it extends the order's admin rather than orders importing matching.
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class OrderWithAssignmentsAdmin(OrderAdmin):
+    def get_inlines(self, request: HttpRequest, obj: Order | None) -> Any:
+        inlines = super().get_inlines(request, obj)
+        return () if obj is None else (OrderAssignmentInline, *inlines)
 
 
 class RecentRunFilter(admin.SimpleListFilter):

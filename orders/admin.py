@@ -26,7 +26,6 @@ from marketplace.admin import (
     changed_values,
 )
 from marketplace.errors import Conflict
-from matching.admin import OrderAssignmentInline
 from orders.models import Delay, Milestone, Order, OrderEvent, OrderStatus
 from orders.production import delay_accept, delay_pending_for, delivery_confirm, sample_decide
 from orders.services import (
@@ -142,7 +141,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         "approve_samples",
         "reject_samples",
     )
-    inlines = (OrderAssignmentInline, OrderEventInline)
+    inlines = (OrderEventInline,)
     fieldsets = (
         (None, {"fields": ("seller", "title", "category", "notes")}),
         (

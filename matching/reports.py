@@ -98,11 +98,6 @@ def match_run_progress(*, run: MatchRun) -> dict[str, Any]:
 RELAX_KINDS = ("max_unit_price", "due_date", "quantity")
 
 
-def solver_status_label(status: str) -> str:
-    """A solver status as a reader sees it (an unknown code as it is, empty as a dash)."""
-    return SolverStatus.label_of(status)
-
-
 RELAX_EXAMPLES = 3
 
 
@@ -157,7 +152,7 @@ class ShardRow:
 
     @property
     def status_label(self) -> str:
-        return solver_status_label(self.status)
+        return SolverStatus.label_of(self.status)
 
 
 @dataclass(frozen=True)
@@ -227,7 +222,7 @@ class RunReport:
 
     @property
     def solver_status_label(self) -> str:
-        return solver_status_label(self.solver_status)
+        return SolverStatus.label_of(self.solver_status)
 
 
 def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = None) -> RunReport:

@@ -73,3 +73,17 @@ def test_a_language_the_site_does_not_offer_is_a_400_and_nothing_changes() -> No
     assert response.json() == {"language": ['"fr" is not a valid choice.']}
     user.refresh_from_db()
     assert user.language == "en"
+
+
+@pytest.mark.parametrize("language", [123, "", None, ["en"], "x" * 10_000, "1e30"])
+def test_a_language_of_the_wrong_type_or_empty_is_a_400_and_nothing_changes(
+    language: object,
+) -> None:
+    user = make_user(Role.SELLER)
+
+    response = client_for(user).patch(URL, {"language": language}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["language"]
+    user.refresh_from_db()
+    assert user.language == "en"

@@ -32,6 +32,7 @@ from marketplace.notifications import notification_create, stored_text_language
 from matching.locks import offer_lock
 from matching.messages import paused_text
 from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, DeclineReason
+from matching.runs import match_run_request_on_change
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
 
@@ -56,12 +57,6 @@ def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -
             current="expired",
             allowed=(),
         )
-
-
-def _request_match() -> None:
-    from matching.runs import match_run_request_on_change
-
-    match_run_request_on_change()
 
 
 @transaction.atomic
@@ -171,7 +166,7 @@ def _order_lost_offer(*, order: Order, actor: User | None, params: Params) -> No
         order_id=order.pk,
         exclude=actor,
     )
-    _request_match()
+    match_run_request_on_change()
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:

@@ -20,7 +20,7 @@ from matching.runs import match_run_request
 from matching.selectors import offer_allowed_actions
 from matching.solve import match_run_execute
 from orders.models import MilestoneKind, OrderStatus
-from orders.production import (
+from production.services import (
     delay_report,
     delivery_confirm,
     milestone_post,

@@ -12,11 +12,10 @@ from django.db.models import Count, F, IntegerField, Model, OuterRef, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
-from factories.scores import factory_scores_recompute
 from factories.services import (
     FACTORY_EDITABLE_FIELDS,
     capability_create,
@@ -243,7 +242,8 @@ class FactoryAdmin(ServiceModelAdmin):
     search_fields = ("name", "city", "owner__username", "owner__company_name")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    actions = ("mark_verified", "resume_offers", "recompute_scores")
+    # production/admin.py adds "recompute scores" (scores come from delivered work)
+    actions: tuple[str, ...] = ("mark_verified", "resume_offers")
     inlines = (FactoryCapabilityInline, CapacityWindowInline)
     add_fieldsets = (
         (None, {"fields": ("owner", "name", "description", "certifications", "active")}),
@@ -319,15 +319,6 @@ class FactoryAdmin(ServiceModelAdmin):
             lambda factory: factory_resume(factory=factory),
             done=pgettext_lazy("admin action done", "resumed"),
             noun="factory",
-        )
-
-    @admin.action(description=_("Recompute quality and on-time scores"), permissions=["change"])
-    def recompute_scores(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
-        count = factory_scores_recompute(factory_ids=queryset.values_list("pk", flat=True))
-        self.message_user(
-            request,
-            gettext("Scores of %(count)s factories recomputed.") % {"count": count},
-            messages.SUCCESS,
         )
 
     @admin.action(description=_("Mark factories verified"), permissions=["change"])

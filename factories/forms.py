@@ -10,8 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from factories.models import Factory
 from marketplace.forms import LeafCategoryField
 from marketplace.models import User
-from matching.models import DeclineReason
-from orders.models import MilestoneKind
 
 
 class FactoryForm(forms.ModelForm):
@@ -91,40 +89,3 @@ class WindowChangeForm(forms.Form):
     )
     end_date = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
     units_per_day = forms.IntegerField(label=_("Units per day"), min_value=1)
-
-
-class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DeclineReason.choices)
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed when the reason is “other”."),
-    )
-
-
-class MilestoneForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Milestone"), choices=MilestoneKind.choices)
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    photo = forms.FileField(
-        label=_("Photo"),
-        required=False,
-        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )
-    carrier = forms.CharField(
-        label=_("Carrier"), required=False, max_length=100, help_text=_("For the shipment.")
-    )
-    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
-
-
-class DelayForm(forms.Form):
-    new_finish = forms.DateField(
-        label=_("New finish date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.CharField(
-        label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )

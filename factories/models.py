@@ -36,7 +36,7 @@ class Factory(models.Model):
     certifications = models.JSONField(_("certifications"), default=list, blank=True)
     verified = models.BooleanField(_("verified"), default=False)
     active = models.BooleanField(_("active"), default=True)
-    # 0..5, the smoothed average quality rating of recent orders (factories/scores.py)
+    # 0..5, the smoothed average quality rating of recent orders (production/scores.py)
     quality_score = models.DecimalField(
         _("quality score"),
         max_digits=3,
@@ -44,7 +44,7 @@ class Factory(models.Model):
         default=Decimal("4.00"),
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
-    # 0..1, smoothed share of recent orders delivered on time (factories/scores.py)
+    # 0..1, smoothed share of recent orders delivered on time (production/scores.py)
     on_time_rate = models.DecimalField(
         _("on time rate"),
         max_digits=4,

@@ -76,7 +76,7 @@ def factory_create(
         max_order_quantity=max_order_quantity,
         certifications=certifications or [],
         active=active,
-        # a new factory starts at the scores' prior (factories/scores.py)
+        # a new factory starts at the scores' prior (production/scores.py)
         quality_score=Decimal(f"{settings.SCORES_PRIOR_QUALITY:.2f}"),
         on_time_rate=Decimal(f"{settings.SCORES_PRIOR_ON_TIME:.3f}"),
     )

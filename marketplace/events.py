@@ -10,6 +10,7 @@ change raises (``ValidationError``, ``Conflict``) and the sender's transaction r
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import cast
 
 from django.db import models
@@ -22,15 +23,28 @@ from marketplace.models import User
 matching_input_changed = Signal()
 
 # An order is being cancelled, inside the cancel's transaction (kwargs: ``order``). Matching
-# withdraws its offers and accepted parts and frees their units; each handler returns the
-# users to tell (the owners of the factories that lost work).
+# withdraws its offers and accepted parts and frees their units; production then answers the
+# delays that waited (the seller cancelled instead of accepting them). Each handler returns
+# a ``CancelEffects``.
 order_cancelled = Signal()
 
 
-def order_cancelled_send(*, order: models.Model) -> list[User]:
-    """Send ``order_cancelled``; the users its handlers name, to be told."""
+@dataclass(frozen=True)
+class CancelEffects:
+    """What a cancellation did above the orders layer."""
+
+    told: list[User] = field(default_factory=list)  # to be told (they lost work)
+    answered_delay: bool = False  # the cancel answers a delay the factory reported
+
+
+def order_cancelled_send(*, order: models.Model) -> CancelEffects:
+    """Send ``order_cancelled``; what its handlers did, together."""
     answers = order_cancelled.send(sender=type(order), order=order)
-    return [user for _receiver, users in answers for user in cast("list[User]", users)]
+    effects = [cast("CancelEffects", effect) for _receiver, effect in answers]
+    return CancelEffects(
+        told=[user for effect in effects for user in effect.told],
+        answered_delay=any(effect.answered_delay for effect in effects),
+    )
 
 
 # An order is about to be edited (kwargs: ``order``), inside the edit's transaction. Matching

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "factories",
     "orders",
     "matching",
+    "production",
     # tooling apart from the product, which never imports them: the demo data and screenshots
     # (seed_demo, screenshots) and the database benchmarks (matching_bench, bulk_upload_bench)
     "demo",
@@ -213,7 +214,7 @@ MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "W
 MILESTONE_PHOTO_MAX_PIXELS = env_int("MILESTONE_PHOTO_MAX_PIXELS", 40_000_000)
 # A milestone is late (and the factory reminded) this many days after it was due.
 MILESTONE_REMINDER_GRACE_DAYS = env_int("MILESTONE_REMINDER_GRACE_DAYS", 1)
-# Factory scores (factories/scores.py): the last SCORES_RECENT_ORDERS delivered parts
+# Factory scores (production/scores.py): the last SCORES_RECENT_ORDERS delivered parts
 # within SCORES_WINDOW_DAYS, each shrunk towards a prior worth SCORES_PRIOR_WEIGHT orders.
 SCORES_WINDOW_DAYS = env_int("SCORES_WINDOW_DAYS", 365)
 SCORES_RECENT_ORDERS = env_int("SCORES_RECENT_ORDERS", 50)
@@ -420,11 +421,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("OFFERS_EXPIRE_EVERY_SECONDS", 60)),
     },
     "remind-late-milestones": {
-        "task": "orders.tasks.milestone_reminders_send_task",
+        "task": "production.tasks.milestone_reminders_send_task",
         "schedule": float(env_int("MILESTONE_REMINDERS_EVERY_SECONDS", 3600)),
     },
     "recompute-factory-scores": {
-        "task": "factories.tasks.factory_scores_recompute_task",
+        "task": "production.tasks.factory_scores_recompute_task",
         "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
     },
 }

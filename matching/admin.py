@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin import (
-    ReadOnlyInline,
     ViewOnlyAdmin,
     admin_user,
     apply_service_to_each,
     call_reporting_broker_errors,
 )
-from marketplace.errors import Conflict
 from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger, SolverStatus
 from matching.offers import offer_accept, offer_decline
 from matching.runs import MatchRunRequestOutcome, match_run_queue
 from orders.admin import OrderAdmin
-from orders.models import Delay, Milestone, Order
-from orders.production import milestone_post, next_milestone
+from orders.models import Order
 
 
 def _seconds(value: float | None) -> str:
@@ -328,28 +323,6 @@ class MatchRunAdmin(ViewOnlyAdmin):
         )
 
 
-class MilestoneActionForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    carrier = forms.CharField(
-        label=_("Carrier"),
-        required=False,
-        help_text=_("Needed when the next one is “shipped”."),
-    )
-    tracking_number = forms.CharField(label=_("Tracking number"), required=False)
-
-
-class MilestoneInline(ReadOnlyInline):
-    model = Milestone
-    fields = ("created_at", "kind", "note", "photo", "carrier", "tracking_number", "posted_by")
-
-
-class DelayInline(ReadOnlyInline):
-    model = Delay
-    fields = ("created_at", "previous_finish", "new_finish", "reason", "status", "decided_at")
-
-
 @admin.register(Assignment)
 class AssignmentAdmin(ViewOnlyAdmin):
     """Offers and the factories' parts of orders. Staff answer offers for a factory with the
@@ -370,8 +343,8 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "status",
     )
     list_filter = ("status", RecentRunFilter, "factory__province")
-    actions = ("accept_offers", "decline_offers", "post_next_milestone")
-    inlines = (MilestoneInline, DelayInline)
+    # production/admin.py adds the milestones, the delays and "post the next milestone"
+    actions: tuple[str, ...] = ("accept_offers", "decline_offers")
     search_fields = ("order__title", "factory__name", "factory__city", "order__seller__username")
     list_select_related = ("run", "order", "factory", "window__factory", "window__category")
     raw_id_fields = ("run", "order", "factory", "window")
@@ -449,40 +422,6 @@ class AssignmentAdmin(ViewOnlyAdmin):
             done=pgettext_lazy("admin action done", "accepted"),
             noun="offer",
         )
-
-    @admin.action(
-        description=_("Post the next milestone (for the factory)"), permissions=["change"]
-    )
-    def post_next_milestone(
-        self, request: HttpRequest, queryset: QuerySet[Assignment]
-    ) -> HttpResponse | None:
-        """An intermediate page asks for the note (and carrier and tracking number, which a
-        shipment needs); each selected part then gets its next milestone, under the API's
-        rules."""
-        form = MilestoneActionForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {**self.admin_site.each_context(request), "offers": queryset, "form": form}
-            return TemplateResponse(
-                request, "admin/matching/assignment/post_milestone.html", context
-            )
-
-        def post(part: Assignment) -> object:
-            kind = next_milestone(part)
-            if kind is None:
-                raise Conflict(gettext("Every milestone of this part is posted already."))
-            return milestone_post(
-                part=part, actor=admin_user(request), kind=kind, **form.cleaned_data
-            )
-
-        apply_service_to_each(
-            self,
-            request,
-            queryset,
-            post,
-            done=pgettext_lazy("admin action done", "given its next milestone"),
-            noun="offer",
-        )
-        return None
 
     @admin.action(
         description=_("Decline selected offers (for the factory)"), permissions=["change"]

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -27,9 +26,7 @@ from matching.serializers import (
     OfferSerializer,
     SellerAssignmentSerializer,
 )
-from orders import production
 from orders.selectors import seller_reliability
-from orders.serializers import DelaySerializer, MilestoneSerializer
 
 
 class MatchRunFilter(FilterSet):
@@ -134,50 +131,6 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
             offer=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return self._offer_response(offer)
-
-    @extend_schema(
-        methods=["post"],
-        request={"multipart/form-data": MilestoneSerializer},
-        responses={201: MilestoneSerializer},
-    )
-    @extend_schema(methods=["get"], responses=MilestoneSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
-    )
-    def milestones(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Post the next milestone of an accepted offer (materials ready, production
-        started, quality check passed, shipped), with an optional photo."""
-        offer = self.get_object()
-        context = {"request": request}
-        if request.method == "GET":
-            posted = offer.milestones.all()
-            return Response(MilestoneSerializer(posted, many=True, context=context).data)
-        serializer = MilestoneSerializer(data=request.data, context=context)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        milestone = production.milestone_post(
-            part=offer,
-            actor=request.user,
-            kind=data["kind"],
-            note=data.get("note", ""),
-            photo=data.get("photo"),
-            carrier=data.get("carrier", ""),
-            tracking_number=data.get("tracking_number", ""),
-        )
-        body = MilestoneSerializer(milestone, context=context).data
-        return Response(body, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=DelaySerializer, responses={201: DelaySerializer})
-    @action(detail=True, methods=["post"])
-    def delays(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Report that your part will finish later; the seller accepts or cancels."""
-        offer = self.get_object()
-        serializer = DelaySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        delay = production.delay_report(part=offer, actor=request.user, **serializer.validated_data)
-        return Response(DelaySerializer(delay).data, status=status.HTTP_201_CREATED)
 
 
 class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):

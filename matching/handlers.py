@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow
 from marketplace.errors import Conflict
-from marketplace.models import User
+from marketplace.events import CancelEffects
 from matching.models import AssignmentStatus
 from matching.offers import assignment_withdraw_for_order
 from matching.runs import match_run_request_on_change
@@ -39,10 +39,11 @@ def on_order_changing(*, order: Order, **kwargs: Any) -> None:
         )
 
 
-def on_order_cancelled(*, order: Order, **kwargs: Any) -> list[User]:
+def on_order_cancelled(*, order: Order, **kwargs: Any) -> CancelEffects:
     """Withdraw the cancelled order's offers and parts, freeing their units; the factory
     owners who lost work are told by the cancel."""
-    return [part.factory.owner for part in assignment_withdraw_for_order(order=order)]
+    withdrawn = assignment_withdraw_for_order(order=order)
+    return CancelEffects(told=[part.factory.owner for part in withdrawn])
 
 
 def on_capacity_window_changing(

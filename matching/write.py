@@ -1,5 +1,5 @@
 """Writing a solved run in one transaction: re-check each planned part against locked rows
-(matching/locks.py), fit what still fits, apply it (offers, window holds, order statuses,
+(marketplace/locks.py), fit what still fits, apply it (offers, window holds, order statuses,
 notifications), then the unmatched orders' reasons and the run's figures."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.services import capacity_window_hold
+from marketplace.locks import rows_lock
 from marketplace.models import User
 from marketplace.money import from_fen
 from marketplace.notifications import notification_create
-from matching.locks import rows_lock
 from matching.models import (
     Assignment,
     AssignmentStatus,
@@ -118,7 +118,7 @@ def _write_assignments(
 
 @dataclass
 class _LockedRows:
-    """The rows a run's write re-checks, locked in the global order (matching/locks.py),
+    """The rows a run's write re-checks, locked in the global order (marketplace/locks.py),
     and the versions the solver read them at."""
 
     versions: RowVersions

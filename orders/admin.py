@@ -12,22 +12,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.admin import (
     CategoryFieldMixin,
     LeafCategoryListFilter,
     ReadOnlyInline,
     ServiceModelAdmin,
-    ViewOnlyAdmin,
     admin_user,
     apply_service_to_each,
     changed_values,
 )
-from marketplace.errors import Conflict
-from orders.models import Delay, Milestone, Order, OrderEvent, OrderStatus
-from orders.production import delay_accept, delay_pending_for, delivery_confirm, sample_decide
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import (
     ORDER_EDITABLE_FIELDS,
     order_cancel,
@@ -49,25 +46,6 @@ class OrderEventInline(ReadOnlyInline):
     def note_text(self, event: OrderEvent) -> str:
         """Rendered from the action and parameters in the staff member's language."""
         return event.note
-
-
-@admin.register(Milestone)
-class MilestoneAdmin(ViewOnlyAdmin):
-    """Posted by factories through the API; read here."""
-
-    list_display = ("id", "assignment", "kind", "carrier", "tracking_number", "created_at")
-    list_filter = ("kind",)
-    search_fields = ("assignment__order__title", "tracking_number")
-    raw_id_fields = ("assignment", "posted_by")
-
-
-@admin.register(Delay)
-class DelayAdmin(ViewOnlyAdmin):
-    list_display = ("id", "assignment", "previous_finish", "new_finish", "status", "created_at")
-    list_filter = ("status",)
-    search_fields = ("assignment__order__title", "assignment__factory__name", "reason")
-    list_select_related = ("assignment__order", "assignment__factory")
-    raw_id_fields = ("assignment", "reported_by")
 
 
 class OrderAddForm(forms.ModelForm):
@@ -133,14 +111,8 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
     list_select_related = ("seller", "category__parent")
     autocomplete_fields = ("seller", "category")
     show_full_result_count = False
-    actions = (
-        "open_drafts",
-        "cancel_orders",
-        "accept_delays",
-        "confirm_delivery",
-        "approve_samples",
-        "reject_samples",
-    )
+    # production/admin.py adds delivery, samples and delays to the same page
+    actions: tuple[str, ...] = ("open_drafts", "cancel_orders")
     inlines = (OrderEventInline,)
     fieldsets = (
         (None, {"fields": ("seller", "title", "category", "notes")}),
@@ -259,50 +231,6 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             queryset,
             lambda o: order_cancel(order=o, actor=admin_user(request)),
             pgettext_lazy("admin action done", "cancelled"),
-        )
-
-    @admin.action(description=_("Confirm delivery of selected orders"), permissions=["change"])
-    def confirm_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(
-            request,
-            queryset,
-            lambda o: delivery_confirm(order=o, actor=admin_user(request)),
-            pgettext_lazy("admin action done", "confirmed delivered"),
-        )
-
-    @admin.action(description=_("Approve selected samples"), permissions=["change"])
-    def approve_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(
-            request,
-            queryset,
-            lambda o: sample_decide(order=o, actor=admin_user(request), approve=True),
-            pgettext_lazy("admin action done", "approved"),
-        )
-
-    @admin.action(description=_("Reject selected samples"), permissions=["change"])
-    def reject_samples(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(
-            request,
-            queryset,
-            lambda o: sample_decide(order=o, actor=admin_user(request), approve=False),
-            pgettext_lazy("admin action done", "rejected"),
-        )
-
-    @admin.action(
-        description=_("Accept the pending delays of selected orders"), permissions=["change"]
-    )
-    def accept_delays(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        def accept_all(order: Order) -> object:
-            pending = delay_pending_for(order=order)
-            if not pending:
-                raise Conflict(gettext("No delay waits for an answer."), current=order.status)
-            return [delay_accept(delay=d, actor=admin_user(request)) for d in pending]
-
-        self._apply(
-            request,
-            queryset,
-            accept_all,
-            pgettext_lazy("admin action done", "given their new finish dates"),
         )
 
     def _apply(

@@ -1,5 +1,6 @@
-"""Sellers post, edit, open and cancel their orders, follow production, confirm delivery
-and rate the factories."""
+"""Sellers post, edit, open and cancel their orders and read their history. Following
+production, confirming delivery and rating are production's actions on the same route
+(production/api.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,18 +19,9 @@ from marketplace.filters import FilterSet, IsoDateTimeFilter
 from marketplace.permissions import IsSeller
 from marketplace.request_types import AuthenticatedRequest
 from marketplace.viewsets import ServiceModelViewSet
-from orders import production, selectors, services
+from orders import selectors, services
 from orders.models import Order
-from orders.serializers import (
-    CancelSerializer,
-    DelayDecisionSerializer,
-    DelaySerializer,
-    OrderEventSerializer,
-    OrderPartSerializer,
-    OrderSerializer,
-    RatingSerializer,
-    SampleDecisionSerializer,
-)
+from orders.serializers import CancelSerializer, OrderEventSerializer, OrderSerializer
 
 
 class CreateAsSeller(IsSeller):
@@ -82,7 +72,7 @@ class OrderViewSet(ServiceModelViewSet[Order]):
         """Cancel the order: offers and accepted parts are withdrawn and their capacity
         freed. After acceptance it counts against your reliability, unless a factory
         reported a delay you did not accept."""
-        data = _valid(CancelSerializer, request)
+        data = valid_data(CancelSerializer, request)
         order = services.order_cancel(order=self.get_object(), actor=request.user, **data)
         return self._order_response(order)
 
@@ -100,74 +90,8 @@ class OrderViewSet(ServiceModelViewSet[Order]):
         events = selectors.order_history(order=self.get_object())
         return Response(OrderEventSerializer(events, many=True).data)
 
-    @extend_schema(responses=OrderPartSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def parts(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """The factories making the order, with their milestones (the timeline) and delays."""
-        parts = selectors.order_parts(order=self.get_object())
-        return Response(OrderPartSerializer(parts, many=True, context={"request": request}).data)
 
-    @extend_schema(request=DelayDecisionSerializer, responses=DelaySerializer)
-    @action(detail=True, methods=["post"], url_path="accept-delay")
-    def accept_delay(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Accept the later finish a factory reported (or cancel the order instead: no
-        penalty while a delay waits)."""
-        order = self.get_object()
-        data = _valid(DelayDecisionSerializer, request)
-        delay = selectors.order_delay(order=order, delay_id=data["delay"])
-        if delay is None:
-            raise ValidationError({"delay": _("This order has no such delay.")})
-        delay = production.delay_accept(delay=delay, actor=request.user)
-        return Response(DelaySerializer(delay).data)
-
-    @extend_schema(request=None, responses=OrderSerializer)
-    @action(detail=True, methods=["post"], url_path="confirm-delivery")
-    def confirm_delivery(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """You have the goods: the order is delivered and on-time is computed per factory."""
-        order = production.delivery_confirm(order=self.get_object(), actor=request.user)
-        return self._order_response(order)
-
-    @extend_schema(request=RatingSerializer, responses=OrderPartSerializer)
-    @action(detail=True, methods=["post"])
-    def rate(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Rate the quality of a delivered factory's part, 1 to 5 (once)."""
-        order = self.get_object()
-        data = _valid(RatingSerializer, request)
-        part = None
-        if data["part"] is not None:
-            part = selectors.order_parts(order=order).filter(pk=data["part"]).first()
-            if part is None:
-                raise ValidationError({"part": _("That is not a delivered part of this order.")})
-        rated = production.order_rate(
-            order=order,
-            actor=request.user,
-            quality=data["quality"],
-            comment=data["comment"],
-            part=part,
-        )
-        return Response(OrderPartSerializer(rated, context={"request": request}).data)
-
-    @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
-    @action(detail=True, methods=["post"], url_path="approve-sample")
-    def approve_sample(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Approve a delivered sample: bulk orders can then name it."""
-        return self._decide_sample(request, approve=True)
-
-    @extend_schema(request=SampleDecisionSerializer, responses=OrderSerializer)
-    @action(detail=True, methods=["post"], url_path="reject-sample")
-    def reject_sample(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        """Reject a delivered sample."""
-        return self._decide_sample(request, approve=False)
-
-    def _decide_sample(self, request: AuthenticatedRequest, *, approve: bool) -> Response:
-        data = _valid(SampleDecisionSerializer, request)
-        order = production.sample_decide(
-            order=self.get_object(), actor=request.user, approve=approve, note=data["note"]
-        )
-        return self._order_response(order)
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+def valid_data(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -20,11 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.forms import LeafCategoryField, add_service_error
 from marketplace.models import User
 from marketplace.selectors import category_list
-from matching.models import AssignmentStatus
 from orders.models import (
     MAX_ORDER_QUANTITY,
-    DelayStatus,
-    MilestoneKind,
     Order,
     OrderEventAction,
     OrderKind,
@@ -60,25 +57,6 @@ UNMATCHED_LABELS = {
     UnmatchedReason.QUANTITY_OUT_OF_RANGE: _("Quantity out of range"),
     UnmatchedReason.DUE_DATE_TOO_SOON: _("Due date too soon"),
     UnmatchedReason.CAPACITY_FULL: _("Capacity full"),
-}
-ASSIGNMENT_LABELS = {
-    AssignmentStatus.PROPOSED: _("Offered, waiting for the factory"),
-    AssignmentStatus.ACCEPTED: _("Accepted"),
-    AssignmentStatus.DECLINED: _("Declined"),
-    AssignmentStatus.EXPIRED: _("Expired"),
-    AssignmentStatus.SUPERSEDED: _("Moved by a later run"),
-    AssignmentStatus.WITHDRAWN: _("Withdrawn (order cancelled)"),
-}
-MILESTONE_LABELS = {
-    MilestoneKind.MATERIALS_READY: _("Materials ready"),
-    MilestoneKind.PRODUCTION_STARTED: _("Production started"),
-    MilestoneKind.QUALITY_PASSED: _("Quality check passed"),
-    MilestoneKind.SHIPPED: _("Shipped"),
-}
-DELAY_LABELS = {
-    DelayStatus.PENDING: _("Waiting for your answer"),
-    DelayStatus.ACCEPTED: _("Accepted"),
-    DelayStatus.DECLINED: _("Order cancelled instead"),
 }
 ACTION_LABELS = dict(OrderEventAction.choices)
 
@@ -304,31 +282,6 @@ class OrderFilterForm(forms.Form):
 class CancelForm(forms.Form):
     note = forms.CharField(
         label=_("Why are you cancelling? (optional)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class RatingForm(forms.Form):
-    quality = forms.TypedChoiceField(
-        label=_("Quality"),
-        coerce=int,
-        choices=[(n, str(n)) for n in range(1, 6)],
-        widget=forms.RadioSelect,
-        help_text=_("1 is poor, 5 is excellent."),
-    )
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class SampleDecisionForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note for the factory (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

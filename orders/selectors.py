@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from marketplace.models import User
-from matching.models import Assignment, AssignmentStatus
-from orders.models import Delay, Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.transitions import COMMITTED_STATUSES
 
 
@@ -59,17 +58,3 @@ def seller_reliability(*, seller_ids: Iterable[int]) -> dict[int, SellerReliabil
 
 def order_history(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor")
-
-
-def order_parts(*, order: Order) -> QuerySet[Assignment]:
-    """The accepted offers (factories' parts) of an order, with milestones and delays."""
-    return (
-        Assignment.objects.filter(order=order, status=AssignmentStatus.ACCEPTED)
-        .select_related("factory")
-        .prefetch_related("milestones", "delays")
-        .order_by("pk")
-    )
-
-
-def order_delay(*, order: Order, delay_id: int) -> Delay | None:
-    return Delay.objects.filter(assignment__order=order, pk=delay_id).first()

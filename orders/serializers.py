@@ -5,11 +5,7 @@ from rest_framework import serializers
 
 from marketplace.models import ProductCategory, User
 from marketplace.serializers import CategoryNameField
-from matching.models import Assignment
 from orders.models import (
-    Delay,
-    Milestone,
-    MilestoneKind,
     Order,
     OrderEvent,
     OrderKind,
@@ -100,97 +96,5 @@ class OrderEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
-    # checked by the service (format and size); any file is accepted here
-    photo = serializers.FileField(required=False, allow_null=True, use_url=True)
-
-    class Meta:
-        model = Milestone
-        fields = ["id", "kind", "note", "photo", "carrier", "tracking_number", "created_at"]
-        read_only_fields = ["id", "created_at"]
-        extra_kwargs = {
-            "note": {"required": False, "max_length": 2000},
-            "carrier": {"required": False},
-            "tracking_number": {"required": False},
-        }
-
-
-class DelaySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Delay
-        fields = [
-            "id",
-            "assignment",
-            "previous_finish",
-            "new_finish",
-            "reason",
-            "status",
-            "created_at",
-            "decided_at",
-        ]
-        read_only_fields = [
-            "id",
-            "assignment",
-            "previous_finish",
-            "status",
-            "created_at",
-            "decided_at",
-        ]
-
-
-class OrderPartSerializer(serializers.ModelSerializer):
-    """A factory's accepted part of an order, with its milestones and delays."""
-
-    factory_name = serializers.CharField(source="factory.name", read_only=True)
-    factory_city = serializers.CharField(source="factory.city", read_only=True)
-    milestones = MilestoneSerializer(many=True, read_only=True)
-    delays = DelaySerializer(many=True, read_only=True)
-    planned_delivery = serializers.DateField(read_only=True)
-
-    class Meta:
-        model = Assignment
-        fields = [
-            "id",
-            "factory",
-            "factory_name",
-            "factory_city",
-            "quantity",
-            "unit_price",
-            "planned_start",
-            "planned_finish",
-            "promised_finish",
-            "planned_delivery",
-            "shipped_on",
-            "delivered_on",
-            "on_time",
-            "quality_rating",
-            "rating_comment",
-            "milestones",
-            "delays",
-        ]
-        read_only_fields = fields
-
-
 class CancelSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-class DelayDecisionSerializer(serializers.Serializer):
-    delay = serializers.IntegerField(help_text="The id of the delay the factory reported.")
-
-
-class RatingSerializer(serializers.Serializer):
-    quality = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    part = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="The part (accepted offer) to rate; needed only when several factories "
-        "made the order.",
-    )
-
-
-class SampleDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

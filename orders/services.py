@@ -20,8 +20,6 @@ from marketplace.notifications import notification_create
 from marketplace.selectors import category_is_leaf
 from orders.models import (
     MAX_ORDER_QUANTITY,
-    Delay,
-    DelayStatus,
     Order,
     OrderKind,
     OrderPriority,
@@ -221,19 +219,13 @@ def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> 
     """Cancel an order: its offers and accepted parts are withdrawn and their capacity
     freed, and the factories are told. Cancelling work a factory accepted counts against
     the seller's reliability, unless it answers a delay the factory reported."""
-    from orders.production import delay_pending_for
-
     order = _lock(order)
     require_action(order, "cancel", pgettext_lazy("order cannot be", "cancelled"))
-    pending = delay_pending_for(order=order)
-    action = "cancel"
-    if pending:
-        action = "cancel_after_delay"
-        Delay.objects.filter(pk__in=[d.pk for d in pending]).update(
-            status=DelayStatus.DECLINED, decided_at=timezone.now()
-        )
-    # matching withdraws the order's offers and parts (in this transaction)
-    told = order_cancelled_send(order=order)
+    # matching withdraws the order's offers and parts, production answers its pending
+    # delays (in this transaction)
+    effects = order_cancelled_send(order=order)
+    told = effects.told
+    action = "cancel_after_delay" if effects.answered_delay else "cancel"
     order_transition(order=order, action=action, actor=actor, params={"note": note})
     notification_create(
         recipients=told,

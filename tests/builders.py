@@ -203,8 +203,8 @@ def make_marketplace() -> Marketplace:
     draft, a cancelled order, a factory waiting for verification, notifications."""
     from matching.offers import offer_accept, offer_decline
     from orders.models import MilestoneKind
-    from orders.production import delay_report, delivery_confirm, milestone_post, order_rate
     from orders.services import order_cancel
+    from production.services import delay_report, delivery_confirm, milestone_post, order_rate
 
     owner = make_user(Role.FACTORY_OWNER)
     seller = make_user(Role.SELLER)

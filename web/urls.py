@@ -10,8 +10,9 @@ from marketplace import views
 from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi, TokenApi
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
-from matching.api import MatchRunViewSet, OfferViewSet, SellerAssignmentViewSet
-from orders.api import OrderViewSet
+from matching.api import MatchRunViewSet, SellerAssignmentViewSet
+from production.api import OfferViewSet, OrderViewSet
+from web import factory_pages, seller_pages
 from web.health import healthz
 from web.metrics import metrics
 from web.views import home
@@ -37,6 +38,47 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include(router.urls)),
 ]
 
+# the pages of the top layer, under the prefixes of the apps' own pages (/factory/, /seller/)
+factory_page_urls = [
+    path("", factory_pages.dashboard, name="factory-dashboard"),
+    path("calendar/", factory_pages.calendar, name="factory-calendar"),
+    path("offers/", factory_pages.offer_inbox, name="factory-offers"),
+    path("offers/<int:pk>/", factory_pages.offer_detail, name="factory-offer"),
+    path("offers/<int:pk>/accept/", factory_pages.offer_accept_view, name="factory-offer-accept"),
+    path(
+        "offers/<int:pk>/decline/", factory_pages.offer_decline_view, name="factory-offer-decline"
+    ),
+]
+seller_page_urls = [
+    path("", seller_pages.dashboard, name="seller-dashboard"),
+    path("orders/<int:pk>/", seller_pages.order_detail, name="seller-order"),
+    path(
+        "orders/<int:pk>/confirm-delivery/",
+        seller_pages.delivery_confirm,
+        name="seller-order-confirm-delivery",
+    ),
+    path(
+        "orders/<int:pk>/delays/<int:delay_pk>/accept/",
+        seller_pages.delay_accept,
+        name="seller-order-accept-delay",
+    ),
+    path(
+        "orders/<int:pk>/parts/<int:part_pk>/rate/",
+        seller_pages.order_rate,
+        name="seller-order-rate",
+    ),
+    path(
+        "orders/<int:pk>/approve-sample/",
+        seller_pages.sample_approve,
+        name="seller-order-approve-sample",
+    ),
+    path(
+        "orders/<int:pk>/reject-sample/",
+        seller_pages.sample_reject,
+        name="seller-order-reject-sample",
+    ),
+]
+
 handler404 = "marketplace.errors.page_not_found"
 
 # the admin's login form counts against the same budget as the login page
@@ -60,7 +102,9 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     # Django's language switcher, which also stores a signed-in user's choice
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("factory/", include(factory_page_urls)),
     path("factory/", include("factories.urls")),
+    path("seller/", include(seller_page_urls)),
     path("seller/", include("orders.urls")),
     path("staff/", include("matching.urls")),
     path("admin/", admin.site.urls),

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_APPS = ("web", "marketplace", "factories", "orders", "matching")
+PRODUCT_APPS = ("web", "marketplace", "factories", "orders", "matching", "production")
 TOOLING = ("bench", "demo")
 SOLVER = ROOT / "matching" / "solver"
 # what the solver may not import: the web framework and every app around it

@@ -10,7 +10,8 @@ from django.db.models import Sum
 
 from factories.models import CapacityWindow, Factory
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Milestone, Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
+from production.models import Milestone
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from PIL import Image
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Role, User
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Milestone, Order, OrderStatus
+from orders.models import Order, OrderStatus
+from production.models import Milestone
 from tests.builders import (
     category,
     days,

@@ -30,7 +30,7 @@ from marketplace.models import Role, User
 from matching.models import Assignment, DeclineReason
 from matching.offers import offer_accept, offer_decline
 from orders.models import MilestoneKind, Order
-from orders.production import delay_report, milestone_post
+from production.services import delay_report, milestone_post
 from tests.builders import make_factory, make_order, make_user, make_window, run_matching
 
 pytestmark = pytest.mark.django_db

@@ -113,8 +113,8 @@ def test_beat_runs_the_lifecycle_jobs(settings: Settings) -> None:
 
     assert {
         "matching.tasks.offers_expire_task",
-        "orders.tasks.milestone_reminders_send_task",
-        "factories.tasks.factory_scores_recompute_task",
+        "production.tasks.milestone_reminders_send_task",
+        "production.tasks.factory_scores_recompute_task",
     } <= tasks
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)

@@ -63,7 +63,7 @@ ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 # what makemessages reads: the apps' Python and templates, without the solver (the bench is
 # ignored by makemessages and is no app directory here)
-SOURCE_DIRS = ("marketplace", "factories", "orders", "matching", "demo")
+SOURCE_DIRS = ("web", "marketplace", "factories", "orders", "matching", "production", "demo")
 SKIPPED_SOURCES = ("matching/solver",)
 
 # %(name)s / %(name)d, a literal %% and {name} (the countdown's texts for JavaScript)

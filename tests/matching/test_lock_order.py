@@ -1,4 +1,4 @@
-"""Writes that lock several kinds of row take them in the global order of matching/locks.py,
+"""Writes that lock several kinds of row take them in the global order of marketplace/locks.py,
 so that two of them never wait for each other in a cycle: each write's locks are recorded
 and checked against the order, and all of them run at once on one window (PostgreSQL)."""
 
@@ -13,25 +13,27 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from factories.models import CapacityWindow
 from factories.services import capacity_window_update
 from marketplace.errors import Conflict
+from marketplace.locks import LOCK_ORDER
 from marketplace.models import Role, User
-from matching.locks import LOCK_ORDER
 from matching.models import Assignment, AssignmentStatus, DeclineReason
 from matching.offers import offer_accept, offer_decline, offer_expire
-from orders.models import Delay
-from orders.production import delay_accept, delay_report
 from orders.services import order_cancel
+from production.models import Delay
+from production.services import delay_accept, delay_report
 from tests.builders import days, make_assignment, make_factory, make_order, make_user, make_window
 from tests.builders import run_matching as run_matching_here
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RANK = {model._meta.db_table: rank for rank, model in enumerate(LOCK_ORDER)}
+TABLES = [apps.get_model(label)._meta.db_table for label in LOCK_ORDER]
+RANK = {table: rank for rank, table in enumerate(TABLES)}
 LOCKING = re.compile(r"FOR (?:NO KEY )?UPDATE(?: OF (.*))?$")
 LOCKED_TABLES = re.compile(r'(?:FROM|JOIN) "(\w+)"')
 QUOTED = re.compile(r'"(\w+)"')
@@ -87,7 +89,7 @@ def out_of_order(tables: list[str]) -> list[str]:
         if rank is None:
             continue
         if rank < highest and table not in seen:
-            wrong.append(f"{table} after {LOCK_ORDER[highest]._meta.db_table}")
+            wrong.append(f"{table} after {TABLES[highest]}")
         seen.add(table)
         highest = max(highest, rank)
     return wrong

@@ -9,8 +9,9 @@ from django.test import Client
 
 from marketplace.models import Role, User
 from matching.models import AssignmentStatus
-from orders.models import Delay, Order, OrderEvent, OrderKind, OrderStatus
-from orders.production import delay_report, milestone_post
+from orders.models import Order, OrderEvent, OrderKind, OrderStatus
+from production.models import Delay
+from production.services import delay_report, milestone_post
 from tests.builders import days, make_assignment, make_factory, make_order, make_user, make_window
 
 pytestmark = pytest.mark.django_db

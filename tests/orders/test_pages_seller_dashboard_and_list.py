@@ -12,7 +12,7 @@ from marketplace.models import Role, User
 from marketplace.notifications import notification_create
 from matching.models import AssignmentStatus
 from orders.models import Order, OrderStatus
-from orders.production import delay_report, delivery_confirm, milestone_post
+from production.services import delay_report, delivery_confirm, milestone_post
 from tests.builders import (
     category,
     days,

@@ -15,8 +15,9 @@ from PIL import Image
 from factories.models import Factory
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Delay, DelayStatus, Order, OrderEvent, OrderKind, OrderStatus
-from orders.production import delay_report, milestone_post
+from orders.models import Order, OrderEvent, OrderKind, OrderStatus
+from production.models import Delay, DelayStatus
+from production.services import delay_report, milestone_post
 from tests.builders import days, make_assignment, make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db

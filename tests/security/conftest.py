@@ -12,8 +12,9 @@ from django.apps import apps
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Notification, Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun
-from orders import production
-from orders.models import Delay, OrderKind
+from orders.models import OrderKind
+from production import services as production
+from production.models import Delay
 from tests.builders import (
     make_assignment,
     make_factory,
@@ -110,8 +111,8 @@ SNAPSHOT_MODELS = (
     "factories.CapacityWindow",
     "orders.Order",
     "orders.OrderEvent",
-    "orders.Milestone",
-    "orders.Delay",
+    "production.Milestone",
+    "production.Delay",
     "matching.Assignment",
     "matching.MatchRun",
 )

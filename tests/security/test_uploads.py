@@ -14,7 +14,8 @@ from PIL import Image
 from marketplace.models import Role
 from matching.models import AssignmentStatus
 from orders import bulk_upload
-from orders.models import Milestone, Order
+from orders.models import Order
+from production.models import Milestone
 from tests.builders import make_assignment, make_factory, make_order, make_user, make_window
 from tests.conftest import client_for
 

@@ -24,13 +24,9 @@ from marketplace.errors import Conflict
 from marketplace.messages import Params
 from marketplace.models import User
 from marketplace.notifications import notification_create
-from matching.locks import delay_lock
 from matching.models import Assignment, AssignmentStatus
 from orders.models import (
     MILESTONE_SEQUENCE,
-    Delay,
-    DelayStatus,
-    Milestone,
     MilestoneKind,
     Order,
     OrderKind,
@@ -38,19 +34,11 @@ from orders.models import (
     SampleDecision,
 )
 from orders.transitions import order_event_record, order_transition, require_action
+from production.locks import delay_lock, part_lock
+from production.models import Delay, DelayStatus, Milestone
+from production.scores import factory_scores_recompute
 
 MAX_NOTE_LENGTH = 2000
-
-
-def _lock(part: Assignment) -> tuple[Assignment, Order]:
-    """The part and its order, in the global lock order (matching/locks.py)."""
-    order = Order.objects.select_for_update(no_key=True, of=("self",)).get(pk=part.order_id)
-    locked = (
-        Assignment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("factory__owner")
-        .get(pk=part.pk)
-    )
-    return locked, order
 
 
 def _require_accepted(part: Assignment) -> None:
@@ -161,7 +149,7 @@ def milestone_post(
     _validate_milestone(kind=kind, note=note, carrier=carrier, tracking_number=tracking_number)
     if photo is not None:
         photo.name = validate_photo(photo)
-    part, order = _lock(part)
+    part, order = part_lock(part.pk)
     _require_accepted(part)
     require_action(order, "post_milestone", pgettext_lazy("order cannot be", "given a milestone"))
     expected = next_milestone(part)
@@ -222,12 +210,6 @@ def _order_follows_parts(*, order: Order, actor: User | None, kind: str, params:
     order_event_record(order=order, action=f"milestone_{kind}", actor=actor, params=params)
 
 
-def delay_pending_for(*, order: Order) -> list[Delay]:
-    return list(
-        Delay.objects.filter(assignment__order=order, status=DelayStatus.PENDING).order_by("pk")
-    )
-
-
 @transaction.atomic
 def delay_report(
     *, part: Assignment, actor: User | None, new_finish: dt.date, reason: str
@@ -240,7 +222,7 @@ def delay_report(
         raise ValidationError(
             {"reason": _("At most %(max)s characters.") % {"max": MAX_NOTE_LENGTH}}
         )
-    part, order = _lock(part)
+    part, order = part_lock(part.pk)
     _require_accepted(part)
     require_action(order, "report_delay", pgettext_lazy("order cannot be", "delayed"))
     if part.shipped_on is not None:
@@ -360,8 +342,6 @@ def order_rate(
 ) -> Assignment:
     """The seller rates the quality of a factory's part, 1 to 5, once. The factory's
     scores are recomputed at once and feed the next match run."""
-    from factories.scores import factory_scores_recompute
-
     if not isinstance(quality, int) or not 1 <= quality <= 5:
         raise ValidationError({"quality": _("Rate quality with a whole number from 1 to 5.")})
     if len(comment) > MAX_NOTE_LENGTH:

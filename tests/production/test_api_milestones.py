@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Milestone, Order, OrderStatus
+from orders.models import Order, OrderStatus
+from production.models import Milestone
 from tests.builders import make_assignment, make_factory, make_order, make_window
 from tests.conftest import client_for
 

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Delay, DelayStatus, Order, OrderKind, OrderStatus, SampleDecision
+from orders.models import Order, OrderKind, OrderStatus, SampleDecision
+from production.models import Delay, DelayStatus
 from tests.admin_pages import listed, messages_of, pks
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/orders/order/"
-DELAYS = "/admin/orders/delay/"
+DELAYS = "/admin/production/delay/"
 
 
 def act(client: Client, action: str, *orders: Order) -> TestResponse:

@@ -18,7 +18,7 @@ from factories.models import Factory
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.production import delay_accept, delay_report, milestone_post
+from production.services import delay_accept, delay_report, milestone_post
 from tests.builders import make_assignment, make_factory, make_order, make_window
 from tests.conftest import client_for
 

@@ -1,4 +1,4 @@
-"""orders.production.milestone_reminders_send (periodic): a factory whose part is late (not
+"""production.services.milestone_reminders_send (periodic): a factory whose part is late (not
 started after its planned start, or not shipped after its planned finish, by the grace
 days) is reminded once."""
 
@@ -15,8 +15,8 @@ from pytest_django import Settings
 from marketplace.models import Notification
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderStatus
-from orders.production import milestone_post, milestone_reminders_send
-from orders.tasks import milestone_reminders_send_task
+from production.services import milestone_post, milestone_reminders_send
+from production.tasks import milestone_reminders_send_task
 from tests.builders import make_assignment, make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db

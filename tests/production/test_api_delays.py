@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
-from orders.models import Delay, DelayStatus, Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.selectors import seller_reliability
+from production.models import Delay, DelayStatus
 from tests.builders import make_assignment, make_factory, make_order, make_window, run_matching
 from tests.conftest import client_for
 

@@ -1,4 +1,4 @@
-"""factories.scores.factory_scores_recompute: quality and on-time rate from a factory's recent
+"""production.scores.factory_scores_recompute: quality and on-time rate from a factory's recent
 delivered parts, smoothed towards a prior (4.0 stars, 90% on time, worth 5 orders)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from pytest_django import Settings
 
 from factories.models import CapacityWindow, Factory
-from factories.scores import factory_scores_recompute
-from factories.tasks import factory_scores_recompute_task
 from matching.models import Assignment, AssignmentStatus
+from production.scores import factory_scores_recompute
+from production.tasks import factory_scores_recompute_task
 from tests.builders import (
     make_assignment,
     make_capability,

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import AssignmentStatus, DeclineReason
 
-# an assignment's status as the seller reads it on the order page
+# an assignment's status as the seller reads it on the order page (the model's labels are
+# the staff's words: "Proposed", "Superseded")
 ASSIGNMENT_LABELS = {
     AssignmentStatus.PROPOSED: _("Offered, waiting for the factory"),
     AssignmentStatus.ACCEPTED: _("Accepted"),

@@ -33,31 +33,12 @@ from orders.models import (
 from orders.selectors import order_list
 from orders.services import ORDER_EDITABLE_FIELDS, order_validate
 
-# Translatable labels of the models' choices (the models' own labels are English only).
-STATUS_LABELS = {
-    OrderStatus.DRAFT: _("Draft"),
-    OrderStatus.OPEN: _("Open"),
-    OrderStatus.OFFERED: _("Offered"),
-    OrderStatus.ACCEPTED: _("Accepted"),
-    OrderStatus.IN_PRODUCTION: _("In production"),
-    OrderStatus.SHIPPED: _("Shipped"),
-    OrderStatus.DELIVERED: _("Delivered"),
-    OrderStatus.CANCELLED: _("Cancelled"),
-}
-KIND_LABELS = {OrderKind.SAMPLE: _("Sample (打样)"), OrderKind.BULK: _("Bulk (大货)")}
-PRIORITY_LABELS = {OrderPriority.NORMAL: _("Normal"), OrderPriority.RUSH: _("Rush")}
-SAMPLE_DECISION_LABELS = {
-    SampleDecision.PENDING: _("Not decided"),
-    SampleDecision.APPROVED: _("Approved"),
-    SampleDecision.REJECTED: _("Rejected"),
-}
-UNMATCHED_LABELS = {
-    UnmatchedReason.NO_CAPABLE_FACTORY: _("No capable factory"),
-    UnmatchedReason.PRICE_BELOW_MARKET: _("Price below market"),
-    UnmatchedReason.QUANTITY_OUT_OF_RANGE: _("Quantity out of range"),
-    UnmatchedReason.DUE_DATE_TOO_SOON: _("Due date too soon"),
-    UnmatchedReason.CAPACITY_FULL: _("Capacity full"),
-}
+# The labels of the models' choices (translated when read), by value: one source, the model
+STATUS_LABELS = dict(OrderStatus.choices)
+KIND_LABELS = dict(OrderKind.choices)
+PRIORITY_LABELS = dict(OrderPriority.choices)
+SAMPLE_DECISION_LABELS = dict(SampleDecision.choices)
+UNMATCHED_LABELS = dict(UnmatchedReason.choices)
 ACTION_LABELS = dict(OrderEventAction.choices)
 
 

@@ -8,12 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import MilestoneKind
 from production.models import DelayStatus
 
-MILESTONE_LABELS = {
-    MilestoneKind.MATERIALS_READY: _("Materials ready"),
-    MilestoneKind.PRODUCTION_STARTED: _("Production started"),
-    MilestoneKind.QUALITY_PASSED: _("Quality check passed"),
-    MilestoneKind.SHIPPED: _("Shipped"),
-}
+MILESTONE_LABELS = dict(MilestoneKind.choices)
+# a delay's status as the seller, who answers it, reads it
 DELAY_LABELS = {
     DelayStatus.PENDING: _("Waiting for your answer"),
     DelayStatus.ACCEPTED: _("Accepted"),

@@ -1,8 +1,9 @@
 """Day arithmetic of one production window and its earliest-deadline-first schedule.
 
 A window is one production line: it makes ``units_per_day`` units on every day from
-``start_date`` to ``end_date``. Work booked by earlier runs (commitments) keeps the
-days it was planned on; new orders share what is left of each day. Production may
+``start_date`` to ``end_date``. Work booked by earlier runs (commitments) is made between its
+planned start and finish, earliest deadline first; new orders share what is left of each
+day. Production may
 not start before the first production date of the run, so the first usable day is
 the later of the two.
 """
@@ -10,6 +11,7 @@ the later of the two.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,23 +47,41 @@ def usable_days(window: WindowData, first_production_date: dt.date, until: dt.da
 
 def _place_commitments(window: WindowData) -> tuple[list[int], list[Commitment]]:
     """Fill the window's days with its commitments; return the free units per day (from the
-    window's start) and the commitments that do not end by their planned finish."""
+    window's start) and the commitments that do not end by their planned finish.
+
+    Earliest deadline first with release dates: on each day the line makes, of the work
+    already started (planned start on or before the day), the one due first. A set of
+    commitments that can all be made on their days is made so (EDF is exact for one line
+    whose work may pause between days), so a plan that fitted when it was made keeps
+    fitting when later runs read it back, whatever order the plans were made in.
+    """
     days = (window.end_date - window.start_date).days + 1
     free = [window.units_per_day] * max(days, 0)
-    late: list[Commitment] = []
-    for commitment in sorted(window.commitments, key=lambda c: (c.start, c.finish)):
-        left = commitment.units
-        day = max(0, (commitment.start - window.start_date).days)
-        last_day = (commitment.finish - window.start_date).days
-        while left > 0 and day < len(free):
-            used = min(left, free[day])
+    order = sorted(
+        range(len(window.commitments)),
+        key=lambda i: (window.commitments[i].start, window.commitments[i].finish, i),
+    )
+    left = [c.units for c in window.commitments]
+    released: list[tuple[dt.date, int]] = []  # (finish, index): a heap of started work
+    late: set[int] = set()
+    next_up = 0
+    for day in range(len(free)):
+        date = window.start_date + dt.timedelta(days=day)
+        while next_up < len(order) and window.commitments[order[next_up]].start <= date:
+            index = order[next_up]
+            heapq.heappush(released, (window.commitments[index].finish, index))
+            next_up += 1
+        while released and free[day] > 0:
+            finish, index = released[0]
+            used = min(left[index], free[day])
             free[day] -= used
-            left -= used
-            if left > 0:
-                day += 1
-        if left > 0 or day > last_day:
-            late.append(commitment)
-    return free, late
+            left[index] -= used
+            if left[index] == 0:
+                heapq.heappop(released)
+                if date > finish:
+                    late.add(index)
+    late.update(i for i, units in enumerate(left) if units > 0)
+    return free, [window.commitments[i] for i in sorted(late)]
 
 
 def late_commitments(window: WindowData) -> list[Commitment]:
@@ -73,8 +93,8 @@ def late_commitments(window: WindowData) -> list[Commitment]:
 def free_per_day(window: WindowData, first_production_date: dt.date) -> tuple[int, ...]:
     """Units still free on each usable day (index 0 is the first usable day).
 
-    Commitments fill the window day by day from their planned start, in order of
-    (start, finish); days before the first usable day are gone.
+    Commitments fill the window day by day from their planned start, earliest deadline
+    first (``_place_commitments``); days before the first usable day are gone.
     """
     free, _late = _place_commitments(window)
     skip = (first_usable_day(window, first_production_date) - window.start_date).days

@@ -506,3 +506,17 @@ def test_a_window_edit_that_squeezes_booked_work_is_detected() -> None:
     assert late_commitments(window(per_day=10, commitments=booked)) == []
     assert late_commitments(window(per_day=8, commitments=booked)) == list(booked)
     assert late_commitments(window(per_day=10, end=4, commitments=booked)) == [booked[1]]
+
+
+def test_booked_work_planned_into_leftover_days_still_fits_when_read_back() -> None:
+    # Found by manage.py simulate_season: a later run put B into the days A left free (day 2,
+    # then days 6-7). Read back in order of planned start, B took A's days and A looked late,
+    # so the owner could no longer edit the window; read earliest-deadline-first, both fit.
+    from matching.solver.schedule import free_per_day, late_commitments
+
+    a = Commitment(start=day(3), finish=day(5), units=30)
+    b = Commitment(start=day(2), finish=day(8), units=20)
+    booked = window(per_day=10, start=1, end=10, commitments=(a, b))
+
+    assert late_commitments(booked) == []
+    assert free_per_day(booked, day(1)) == (10, 0, 0, 0, 0, 0, 10, 10, 10, 10)

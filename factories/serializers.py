@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework import serializers
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import ProductCategory
-from marketplace.serializers import CategoryNameField
+from marketplace.serializers import CategoryNameField, PlaceField, place_fill
 
 
 class OwnedFactoryField(serializers.PrimaryKeyRelatedField):
@@ -24,6 +26,13 @@ class FactorySerializer(serializers.ModelSerializer):
     )
     is_paused = serializers.BooleanField(read_only=True)
     allowed_actions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    place = PlaceField(
+        write_only=True,
+        required=False,
+        help_text='The factory\'s city by code ("330782") or name ("义乌", "Yiwu"): fills '
+        "city, province and the coordinates. Or give latitude and longitude for a place "
+        "outside the list.",
+    )
 
     class Meta:
         model = Factory
@@ -31,6 +40,7 @@ class FactorySerializer(serializers.ModelSerializer):
             "id",
             "name",
             "description",
+            "place",
             "city",
             "province",
             "latitude",
@@ -64,6 +74,24 @@ class FactorySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # filled from place when it is given
+        extra_kwargs = {
+            "city": {"required": False},
+            "province": {"required": False},
+            "latitude": {"required": False},
+            "longitude": {"required": False},
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return place_fill(
+            attrs,
+            place_field="place",
+            city="city",
+            latitude="latitude",
+            longitude="longitude",
+            province="province",
+            required=self.instance is None,
+        )
 
 
 class CapabilitySerializer(serializers.ModelSerializer):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,12 +18,14 @@ from rest_framework.views import APIView
 from marketplace.languages import supported_language
 from marketplace.models import Notification, ProductCategory, User
 from marketplace.notifications import notification_mark_all_read, notification_mark_read
+from marketplace.places import place_search
 from marketplace.request_types import AuthenticatedRequest
 from marketplace.selectors import category_list, notification_list, notification_unread_count
 from marketplace.serializers import (
     CategorySerializer,
     MeUpdateSerializer,
     NotificationSerializer,
+    PlaceSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
     UnreadCountSerializer,
@@ -123,3 +127,20 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     def read_all(self, request: AuthenticatedRequest) -> Response:
         notification_mark_all_read(user=request.user)
         return Response({"unread": notification_unread_count(user=request.user)})
+
+
+class PlaceSearchApi(APIView):
+    """Cities of China whose Chinese or pinyin name or code starts with ``q`` (at most 10),
+    for type-ahead; orders and factories take one as ``ship_to_place`` or ``place``."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="a name or code")],
+        responses=PlaceSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = request.query_params.get("q", "")
+        if len(query) > 50:
+            raise ValidationError({"q": _("At most 50 characters.")})
+        return Response(PlaceSerializer(place_search(query), many=True).data)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from marketplace.models import Notification, ProductCategory, User
+from marketplace.places import Place, PlaceNotFound, place_resolve
 from marketplace.selectors import TreeCategory
 from marketplace.services import SELF_SERVICE_ROLE_CHOICES
 
@@ -88,3 +90,72 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class UnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
+
+
+class PlaceField(serializers.CharField):
+    """A city of China by code ("440300") or name ("深圳", "Shenzhen"), as a ``Place``
+    (marketplace/places.py); an unknown or ambiguous name is a 400 listing close matches."""
+
+    def to_internal_value(self, data: Any) -> Place:  # type: ignore[override]
+        value = super().to_internal_value(data)
+        try:
+            return place_resolve(value)
+        except PlaceNotFound as missing:
+            language = translation.get_language()
+            names = "; ".join(place.label(language) for place in missing.matches)
+            if missing.ambiguous:
+                message = _(
+                    "“%(value)s” names several places: %(names)s. Say which (its code or province)."
+                )
+            elif names:
+                message = _("No place called “%(value)s”. Did you mean: %(names)s?")
+            else:
+                message = _("No place called “%(value)s”; give its code or its coordinates.")
+            raise serializers.ValidationError(message % {"value": value, "names": names}) from None
+
+
+def place_fill(
+    attrs: dict[str, Any],
+    *,
+    place_field: str,
+    city: str,
+    latitude: str,
+    longitude: str,
+    province: str | None = None,
+    required: bool,
+) -> dict[str, Any]:
+    """Fill a city and its coordinates from a named place, or keep explicit coordinates (a
+    place outside the gazetteer); a 400 on the place field when both or neither are given."""
+    place: Place | None = attrs.pop(place_field, None)
+    given = [name for name in (latitude, longitude) if name in attrs]
+    if place is None:
+        named = (city, latitude, longitude, *([province] if province else []))
+        missing = [name for name in named if name not in attrs]
+        if required and missing:
+            raise serializers.ValidationError(
+                {name: _("This field is required.") for name in missing}
+                | {place_field: _("Name a city, or give the city and its coordinates.")}
+            )
+        return attrs
+    if given:
+        raise serializers.ValidationError({place_field: _("Give a city or coordinates, not both.")})
+    chinese = (translation.get_language() or "").startswith("zh")
+    attrs[city] = place.name if chinese else place.name_en
+    attrs[latitude], attrs[longitude] = place.latitude, place.longitude
+    if province is not None:
+        attrs[province] = place.province if chinese else place.province_en
+    return attrs
+
+
+class PlaceSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True, help_text="Chinese name")
+    name_en = serializers.CharField(read_only=True, help_text="Pinyin or English name")
+    province = serializers.CharField(read_only=True)
+    province_en = serializers.CharField(read_only=True)
+    latitude = serializers.FloatField(read_only=True)
+    longitude = serializers.FloatField(read_only=True)
+    display_name = serializers.SerializerMethodField(help_text="In the request's language")
+
+    def get_display_name(self, place: Place) -> str:
+        return place.label(translation.get_language())

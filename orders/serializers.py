@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework import serializers
 
 from marketplace.models import ProductCategory, User
-from marketplace.serializers import CategoryNameField
+from marketplace.serializers import CategoryNameField, PlaceField, place_fill
 from orders.models import (
     Order,
     OrderEvent,
@@ -34,6 +36,13 @@ class OrderSerializer(serializers.ModelSerializer):
         default=False,
         help_text="Create as a draft (not matched until opened).",
     )
+    ship_to_place = PlaceField(
+        write_only=True,
+        required=False,
+        help_text='The ship-to city by code ("440300") or name ("深圳", "Shenzhen"): fills '
+        "ship_to_city and the coordinates. Or give ship_to_latitude and ship_to_longitude "
+        "for a place outside the list.",
+    )
     allowed_actions = serializers.ListField(child=serializers.CharField(), read_only=True)
     # both may be empty (a read-only model field loses allow_blank: say it here)
     unmatched_reason = serializers.ChoiceField(
@@ -53,6 +62,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "quantity",
             "max_unit_price",
             "due_date",
+            "ship_to_place",
             "ship_to_city",
             "ship_to_latitude",
             "ship_to_longitude",
@@ -82,6 +92,22 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # filled from ship_to_place when it is given
+        extra_kwargs = {
+            "ship_to_city": {"required": False},
+            "ship_to_latitude": {"required": False},
+            "ship_to_longitude": {"required": False},
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return place_fill(
+            attrs,
+            place_field="ship_to_place",
+            city="ship_to_city",
+            latitude="ship_to_latitude",
+            longitude="ship_to_longitude",
+            required=self.instance is None,
+        )
 
 
 class OrderEventSerializer(serializers.ModelSerializer):

@@ -7,7 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from factories.api import CapabilityViewSet, CapacityWindowViewSet, FactoryViewSet
 from marketplace import views
-from marketplace.api import CategoryViewSet, MeApi, NotificationViewSet, RegisterApi, TokenApi
+from marketplace.api import (
+    CategoryViewSet,
+    MeApi,
+    NotificationViewSet,
+    PlaceSearchApi,
+    RegisterApi,
+    TokenApi,
+)
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
 from matching.api import MatchRunViewSet, SellerAssignmentViewSet
@@ -32,6 +39,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/me/", MeApi.as_view(), name="me"),
+    path("places/", PlaceSearchApi.as_view(), name="place-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves its init script as a file: no inline script (CSP)
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),

@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Factory
-from marketplace.forms import LeafCategoryField
+from marketplace.forms import LeafCategoryField, PlaceField
 from marketplace.models import User
+
+PLACE_FIELDS = ("city", "province", "latitude", "longitude")
 
 
 class FactoryForm(forms.ModelForm):
+    place = PlaceField(
+        label=_("City"),
+        required=False,
+        max_length=100,
+        help_text=_("Type the city in Chinese or pinyin and pick it from the list."),
+    )
     certifications = forms.CharField(
         label=_("Certifications"),
         required=False,
@@ -24,6 +33,7 @@ class FactoryForm(forms.ModelForm):
         fields = [
             "name",
             "description",
+            "place",
             "city",
             "province",
             "latitude",
@@ -36,7 +46,7 @@ class FactoryForm(forms.ModelForm):
         labels = {
             "name": _("Name"),
             "description": _("Description"),
-            "city": _("City"),
+            "city": _("Other place: city"),
             "province": _("Province"),
             "latitude": _("Latitude"),
             "longitude": _("Longitude"),
@@ -50,6 +60,27 @@ class FactoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["certifications"] = ", ".join(self.instance.certifications)
+        for field in PLACE_FIELDS:  # filled from the city picked from the list
+            self.fields[field].required = False
+        self.fields["city"].help_text = _(
+            "Only for a place that is not in the list, with its province and coordinates."
+        )
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if cleaned is None:
+            return None
+        place = cleaned.pop("place", None)
+        if place is not None:
+            chinese = (get_language() or "").startswith("zh")
+            cleaned["city"] = place.name if chinese else place.name_en
+            cleaned["province"] = place.province if chinese else place.province_en
+            cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+        elif "place" not in self.errors:
+            for field in PLACE_FIELDS:
+                if cleaned.get(field) in (None, ""):
+                    self.add_error(field, _("Pick the city from the list, or fill this in."))
+        return cleaned
 
     def _post_clean(self) -> None:
         """No model validation here: the service validates (with the API's messages)."""

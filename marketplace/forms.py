@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Role
+from marketplace.places import Place, PlaceNotFound, place_list, place_resolve
 from marketplace.selectors import category_list
 
 
@@ -52,3 +54,32 @@ class RegisterForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
+
+
+class PlaceInput(forms.TextInput):
+    """A text input with the gazetteer's cities as a datalist: the browser's own type-ahead,
+    in the reader's language (no script needed)."""
+
+    template_name = "marketplace/widgets/place_input.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        attrs = {**(attrs or {}), "list": f"{name}-places", "autocomplete": "off"}
+        context = super().get_context(name, value, attrs)
+        language = get_language()
+        context["widget"]["places"] = [place.label(language) for place in place_list()]
+        return context
+
+
+class PlaceField(forms.CharField):
+    """A city of China by name or code (marketplace/places.py), cleaned to a ``Place``."""
+
+    widget = PlaceInput
+
+    def clean(self, value: Any) -> Place | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return place_resolve(text)
+        except PlaceNotFound as missing:
+            raise ValidationError(missing.message(), code="place") from None

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 # the suffixes a name is also known without, longest first
@@ -71,6 +73,19 @@ class PlaceNotFound(LookupError):
         self.value = value
         self.matches = matches
         self.ambiguous = ambiguous
+
+    def message(self) -> str:
+        """What went wrong and the close matches, in the active language."""
+        names = "; ".join(place.label(get_language()) for place in self.matches)
+        if self.ambiguous:
+            text = _(
+                "“%(value)s” names several places: %(names)s. Say which (its code or province)."
+            )
+        elif names:
+            text = _("No place called “%(value)s”. Did you mean: %(names)s?")
+        else:
+            text = _("No place called “%(value)s”; give its code or its coordinates.")
+        return text % {"value": self.value, "names": names}
 
 
 def _bare(name: str) -> str:
@@ -132,7 +147,8 @@ def place_list() -> tuple[Place, ...]:
 def _index() -> dict[str, tuple[Place, ...]]:
     found: dict[str, list[Place]] = defaultdict(list)
     for place in place_list():
-        for key in {_key(place.name), _key(_bare(place.name)), _key(place.name_en)}:
+        names = (place.name, _bare(place.name), place.name_en, place.label("en"), place.label("zh"))
+        for key in {_key(name) for name in names}:
             found[key].append(place)
     return {key: tuple(places) for key, places in found.items()}
 

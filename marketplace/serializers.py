@@ -101,17 +101,7 @@ class PlaceField(serializers.CharField):
         try:
             return place_resolve(value)
         except PlaceNotFound as missing:
-            language = translation.get_language()
-            names = "; ".join(place.label(language) for place in missing.matches)
-            if missing.ambiguous:
-                message = _(
-                    "“%(value)s” names several places: %(names)s. Say which (its code or province)."
-                )
-            elif names:
-                message = _("No place called “%(value)s”. Did you mean: %(names)s?")
-            else:
-                message = _("No place called “%(value)s”; give its code or its coordinates.")
-            raise serializers.ValidationError(message % {"value": value, "names": names}) from None
+            raise serializers.ValidationError(missing.message()) from None
 
 
 def place_fill(

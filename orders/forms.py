@@ -15,9 +15,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import LeafCategoryField, add_service_error
+from marketplace.forms import LeafCategoryField, PlaceField, add_service_error
 from marketplace.models import User
 from marketplace.selectors import category_list
 from orders.models import (
@@ -110,12 +111,23 @@ class OrderForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The day the goods must arrive."),
     )
-    ship_to_city = forms.CharField(label=_("Ship to (city)"), max_length=100)
+    ship_to_place = PlaceField(
+        label=_("Ship to (city)"),
+        required=False,
+        max_length=100,
+        help_text=_("Type the city in Chinese or pinyin and pick it from the list."),
+    )
+    ship_to_city = forms.CharField(
+        label=_("Other place: name"),
+        max_length=100,
+        required=False,
+        help_text=_("Only for a place that is not in the list, with its coordinates."),
+    )
     ship_to_latitude = forms.FloatField(
-        label=_("Latitude"), widget=forms.NumberInput(attrs={"step": "any"})
+        label=_("Latitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
     )
     ship_to_longitude = forms.FloatField(
-        label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"})
+        label=_("Longitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
     )
     priority = forms.ChoiceField(
         label=_("Priority"), choices=list(PRIORITY_LABELS.items()), initial=OrderPriority.NORMAL
@@ -206,12 +218,32 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
+        if cleaned is not None:
+            self._place_clean(cleaned)
         if not self.errors:
             try:
                 order_validate(self.unsaved_order())
             except ValidationError as error:
                 add_service_error(self, error)
         return cleaned
+
+    def _place_clean(self, cleaned: dict[str, Any]) -> None:
+        """The named city fills the city and its coordinates; without one, the other
+        place's name and coordinates are needed (a new order), as they were typed."""
+        place = cleaned.get("ship_to_place")
+        if place is not None:
+            chinese = (get_language() or "").startswith("zh")
+            cleaned["ship_to_city"] = place.name if chinese else place.name_en
+            cleaned["ship_to_latitude"] = place.latitude
+            cleaned["ship_to_longitude"] = place.longitude
+            return
+        if "ship_to_place" in self.errors:
+            return
+        for field in ("ship_to_city", "ship_to_latitude", "ship_to_longitude"):
+            if cleaned.get(field) in (None, "") and self.instance is None:
+                self.add_error(field, _("Pick the city from the list, or fill this in."))
+            elif cleaned.get(field) in (None, "") and self.instance is not None:
+                cleaned[field] = getattr(self.instance, field)
 
     def validate_field(self, name: str) -> forms.BoundField | None:
         """Check one field with the service's rules (inline validation); None if the form

@@ -89,15 +89,15 @@ def post_factory_and_capacity(page: Page, screens: Screens, language: str) -> Fa
     expect(page).to_have_url(re.compile(r"/factory/factories/$"))
     click_to(page, screens, in_main(page, language, "link", "Register a factory"))
     page.fill("input[name=name]", "Dongguan Bright Garments")
-    page.fill("input[name=city]", "Dongguan")
-    page.fill("input[name=province]", "Guangdong")
-    page.fill("input[name=latitude]", str(DONGGUAN[0]))
-    page.fill("input[name=longitude]", str(DONGGUAN[1]))
+    # the city typed in pinyin, as the list of cities offers it: no coordinates typed
+    page.fill("input[name=place]", "Dongguan")
     page.fill("input[name=min_order_quantity]", "100")
     page.fill("input[name=max_order_quantity]", "50000")
     click_to(page, screens, submit(page), name="factory saved")
     expect(page).to_have_url(re.compile(r"/factory/factories/\d+/$"))
     factory = Factory.objects.get(name="Dongguan Bright Garments")
+    assert factory.city in ("Dongguan", "东莞市")
+    assert abs(factory.latitude - DONGGUAN[0]) < 0.1 and abs(factory.longitude - DONGGUAN[1]) < 0.1
     factory_verify(factories=Factory.objects.filter(pk=factory.pk))  # staff's admin action
     # what it makes
     choose_category(page, "t-shirts")

@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +21,12 @@ from marketplace.request_types import AuthenticatedRequest
 from marketplace.viewsets import ServiceModelViewSet
 from orders import selectors, services
 from orders.models import Order
-from orders.serializers import CancelSerializer, OrderEventSerializer, OrderSerializer
+from orders.serializers import (
+    CancelSerializer,
+    OrderEventSerializer,
+    OrderSerializer,
+    ReorderSerializer,
+)
 
 
 class CreateAsSeller(IsSeller):
@@ -75,6 +80,16 @@ class OrderViewSet(ServiceModelViewSet[Order]):
         data = valid_data(CancelSerializer, request)
         order = services.order_cancel(order=self.get_object(), actor=request.user, **data)
         return self._order_response(order)
+
+    @extend_schema(request=ReorderSerializer, responses={201: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def reorder(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """A new order like this delivered one or approved sample (返单): same specification,
+        a new quantity and due date; its factory preferred, or required."""
+        order = self.get_object()  # another seller's order is a 404 before the body is read
+        data = valid_data(ReorderSerializer, request)
+        repeat = services.order_reorder(order=order, actor=request.user, **data)
+        return Response(self.get_serializer(repeat).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -145,7 +146,7 @@ class OrderForm(forms.Form):
         queryset=Order.objects.none(),
         required=False,
         empty_label=_("(none)"),
-        help_text=_("Only your approved samples are listed."),
+        help_text=_("Your approved samples and delivered orders: its factory is preferred."),
     )
     sample_factory_required = forms.BooleanField(
         label=_("Only the sample's factory"),
@@ -183,7 +184,8 @@ class OrderForm(forms.Form):
         self.seller = seller
         self.instance = instance
         samples = order_list(seller=seller).filter(
-            kind=OrderKind.SAMPLE, sample_decision=SampleDecision.APPROVED
+            Q(kind=OrderKind.SAMPLE, sample_decision=SampleDecision.APPROVED)
+            | Q(kind=OrderKind.BULK, status=OrderStatus.DELIVERED)
         )
         if instance is not None:
             samples = samples.exclude(pk=instance.pk)
@@ -298,6 +300,18 @@ class CancelForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReorderForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    factory_required = forms.BooleanField(
+        label=_("Only the same factory"),
+        required=False,
+        help_text=_("Otherwise that factory is strongly preferred."),
     )
 
 

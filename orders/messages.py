@@ -28,7 +28,15 @@ def _field_name(name: str) -> str:
 def _created(params: Params) -> str:
     if "file" in params:
         return _("Posted by bulk upload (%(file)s, row %(row)s).") % params
+    if "reorder_of" in params:
+        text = _("Reorder of order #%(order)s.") % {"order": params["reorder_of"]}
+        return text + (" " + _("Saved as a draft.") if params.get("draft") else "")
     return _("Saved as a draft.") if params.get("draft") else _("Posted.")
+
+
+@order_event_texts.register("reorder")
+def _reordered(params: Params) -> str:
+    return _("Reordered as order #%(order)s.") % {"order": params["order"]}
 
 
 @order_event_texts.register("edit")

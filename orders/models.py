@@ -95,15 +95,15 @@ class Order(models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.BULK
     )
-    # a bulk order made like an approved sample: its factory is strongly preferred, or
-    # required when the seller asks
+    # a bulk order made like an approved sample, or like a delivered bulk order (a reorder,
+    # 返单): that order's factory is strongly preferred, or required when the seller asks
+    # (orders/services.py checks which orders may be named)
     sample = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         related_name="bulk_orders",
         on_delete=models.PROTECT,
-        limit_choices_to={"kind": OrderKind.SAMPLE},
         verbose_name=_("sample"),
     )
     sample_factory_required = models.BooleanField(_("only the sample's factory"), default=False)
@@ -198,6 +198,7 @@ class OrderEventAction(models.TextChoices):
     RATE = "rate", _("Rated")
     APPROVE_SAMPLE = "approve_sample", _("Sample approved")
     REJECT_SAMPLE = "reject_sample", _("Sample rejected")
+    REORDER = "reorder", _("Reordered")
     MILESTONE_MATERIALS_READY = "milestone_materials_ready", _("Materials ready")
     MILESTONE_PRODUCTION_STARTED = "milestone_production_started", _("Production started")
     MILESTONE_QUALITY_PASSED = "milestone_quality_passed", _("Quality check passed")

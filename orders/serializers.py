@@ -10,20 +10,20 @@ from marketplace.serializers import CategoryNameField, PlaceField, place_fill
 from orders.models import (
     Order,
     OrderEvent,
-    OrderKind,
     SampleDecision,
     UnmatchedReason,
 )
 
 
 class OwnSampleField(serializers.PrimaryKeyRelatedField):
-    """A sample order id of the requesting seller (another seller's id: 400, does not exist)."""
+    """An order of the requesting seller to make this one like: a sample, or a bulk order for
+    a reorder (another seller's id: 400, does not exist; the service checks the rest)."""
 
     def get_queryset(self) -> QuerySet[Order]:
         request = self.context.get("request")
         if request is None or not request.user.is_authenticated:
             return Order.objects.none()
-        return Order.objects.filter(seller=request.user, kind=OrderKind.SAMPLE)
+        return Order.objects.filter(seller=request.user)
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -124,3 +124,14 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
 class CancelSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ReorderSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1)
+    due_date = serializers.DateField()
+    factory_required = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only the factory that made the order (else it is preferred).",
+    )
+    draft = serializers.BooleanField(required=False, default=False)

@@ -100,7 +100,9 @@ def order_validate(
 
 
 def _sample_errors(order: Order) -> dict[str, str]:
-    """A bulk order may name an approved sample of the same seller and category."""
+    """A bulk order may be made like an approved sample, or like a delivered bulk order of
+    the same seller and category (a reorder): the factory that made it is preferred (or
+    required)."""
     if order.kind not in OrderKind.values:
         return {"kind": _("Kind must be sample or bulk.")}
     sample = order.sample
@@ -112,10 +114,14 @@ def _sample_errors(order: Order) -> dict[str, str]:
         return {"sample": _("Only a bulk order can be made from a sample.")}
     if sample.seller_id != order.seller_id:
         return {"sample": _("Choose one of your own sample orders.")}
-    if sample.kind != OrderKind.SAMPLE or sample.pk == order.pk:
+    if sample.pk == order.pk:
         return {"sample": _("Order #%(id)s is not a sample order.") % {"id": sample.pk}}
     if sample.category_id != order.category_id:
         return {"sample": _("The sample must be of the same category.")}
+    if sample.kind == OrderKind.BULK:
+        if sample.status != OrderStatus.DELIVERED:
+            return {"sample": _("Order #%(id)s is not delivered yet.") % {"id": sample.pk}}
+        return {}
     if sample.sample_decision != SampleDecision.APPROVED:
         return {"sample": _("Sample #%(id)s has not been approved yet.") % {"id": sample.pk}}
     return {}
@@ -142,6 +148,7 @@ def order_create(
     sample_factory_required: bool = False,
     draft: bool = False,
     request_match: bool = True,
+    created_params: dict[str, Any] | None = None,
 ) -> Order:
     if seller.role != Role.SELLER and not seller.is_marketplace_staff:
         raise ValidationError({"seller": _("Only sellers can post orders.")})
@@ -166,7 +173,8 @@ def order_create(
     )
     order_validate(order)
     order.save()
-    order_event_record(order=order, action="create", actor=seller, params={"draft": draft})
+    params = {"draft": draft} | (created_params or {})
+    order_event_record(order=order, action="create", actor=seller, params=params)
     if request_match and order.status == OrderStatus.OPEN:
         _request_match()
     return order
@@ -193,6 +201,45 @@ def order_update(*, order: Order, data: dict[str, Any], actor: User | None = Non
     if order.status == OrderStatus.OPEN:
         _request_match()
     return order
+
+
+@transaction.atomic
+def order_reorder(
+    *,
+    order: Order,
+    actor: User,
+    quantity: int,
+    due_date: dt.date,
+    factory_required: bool = False,
+    draft: bool = False,
+) -> Order:
+    """A new order with the same specification (返单) as a delivered bulk order or an
+    approved sample: category, title, notes, price, ship-to, priority and splitting; a new
+    quantity and due date. The factory that made it is preferred, or required."""
+    order = _lock(order)
+    require_action(order, "reorder", pgettext_lazy("order cannot be", "reordered"))
+    repeat = order_create(
+        seller=order.seller,
+        title=order.title,
+        category=order.category,
+        quantity=quantity,
+        max_unit_price=order.max_unit_price,
+        due_date=due_date,
+        ship_to_city=order.ship_to_city,
+        ship_to_latitude=order.ship_to_latitude,
+        ship_to_longitude=order.ship_to_longitude,
+        notes=order.notes,
+        priority=order.priority,
+        allow_split=order.allow_split,
+        min_lot_quantity=min(order.min_lot_quantity, quantity),
+        kind=OrderKind.BULK,
+        sample=order,
+        sample_factory_required=factory_required,
+        draft=draft,
+        created_params={"reorder_of": order.pk},
+    )
+    order_event_record(order=order, action="reorder", actor=actor, params={"order": repeat.pk})
+    return repeat
 
 
 @transaction.atomic

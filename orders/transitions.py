@@ -24,7 +24,14 @@ from django.utils.translation import pgettext_lazy
 from marketplace.errors import Conflict
 from marketplace.messages import Params
 from marketplace.models import User
-from orders.models import EDITABLE_STATUSES, Order, OrderEvent, OrderKind, OrderStatus
+from orders.models import (
+    EDITABLE_STATUSES,
+    Order,
+    OrderEvent,
+    OrderKind,
+    OrderStatus,
+    SampleDecision,
+)
 
 S = OrderStatus
 
@@ -87,6 +94,8 @@ ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
     "rate": (S.DELIVERED,),
     "approve_sample": (S.DELIVERED,),
     "reject_sample": (S.DELIVERED,),
+    # a new order like this one (返单): a delivered bulk order or an approved sample
+    "reorder": (S.DELIVERED,),
 }
 
 # Order of actions in ``allowed_actions`` (what a user may do; system actions are left out).
@@ -100,6 +109,7 @@ ACTION_ORDER = (
     "rate",
     "approve_sample",
     "reject_sample",
+    "reorder",
     "cancel",
 )
 
@@ -115,6 +125,8 @@ def action_allowed(order: Order, action: str) -> bool:
         return False
     if action in ("approve_sample", "reject_sample"):
         return order.kind == OrderKind.SAMPLE and not order.sample_decision
+    if action == "reorder":
+        return order.kind == OrderKind.BULK or order.sample_decision == SampleDecision.APPROVED
     return True
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/<int:pk>/open/", views.order_open, name="seller-order-open"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="seller-order-cancel"),
     path("orders/<int:pk>/delete/", views.order_delete, name="seller-order-delete"),
+    path("orders/<int:pk>/reorder/", views.order_reorder, name="seller-order-reorder"),
     path("upload/", views.upload, name="seller-upload"),
     path("upload/template.csv", views.upload_template_csv, name="seller-upload-template-csv"),
     path("upload/template.xlsx", views.upload_template_xlsx, name="seller-upload-template-xlsx"),

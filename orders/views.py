@@ -40,6 +40,7 @@ from orders.forms import (
     CancelForm,
     OrderFilterForm,
     OrderForm,
+    ReorderForm,
     UploadForm,
     label,
 )
@@ -234,6 +235,22 @@ def order_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         done=_("The order is cancelled."),
     )
     return back_to_order(order)
+
+
+@seller_required
+@require_POST
+def order_reorder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    order = own_order(request, pk)
+    form = ReorderForm(request.POST, auto_id="reorder-%s")
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return back_to_order(order)
+    repeat = call_service(
+        request,
+        lambda: services.order_reorder(order=order, actor=request.user, **form.cleaned_data),
+        done=_("The reorder is posted; it is matched with factories shortly."),
+    )
+    return back_to_order(repeat or order)
 
 
 @seller_required

@@ -28,6 +28,7 @@ from orders.forms import (
     STATUS_LABELS,
     UNMATCHED_LABELS,
     CancelForm,
+    ReorderForm,
     label,
 )
 from orders.models import Order, OrderStatus
@@ -150,6 +151,11 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "parts": parts,
         "pending_delays": pending_delays,
         "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,
+        "reorder_form": (
+            ReorderForm(auto_id="reorder-%s", initial={"quantity": order.quantity})
+            if "reorder" in actions
+            else None
+        ),
         "sample_form": (
             SampleDecisionForm(auto_id="sample-%s")
             if {"approve_sample", "reject_sample"} & set(actions)

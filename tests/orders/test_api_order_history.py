@@ -123,7 +123,7 @@ def test_it_needs_authentication(api: APIClient) -> None:
         (OrderStatus.DRAFT, "confirm-delivery", ["edit", "open", "delete", "cancel"]),
         (OrderStatus.OFFERED, "open", ["cancel"]),
         (OrderStatus.ACCEPTED, "rate", ["post_milestone", "report_delay", "cancel"]),
-        (OrderStatus.DELIVERED, "cancel", ["rate"]),
+        (OrderStatus.DELIVERED, "cancel", ["rate", "reorder"]),
         (OrderStatus.CANCELLED, "confirm-delivery", []),
     ],
 )

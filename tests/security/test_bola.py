@@ -367,6 +367,7 @@ CASES: dict[tuple[str, str], list[Check]] = {
         ),  # fmt: skip
     ],
     ("POST", "/api/orders/{id}/approve-sample/"): [_detail(lambda w: w.sample.pk)],
+    ("POST", "/api/orders/{id}/reorder/"): [_detail(lambda w: w.sample.pk)],
     ("POST", "/api/orders/{id}/reject-sample/"): [_detail(lambda w: w.sample.pk)],
     ("GET", "/api/order-assignments/"): [
         ListHides(

@@ -45,6 +45,8 @@ SHARD_COLUMNS = {
     "status": _("solver status"),
     "objective": _("objective"),
     "bound": _("bound"),
+    "value": _("value"),
+    "value_bound": _("bound on the value"),
     "gap": _("gap"),
     "seconds": _("seconds"),
     "worker": _("worker"),
@@ -214,7 +216,16 @@ class MatchRunAdmin(ViewOnlyAdmin):
                 )
             },
         ),
-        (_("Solver"), {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
+        (
+            _("Solver"),
+            {
+                "fields": (
+                    "solver_status",
+                    ("objective", "best_bound"),
+                    ("value", "value_bound", "gap_percent"),
+                )
+            },
+        ),
         (_("Shards"), {"fields": ("shard_table",)}),
         (_("Error"), {"fields": ("error",)}),
     )
@@ -245,6 +256,8 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "solver_status",
         "objective",
         "best_bound",
+        "value",
+        "value_bound",
         "gap_percent",
         "error",
     )

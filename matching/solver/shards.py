@@ -89,6 +89,10 @@ def merge_solutions(plan: ShardPlan, solutions: list[MatchingSolution]) -> Match
         best_bound=float(sum(s.best_bound for s in found)),
         build_seconds=plan.split_seconds + sum(s.build_seconds for s in solutions),
         solve_seconds=sum(s.solve_seconds for s in solutions),
+        value=float(sum(s.value for s in found)),
+        # every shard's bound counts (one without an answer still bounds its part); orders
+        # without an eligible window add nothing to either
+        value_bound=float(sum(s.value_bound for s in solutions)),
     )
 
 

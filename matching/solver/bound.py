@@ -503,11 +503,11 @@ class LpBound:
 
     def finish(self, wait_seconds: float | None = None) -> Bound:
         """``wait_seconds``: how long HiGHS may still take (None: as long as it needs);
-        past that (and a second to write its answer) it is stopped."""
+        past that (and half a second to write its answer) it is stopped."""
         model, job = self.model, self.job
         if model is None or job is None:
             return Bound(0.0, np.zeros(0), "NO_PAIRS", time.perf_counter() - self.started)
-        found = job.answer(None if wait_seconds is None else max(wait_seconds, 0.0) + 1.0)
+        found = job.answer(None if wait_seconds is None else max(wait_seconds, 0.0) + 0.5)
         duals = np.zeros(len(model.row_lower)) if found is None else found.row_duals
         status = "failed" if found is None else found.status
         per_block = np.minimum(dual_bound_by_block(model, duals), best_windows_bound(self.pairs))

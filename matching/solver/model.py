@@ -52,6 +52,8 @@ MAX_OBJECTIVE_MAGNITUDE = 2**60
 # the run's time: it is set aside before the rest is shared by size.
 COMPONENT_FLOOR_SECONDS = 0.1
 FLOOR_SHARE = 0.25
+# how much more time per pair a component the local search answers alone gets
+LARGE_TIME_WEIGHT = 3
 # Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
 # milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
 # local search). Without this a one-pair shard of a large run got a sliver of a second and
@@ -71,8 +73,8 @@ LP_BOUND_MIN_PAIRS = 1_000
 # The time limit covers everything ``solve`` does (candidates, bound, search, CP-SAT,
 # planned dates); this share of it, and at most RESERVE_SECONDS, is kept for what comes
 # after the search (waiting for the bound, the planned dates, returning the answer).
-RESERVE_SHARE = 0.04
-RESERVE_SECONDS = 2.0
+RESERVE_SHARE = 0.06
+RESERVE_SECONDS = 3.0
 
 Key = tuple[int, int]  # (order id, window id)
 Choice = dict[Key, cp_model.IntVar]
@@ -151,19 +153,21 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # left (model building included), so no small component is starved.
     solve_start = time.perf_counter()
     results: list[ComponentResult] = []
-    pairs_left = len(candidates)
+    sizes = [time_weight(len(component)) for component in components]
+    pairs_left = sum(sizes)
     for index, component in enumerate(reversed(components)):
         time_left = max(deadline - time.perf_counter(), 0.0)
         parts_left = len(components) - index
+        size = sizes[len(components) - 1 - index]
         share = time_share(
             time_left,
-            pairs=len(component),
+            pairs=size,
             pairs_left=pairs_left,
             parts_left=parts_left,
             floor=component_floor(time_left, parts_left),
         )
         results.append(solve_component(component, problem, share))
-        pairs_left -= len(component)
+        pairs_left -= size
     results.reverse()  # as components: largest first
 
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
@@ -248,6 +252,14 @@ def time_share(
     every floor, the floors still hold (small parts stop early, once proven optimal)."""
     rest = max(time_left - parts_left * floor, 0.0)
     return floor + rest * pairs / max(pairs_left, 1)
+
+
+def time_weight(pairs: int) -> int:
+    """A component's weight in sharing the time of one ``solve``: its pairs, times
+    ``LARGE_TIME_WEIGHT`` when only the local search answers it. CP-SAT proves most smaller
+    components optimal in a fraction of their share, but spends all of it on the few it
+    cannot, while on the largest components the search keeps improving with time."""
+    return pairs * (LARGE_TIME_WEIGHT if pairs > CPSAT_MAX_PAIRS else 1)
 
 
 def component_floor(time_left: float, parts_left: int) -> float:

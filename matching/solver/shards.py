@@ -64,6 +64,26 @@ def split_into_shards(problem: MatchingProblem) -> ShardPlan:
     )
 
 
+def shards_within(
+    shards: tuple[MatchingProblem, ...], seconds: float
+) -> tuple[MatchingProblem, ...]:
+    """The shards with their time limits scaled to add up to ``seconds`` (what is left of
+    the run's limit once it has been split: the limit covers the split too)."""
+    total = sum(shard.solver.time_limit_seconds for shard in shards)
+    if total <= 0:
+        return shards
+    factor = max(seconds, 0.0) / total
+    return tuple(
+        dataclasses.replace(
+            shard,
+            solver=dataclasses.replace(
+                shard.solver, time_limit_seconds=shard.solver.time_limit_seconds * factor
+            ),
+        )
+        for shard in shards
+    )
+
+
 def merge_solutions(plan: ShardPlan, solutions: list[MatchingSolution]) -> MatchingSolution:
     """The whole run's solution from its shards' solutions (in any order)."""
     found = [s for s in solutions if s.solver_status in ("OPTIMAL", "FEASIBLE")]

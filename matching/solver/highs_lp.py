@@ -10,10 +10,10 @@ The model (maximised) is in coordinate form: ``cost``, ``upper`` (lower bounds a
 ``row_lower``/``row_upper`` (+-inf for none), ``rows``/``cols``/``values``, the block of
 each column and row, ``integrality`` (all zero: the LP), ``pairs`` (the first columns,
 whose count per block shares out the time), ``time_limit``, ``seed`` and ``start`` (MIP
-start values, or empty). Blocks are solved largest first, each with its share of the time
-left by size. The answer holds each block's status, the column values (zero in blocks
-without a solution), the row duals (zero where a block has none) and, for a MIP, each
-block's dual bound.
+start values, or empty). Blocks are solved one by one (the LP smallest first, the MIP
+largest first), each with its share of the time left by size. The answer holds each
+block's status, the column values (zero in blocks without a solution), the row duals
+(zero where a block has none) and, for a MIP, each block's dual bound.
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ def solve_blocks(given: Path, answer: Path) -> None:
     block_bounds = np.zeros(blocks)
     started = time.perf_counter()
     left = int(sizes.sum())
-    for block in range(blocks):
+    # The LP goes smallest block first: small blocks take a fraction of their share and
+    # what they leave rolls over to the largest, which needs it (a block stopped by its
+    # limit still certifies a bound, but a weaker one). The MIP goes largest first.
+    for block in range(blocks) if integer else reversed(range(blocks)):
         cs = col_order[col_starts[block] : col_starts[block + 1]]
         rs = row_order[row_starts[block] : row_starts[block + 1]]
         es = entry_order[entry_starts[block] : entry_starts[block + 1]]

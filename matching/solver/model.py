@@ -306,6 +306,11 @@ def solve_component(
     if len(candidates) <= EXACT_MAX_PAIRS:
         time_limit_seconds = max(time_limit_seconds, EXACT_SECONDS)
         start = greedy
+    elif time_limit_seconds <= 0:
+        # the run's time is up (a build that took it all, on an overloaded machine): the
+        # greedy answer, without the search's arrays or a CP-SAT model, whose building
+        # alone would take a share of a second per component
+        start, large = greedy, True
     else:
         search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
         start = improved_start(candidates, problem, greedy, search_deadline)

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,8 @@ VALUE_PER_WEIGHTED_UNIT = 10_000
 BOUND_MARGIN = 1e-9
 # the LP sees objective coefficients divided by this
 OBJECTIVE_SCALE = 10_000.0
+# the niceness of the HiGHS process (0..19)
+HIGHS_NICENESS = 10
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -449,6 +452,9 @@ class HighsJob:
         self.process = subprocess.Popen(
             [sys.executable, str(script), str(self.given), str(self.out)],
             stdout=subprocess.DEVNULL,
+            # the LP below the search in priority: on a busy machine the answer comes first
+            # (a bound HiGHS could not finish is weaker, never wrong)
+            preexec_fn=None if integer else lambda: os.nice(HIGHS_NICENESS),
         )
 
     def answer(self, wait_seconds: float | None = None) -> LpAnswer | None:

@@ -51,6 +51,7 @@ MAX_OBJECTIVE_MAGNITUDE = 2**60
 # The least time a component (and a shard, see shards.py) gets, however small its share of
 # the run's time: it is set aside before the rest is shared by size.
 COMPONENT_FLOOR_SECONDS = 0.1
+# within one solve, the floors together take at most this share of the time left
 FLOOR_SHARE = 0.25
 # how much more time per pair a component the local search answers alone gets
 LARGE_TIME_WEIGHT = 3

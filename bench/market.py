@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.market_generate import MarketConfig, generate_market
-from bench.market_methods import METHODS, Bound, lp_bound, relative_gap
+from bench.market_methods import METHODS, Bound, lp_bound
 from bench.market_score import (
     InfeasibleAssignment,
     Placement,
@@ -33,6 +33,7 @@ from bench.market_score import (
     evaluate_market,
     placements_to_data,
 )
+from matching.solver.bound import relative_gap
 from matching.solver.problem import MatchingProblem
 from matching.solver.serialize import to_data
 

@@ -13,51 +13,40 @@
 - ``cpsat``: ours, ``matching.solver.solve`` (greedy start, packing local search, and the
   three lexicographic CP-SAT stages on components small enough for CP-SAT).
 
-The MIP states the earliest-deadline-first capacity of a window as a chain, linear in the
-number of pairs: with the window's distinct due days ``d_1 < ... < d_k`` (an order's due day
-is its latest finish, or the window's end when that is earlier),
-
-    load_j = load_(j-1) + units of the chosen orders due at d_j,
-    0 <= load_j <= min(free units up to d_j, remaining units).
-
-Between due days the load is constant and the free units only grow, so these rows are
-exactly the EDF condition. A whole order takes at most one window; a splittable order's
-parts ``u`` lie in ``[smallest * x, largest * x]`` per pair and add up to its quantity or
-to nothing.
-
-The bound is the LP relaxation of that MIP, solved by HiGHS. It is reported through LP
-duality: for any row prices ``y`` whose signs fit the rows, ``sum(y * row side) +
-sum(upper * max(0, c - A'y))`` bounds every solution, so the bound holds even when the LP
-solver stops early or its duals are slightly off (then it is only weaker), and floating
-point errors are covered by a small margin.
-
-This module imports neither OR-Tools nor the solver at load time: HiGHS runs it as a
-script in a separate interpreter (see ``run_highs``).
+The MIP and its LP relaxation, the bound, are the solver's (``matching/solver/bound.py``,
+which the product's runs use for their own bound): a whole order takes at most one window,
+a splittable order's parts lie in ``[smallest * x, largest * x]``, add up to its quantity
+or to nothing and are linked to the order being made (``x <= m``), earliest-deadline-first
+capacity as a chain per window, and here also the big-item rows for k = 1 (at most one of
+the pairs of a window that each need more than half its room). The bound is certified by
+LP duality: any row prices give a valid bound, so it holds even when HiGHS stops early.
+HiGHS runs in a separate interpreter (``matching/solver/highs_lp.py``): highspy and
+OR-Tools cannot share a process.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matching.solver.bound import (
+    BoundPairs,
+    HighsJob,
+    LpModel,
+    best_windows_bound,
+    build_lp,
+    certified,
+    dual_bound_by_block,
+)
+
 if TYPE_CHECKING:
     from bench.market_score import PairTable, Placement
     from matching.solver.problem import MatchingProblem
-
-# HiGHS sees objective coefficients divided by this (weighted units minus cost / 10,000).
-OBJECTIVE_SCALE = 10_000.0
-# relative margin added to the dual bound for floating-point rounding
-BOUND_MARGIN = 1e-9
 
 Method = Callable[["MatchingProblem", float], "list[Placement]"]
 
@@ -173,166 +162,31 @@ def pair_components(pairs: PairTable, orders: int, windows: int) -> np.ndarray:
     return rank[inverse]
 
 
-@dataclass(frozen=True)
-class MipModel:
-    """The MIP in coordinate form, maximised. Columns: ``x`` per pair (the first ``pairs``,
-    binary: the pair is used), ``u`` per pair of a splittable order (integer: its units),
-    ``m`` per splittable order (binary: it is made), then the chain's loads (continuous).
-
-    It is block diagonal: each connected component of the order-window graph is a block
-    (``col_block``, ``row_block``; block 0 is the largest), solved on its own.
-    """
-
-    pairs: int
-    cost: np.ndarray  # unscaled objective coefficients (fen)
-    upper: np.ndarray  # column upper bounds (lower bounds are 0)
-    integer: np.ndarray  # int32 per column: 1 for x, u and m
-    row_lower: np.ndarray  # -inf for none
-    row_upper: np.ndarray  # +inf for none
-    rows: np.ndarray
-    cols: np.ndarray
-    values: np.ndarray
-    col_block: np.ndarray
-    row_block: np.ndarray
-    # column of each pair's units: x (whole orders, units = quantity * x) or u (parts)
-    units_col: np.ndarray
-    # per pair: the column m of its splittable order (-1 for a whole order), its chain group
-    made_col: np.ndarray
-    pair_group: np.ndarray
-    # per chain group: its load column, and whether it is the first of its window
-    load_col: np.ndarray
-    group_first: np.ndarray
-
-    @property
-    def blocks(self) -> int:
-        return int(self.col_block.max()) + 1 if len(self.col_block) else 0
+# The MIP (and its LP relaxation, the bound) is the solver's: matching/solver/bound.py.
+MipModel = LpModel
 
 
-def build_mip(pairs: PairTable, orders: int, windows: int) -> MipModel:
-    """The model of the module docstring over ``pairs``, plus splitting: a part's units
-    ``u`` lie in ``[smallest * x, largest * x]`` and an order's parts add up to
-    ``quantity * m``."""
-    n = len(pairs)
-    component = pair_components(pairs, orders, windows)
-    order_component = np.zeros(orders, dtype=np.int64)
-    order_component[pairs.order] = component
-    whole, split = np.nonzero(~pairs.split)[0], np.nonzero(pairs.split)[0]
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    row_lower: list[np.ndarray] = []
-    row_upper: list[np.ndarray] = []
-    row_block: list[np.ndarray] = []
-    n_rows = 0
-
-    def add_rows(count: int, lower: float, upper: float, block: np.ndarray) -> np.ndarray:
-        nonlocal n_rows
-        index = n_rows + np.arange(count)
-        n_rows += count
-        row_lower.append(np.full(count, lower))
-        row_upper.append(np.full(count, upper))
-        row_block.append(block)
-        return index
-
-    def add_entries(row: np.ndarray, col: np.ndarray, value: np.ndarray | float) -> None:
-        rows.append(row)
-        cols.append(col)
-        values.append(np.broadcast_to(np.asarray(value, dtype=np.float64), row.shape))
-
-    # columns of the parts and of "the splittable order is made"
-    u_col = n + np.arange(len(split))
-    split_orders, split_order_of = np.unique(pairs.order[split], return_inverse=True)
-    m_col = n + len(split) + np.arange(len(split_orders))
-    n_cols = n + len(split) + len(split_orders)
-    units_col = np.arange(n)
-    units_col[split] = u_col
-    made_col = np.full(n, -1, dtype=np.int64)
-    made_col[split] = m_col[split_order_of]
-
-    # a whole order takes at most one window (a row only when it has two or more)
-    orders_whole, first, counts = np.unique(
-        pairs.order[whole], return_index=True, return_counts=True
+def bound_pairs(pairs: PairTable, orders: int, windows: int) -> BoundPairs:
+    """The eligible pairs in the form of the solver's bound (block: connected component)."""
+    w = pairs.window.astype(np.int64)
+    room = np.minimum(pairs.cumfree[w, pairs.due_day.astype(np.int64) + 1], pairs.capacity[w])
+    return BoundPairs(
+        order=pairs.order.astype(np.int64),
+        window=w,
+        quantity=pairs.quantity.astype(np.int64),
+        smallest=pairs.smallest.astype(np.int64),
+        largest=pairs.largest.astype(np.int64),
+        split=pairs.split.astype(np.bool_),
+        unit_value=pairs.unit_value.astype(np.float64),
+        due_day=pairs.due_day.astype(np.int64),
+        room=room.astype(np.int64),
+        block=pair_components(pairs, orders, windows),
     )
-    several = counts >= 2
-    order_row = np.full(orders, -1, dtype=np.int64)
-    order_row[orders_whole[several]] = add_rows(
-        int(several.sum()), -np.inf, 1.0, order_component[orders_whole[several]]
-    )
-    in_row = whole[order_row[pairs.order[whole]] >= 0]
-    add_entries(order_row[pairs.order[in_row]], in_row, 1.0)
 
-    # parts: smallest * x <= u <= largest * x; parts of an order add up to quantity * m
-    low = add_rows(len(split), 0.0, np.inf, component[split])
-    add_entries(low, u_col, 1.0)
-    add_entries(low, split, -pairs.smallest[split].astype(np.float64))
-    high = add_rows(len(split), -np.inf, 0.0, component[split])
-    add_entries(high, u_col, 1.0)
-    add_entries(high, split, -pairs.largest[split].astype(np.float64))
-    made = add_rows(len(split_orders), 0.0, 0.0, order_component[split_orders])
-    add_entries(made[split_order_of], u_col, 1.0)
-    quantity_of = np.zeros(orders, dtype=np.int64)
-    quantity_of[pairs.order] = pairs.quantity
-    add_entries(made, m_col, -quantity_of[split_orders].astype(np.float64))
 
-    # chain rows and load columns: one per (window, due day), in that order
-    by_group = np.lexsort((pairs.due_day, pairs.window))
-    w_sorted = pairs.window[by_group]
-    d_sorted = pairs.due_day[by_group]
-    new_group = np.ones(n, dtype=bool)
-    new_group[1:] = (w_sorted[1:] != w_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
-    group_of_sorted = np.cumsum(new_group) - 1
-    n_groups = int(group_of_sorted[-1]) + 1 if n else 0
-    group_window = w_sorted[new_group]
-    group_day = d_sorted[new_group]
-    group_component = component[by_group][new_group]
-    group = np.empty(n, dtype=np.int64)
-    group[by_group] = group_of_sorted
-    load_col = n_cols + np.arange(n_groups)
-    first_in_window = np.ones(n_groups, dtype=bool)
-    first_in_window[1:] = group_window[1:] != group_window[:-1]
-    chain = add_rows(n_groups, 0.0, 0.0, group_component)
-    add_entries(chain[group[whole]], whole, pairs.quantity[whole].astype(np.float64))
-    add_entries(chain[group[split]], u_col, 1.0)
-    add_entries(chain, load_col, -1.0)
-    add_entries(chain[~first_in_window], load_col[~first_in_window] - 1, 1.0)
-    load_upper = np.minimum(
-        pairs.cumfree[group_window, group_day + 1], pairs.capacity[group_window]
-    ).astype(np.float64)
-
-    unit_value = pairs.unit_value.astype(np.float64)
-    cost = np.zeros(n_cols + n_groups)
-    cost[whole] = pairs.quantity[whole] * unit_value[whole]
-    cost[u_col] = unit_value[split]
-    upper = np.concatenate(
-        [
-            np.ones(n),
-            pairs.largest[split].astype(np.float64),
-            np.ones(len(split_orders)),
-            load_upper,
-        ]
-    )
-    integer = np.zeros(n_cols + n_groups, dtype=np.int32)
-    integer[:n_cols] = 1
-    return MipModel(
-        pairs=n,
-        cost=cost,
-        upper=upper,
-        integer=integer,
-        row_lower=np.concatenate(row_lower),
-        row_upper=np.concatenate(row_upper),
-        rows=np.concatenate(rows).astype(np.int64),
-        cols=np.concatenate(cols).astype(np.int64),
-        values=np.concatenate(values),
-        col_block=np.concatenate(
-            [component, component[split], order_component[split_orders], group_component]
-        ),
-        row_block=np.concatenate(row_block),
-        units_col=units_col,
-        made_col=made_col,
-        pair_group=group,
-        load_col=load_col,
-        group_first=first_in_window,
-    )
+def build_mip(pairs: PairTable, orders: int, windows: int, big_items: int = 1) -> MipModel:
+    """The solver's MIP (``matching.solver.bound.build_lp``) over ``pairs``."""
+    return build_lp(bound_pairs(pairs, orders, windows), big_items=big_items)
 
 
 def start_values(model: MipModel, pairs: PairTable, units: np.ndarray) -> np.ndarray:
@@ -384,132 +238,20 @@ def run_highs(
     start: np.ndarray | None = None,
 ) -> HighsResult:
     """Solve the model (or its LP relaxation) block by block with HiGHS, in a fresh Python
-    interpreter; blocks share the time limit in proportion to their size, largest first.
-
-    highspy and OR-Tools each ship their own, incompatible ``libhighs.so.1``; whichever is
-    loaded first breaks the other in the same process. So HiGHS runs this file as a
-    script, which imports only numpy and highspy; the arrays travel as ``.npz`` files.
-    """
-    with tempfile.TemporaryDirectory(prefix="market-highs-") as tmp:
-        given, answer = Path(tmp) / "model.npz", Path(tmp) / "answer.npz"
-        np.savez(
-            given,
-            cost=model.cost / OBJECTIVE_SCALE,
-            upper=model.upper,
-            row_lower=model.row_lower,
-            row_upper=model.row_upper,
-            rows=model.rows,
-            cols=model.cols,
-            values=model.values,
-            col_block=model.col_block,
-            row_block=model.row_block,
-            integrality=model.integer if integer else np.zeros_like(model.integer),
-            pairs=np.int64(model.pairs),
-            time_limit=np.float64(max(time_limit_seconds, 0.01)),
-            seed=np.int64(seed % 2_147_483_647),
-            start=np.zeros(0) if start is None else start,
-        )
-        subprocess.run([sys.executable, __file__, str(given), str(answer)], check=True)
-        with np.load(answer) as found:
-            values = found["values"]
-            return HighsResult(
-                statuses=[str(s) for s in found["statuses"]],
-                values=values,
-                row_duals=found["row_duals"] * OBJECTIVE_SCALE,
-                objective=float(np.dot(model.cost, values)),
-                block_bounds=found["block_bounds"] * OBJECTIVE_SCALE if integer else None,
-            )
-
-
-def highs_worker(given: Path, answer: Path) -> None:
-    """The other end of ``run_highs``: read the model, solve its blocks, write the answer."""
-    import highspy
-
-    with np.load(given) as data:
-        model = {key: data[key] for key in data.files}
-    cost, cols, rows = model["cost"], model["cols"], model["rows"]
-    col_block, row_block = model["col_block"], model["row_block"]
-    integrality, pairs = model["integrality"], int(model["pairs"])
-    integer = bool(integrality.any())
-    time_limit, seed = float(model["time_limit"]), int(model["seed"])
-    start = model["start"]
-    blocks = int(col_block.max()) + 1 if len(col_block) else 0
-    # local index of every column and row within its block
-    col_order = np.argsort(col_block, kind="stable")
-    col_starts = np.searchsorted(col_block[col_order], np.arange(blocks + 1))
-    col_local = np.empty(len(cost), dtype=np.int64)
-    col_local[col_order] = np.arange(len(cost)) - col_starts[col_block[col_order]]
-    row_order = np.argsort(row_block, kind="stable")
-    row_starts = np.searchsorted(row_block[row_order], np.arange(blocks + 1))
-    row_local = np.empty(len(row_block), dtype=np.int64)
-    row_local[row_order] = np.arange(len(row_block)) - row_starts[row_block[row_order]]
-    entry_block = row_block[rows]
-    entry_order = np.lexsort((col_local[cols], row_local[rows], entry_block))
-    entry_starts = np.searchsorted(entry_block[entry_order], np.arange(blocks + 1))
-    sizes = np.bincount(col_block[:pairs], minlength=blocks)
-
-    values = np.zeros(len(cost))
-    duals = np.zeros(len(row_block))
-    statuses: list[str] = []
-    block_bounds = np.zeros(blocks)
-    started = time.perf_counter()
-    left = int(sizes.sum())
-    for block in range(blocks):
-        cs = col_order[col_starts[block] : col_starts[block + 1]]
-        rs = row_order[row_starts[block] : row_starts[block + 1]]
-        es = entry_order[entry_starts[block] : entry_starts[block + 1]]
-        block_rows = row_local[rows[es]]
-        row_lower, row_upper = model["row_lower"][rs], model["row_upper"][rs]
-        arguments = (
-            len(cs),
-            len(rs),
-            len(es),
-            2,  # row-wise
-            int(highspy.ObjSense.kMaximize),
-            0.0,
-            cost[cs],
-            np.zeros(len(cs)),
-            model["upper"][cs],
-            np.where(np.isinf(row_lower), -highspy.kHighsInf, row_lower),
-            np.where(np.isinf(row_upper), highspy.kHighsInf, row_upper),
-            np.searchsorted(block_rows, np.arange(len(rs))).astype(np.int32),
-            col_local[cols[es]].astype(np.int32),
-            model["values"][es],
-            integrality[cs].astype(np.int32),
-        )
-        remaining = time_limit - (time.perf_counter() - started)
-        block_limit = max(0.01, remaining * sizes[block] / max(left, 1))
-        left -= int(sizes[block])
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", seed)
-        h.setOptionValue("time_limit", block_limit)
-        if integer:
-            h.setOptionValue("mip_rel_gap", 0.0)
-        else:
-            # Unpresolved dual simplex: 3x faster on these LPs, and when it stops at the
-            # time limit its row duals are still (nearly) dual feasible: a good bound.
-            h.setOptionValue("presolve", "off")
-            h.setOptionValue("solver", "simplex")
-        h.passModel(*arguments)
-        if integer and len(start):
-            h.setSolution(len(cs), np.arange(len(cs), dtype=np.int32), start[cs])
-        h.run()
-        info = h.getInfo()
-        statuses.append(h.modelStatusToString(h.getModelStatus()))
-        solution = h.getSolution()
-        if info.primal_solution_status == 2:
-            values[cs] = np.asarray(solution.col_value)
-        if integer:
-            block_bounds[block] = info.mip_dual_bound
-        elif len(solution.row_dual) == len(rs):  # any row prices give a bound (dual_bound)
-            duals[rs] = np.asarray(solution.row_dual)
-    np.savez(
-        answer,
-        statuses=np.array(statuses, dtype=np.str_),
-        values=values,
-        row_duals=duals,
-        block_bounds=block_bounds,
+    interpreter (``matching/solver/highs_lp.py``; highspy and OR-Tools cannot share a
+    process); blocks share the time limit in proportion to their size, largest first."""
+    job = HighsJob(
+        model, integer=integer, time_limit_seconds=time_limit_seconds, seed=seed, start=start
+    )
+    found = job.answer(None)
+    if found is None:
+        raise RuntimeError("HiGHS failed")
+    return HighsResult(
+        statuses=found.statuses,
+        values=found.values,
+        row_duals=found.row_duals,
+        objective=float(np.dot(model.cost, found.values)),
+        block_bounds=found.block_bounds,
     )
 
 
@@ -575,28 +317,26 @@ def lp_bound(
     pairs: PairTable | None = None,
     mip_seconds: float = 0.0,
 ) -> Bound:
-    """An upper bound on the objective of every solution: the LP relaxation over every
-    eligible pair, certified by its duals (see the module docstring). Blocks share the
-    time limit; a block stopped by it still gives a valid, slightly weaker bound, and each
-    block counts the smaller of that and its orders' best windows.
+    """An upper bound on the objective of every solution: the solver's LP bound
+    (``matching.solver.bound``, with its linking and big-item rows) over every eligible
+    pair, certified by its duals. Blocks share the time limit; a block stopped by it still
+    gives a valid, slightly weaker bound, and each block counts the smaller of that and
+    its orders' best windows.
 
     ``mip_seconds`` > 0: also run HiGHS's branch and cut on the MIP for that long (blocks
     share it) and take, per block, the smaller of the LP bound and HiGHS's MIP dual bound.
-    That bound is much tighter (the LP lets large orders fill windows fractionally) but
-    only as exact as HiGHS's tolerances, not certified like the LP one."""
+    That bound is tighter but only as exact as HiGHS's tolerances, not certified like the
+    LP one."""
     from bench.market_score import eligible_pairs
 
     started = time.perf_counter()
     pairs = eligible_pairs(problem) if pairs is None else pairs
     if len(pairs) == 0:
         return Bound(0.0, "NO_PAIRS", 0.0, time.perf_counter() - started)
-    model = build_mip(pairs, len(problem.orders), len(problem.windows))
+    table = bound_pairs(pairs, len(problem.orders), len(problem.windows))
+    model = build_lp(table, big_items=1)
     found = run_highs(model, integer=False, time_limit_seconds=time_limit_seconds, seed=0)
-    order_block = np.zeros(len(problem.orders), dtype=np.int64)
-    order_block[pairs.order] = model.col_block[: len(pairs)]
-    per_block = np.minimum(
-        dual_bound_by_block(model, found.row_duals), trivial_bound(pairs, order_block)
-    )
+    per_block = np.minimum(dual_bound_by_block(model, found.row_duals), best_windows_bound(table))
     status = found.status
     if mip_seconds > 0:
         mip = run_highs(model, integer=True, time_limit_seconds=mip_seconds, seed=0)
@@ -609,41 +349,20 @@ def lp_bound(
         usable = np.isfinite(mip.block_bounds) & (mip.block_bounds >= found_value - 1.0)
         per_block = np.where(usable, np.minimum(per_block, mip.block_bounds), per_block)
         status = f"LP {status}; MIP {mip.status}"
-    # the floating-point margin, on the whole
-    value = float(per_block.sum()) * (1 + BOUND_MARGIN) + 1.0
-    return Bound(value, status, found.objective, time.perf_counter() - started)
-
-
-def dual_bound_by_block(model: MipModel, y: np.ndarray) -> np.ndarray:
-    """Per block, ``sum over rows of y * (upper if y > 0 else lower) + sum over columns of
-    upper * max(0, c - A'y)``.
-
-    Valid for any ``y`` once its signs are made to fit the rows (``y >= 0`` on rows with no
-    lower bound, ``y <= 0`` on rows with no upper bound): rows without duals (0) only make
-    it weaker. Every column has lower bound 0.
-    """
-    y = np.where(np.isinf(model.row_lower), np.maximum(y, 0.0), y)
-    y = np.where(np.isinf(model.row_upper), np.minimum(y, 0.0), y)
-    side = np.where(y > 0, model.row_upper, np.where(y < 0, model.row_lower, 0.0))
-    reduced = model.cost - np.bincount(
-        model.cols, weights=model.values * y[model.rows], minlength=len(model.cost)
-    )
-    blocks = model.blocks
-    return np.bincount(model.row_block, weights=y * side, minlength=blocks) + np.bincount(
-        model.col_block, weights=model.upper * np.maximum(reduced, 0.0), minlength=blocks
-    )
+    return Bound(certified(per_block), status, found.objective, time.perf_counter() - started)
 
 
 def dual_bound(model: MipModel, y: np.ndarray) -> float:
     """The bound of row prices ``y`` on the whole model (with the floating-point margin)."""
-    return float(dual_bound_by_block(model, y).sum()) * (1 + BOUND_MARGIN) + 1.0
+    return certified(dual_bound_by_block(model, y))
 
 
 # --- ours --------------------------------------------------------------------------------
 
 
 def cpsat_market(problem: MatchingProblem, time_limit_seconds: float) -> list[Placement]:
-    """``matching.solver.solve`` with the time limit (its build time not included in it)."""
+    """``matching.solver.solve`` with the time limit (which covers its candidates, its own
+    bound and the planned dates too)."""
     from bench.market_score import Placement
     from matching.solver import solve
 
@@ -660,14 +379,3 @@ METHODS: dict[str, Method] = {
     "highs": highs_market,
     "cpsat": cpsat_market,
 }
-
-
-def relative_gap(bound: float, objective: float) -> float:
-    if bound == 0:
-        return 0.0 if objective == 0 else math.inf
-    return (bound - objective) / abs(bound)
-
-
-if __name__ == "__main__":
-    # run_highs: ``python market_methods.py MODEL.npz ANSWER.npz`` (numpy and highspy only)
-    highs_worker(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -40,6 +40,8 @@ SHARD_COLUMNS = {
     "status": _("solver status"),
     "objective": _("objective"),
     "bound": _("bound"),
+    "value": _("value"),
+    "value_bound": _("bound on the value"),
     "gap": _("gap"),
     "seconds": _("seconds"),
     "worker": _("worker"),
@@ -209,7 +211,16 @@ class MatchRunAdmin(ViewOnlyAdmin):
                 )
             },
         ),
-        (_("Solver"), {"fields": ("solver_status", ("objective", "best_bound", "gap_percent"))}),
+        (
+            _("Solver"),
+            {
+                "fields": (
+                    "solver_status",
+                    ("objective", "best_bound"),
+                    ("value", "value_bound", "gap_percent"),
+                )
+            },
+        ),
         (_("Shards"), {"fields": ("shard_table",)}),
         (_("Error"), {"fields": ("error",)}),
     )
@@ -240,6 +251,8 @@ class MatchRunAdmin(ViewOnlyAdmin):
         "solver_status",
         "objective",
         "best_bound",
+        "value",
+        "value_bound",
         "gap_percent",
         "error",
     )

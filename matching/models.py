@@ -86,8 +86,14 @@ class MatchRun(models.Model):
     transport_cost = models.DecimalField(
         _("transport cost (CNY)"), max_digits=22, decimal_places=2, null=True, blank=True
     )
+    # the cost stage: production plus transport cost in fen (with the solver's premiums and
+    # move penalties) and CP-SAT's proven lower bound on it (0 where it proved none)
     objective = models.FloatField(_("objective"), null=True, blank=True)
     best_bound = models.FloatField(_("best bound"), null=True, blank=True)
+    # the answer's value (10,000 x weighted units - cost, fen) and the proven upper bound on
+    # the value of every answer (docs/matching.md, "The bound"); gap = (bound - value) / bound
+    value = models.FloatField(_("value"), null=True, blank=True)
+    value_bound = models.FloatField(_("bound on the value"), null=True, blank=True)
     gap = models.FloatField(_("gap"), null=True, blank=True)
     solver_status = models.CharField(
         _("solver status"), max_length=30, blank=True, choices=SolverStatus.choices

@@ -146,9 +146,11 @@ class ShardRow:
     status: str
     objective: float  # fen
     bound: float  # fen
-    gap: float  # 0..1
+    gap: float  # 0..1, of the value to its bound
     seconds: float
     worker: str
+    value: float = 0.0  # fen: 10,000 x weighted units - cost
+    value_bound: float = 0.0  # fen
 
     @property
     def status_label(self) -> str:
@@ -207,9 +209,13 @@ class RunReport:
     relax: tuple[RelaxKind, ...]  # one per kind, in RELAX_KINDS order, zero counts included
     unmatched_without_suggestion: int  # unmatched orders no single change would match
     costs: CostSplit
-    objective: float | None  # fen
-    best_bound: float | None  # fen
-    gap: float | None  # 0..1
+    objective: float | None  # fen: the cost stage
+    best_bound: float | None  # fen: CP-SAT's lower bound on that cost
+    # the value of the answer (10,000 x weighted units - cost, fen), the proven upper bound
+    # on the value of any answer, and gap = (bound - value) / bound, 0..1
+    value: float | None
+    value_bound: float | None
+    gap: float | None
     solver_status: str
     shards: tuple[ShardRow, ...]
     fill_by_category: tuple[CategoryFill, ...]  # by name
@@ -312,6 +318,8 @@ def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = N
         costs=CostSplit(production=production, transport=transport, total=production + transport),
         objective=run.objective,
         best_bound=run.best_bound,
+        value=run.value,
+        value_bound=run.value_bound,
         gap=run.gap,
         solver_status=run.solver_status,
         shards=tuple(_shard_row(shard) for shard in run.shard_stats or ()),
@@ -345,6 +353,8 @@ def _shard_row(shard: dict[str, Any]) -> ShardRow:
         gap=float(shard.get("gap") or 0.0),
         seconds=float(shard.get("seconds") or 0.0),
         worker=str(shard.get("worker", "")),
+        value=float(shard.get("value") or 0.0),
+        value_bound=float(shard.get("value_bound") or 0.0),
     )
 
 

@@ -29,6 +29,7 @@ from matching.selectors import RowVersions, matching_problem_load
 from matching.solver.problem import MatchingProblem
 from matching.solver.shards import (
     ShardPlan,
+    shards_within,
     split_into_shards,
 )
 from orders.models import Order, OrderStatus
@@ -196,6 +197,11 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
         load_seconds = time.perf_counter() - started
         plan = split_into_shards(loaded.problem)
         _check_size(pairs=plan.candidate_pairs)
+        # the time limit covers the split too: the shards share what is left of it
+        limit = loaded.problem.solver.time_limit_seconds
+        plan = dataclasses.replace(
+            plan, shards=shards_within(plan.shards, limit - plan.split_seconds)
+        )
     except MatchRunTooLarge as exc:
         logger.warning("Match run %s: %s", run_id, exc)
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")

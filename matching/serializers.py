@@ -43,6 +43,8 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "transport_cost",
             "objective",
             "best_bound",
+            "value",
+            "value_bound",
             "gap",
             "solver_status",
             "load_seconds",

@@ -82,7 +82,9 @@ def _shard_stats(result: ShardResult) -> dict[str, object]:
         "status": solution.solver_status,
         "objective": solution.objective,
         "bound": solution.best_bound,
-        "gap": round(solution.gap, 6),
+        "value": solution.value,
+        "value_bound": solution.value_bound,
+        "gap": round(solution.value_gap, 6),
         "seconds": round(result.seconds, 3),
         "worker": result.worker,
     }
@@ -396,7 +398,9 @@ def _record_stats(
     run.transport_cost = sum((a.transport_cost for a in new), start=from_fen(0))
     run.objective = solution.objective
     run.best_bound = solution.best_bound
-    run.gap = solution.gap
+    run.value = solution.value
+    run.value_bound = solution.value_bound
+    run.gap = solution.value_gap
     run.solver_status = solution.solver_status
     run.build_seconds = solution.build_seconds
     run.solve_seconds = solution.solve_seconds

@@ -12,13 +12,22 @@ See docs/matching.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from matching.solver.bound import (
+    VALUE_PER_WEIGHTED_UNIT,
+    LpBound,
+    pairs_of_components,
+    unit_value,
+)
 from matching.solver.candidates import Candidate, find_candidates, part_range
 from matching.solver.local_search import improve_assignment
 from matching.solver.problem import (
@@ -42,6 +51,10 @@ MAX_OBJECTIVE_MAGNITUDE = 2**60
 # The least time a component (and a shard, see shards.py) gets, however small its share of
 # the run's time: it is set aside before the rest is shared by size.
 COMPONENT_FLOOR_SECONDS = 0.1
+# within one solve, the floors together take at most this share of the time left
+FLOOR_SHARE = 0.25
+# how much more time per pair a component the local search answers alone gets
+LARGE_TIME_WEIGHT = 3
 # Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
 # milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
 # local search). Without this a one-pair shard of a large run got a sliver of a second and
@@ -55,6 +68,14 @@ CPSAT_MAX_PAIRS = 5_000
 # The share of a smaller component's time the local search may use before CP-SAT starts
 # (it stops earlier when it stalls).
 SEARCH_SHARE = 0.6
+# Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
+# the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
+LP_BOUND_MIN_PAIRS = 1_000
+# The time limit covers everything ``solve`` does (candidates, bound, search, CP-SAT,
+# planned dates); this share of it, and at most RESERVE_SECONDS, is kept for what comes
+# after the search (waiting for the bound, the planned dates, returning the answer).
+RESERVE_SHARE = 0.06
+RESERVE_SECONDS = 3.0
 
 Key = tuple[int, int]  # (order id, window id)
 Choice = dict[Key, cp_model.IntVar]
@@ -89,16 +110,41 @@ class ComponentResult:
     status: str  # OPTIMAL, FEASIBLE or CP-SAT's status when nothing was found
     objective: int  # production plus transport cost in fen
     best_bound: int  # proven lower bound on that cost (0 when stage 2 found nothing)
+    # a proven upper bound on the component's value (bound.py) from CP-SAT's stage-1 bound
+    # on weighted units; inf when CP-SAT did not run (the LP bound covers the component)
+    value_bound: float = math.inf
 
 
 def solve(problem: MatchingProblem) -> MatchingSolution:
     """Assign whole orders to capacity windows; see docs/matching.md."""
     build_start = time.perf_counter()
+    params = problem.solver
+    limit = params.time_limit_seconds
+    # everything below, the candidates included, is done by this time
+    deadline = build_start + limit - min(limit * RESERVE_SHARE, RESERVE_SECONDS)
     candidates, unmatched = find_candidates(problem)
     if not candidates:
         build_seconds = time.perf_counter() - build_start
         return without_assignments(problem, unmatched, "NO_CANDIDATES", 0, build_seconds, 0.0)
     components = independent_components(candidates)
+
+    # The whole-problem bound: CP-SAT's stage-1 bound on the components it solves; the LP
+    # bound (HiGHS, in its own process, beside the search) on the others, and on those
+    # holding unanswered offers (whose stay-matched rule the LP does not state).
+    def weight(order: OrderData) -> int:
+        return priority_weight(order, params)
+
+    by_lp = [i for i, c in enumerate(components) if needs_lp_bound(c)]
+    lp = (
+        LpBound(
+            pairs_of_components(
+                [components[i] for i in by_lp], problem.first_production_date, weight
+            ),
+            deadline - time.perf_counter(),
+        )
+        if by_lp
+        else None
+    )
     build_seconds = time.perf_counter() - build_start
 
     # Components share no order and no window, so solving each one lexicographically is
@@ -107,25 +153,42 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # rolls over to the large ones. Each gets a floor plus its share by size of the time
     # left (model building included), so no small component is starved.
     solve_start = time.perf_counter()
-    deadline = solve_start + problem.solver.time_limit_seconds
     results: list[ComponentResult] = []
-    pairs_left = len(candidates)
+    sizes = [time_weight(len(component)) for component in components]
+    pairs_left = sum(sizes)
     for index, component in enumerate(reversed(components)):
         time_left = max(deadline - time.perf_counter(), 0.0)
+        parts_left = len(components) - index
+        size = sizes[len(components) - 1 - index]
         share = time_share(
             time_left,
-            pairs=len(component),
+            pairs=size,
             pairs_left=pairs_left,
-            parts_left=len(components) - index,
+            parts_left=parts_left,
+            floor=component_floor(time_left, parts_left),
         )
         results.append(solve_component(component, problem, share))
-        pairs_left -= len(component)
+        pairs_left -= size
+    results.reverse()  # as components: largest first
+
+    lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
+    component_bounds = [
+        min(best_windows_value(component, weight), result.value_bound)
+        for component, result in zip(components, results, strict=True)
+    ]
+    if lp_bound is not None:
+        for block, index in enumerate(by_lp):
+            component_bounds[index] = min(component_bounds[index], lp_bound.per_block[block])
+    value_bound = certified_sum(component_bounds)
     solve_seconds = time.perf_counter() - solve_start
 
     found = [r for r in results if r.status in ("OPTIMAL", "FEASIBLE")]
     if not found:
-        return without_assignments(
-            problem, unmatched, results[0].status, len(candidates), build_seconds, solve_seconds
+        return dataclasses.replace(
+            without_assignments(
+                problem, unmatched, results[0].status, len(candidates), build_seconds, solve_seconds
+            ),
+            value_bound=value_bound,
         )
     chosen = [c for r in found for c in r.chosen]
     assignments = plan_assignments(chosen, problem.first_production_date)
@@ -146,15 +209,66 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
         best_bound=float(sum(r.best_bound for r in found)),
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
+        value=float(sum(unit_value(c, weight(c.order)) * made for c, made in chosen)),
+        value_bound=value_bound,
     )
 
 
-def time_share(time_left: float, *, pairs: int, pairs_left: int, parts_left: int) -> float:
+def needs_lp_bound(component: list[Candidate]) -> bool:
+    """Whether the component's bound comes from the LP (as well as from CP-SAT, if it runs):
+    components of ``LP_BOUND_MIN_PAIRS`` pairs or more (CP-SAT does not run on the largest,
+    and on the others its stage 1 may end without a bound), and those whose CP-SAT model
+    keeps unanswered offers matched (a rule the LP leaves out: its bound covers every
+    answer)."""
+    if len(component) >= LP_BOUND_MIN_PAIRS:
+        return True
+    return any(c.order.current for c in component)
+
+
+def best_windows_value(component: list[Candidate], weight: Callable[[OrderData], int]) -> float:
+    """Every order in its most valuable window, capacity ignored: a bound on the value."""
+    best: dict[int, int] = {}
+    for c in component:
+        value = unit_value(c, weight(c.order)) * c.order.quantity
+        best[c.order.id] = max(best.get(c.order.id, 0), value)
+    return float(sum(best.values()))
+
+
+def certified_sum(bounds: list[float]) -> float:
+    """The sum of per-component bounds with a relative 1e-9 (and 1 fen) for rounding."""
+    total = float(sum(bounds))
+    return total * (1 + 1e-9) + 1.0 if total > 0 else 0.0
+
+
+def time_share(
+    time_left: float,
+    *,
+    pairs: int,
+    pairs_left: int,
+    parts_left: int,
+    floor: float = COMPONENT_FLOOR_SECONDS,
+) -> float:
     """The time of one of ``parts_left`` components (or shards) holding ``pairs_left`` pairs:
     a floor each, then the rest of ``time_left`` by size. When the time left cannot cover
     every floor, the floors still hold (small parts stop early, once proven optimal)."""
-    rest = max(time_left - parts_left * COMPONENT_FLOOR_SECONDS, 0.0)
-    return COMPONENT_FLOOR_SECONDS + rest * pairs / pairs_left
+    rest = max(time_left - parts_left * floor, 0.0)
+    return floor + rest * pairs / max(pairs_left, 1)
+
+
+def time_weight(pairs: int) -> int:
+    """A component's weight in sharing the time of one ``solve``: its pairs, times
+    ``LARGE_TIME_WEIGHT`` when only the local search answers it. CP-SAT proves most smaller
+    components optimal in a fraction of their share, but spends all of it on the few it
+    cannot, while on the largest components the search keeps improving with time."""
+    return pairs * (LARGE_TIME_WEIGHT if pairs > CPSAT_MAX_PAIRS else 1)
+
+
+def component_floor(time_left: float, parts_left: int) -> float:
+    """The floor of a component within one ``solve``: ``COMPONENT_FLOOR_SECONDS``, but the
+    floors together take at most ``FLOOR_SHARE`` of the time left. With hundreds of
+    components the full floors used to leave the largest one (most of the pairs) a few
+    seconds of a 30 s limit."""
+    return min(COMPONENT_FLOOR_SECONDS, FLOOR_SHARE * time_left / max(parts_left, 1))
 
 
 def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]:
@@ -193,6 +307,11 @@ def solve_component(
     if len(candidates) <= EXACT_MAX_PAIRS:
         time_limit_seconds = max(time_limit_seconds, EXACT_SECONDS)
         start = greedy
+    elif time_limit_seconds <= 0:
+        # the run's time is up (a build that took it all, on an overloaded machine): the
+        # greedy answer, without the search's arrays or a CP-SAT model, whose building
+        # alone would take a share of a second per component
+        start, large = greedy, True
     else:
         search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
         start = improved_start(candidates, problem, greedy, search_deadline)
@@ -211,7 +330,7 @@ def solve_component(
     units = add_units(model, candidates, x, fpd)
 
     # Constraints.
-    add_order_made_once(model, candidates, x, units)
+    add_order_made_once(model, candidates, x, units, fpd)
     for window_candidates in by_window.values():
         window = window_candidates[0].window
         add_remaining_units(model, window, window_candidates, units)
@@ -220,7 +339,8 @@ def solve_component(
 
     # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
     magnitude = {c.key: c.order.quantity for c in candidates}
-    weight = scaled({c.key: priority_weight(c.order, params) for c in candidates}, magnitude)
+    unscaled = {c.key: priority_weight(c.order, params) for c in candidates}
+    weight = scaled(unscaled, magnitude)
     cost_of = scaled({c.key: unit_cost(c) for c in candidates}, magnitude)
     quality_of = scaled({c.key: quality(c) for c in candidates}, magnitude)
     priority = sum(weight[key] * made for key, made in units.items())
@@ -238,12 +358,23 @@ def solve_component(
     status1 = stage1.solve(model)
     if status1 == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid matching model: {model.validate()}")
+    # CP-SAT's bound on weighted units bounds the value (cost is never negative); only
+    # when the weights are the real ones (not scaled down against overflow)
+    # (CP-SAT reports a bound only with a solution: without one it says 0)
+    value_bound = math.inf
+    if (
+        weight is unscaled
+        and status1 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        and math.isfinite(stage1.best_objective_bound)
+        and stage1.best_objective_bound >= stage1.objective_value
+    ):
+        value_bound = VALUE_PER_WEIGHTED_UNIT * stage1.best_objective_bound
     if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # no time to find anything better: the start is feasible
         chosen = [(c, start[c.key]) for c in candidates if c.key in start]
         cost_value = sum(cost_of[c.key] * made for c, made in chosen)
         status = "FEASIBLE" if chosen else stage1.status_name(status1)
-        return ComponentResult(chosen, status, cost_value, 0)
+        return ComponentResult(chosen, status, cost_value, 0, value_bound)
     hint(model, x, units, solution_of(candidates, x, units, stage1))
     model.add(priority >= round(stage1.objective_value))
 
@@ -254,7 +385,9 @@ def solve_component(
     status2 = stage2.solve(model)
     if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Out of time: the stage-1 answer is feasible, keep it (no cost bound then).
-        return extract(candidates, x, units, stage1, "FEASIBLE", cost, bound=0)
+        return extract(
+            candidates, x, units, stage1, "FEASIBLE", cost, bound=0, value_bound=value_bound
+        )
     cost_bound = round(stage2.best_objective_bound)
     hint(model, x, units, solution_of(candidates, x, units, stage2))
     model.add(cost <= round(stage2.objective_value))
@@ -266,7 +399,9 @@ def solve_component(
     final = stage3 if status3 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else stage2
     all_optimal = all(status == cp_model.OPTIMAL for status in (status1, status2, status3))
     status = "OPTIMAL" if all_optimal else "FEASIBLE"
-    return extract(candidates, x, units, final, status, cost, bound=cost_bound)
+    return extract(
+        candidates, x, units, final, status, cost, bound=cost_bound, value_bound=value_bound
+    )
 
 
 def improved_start(
@@ -415,6 +550,7 @@ def extract(
     cost: cp_model.LinearExprT,
     *,
     bound: int,
+    value_bound: float,
 ) -> ComponentResult:
     made = solution_of(candidates, x, units, solver)
     return ComponentResult(
@@ -422,6 +558,7 @@ def extract(
         status=status,
         objective=round(solver.value(cost)),
         best_bound=bound,
+        value_bound=value_bound,
     )
 
 
@@ -465,8 +602,7 @@ def add_units(
         if not order.allow_split:
             units[c.key] = order.quantity * x[c.key]
             continue
-        smallest, largest = part_range(order, c.factory)
-        largest = min(largest, c.window.remaining_units, free_until(c.window, fpd, c.latest_finish))
+        smallest, largest = part_bounds(c, fpd)
         made = model.new_int_var(0, largest, f"units_o{order.id}_w{c.window.id}")
         model.add(made >= smallest * x[c.key])
         model.add(made <= largest * x[c.key])
@@ -474,11 +610,25 @@ def add_units(
     return units
 
 
+def part_bounds(c: Candidate, fpd: dt.date) -> tuple[int, int]:
+    """Smallest and largest units of a part of a splittable order in c's window: its range
+    in the factory, the largest also capped by the room in the window by its latest finish."""
+    smallest, largest = part_range(c.order, c.factory)
+    room = min(c.window.remaining_units, free_until(c.window, fpd, c.latest_finish))
+    return smallest, min(largest, room)
+
+
 def add_order_made_once(
-    model: cp_model.CpModel, candidates: list[Candidate], x: Choice, units: Units
+    model: cp_model.CpModel,
+    candidates: list[Candidate],
+    x: Choice,
+    units: Units,
+    fpd: dt.date,
 ) -> None:
     """A whole order goes to at most one window; the parts of a splittable one add up to
-    its whole quantity or to nothing."""
+    its whole quantity or to nothing, and each part is linked to its order being made
+    (``x <= made`` and ``units <= largest * made``: without these rows the relaxation
+    CP-SAT bounds with makes a fraction of an order in fragments that cannot hold it)."""
     by_order: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_order[candidate.order.id].append(candidate)
@@ -489,6 +639,9 @@ def add_order_made_once(
             continue
         made = model.new_bool_var(f"made_o{order.id}")
         model.add(sum(units[c.key] for c in order_candidates) == order.quantity * made)
+        for c in order_candidates:
+            model.add_implication(x[c.key], made)
+            model.add(units[c.key] <= part_bounds(c, fpd)[1] * made)
 
 
 def add_offers_stay_unless_moved(

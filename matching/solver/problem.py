@@ -192,6 +192,11 @@ class MatchingSolution:
     best_bound: float
     build_seconds: float
     solve_seconds: float
+    # the answer's value, 10,000 x weighted units - production and transport cost (fen,
+    # maximised), and a proven upper bound on the value of every feasible answer (over
+    # every eligible pair; see bound.py and docs/matching.md, "The bound")
+    value: float = 0.0
+    value_bound: float = 0.0
 
     @property
     def matched_units(self) -> int:
@@ -211,3 +216,11 @@ class MatchingSolution:
         if self.objective == self.best_bound:
             return 0.0
         return abs(self.objective - self.best_bound) / max(1.0, abs(self.objective))
+
+    @property
+    def value_gap(self) -> float:
+        """``(value bound - value) / value bound``, 0..1: how far the answer may be from the
+        best one (0 with nothing to match)."""
+        if self.value_bound <= 0:
+            return 0.0
+        return min(max(self.value_bound - self.value, 0.0) / self.value_bound, 1.0)

@@ -64,6 +64,26 @@ def split_into_shards(problem: MatchingProblem) -> ShardPlan:
     )
 
 
+def shards_within(
+    shards: tuple[MatchingProblem, ...], seconds: float
+) -> tuple[MatchingProblem, ...]:
+    """The shards with their time limits scaled to add up to ``seconds`` (what is left of
+    the run's limit once it has been split: the limit covers the split too)."""
+    total = sum(shard.solver.time_limit_seconds for shard in shards)
+    if total <= 0:
+        return shards
+    factor = max(seconds, 0.0) / total
+    return tuple(
+        dataclasses.replace(
+            shard,
+            solver=dataclasses.replace(
+                shard.solver, time_limit_seconds=shard.solver.time_limit_seconds * factor
+            ),
+        )
+        for shard in shards
+    )
+
+
 def merge_solutions(plan: ShardPlan, solutions: list[MatchingSolution]) -> MatchingSolution:
     """The whole run's solution from its shards' solutions (in any order)."""
     found = [s for s in solutions if s.solver_status in ("OPTIMAL", "FEASIBLE")]
@@ -89,6 +109,10 @@ def merge_solutions(plan: ShardPlan, solutions: list[MatchingSolution]) -> Match
         best_bound=float(sum(s.best_bound for s in found)),
         build_seconds=plan.split_seconds + sum(s.build_seconds for s in solutions),
         solve_seconds=sum(s.solve_seconds for s in solutions),
+        value=float(sum(s.value for s in found)),
+        # every shard's bound counts (one without an answer still bounds its part); orders
+        # without an eligible window add nothing to either
+        value_bound=float(sum(s.value_bound for s in solutions)),
     )
 
 

@@ -371,6 +371,9 @@ class Command(BaseCommand):
             "transport_cost": float(run.transport_cost or 0),
             "objective": run.objective,
             "best_bound": run.best_bound,
+            # the value (10,000 x weighted units - cost) and the whole-problem bound on it
+            "value": run.value,
+            "value_bound": run.value_bound,
             "gap": run.gap,
             "time_limit_seconds": options["time_limit"],
             # phases of the run, from the MatchRun row

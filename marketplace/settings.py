@@ -165,6 +165,8 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER_RATE", "20/hour"),
         # match runs started by hand (API and staff page), per user
         "match_runs": env_str("THROTTLE_MATCH_RUN_RATE", "30/hour"),
+        # what-ifs asked for through the API, per user
+        "what_ifs": env_str("THROTTLE_WHAT_IF_RATE", "30/hour"),
     },
     # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR, so
     # that a client cannot dodge the throttles with a forged header).

@@ -654,3 +654,43 @@ def what_if_fail(*, what_if_id: int, error: str) -> bool:
         pk=what_if_id, status__in=(WhatIfStatus.QUEUED, WhatIfStatus.RUNNING)
     ).update(status=WhatIfStatus.FAILED, error=error[:10_000], finished_at=timezone.now())
     return updated == 1
+
+
+# --- in words -------------------------------------------------------------------------------
+
+
+def what_if_describe(what_if: WhatIf) -> str:
+    """The scenario in a sentence, in the reader's language (the rows' names read now)."""
+    p = what_if.parameters
+    factory = Factory.objects.filter(pk=p["factory"]).first() if "factory" in p else None
+    category = ProductCategory.objects.filter(pk=p["category"]).first() if "category" in p else None
+    names = {
+        "factory": f"{factory.name} (#{factory.pk})" if factory else f"#{p.get('factory')}",
+        "province": p.get("province", ""),
+        "category": category.display_name if category else f"#{p.get('category')}",
+        "percent": p.get("percent"),
+        "units": p.get("units_per_day"),
+        "first": p.get("date_from"),
+        "last": p.get("date_to"),
+    }
+    match what_if.kind:
+        case WhatIfKind.FACTORY_DROP if "province" in p:
+            text = _("Every factory in %(province)s drops out from %(first)s")
+        case WhatIfKind.FACTORY_DROP:
+            text = _("%(factory)s drops out from %(first)s")
+        case WhatIfKind.DEMAND_UP:
+            text = _("Demand for %(category)s up %(percent)s%% (orders due %(first)s to %(last)s)")
+        case WhatIfKind.NEW_CAPACITY:
+            text = _(
+                "%(factory)s makes %(units)s more units of %(category)s a day, "
+                "%(first)s to %(last)s"
+            )
+        case WhatIfKind.PRICE_CHANGE if factory and category:
+            text = _("Unit price of %(factory)s for %(category)s changes by %(percent)s%%")
+        case WhatIfKind.PRICE_CHANGE if factory:
+            text = _("Unit prices of %(factory)s change by %(percent)s%%")
+        case WhatIfKind.PRICE_CHANGE:
+            text = _("Unit prices for %(category)s change by %(percent)s%%")
+        case _:
+            return what_if.kind
+    return text % names

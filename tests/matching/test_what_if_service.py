@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 
 from marketplace.models import Role
 from matching.models import AssignmentStatus, WhatIf, WhatIfKind, WhatIfStatus
@@ -158,6 +159,7 @@ def test_a_price_rise_above_the_sellers_limit_unmatches_the_order() -> None:
     assert done.result["moved_offers"][0]["to"] == []
 
 
+@override("en")
 def test_the_request_refuses_unknown_rows_and_bad_dates() -> None:
     with pytest.raises(ValidationError) as refused:
         what_if_parameters_error(WhatIfKind.FACTORY_DROP, factory=10**9, date_from=days(1))

@@ -196,6 +196,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneKindEnum": "orders.models.MilestoneKind",
         "OrderEventActionEnum": "orders.models.OrderEventAction",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
+        "WhatIfKindEnum": "matching.models.WhatIfKind",
     },
     # the path ids of marketplace.routers.IdRouter
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},

@@ -431,6 +431,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "production.tasks.factory_scores_recompute_task",
         "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
     },
+    # what-ifs whose message was lost are sent again; those whose worker was lost fail
+    "sweep-what-ifs": {"task": "matching.tasks.what_ifs_sweep_task", "schedule": 60.0},
 }
 if MATCHING_SCHEDULE_SECONDS > 0:
     CELERY_BEAT_SCHEDULE["scheduled-match-run"] = {

@@ -559,7 +559,8 @@ class WhatIfAdmin(ViewOnlyAdmin):
                     request,
                     gettext(
                         "The what-if was saved, but it could not be sent to the Celery worker "
-                        "(%(error)s). Ask again once Redis is reachable."
+                        "(%(error)s). It stays queued; Celery beat sends it again once Redis "
+                        "is reachable."
                     )
                     % {"error": exc},
                     messages.WARNING,

@@ -178,3 +178,10 @@ def what_if_execute_task(self: WhatIfTask, what_if_id: int) -> None:
     from matching.whatif import what_if_execute
 
     what_if_execute(what_if_id=what_if_id, task_id=self.request.id or "direct-call")
+
+
+@shared_task
+def what_ifs_sweep_task() -> None:
+    from matching.whatif import what_if_sweep
+
+    what_if_sweep()

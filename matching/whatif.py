@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from factories.models import Factory, FactoryCapability
 from marketplace.models import ProductCategory, User
+from marketplace.notifications import stored_text_language
 from matching.models import WhatIf, WhatIfKind, WhatIfStatus
 from matching.selectors import (
     PlanPart,
@@ -646,6 +647,35 @@ def what_if_execute(*, what_if_id: int, task_id: str) -> WhatIf | None:
     )
     what_if.refresh_from_db()
     return what_if
+
+
+def what_if_sweep() -> tuple[int, int]:
+    """Periodic: send again the what-ifs still queued a while after they were asked for (their
+    message was lost, or Redis was down when they were saved; the claim makes a duplicate a
+    no-op), and fail those still running past the redelivery of a lost worker's task (as
+    ``match_run_fail_lost``). Returns (sent again, failed)."""
+    from matching.tasks import what_if_execute_task
+
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.MATCHING_RESEND_QUEUED_AFTER_SECONDS)
+    waiting = list(
+        WhatIf.objects.filter(status=WhatIfStatus.QUEUED, created_at__lt=stale).values_list(
+            "pk", flat=True
+        )
+    )
+    for what_if_id in waiting:
+        logger.warning("Re-sending what-if %s", what_if_id)
+        what_if_execute_task.apply_async(args=(what_if_id,))
+    lost_after = settings.MATCHING_LOST_RUN_AFTER_SECONDS
+    with stored_text_language():
+        error = _(
+            "No result %(seconds)s s after it started, past the redelivery of its task: the "
+            "worker solving it was lost."
+        ) % {"seconds": lost_after}
+    failed = WhatIf.objects.filter(
+        status=WhatIfStatus.RUNNING, started_at__lt=now - dt.timedelta(seconds=lost_after)
+    ).update(status=WhatIfStatus.FAILED, finished_at=now, error=error)
+    return len(waiting), failed
 
 
 def what_if_fail(*, what_if_id: int, error: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import override
 
 from marketplace.models import Role
@@ -23,6 +24,7 @@ from matching.whatif import (
     prices_change,
     what_if_execute,
     what_if_request,
+    what_if_sweep,
 )
 from tests.builders import (
     category,
@@ -200,6 +202,38 @@ def test_the_failure_hook_marks_the_what_if_failed(monkeypatch: pytest.MonkeyPat
     assert (what_if.status, what_if.error) == (WhatIfStatus.FAILED, "ValueError: bad input")
     # a second delivery of the task finds it finished and does nothing
     assert what_if_execute(what_if_id=what_if.pk, task_id="again") is None
+
+
+@override("en")
+def test_the_sweep_sends_stale_what_ifs_again_and_fails_lost_ones(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from matching import tasks
+
+    sent: list[tuple[int, ...]] = []
+    monkeypatch.setattr(
+        tasks.what_if_execute_task, "apply_async", lambda args: sent.append(tuple(args))
+    )
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    stale = WhatIf.objects.create(kind=WhatIfKind.PRICE_CHANGE, parameters={"percent": 5})
+    fresh = WhatIf.objects.create(kind=WhatIfKind.PRICE_CHANGE, parameters={"percent": 5})
+    lost = WhatIf.objects.create(
+        kind=WhatIfKind.PRICE_CHANGE, status=WhatIfStatus.RUNNING, started_at=long_ago
+    )
+    working = WhatIf.objects.create(
+        kind=WhatIfKind.PRICE_CHANGE, status=WhatIfStatus.RUNNING, started_at=timezone.now()
+    )
+    WhatIf.objects.filter(pk=stale.pk).update(created_at=long_ago)
+
+    assert what_if_sweep() == (1, 1)
+
+    assert sent == [(stale.pk,)]
+    lost.refresh_from_db()
+    assert lost.status == WhatIfStatus.FAILED
+    assert lost.error.startswith(f"No result {settings.MATCHING_LOST_RUN_AFTER_SECONDS} s after")
+    statuses = dict(WhatIf.objects.values_list("pk", "status"))
+    assert statuses[fresh.pk] == WhatIfStatus.QUEUED
+    assert statuses[working.pk] == WhatIfStatus.RUNNING
 
 
 # --- the scenarios on the frozen dataclasses ---------------------------------------------

@@ -325,6 +325,8 @@ class PlanPart:
     status: str
     planned_start: dt.date
     planned_finish: dt.date
+    production_cost_fen: int = 0
+    transport_cost_fen: int = 0
 
 
 def live_plan_load() -> tuple[PlanPart, ...]:
@@ -339,6 +341,8 @@ def live_plan_load() -> tuple[PlanPart, ...]:
             status=a.status,
             planned_start=a.planned_start,
             planned_finish=a.planned_finish,
+            production_cost_fen=to_fen(a.unit_price) * a.quantity,
+            transport_cost_fen=to_fen(a.transport_cost),
         )
         for a in Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES).order_by("id")
     )

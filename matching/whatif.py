@@ -460,8 +460,12 @@ def _windows_of(solution: MatchingSolution) -> dict[int, set[int]]:
     return placed
 
 
-def _figures(problem: MatchingProblem, solution: MatchingSolution) -> dict[str, Any]:
-    """Orders and units placed, their cost, and the share of the windows' units in use."""
+def _figures(
+    problem: MatchingProblem, solution: MatchingSolution, fixed: list[PlanPart]
+) -> dict[str, Any]:
+    """The plan's figures: booked work that stands (``fixed``) plus what the solver places.
+    Orders and units of real orders (extra demand apart), their cost (extra demand
+    included), and the share of the windows' units in use."""
     real = [a for a in solution.assignments if a.order_id > 0]
     booked = sum(c.units for w in problem.windows for c in w.commitments)
     capacity = sum(w.remaining_units for w in problem.windows) + booked
@@ -469,12 +473,14 @@ def _figures(problem: MatchingProblem, solution: MatchingSolution) -> dict[str, 
     return {
         "solver_status": solution.solver_status,
         "orders_to_place": len(problem.orders),
-        "matched_orders": len({a.order_id for a in real}),
-        "matched_units": sum(a.quantity for a in real),
+        "matched_orders": len({a.order_id for a in real} | {p.order_id for p in fixed}),
+        "matched_units": sum(a.quantity for a in real) + sum(p.units for p in fixed),
         "extra_matched_units": solution.matched_units - sum(a.quantity for a in real),
         "unmatched_orders": len(solution.unmatched),
-        "production_cost_fen": solution.production_cost_fen,
-        "transport_cost_fen": solution.transport_cost_fen,
+        "production_cost_fen": solution.production_cost_fen
+        + sum(p.production_cost_fen for p in fixed),
+        "transport_cost_fen": solution.transport_cost_fen
+        + sum(p.transport_cost_fen for p in fixed),
         "capacity_units": capacity,
         "used_units": used,
         "fill_percent": round(100 * used / capacity, 2) if capacity else None,
@@ -494,8 +500,9 @@ def what_if_diff(
     that would move. Ids only; names are added by ``_named``."""
     fixed = list(fixed)
     lost_ids = {p.assignment_id for p in scenario.lost_parts}
+    standing = [p for p in fixed if p.assignment_id not in lost_ids]
     before = _factories_of(baseline, fixed)
-    after = _factories_of(solution, [p for p in fixed if p.assignment_id not in lost_ids])
+    after = _factories_of(solution, standing)
     losing = []
     for order_id in sorted(before):
         gone = before[order_id] - after.get(order_id, set())
@@ -542,8 +549,8 @@ def what_if_diff(
                     "reason": str(solution.unmatched.get(order_id, "")),
                 }
             )
-    baseline_figures = _figures(baseline_problem, baseline)
-    scenario_figures = _figures(scenario.problem, solution)
+    baseline_figures = _figures(baseline_problem, baseline, fixed)
+    scenario_figures = _figures(scenario.problem, solution, standing)
     change = {
         key: scenario_figures[key] - baseline_figures[key]
         for key in (

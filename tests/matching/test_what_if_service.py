@@ -78,9 +78,11 @@ def test_a_factory_dropping_out_shows_its_orders_moving_and_writes_nothing() -> 
     assert result["lost_parts"] == 1 and result["lost_units"] == 300
     assert [row["order"] for row in result["moved_offers"]] == [waiting.pk]
     assert result["new_unmatched"] == []
-    # the accepted part is placed again at the far factory (300 units at 11 CNY: booked work
-    # counts in no solution's cost), the waiting offer moves there (1 CNY a unit dearer)
-    assert result["change"]["production_cost_fen"] == 300 * 1100 + 300 * 100
+    # both orders are made at the far factory, a CNY a unit dearer (the accepted part's cost
+    # counts in the current plan as it was accepted)
+    assert result["change"]["production_cost_fen"] == 600 * 100
+    assert result["change"]["matched_units"] == 0
+    assert result["baseline"]["matched_units"] == 600
     assert result["factory_names"] == {str(near.pk): "Near", str(far.pk): "Far"}
     assert result["order_titles"][str(accepted_order.pk)] == "Accepted"
 

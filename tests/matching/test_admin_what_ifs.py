@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 from django.utils.html import escape
+from kombu.exceptions import OperationalError as BrokerError
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from marketplace.models import Role, User
 from matching.models import WhatIf, WhatIfKind, WhatIfStatus
+from matching.tasks import what_if_execute_task
 from matching.whatif import what_if_execute, what_if_request
 from orders.models import UnmatchedReason
 from tests.admin_pages import listed, messages_of, pks, readonly_values
@@ -247,3 +249,26 @@ def test_a_what_if_asked_in_the_admin_is_solved_by_the_worker_and_writes_nothing
     shown = readonly_values(client.get(f"{WHAT_IFS}{what_if.pk}/change/"))
     assert "Sports socks" in shown["unmatched_table"]
     assert "Every factory in Fujian drops out from" in shown["scenario"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("category_tree")
+def test_the_add_form_warns_when_the_task_cannot_reach_the_broker(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(make_user(Role.STAFF, is_superuser=True))
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(what_if_execute_task, "apply_async", broker_down)
+
+    response = client.post(
+        ADD, {"kind": "price_change", "category": category().pk, "percent": 5}, follow=True
+    )
+
+    assert response.redirect_chain == [(WHAT_IFS, 302)]
+    assert WhatIf.objects.get().status == WhatIfStatus.QUEUED  # the sweep sends it again
+    (message,) = messages_of(response)
+    assert "could not be sent to the Celery worker" in message
+    assert "Celery beat sends it again" in message

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from kombu.exceptions import OperationalError as BrokerError
 from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
 
 from marketplace.models import ProductCategory, Role
 from matching.models import WhatIf, WhatIfKind, WhatIfStatus
+from matching.tasks import what_if_execute_task
 from tests.builders import category, days, make_factory, make_order, make_user, make_window
 from tests.conftest import client_for
 from tests.matching.live_state import live_state
@@ -201,3 +203,22 @@ def test_a_what_if_run_by_the_worker_shows_the_difference_and_writes_nothing() -
     assert [row["order"] for row in result["moved_offers"]] == [order.pk]
     assert result["change"]["production_cost_fen"] == 400 * 100
     assert result["order_titles"] == {str(order.pk): "Logo tees"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("category_tree")
+def test_it_answers_503_and_keeps_the_what_if_queued_when_redis_is_unreachable(
+    staff_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(what_if_execute_task, "apply_async", broker_down)
+
+    response = staff_api.post(
+        URL, {"kind": "price_change", "category": category().pk, "percent": 5}, format="json"
+    )
+
+    assert response.status_code == 503
+    assert "unreachable" in response.json()["detail"]
+    assert WhatIf.objects.get().status == WhatIfStatus.QUEUED  # the sweep sends it again

@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -610,8 +611,12 @@ def _named(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _claim(*, what_if_id: int, task_id: str) -> bool:
-    claimed = WhatIf.objects.filter(pk=what_if_id, status=WhatIfStatus.QUEUED).update(
-        status=WhatIfStatus.RUNNING, task_id=task_id, started_at=timezone.now()
+    """queued -> running, or resume our own running what-if (its message delivered again
+    after its worker was lost), as a match run's claim does."""
+    claimed = (
+        WhatIf.objects.filter(pk=what_if_id)
+        .filter(Q(status=WhatIfStatus.QUEUED) | Q(status=WhatIfStatus.RUNNING, task_id=task_id))
+        .update(status=WhatIfStatus.RUNNING, task_id=task_id, started_at=timezone.now())
     )
     return claimed == 1
 

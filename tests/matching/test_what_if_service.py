@@ -238,6 +238,22 @@ def test_the_sweep_sends_stale_what_ifs_again_and_fails_lost_ones(
     assert statuses[working.pk] == WhatIfStatus.RUNNING
 
 
+def test_a_task_delivered_again_resumes_its_own_what_if_and_no_other() -> None:
+    make_window(make_factory())
+    make_order()
+    what_if = what_if_request(
+        kind=WhatIfKind.PRICE_CHANGE,
+        values={"category": category().pk, "percent": 5},
+        requested_by=None,
+    )
+    WhatIf.objects.filter(pk=what_if.pk).update(status=WhatIfStatus.RUNNING, task_id="first")
+
+    assert what_if_execute(what_if_id=what_if.pk, task_id="another") is None
+    done = what_if_execute(what_if_id=what_if.pk, task_id="first")
+
+    assert done is not None and done.status == WhatIfStatus.SUCCEEDED
+
+
 # --- the scenarios on the frozen dataclasses ---------------------------------------------
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django.utils.html import escape
 from kombu.exceptions import OperationalError as BrokerError
 from pytest_django import DjangoCaptureOnCommitCallbacks
@@ -207,9 +208,11 @@ def test_the_result_page_is_in_chinese_for_a_chinese_reader(staff_client: Client
     what_if = _queued(category=category().pk, percent=20)
     what_if_execute(what_if_id=what_if.pk, task_id="t")
 
-    page = staff_client.get(
-        f"{WHAT_IFS}{what_if.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
-    ).content.decode()
+    # the request activates Chinese in this thread: put the language back afterwards
+    with translation.override(translation.get_language()):
+        page = staff_client.get(
+            f"{WHAT_IFS}{what_if.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
 
     assert "当前计划" in page and "成本与利用率" in page
 

@@ -165,6 +165,8 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER_RATE", "20/hour"),
         # match runs started by hand (API and staff page), per user
         "match_runs": env_str("THROTTLE_MATCH_RUN_RATE", "30/hour"),
+        # what-ifs asked for through the API, per user
+        "what_ifs": env_str("THROTTLE_WHAT_IF_RATE", "30/hour"),
     },
     # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR, so
     # that a client cannot dodge the throttles with a forged header).
@@ -194,6 +196,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneKindEnum": "orders.models.MilestoneKind",
         "OrderEventActionEnum": "orders.models.OrderEventAction",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
+        "WhatIfKindEnum": "matching.models.WhatIfKind",
     },
     # the path ids of marketplace.routers.IdRouter
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
@@ -428,6 +431,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "production.tasks.factory_scores_recompute_task",
         "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
     },
+    # what-ifs whose message was lost are sent again; those whose worker was lost fail
+    "sweep-what-ifs": {"task": "matching.tasks.what_ifs_sweep_task", "schedule": 60.0},
 }
 if MATCHING_SCHEDULE_SECONDS > 0:
     CELERY_BEAT_SCHEDULE["scheduled-match-run"] = {

@@ -62,6 +62,12 @@ class MatchRunRateThrottle(SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class WhatIfRateThrottle(MatchRunRateThrottle):
+    """What-ifs asked for through the API, per user (each one solves the market twice)."""
+
+    scope = "what_ifs"
+
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from marketplace.admin import (
     ViewOnlyAdmin,
@@ -19,11 +21,21 @@ from marketplace.admin import (
     apply_service_to_each,
     call_reporting_broker_errors,
 )
-from matching.models import Assignment, DeclineReason, MatchRun, MatchRunTrigger, SolverStatus
+from marketplace.forms import add_service_error
+from matching.forms import WhatIfForm
+from matching.models import (
+    Assignment,
+    DeclineReason,
+    MatchRun,
+    MatchRunTrigger,
+    SolverStatus,
+    WhatIf,
+)
 from matching.offers import offer_accept, offer_decline
 from matching.runs import MatchRunRequestOutcome, match_run_queue
+from matching.whatif import what_if_describe, what_if_request
 from orders.admin import OrderAdmin
-from orders.models import Order
+from orders.models import Order, UnmatchedReason
 
 
 def _seconds(value: float | None) -> str:
@@ -454,3 +466,252 @@ class AssignmentAdmin(ViewOnlyAdmin):
             done=pgettext_lazy("admin action done", "declined"),
             noun="offer",
         )
+
+
+# --- what-ifs ----------------------------------------------------------------------------
+
+
+def _cny(fen: int | None) -> str:
+    return "-" if fen is None else f"{fen / 100:,.2f}"
+
+
+def _signed(value: float | None, text: str) -> str:
+    return text if value is None or value <= 0 else f"+{text}"
+
+
+def _reason_label(code: str) -> str:
+    return str(UnmatchedReason(code).label) if code in UnmatchedReason.values else code
+
+
+def _table(head: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> str:
+    if not rows:
+        return "-"
+    header = format_html_join("", "<th>{}</th>", ((title,) for title in head))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", header, body)
+
+
+@admin.register(WhatIf)
+class WhatIfAdmin(ViewOnlyAdmin):
+    """What-ifs on live data: staff ask for one (the add form), the worker solves it on a
+    snapshot next to the current plan, and its page shows the difference."""
+
+    list_display = (
+        "id",
+        "kind",
+        "scenario",
+        "status",
+        "requested_by",
+        "created_at",
+        "losing_count",
+        "unmatched_count",
+        "cost_change",
+    )
+    list_filter = ("status", "kind")
+    list_select_related = ("requested_by",)
+    fieldsets = (
+        (
+            _("What-if"),
+            {
+                "fields": (
+                    ("kind", "status", "requested_by"),
+                    "scenario",
+                    ("created_at", "started_at", "finished_at"),
+                    "error",
+                )
+            },
+        ),
+        (_("Cost and fill"), {"fields": ("totals_table",)}),
+        (_("Orders that lose their factory"), {"fields": ("losing_table",)}),
+        (_("New unmatched orders"), {"fields": ("unmatched_table", "extra_demand")}),
+        (_("Offers that would move"), {"fields": ("moved_table",)}),
+        (_("Orders matched only in the scenario"), {"fields": ("newly_matched_list",)}),
+    )
+    readonly_fields = (
+        "kind",
+        "status",
+        "requested_by",
+        "scenario",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "totals_table",
+        "losing_table",
+        "unmatched_table",
+        "extra_demand",
+        "moved_table",
+        "newly_matched_list",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # whoever may read what-ifs may ask for one: it writes nothing live
+        return self.has_view_permission(request)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = WhatIfForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                what_if = what_if_request(
+                    kind=form.cleaned_data["kind"],
+                    values=form.values(),
+                    requested_by=admin_user(request),
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            except BrokerError as exc:
+                self.message_user(
+                    request,
+                    gettext(
+                        "The what-if was saved, but it could not be sent to the Celery worker "
+                        "(%(error)s). It stays queued; Celery beat sends it again once Redis "
+                        "is reachable."
+                    )
+                    % {"error": exc},
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(reverse("admin:matching_whatif_changelist"))
+            else:
+                self.message_user(
+                    request,
+                    gettext("What-if #%(what_if)s queued; its result shows here once solved.")
+                    % {"what_if": what_if.pk},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:matching_whatif_change", args=(what_if.pk,))
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Try a what-if"),
+            "opts": self.opts,
+            "form": form,
+            "has_view_permission": True,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/matching/whatif/add_form.html", context)
+
+    @admin.display(description=_("scenario"))
+    def scenario(self, what_if: WhatIf) -> str:
+        return what_if_describe(what_if)
+
+    @admin.display(description=_("orders losing their factory"))
+    def losing_count(self, what_if: WhatIf) -> object:
+        return what_if.result.get("orders_losing_factory_count", "-")
+
+    @admin.display(description=_("new unmatched orders"))
+    def unmatched_count(self, what_if: WhatIf) -> object:
+        return what_if.result.get("new_unmatched_count", "-")
+
+    @admin.display(description=_("cost change (CNY)"))
+    def cost_change(self, what_if: WhatIf) -> str:
+        change = what_if.result.get("change")
+        if not change:
+            return "-"
+        fen = change["production_cost_fen"] + change["transport_cost_fen"]
+        return _signed(fen, _cny(fen))
+
+    def _order(self, what_if: WhatIf, order_id: int) -> str:
+        url = reverse("admin:orders_order_change", args=(order_id,))
+        title = what_if.result.get("order_titles", {}).get(str(order_id), "")
+        return format_html('<a href="{}">#{}</a> {}', url, order_id, title)
+
+    def _factories(self, what_if: WhatIf, ids: list[int]) -> str:
+        names = what_if.result.get("factory_names", {})
+        return ", ".join(f"{names.get(str(pk), '')} (#{pk})" for pk in ids)
+
+    @admin.display(description=_("current plan and scenario"))
+    def totals_table(self, what_if: WhatIf) -> str:
+        result = what_if.result
+        if "baseline" not in result:
+            return "-"
+        before, after, change = result["baseline"], result["scenario"], result["change"]
+        rows: list[tuple[Any, ...]] = []
+        for key, label, money in (
+            ("matched_orders", _("orders matched"), False),
+            ("matched_units", _("units matched"), False),
+            ("production_cost_fen", _("production cost (CNY)"), True),
+            ("transport_cost_fen", _("transport cost (CNY)"), True),
+            ("capacity_units", _("window units"), False),
+            ("used_units", _("window units used"), False),
+            ("fill_percent", _("fill (%)"), False),
+        ):
+            show = _cny if money else (lambda v: "-" if v is None else f"{v:,}")
+            delta = change.get(key)
+            rows.append((label, show(before[key]), show(after[key]), _signed(delta, show(delta))))
+        rows.append(
+            (
+                _("solver status"),
+                SolverStatus.label_of(before["solver_status"]),
+                SolverStatus.label_of(after["solver_status"]),
+                "",
+            )
+        )
+        head = (_("figure"), _("current plan"), _("scenario"), _("change"))
+        return _table(head, rows)
+
+    @admin.display(description=_("orders"))
+    def losing_table(self, what_if: WhatIf) -> str:
+        rows = [
+            (
+                self._order(what_if, row["order"]),
+                self._factories(what_if, row["from"]),
+                self._factories(what_if, row["to"]) or _reason_label(row["reason"]) or "-",
+            )
+            for row in what_if.result.get("orders_losing_factory", [])
+        ]
+        return _table((_("order"), _("loses"), _("goes to, or why unmatched")), rows)
+
+    @admin.display(description=_("orders"))
+    def unmatched_table(self, what_if: WhatIf) -> str:
+        rows = [
+            (self._order(what_if, row["order"]), _reason_label(row["reason"]))
+            for row in what_if.result.get("new_unmatched", [])
+        ]
+        return _table((_("order"), _("reason")), rows)
+
+    @admin.display(description=_("extra demand"))
+    def extra_demand(self, what_if: WhatIf) -> str:
+        result = what_if.result
+        if not result.get("extra_orders"):
+            return "-"
+        left = ", ".join(
+            f"{_reason_label(reason)}: {count}"
+            for reason, count in result["extra_unmatched_by_reason"].items()
+        )
+        return gettext(
+            "%(orders)s extra orders of %(units)s units; %(matched)s units matched. "
+            "Unmatched: %(left)s"
+        ) % {
+            "orders": result["extra_orders"],
+            "units": result["extra_units"],
+            "matched": result["scenario"]["extra_matched_units"],
+            "left": left or "-",
+        }
+
+    @admin.display(description=_("offers"))
+    def moved_table(self, what_if: WhatIf) -> str:
+        rows = [
+            (
+                self._order(what_if, row["order"]),
+                self._factories(what_if, row["from"]),
+                self._factories(what_if, row["to"]) or _reason_label(row["reason"]) or "-",
+            )
+            for row in what_if.result.get("moved_offers", [])
+        ]
+        return _table((_("order"), _("offered to"), _("would move to")), rows)
+
+    @admin.display(description=_("orders"))
+    def newly_matched_list(self, what_if: WhatIf) -> str:
+        ids = what_if.result.get("newly_matched", [])
+        if not ids:
+            return "-"
+        return format_html_join(", ", "{}", ((self._order(what_if, pk),) for pk in ids))

@@ -16,16 +16,19 @@ from rest_framework.throttling import BaseThrottle
 from marketplace.filters import FilterSet, IdFilter, IsoDateTimeFilter
 from marketplace.permissions import IsMarketplaceStaff
 from marketplace.request_types import AuthenticatedRequest
-from marketplace.throttling import MatchRunRateThrottle
+from marketplace.throttling import MatchRunRateThrottle, WhatIfRateThrottle
 from matching import offers, selectors
-from matching.models import Assignment, MatchRun, MatchRunTrigger
+from matching.models import Assignment, MatchRun, MatchRunTrigger, WhatIf
 from matching.runs import match_run_request
 from matching.serializers import (
     MatchRunSerializer,
     OfferDeclineSerializer,
     OfferSerializer,
     SellerAssignmentSerializer,
+    WhatIfRequestSerializer,
+    WhatIfSerializer,
 )
+from matching.whatif import what_if_request
 from orders.selectors import seller_reliability
 
 
@@ -67,6 +70,47 @@ class MatchRunViewSet(
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(run).data, status=code)
+
+
+class WhatIfFilter(FilterSet):
+    class Meta:
+        model = WhatIf
+        fields = ["status", "kind"]
+
+
+class WhatIfViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Staff only. POST a scenario (202: the worker solves it on a snapshot of the live data,
+    next to the current plan); GET it until its status is succeeded, then read its result:
+    orders losing their factory, new unmatched orders with reasons, cost and fill change,
+    offers that would move. Nothing live is written."""
+
+    request: AuthenticatedRequest
+    serializer_class = WhatIfSerializer
+    permission_classes = [IsMarketplaceStaff]
+    filterset_class = WhatIfFilter
+
+    def get_queryset(self) -> QuerySet[WhatIf]:
+        return selectors.what_if_list()
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.action == "create":
+            return [WhatIfRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=WhatIfRequestSerializer, responses={202: WhatIfSerializer})
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        asked = WhatIfRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        values = dict(asked.validated_data)
+        what_if = what_if_request(
+            kind=values.pop("kind"), values=values, requested_by=self.request.user
+        )
+        return Response(self.get_serializer(what_if).data, status=status.HTTP_202_ACCEPTED)
 
 
 class AssignmentFilter(FilterSet):

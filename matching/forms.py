@@ -1,11 +1,14 @@
-"""Forms and labels of the offer pages (presentation only; the services validate)."""
+"""Forms and labels of the offer pages and the what-if admin (presentation only; the
+services validate)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import AssignmentStatus, DeclineReason
+from factories.models import Factory
+from marketplace.forms import LeafCategoryField
+from matching.models import AssignmentStatus, DeclineReason, WhatIfKind
 
 # an assignment's status as the seller reads it on the order page (the model's labels are
 # the staff's words: "Proposed", "Superseded")
@@ -28,3 +31,57 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed when the reason is “other”."),
     )
+
+
+class WhatIfForm(forms.Form):
+    """A what-if in the admin: the API's fields (matching/whatif.py checks them)."""
+
+    kind = forms.ChoiceField(label=_("Scenario"), choices=WhatIfKind.choices)
+    factory = forms.ModelChoiceField(
+        label=_("Factory"),
+        queryset=Factory.objects.order_by("name", "id"),
+        required=False,
+        help_text=_("A factory dropping out, with new capacity, or changing its prices."),
+    )
+    province = forms.CharField(
+        label=_("Province"),
+        max_length=100,
+        required=False,
+        help_text=_("Instead of a factory: every factory of the province drops out."),
+    )
+    category = LeafCategoryField(
+        label=_("Category"),
+        required=False,
+        help_text=_("Demand up, new capacity, or a price change in this category."),
+    )
+    percent = forms.IntegerField(
+        label=_("Percent"),
+        required=False,
+        min_value=-1000,
+        max_value=100_000,
+        help_text=_("Demand up: 1 to 1000. Price change: -90 to 1000."),
+    )
+    units_per_day = forms.IntegerField(
+        label=_("Units per day"), required=False, min_value=1, max_value=1_000_000
+    )
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Dropping out: the first day without the factory. Demand: orders due from."),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The last day (included)."),
+    )
+
+    def values(self) -> dict[str, object]:
+        """The cleaned fields as the service takes them (rows as ids)."""
+        data = dict(self.cleaned_data)
+        data.pop("kind", None)
+        for name in ("factory", "category"):
+            if data.get(name) is not None:
+                data[name] = data[name].pk
+        return data

@@ -275,3 +275,57 @@ class Assignment(models.Model):
 
     def is_expired_at(self, now: dt.datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+
+class WhatIfKind(models.TextChoices):
+    """The scenarios staff can try on a snapshot of the live data (matching/whatif.py)."""
+
+    FACTORY_DROP = "factory_drop", _("A factory or a province drops out")
+    DEMAND_UP = "demand_up", _("Demand in a category goes up")
+    NEW_CAPACITY = "new_capacity", _("New capacity")
+    PRICE_CHANGE = "price_change", _("Price change")
+
+
+class WhatIfStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class WhatIf(models.Model):
+    """A what-if on live data: a scenario solved by the worker on a snapshot next to the
+    current plan; a job-status row. It never writes the rows it reads."""
+
+    kind = models.CharField(_("scenario"), max_length=20, choices=WhatIfKind.choices)
+    # the scenario's values as the request checked them (ids, ISO dates, percent, units)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=WhatIfStatus.choices, default=WhatIfStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    # the difference against the current plan (matching/whatif.py, what_if_diff)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("what-if")
+        verbose_name_plural = _("what-ifs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("What-if #%(what_if)s (%(status)s)") % {
+            "what_if": self.pk,
+            "status": self.get_status_display(),
+        }

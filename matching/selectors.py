@@ -15,7 +15,13 @@ from django.utils import timezone
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import User
 from marketplace.money import to_fen
-from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, MatchRun
+from matching.models import (
+    LIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    MatchRun,
+    WhatIf,
+)
 from matching.solver.problem import (
     Capability,
     Commitment,
@@ -305,3 +311,84 @@ def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
     if offer.shipped_on is not None and "report_delay" in actions:
         actions.remove("report_delay")
     return tuple(actions)
+
+
+@dataclass(frozen=True)
+class PlanPart:
+    """One live assignment of the current plan, as a what-if compares plans."""
+
+    assignment_id: int
+    order_id: int
+    factory_id: int
+    window_id: int
+    units: int
+    status: str
+    planned_start: dt.date
+    planned_finish: dt.date
+    production_cost_fen: int = 0
+    transport_cost_fen: int = 0
+
+
+def live_plan_load() -> tuple[PlanPart, ...]:
+    """The current plan: every offer waiting for an answer and every accepted part."""
+    return tuple(
+        PlanPart(
+            assignment_id=a.pk,
+            order_id=a.order_id,
+            factory_id=a.factory_id,
+            window_id=a.window_id,
+            units=a.quantity,
+            status=a.status,
+            planned_start=a.planned_start,
+            planned_finish=a.planned_finish,
+            production_cost_fen=to_fen(a.unit_price) * a.quantity,
+            transport_cost_fen=to_fen(a.transport_cost),
+        )
+        for a in Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES).order_by("id")
+    )
+
+
+def orders_as_problem_data(units: dict[int, int]) -> tuple[OrderData, ...]:
+    """Orders as the solver would see them if they were open for the given units (a
+    what-if places again the parts a dropped factory will not make)."""
+    now = timezone.now()
+    orders = list(Order.objects.filter(pk__in=units).order_by("id"))
+    histories = order_histories(orders)
+    return tuple(
+        dataclasses.replace(
+            _order_data(order, now, [], histories[order.pk]),
+            quantity=units[order.pk],
+            min_lot_quantity=min(order.min_lot_quantity, units[order.pk]),
+        )
+        for order in orders
+    )
+
+
+def what_if_list() -> QuerySet[WhatIf]:
+    return WhatIf.objects.select_related("requested_by")
+
+
+def category_capacity_load(
+    *, category_ids: set[int], first_day: dt.date
+) -> tuple[tuple[FactoryData, ...], tuple[WindowData, ...]]:
+    """The factories and windows of categories a run did not load (no order waits in them):
+    every live assignment there is booked work, as no offer there can move."""
+    live = Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES),
+        to_attr="live_assignments",
+    )
+    windows = CapacityWindow.objects.filter(
+        category_id__in=category_ids, end_date__gte=first_day
+    ).prefetch_related(live)
+    factories = (
+        Factory.objects.filter(capabilities__category_id__in=category_ids)
+        .distinct()
+        .prefetch_related(
+            Prefetch("capabilities", queryset=FactoryCapability.objects.order_by("category_id"))
+        )
+    )
+    return (
+        tuple(_factory_data(factory) for factory in factories.order_by("id")),
+        tuple(_window_data(window, set()) for window in windows.order_by("id")),
+    )

@@ -3,9 +3,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.ids import ID_MAX
 from marketplace.models import User
 from marketplace.serializers import CategoryNameField
-from matching.models import Assignment, DeclineReason, MatchRun, SolverStatus
+from matching.models import Assignment, DeclineReason, MatchRun, SolverStatus, WhatIf, WhatIfKind
 from matching.selectors import offer_allowed_actions
 from orders.selectors import seller_reliability
 
@@ -169,3 +170,50 @@ class SellerAssignmentSerializer(_AssignmentBase):
 class OfferDeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class WhatIfRequestSerializer(serializers.Serializer):
+    """A scenario to try. Each kind needs its fields (the others are ignored):
+    factory_drop: factory or province, date_from; demand_up: category, percent (1..1000),
+    date_from, date_to (orders due in those days); new_capacity: factory, category,
+    units_per_day, date_from, date_to; price_change: factory and/or category, percent
+    (-90..1000)."""
+
+    kind = serializers.ChoiceField(choices=WhatIfKind.choices)
+    factory = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, required=False, allow_null=True
+    )
+    province = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    category = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, required=False, allow_null=True
+    )
+    percent = serializers.IntegerField(
+        min_value=-1000, max_value=100_000, required=False, allow_null=True
+    )
+    units_per_day = serializers.IntegerField(
+        min_value=1, max_value=1_000_000, required=False, allow_null=True
+    )
+    date_from = serializers.DateField(required=False, allow_null=True)
+    date_to = serializers.DateField(required=False, allow_null=True)
+
+
+class WhatIfSerializer(serializers.ModelSerializer):
+    requested_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        allow_null=True
+    )
+
+    class Meta:
+        model = WhatIf
+        fields = [
+            "id",
+            "kind",
+            "parameters",
+            "status",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "result",
+        ]
+        read_only_fields = fields

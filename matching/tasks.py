@@ -157,3 +157,31 @@ def offers_expire_task() -> int:
     from matching.offers import offers_expire
 
     return offers_expire()
+
+
+class WhatIfTask(Task):
+    """Marks the what-if failed once its task has failed for good (also at the time
+    limits, as MatchRunTask does)."""
+
+    def on_failure(
+        self, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: Any
+    ) -> None:
+        from matching.whatif import what_if_fail
+
+        what_if_id = kwargs.get("what_if_id", args[0] if args else None)
+        if what_if_id is not None:
+            what_if_fail(what_if_id=what_if_id, error=failure_message(exc))
+
+
+@shared_task(bind=True, base=WhatIfTask)
+def what_if_execute_task(self: WhatIfTask, what_if_id: int) -> None:
+    from matching.whatif import what_if_execute
+
+    what_if_execute(what_if_id=what_if_id, task_id=self.request.id or "direct-call")
+
+
+@shared_task
+def what_ifs_sweep_task() -> None:
+    from matching.whatif import what_if_sweep
+
+    what_if_sweep()

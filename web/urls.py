@@ -17,7 +17,7 @@ from marketplace.api import (
 )
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
-from matching.api import MatchRunViewSet, SellerAssignmentViewSet
+from matching.api import MatchRunViewSet, SellerAssignmentViewSet, WhatIfViewSet
 from production.api import OfferViewSet, OrderViewSet
 from web import factory_pages, seller_pages
 from web.health import healthz
@@ -33,6 +33,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("offers", OfferViewSet, basename="offer")
 router.register("order-assignments", SellerAssignmentViewSet, basename="order-assignment")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
+router.register("what-ifs", WhatIfViewSet, basename="what-if")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

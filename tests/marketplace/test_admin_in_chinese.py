@@ -27,8 +27,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
-from matching.models import Assignment, DeclineReason
+from matching.models import Assignment, DeclineReason, WhatIfKind
 from matching.offers import offer_accept, offer_decline
+from matching.whatif import what_if_execute, what_if_request
 from orders.models import MilestoneKind, Order
 from production.services import delay_report, milestone_post
 from tests.builders import make_factory, make_order, make_user, make_window, run_matching
@@ -62,7 +63,13 @@ DJANGO_ICONS = re.compile(r"/admin/img/(search|icon-yes|icon-no|icon-unknown)\.s
 # a password hash is shown masked: "md5 ******" or its first characters and asterisks
 MASKED = re.compile(r"\w*\*{3,}")
 # fields that store codes (their labels are shown, so the codes are not data)
-CODE_FIELDS = {"notification.kind", "matchrun.solver_status"}
+CODE_FIELDS = {
+    "notification.kind",
+    "matchrun.solver_status",
+    # a what-if's scenario and result: keys and codes (the names in them are other rows' data)
+    "whatif.parameters",
+    "whatif.result",
+}
 
 
 class VisibleText(HTMLParser):
@@ -157,6 +164,13 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
     )
     Group.objects.create(name="客服")
     Token.objects.create(user=staff_user)
+    # a what-if solved, with every table of its result filled
+    dropped = what_if_request(
+        kind=WhatIfKind.FACTORY_DROP,
+        values={"factory": part.factory_id, "date_from": dt.date.today()},
+        requested_by=staff_user,
+    )
+    assert what_if_execute(what_if_id=dropped.pk, task_id="t") is not None
 
 
 def admin_pages(staff: User) -> Iterator[tuple[str, str]]:

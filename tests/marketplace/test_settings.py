@@ -115,6 +115,7 @@ def test_beat_runs_the_lifecycle_jobs(settings: Settings) -> None:
         "matching.tasks.offers_expire_task",
         "production.tasks.milestone_reminders_send_task",
         "production.tasks.factory_scores_recompute_task",
+        "matching.tasks.what_ifs_sweep_task",
     } <= tasks
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)

@@ -11,7 +11,7 @@ from django.apps import apps
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Notification, Role, User
-from matching.models import Assignment, AssignmentStatus, MatchRun
+from matching.models import Assignment, AssignmentStatus, MatchRun, WhatIf, WhatIfKind
 from orders.models import OrderKind
 from production import services as production
 from production.models import Delay
@@ -40,6 +40,7 @@ class World:
     sample: Any  # the victim seller's sample order
     notifications: list[Notification]
     run: MatchRun
+    what_if: WhatIf
     attacker: User
     own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
 
@@ -82,6 +83,9 @@ def build_world(attacker_role: str) -> World:
         sample=make_order(victim_seller, kind=OrderKind.SAMPLE, quantity=50),
         notifications=[_notify(victim_seller, "Seller's own"), _notify(victim_owner, "Owner's")],
         run=make_run(),
+        what_if=WhatIf.objects.create(
+            kind=WhatIfKind.PRICE_CHANGE, parameters={"factory": factory.pk, "percent": 5}
+        ),
         attacker=make_user(attacker_role),
     )
     world.own["notification"] = _notify(world.attacker, "Attacker's own")

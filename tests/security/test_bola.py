@@ -390,6 +390,9 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("GET", "/api/match-runs/"): [StaffOnly((SELLER, OWNER))],
     ("POST", "/api/match-runs/"): [StaffOnly((SELLER, OWNER))],
     ("GET", "/api/match-runs/{id}/"): [StaffOnly((SELLER, OWNER), lambda w: w.run.pk)],
+    ("GET", "/api/what-ifs/"): [StaffOnly((SELLER, OWNER))],
+    ("POST", "/api/what-ifs/"): [StaffOnly((SELLER, OWNER))],
+    ("GET", "/api/what-ifs/{id}/"): [StaffOnly((SELLER, OWNER), lambda w: w.what_if.pk)],
 }
 
 

@@ -80,6 +80,7 @@ def _own_id(world: World, path: str) -> Any:
         "/api/order-assignments/": own.get("assignment"),
         "/api/notifications/": own.get("notification"),
         "/api/match-runs/": world.run,
+        "/api/what-ifs/": world.what_if,
         "/api/categories/": world.capability.category,
     }
     for prefix, row in by_prefix.items():

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,19 +66,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_season(
-    config: SeasonConfig, policies: list[str]
+    config: SeasonConfig,
+    policies: list[str],
+    emit: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Simulation]]:
-    """Every policy on one seed's scenario; the JSON lines and the finished simulations."""
+    """Every policy on one seed's scenario; the JSON lines (in the order of ``policies``)
+    and the finished simulations. Hindsight runs first, so that each line can be compared
+    with it and handed to ``emit`` as soon as its policy is done."""
     scenario = build_scenario(config)
     draws = Draws(scenario)
-    lines, sims = [], []
-    for name in policies:
+    done: dict[str, tuple[dict[str, Any], Simulation]] = {}
+
+    def simulate(name: str) -> None:
         started = time.perf_counter()
         sim = POLICIES[name](scenario, draws).run()
-        lines.append(policy_metrics(sim, time.perf_counter() - started))
-        sims.append(sim)
-    add_hindsight_ratios(lines)
-    return lines, sims
+        line = policy_metrics(sim, time.perf_counter() - started)
+        if "hindsight" in done:
+            add_hindsight_ratios([done["hindsight"][0], line])
+        done[name] = (line, sim)
+        print(f"seed {config.seed}: {name} done in {line['seconds']} s", file=sys.stderr)
+
+    if "hindsight" in policies:
+        simulate("hindsight")
+        add_hindsight_ratios([done["hindsight"][0]])
+    for name in policies:
+        if name not in done:
+            simulate(name)
+        if emit is not None:
+            emit(done[name][0])
+    return [done[name][0] for name in policies], [done[name][1] for name in policies]
 
 
 COLUMNS = (
@@ -128,10 +145,10 @@ def run(args: argparse.Namespace) -> int:
             hindsight_time_limit_seconds=args.hindsight_time_limit,
             workers=args.workers,
         )
-        lines, sims = run_season(config, policies)
-        for line in lines:
-            print(json.dumps(line), flush=True)
-            failures += line["evaluator"] != "ok" or line["accepted_moved"] != 0
+        lines, sims = run_season(
+            config, policies, emit=lambda line: print(json.dumps(line), flush=True)
+        )
+        failures += sum(line["evaluator"] != "ok" or line["accepted_moved"] != 0 for line in lines)
         if args.table:
             print(" ".join(key for key, _ in COLUMNS), file=sys.stderr)
             for line in lines:

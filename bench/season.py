@@ -20,8 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.season_metrics import add_hindsight_ratios, plot_season, policy_metrics
-from bench.season_model import Draws, SeasonConfig, Simulation, build_scenario
+from bench.season_model import Behaviour, Draws, SeasonConfig, Simulation, build_scenario
 from bench.season_policies import POLICIES
+
+# --all-accept: answers always come (Beta(1e6, 1e-6) is 1 to float precision), within about
+# an hour, and are yes
+ALL_ACCEPT = Behaviour(answer_beta=(1e6, 1e-6), response_mean_hours=(0.5, 1.0), accept_base=50.0)
 
 HELP = "simulate a season of arrivals, offers, answers and delays under several policies"
 
@@ -60,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--policies",
         default=",".join(POLICIES),
         help=f"comma-separated, of {', '.join(POLICIES)} (default all)",
+    )
+    parser.add_argument(
+        "--all-accept",
+        action="store_true",
+        help="diagnostic: every factory answers every offer within about an hour and accepts it",
     )
     parser.add_argument("--table", action="store_true", help="also a summary table on stderr")
     parser.add_argument("--plots", type=Path, metavar="DIR", help="PNG plots of the first seed")
@@ -144,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
             time_limit_seconds=args.time_limit,
             hindsight_time_limit_seconds=args.hindsight_time_limit,
             workers=args.workers,
+            behaviour=ALL_ACCEPT if args.all_accept else Behaviour(),
         )
         lines, sims = run_season(
             config, policies, emit=lambda line: print(json.dumps(line), flush=True)

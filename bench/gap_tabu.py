@@ -62,6 +62,8 @@ WEIGHT_UP = 1.25
 WEIGHT_DOWN = 0.97
 # Jobs moved at random by a kick (before the elite set has two members).
 KICK_SIZE = 4
+# Points of a relinking path improved by the local search.
+PATH_POINTS = 3
 
 
 @njit(cache=True, nogil=True)
@@ -801,7 +803,7 @@ class TabuSearch:
         """Search until ``deadline`` (``time.perf_counter()``), one chunk at a time."""
         m = self.cost.shape[0]
         depth = CHAIN_DEPTH if m > 2 else 0
-        path_points = 3
+        path_points = PATH_POINTS
         kick_size = KICK_SIZE
         while time.perf_counter() < deadline:
             seed = -1 if self.started else self.seed

@@ -10,7 +10,11 @@ behind it are in docs/benchmarks.md (section GAP):
    (recomputed by us, valid for any ``u >= 0``) and reduced costs ``rc`` (``gap_lp``).
 2. Regret greedy (MTHG) on the Lagrangian costs ``c + u * a``, repaired to feasibility if
    needed, then descent over shifts, swaps and ejection chains (``gap_search``).
-3. A MIP on the pairs that can still improve the incumbent, solved by HiGHS (one thread)
+3. Below 40 jobs per agent, a compiled tabu search with ejection chains and path relinking
+   over elite solutions (``gap_tabu``, numba), one search per worker, for 60% of the time
+   left; it hands over early when reduced-cost fixing with its best value leaves a model
+   small enough to prove.
+4. A MIP on the pairs that can still improve the incumbent, solved by HiGHS (one thread)
    and CP-SAT (the other workers) side by side, both hinted with the incumbent: by
    reduced-cost fixing, a solution cheaper than UB uses only pairs with ``rc < UB - L``.
    When that model is small enough it is exact, so a solver's optimum and bound on it hold

@@ -10,7 +10,11 @@ behind it are in docs/benchmarks.md (section GAP):
    (recomputed by us, valid for any ``u >= 0``) and reduced costs ``rc`` (``gap_lp``).
 2. Regret greedy (MTHG) on the Lagrangian costs ``c + u * a``, repaired to feasibility if
    needed, then descent over shifts, swaps and ejection chains (``gap_search``).
-3. A MIP on the pairs that can still improve the incumbent, solved by HiGHS (one thread)
+3. Below 40 jobs per agent, a compiled tabu search with ejection chains and path relinking
+   over elite solutions (``gap_tabu``, numba), one search per worker, for 60% of the time
+   left; it hands over early when reduced-cost fixing with its best value leaves a model
+   small enough to prove.
+4. A MIP on the pairs that can still improve the incumbent, solved by HiGHS (one thread)
    and CP-SAT (the other workers) side by side, both hinted with the incumbent: by
    reduced-cost fixing, a solution cheaper than UB uses only pairs with ``rc < UB - L``.
    When that model is small enough it is exact, so a solver's optimum and bound on it hold
@@ -40,6 +44,7 @@ from bench.gap_search import (
     repair,
     total_cost,
 )
+from bench.gap_tabu import TabuSearch, new_search
 
 # Pair budget of the MIP when reduced-cost fixing alone leaves more pairs.
 MAX_MODEL_PAIRS = 10_000
@@ -47,8 +52,20 @@ MAX_MODEL_PAIRS = 10_000
 LP_TIME_SHARE = 0.5
 # The greedy on plain costs is tried as a second start on instances up to this many jobs.
 MAX_PLAIN_START_JOBS = 400
-# Share of the time left after the LP that the descent may use at most.
+# Share of the time left after the LP that the (numpy) descent may use at most.
 POLISH_TIME_SHARE = 0.2
+# Share of the time left after the construction given to the compiled tabu search.
+TABU_TIME_SHARE = 0.6
+# Initial penalty weight per unit of overload: this times the LP dual, plus a small floor.
+TABU_PENALTY = 1.5
+# The tabu searches report back (and the early stop is checked) this often.
+TABU_CHECK_SECONDS = 0.25
+# The tabu search hands over to the exact MIP when reduced-cost fixing leaves this few pairs.
+EARLY_PROOF_PAIRS = 2_000
+# The tabu search runs only on instances with fewer jobs per agent than this: its swap and
+# chain neighbourhoods scan an agent's jobs, and at 40 per agent (d401600: 0.66% above the
+# best known vs 0.2% without it) the MIP alone does better in the same time.
+TABU_MAX_JOBS_PER_AGENT = 40
 # Capacity price multipliers tried in turn when the regret greedy gets stuck.
 PRICE_SCALES = (1.0, 1.05, 1.1, 1.2, 1.4, 2.0)
 # Float slack when comparing reduced costs with UB - L.
@@ -188,6 +205,23 @@ def solve_gap(
     if clock.left() <= 0.05:
         return result(incumbent, lower, "FEASIBLE" if incumbent is not None else "UNKNOWN")
 
+    searched = None
+    if cost.shape[1] < TABU_MAX_JOBS_PER_AGENT * cost.shape[0]:
+        searched = metaheuristic(
+            cost,
+            weight,
+            capacity,
+            relaxation,
+            incumbent,
+            time.perf_counter() + TABU_TIME_SHARE * clock.left(),
+            workers,
+            seed,
+        )
+    if searched is not None:
+        incumbent, guided = searched, True
+        if total_cost(cost, incumbent) <= lower:
+            return result(incumbent, lower, "OPTIMAL")
+
     improved, mip_lower, proven_infeasible = improve(
         cost, weight, capacity, relaxation, incumbent, guided, clock.left(), workers, seed
     )
@@ -199,6 +233,35 @@ def solve_gap(
     if incumbent is None:
         return result(None, lower, "UNKNOWN")
     return result(incumbent, lower, "FEASIBLE")
+
+
+def solve_gap_cpsat(
+    instance: GapInstance, *, time_limit_seconds: float, workers: int = 2, seed: int = 0
+) -> GapSolution:
+    """Plain CP-SAT, the reference method: one Boolean per pair that fits, exactly one agent
+    per job, one linear capacity per agent, no hint, ``workers`` workers."""
+    clock = _Clock(time_limit_seconds)
+    cost = np.asarray(instance.cost, dtype=np.int64)
+    weight = np.asarray(instance.weight, dtype=np.int64)
+    capacity = np.asarray(instance.capacity, dtype=np.int64)
+    agents_of_pair, jobs_of_pair = np.nonzero(weight <= capacity[:, None])
+    if np.unique(jobs_of_pair).size < cost.shape[1]:
+        return GapSolution((), None, None, "INFEASIBLE", clock.elapsed())
+    pairs = _Restricted(agents_of_pair, jobs_of_pair, exact=True)
+    deadline = time.perf_counter() + clock.left()
+    outcome = solve_cpsat(cost, weight, capacity, pairs, None, deadline, workers, seed)
+    bound = None
+    if outcome.bound is not None and math.isfinite(outcome.bound):
+        bound = math.ceil(outcome.bound - BOUND_TOLERANCE * max(1.0, abs(outcome.bound)))
+    if outcome.agent_of is None:
+        return GapSolution((), None, bound, outcome.status, clock.elapsed())
+    objective = total_cost(cost, outcome.agent_of)
+    status = "OPTIMAL" if bound is not None and objective <= bound else "FEASIBLE"
+    if status == "OPTIMAL":
+        bound = objective
+    return GapSolution(
+        tuple(int(a) for a in outcome.agent_of), objective, bound, status, clock.elapsed()
+    )
 
 
 def construct(
@@ -252,6 +315,67 @@ def polish(
         start = chain_descent(cost, weight, capacity, start, deadline)
         if best is None or total_cost(cost, start) < total_cost(cost, best):
             best = start
+    return best
+
+
+def metaheuristic(
+    cost: np.ndarray,
+    weight: np.ndarray,
+    capacity: np.ndarray,
+    relaxation: LagrangianBound,
+    incumbent: np.ndarray | None,
+    deadline: float,
+    workers: int,
+    seed: int,
+) -> np.ndarray | None:
+    """The compiled tabu search / path relinking (``gap_tabu``), one search per worker in
+    parallel threads (different seeds), until ``deadline``. Returns its best feasible
+    assignment if it beats ``incumbent`` (or there is none), else None.
+
+    It stops early when the best value reaches the LP bound or when reduced-cost fixing with
+    the best value leaves at most EARLY_PROOF_PAIRS pairs: then the exact model is small
+    enough for the MIP to prove optimality (or find the last improvements) in the time left.
+    """
+    u = relaxation.multipliers
+    guide = cost + u[:, None] * weight
+    start = incumbent if incumbent is not None else guide.argmin(axis=0)
+    scale = 0.1 * float(np.abs(cost).mean()) / max(1.0, float(weight.mean()))
+    penalty = TABU_PENALTY * u + scale
+    searches = [
+        new_search(cost, weight, capacity, guide, start, penalty, seed + k, incumbent)
+        for k in range(max(1, workers))
+    ]
+    lower = relaxation.integer_bound
+    with ThreadPoolExecutor(max_workers=len(searches)) as pool:
+        while True:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            step = min(deadline, now + TABU_CHECK_SECONDS)
+            list(pool.map(TabuSearch.run, searches, [step] * len(searches)))
+            values = [v for v in (search.best_value for search in searches) if v is not None]
+            if not values:
+                continue
+            best_value = min(values)
+            if best_value <= lower:
+                break
+            small = relaxation.reduced_costs <= best_value - 1 - relaxation.value + RC_EPSILON
+            if int(small.sum()) <= EARLY_PROOF_PAIRS:
+                break
+    best: np.ndarray | None = None
+    for search in searches:
+        value = search.best_value
+        if value is None:
+            continue
+        candidate = search.best.copy()
+        if not is_feasible(weight, capacity, candidate):
+            continue
+        if best is None or total_cost(cost, candidate) < total_cost(cost, best):
+            best = candidate
+    if best is None:
+        return None
+    if incumbent is not None and total_cost(cost, best) >= total_cost(cost, incumbent):
+        return None
     return best
 
 

@@ -369,6 +369,37 @@ def _fixed_parts(plan: Iterable[PlanPart], movable: set[int]) -> list[PlanPart]:
     return [p for p in plan if p.assignment_id not in movable]
 
 
+def _factory_drop_scenario(
+    problem: MatchingProblem,
+    *,
+    parameters: Mapping[str, Any],
+    day: dt.date,
+    plan: Iterable[PlanPart],
+    movable: set[int],
+) -> Scenario:
+    """A factory (or a province's factories) gone from ``day``: its windows end the day
+    before, and the accepted work it loses is placed again elsewhere."""
+    if "factory" in parameters:
+        factory_ids = frozenset({int(parameters["factory"])})
+    else:
+        factory_ids = frozenset(
+            Factory.objects.filter(province=parameters["province"]).values_list("pk", flat=True)
+        )
+    scenario = factories_drop(
+        problem, factory_ids=factory_ids, day=day, fixed_parts=_fixed_parts(plan, movable)
+    )
+    lost = {p.order_id: 0 for p in scenario.lost_parts}
+    for part in scenario.lost_parts:
+        lost[part.order_id] += part.units
+    loaded = {o.id for o in problem.orders}
+    new_orders = orders_as_problem_data({k: v for k, v in lost.items() if k not in loaded})
+    scenario = dataclasses.replace(
+        scenario,
+        problem=_with_categories(scenario.problem, {o.category_id for o in new_orders}),
+    )
+    return orders_place_again(scenario, lost_orders=new_orders, factory_ids=factory_ids)
+
+
 def scenario_build(
     problem: MatchingProblem,
     *,
@@ -384,30 +415,9 @@ def scenario_build(
     match kind:
         case WhatIfKind.FACTORY_DROP:
             assert first is not None
-            if "factory" in parameters:
-                factory_ids = frozenset({int(parameters["factory"])})
-            else:
-                factory_ids = frozenset(
-                    Factory.objects.filter(province=parameters["province"]).values_list(
-                        "pk", flat=True
-                    )
-                )
-            scenario = factories_drop(
-                problem,
-                factory_ids=factory_ids,
-                day=first,
-                fixed_parts=_fixed_parts(plan, movable),
+            return _factory_drop_scenario(
+                problem, parameters=parameters, day=first, plan=plan, movable=movable
             )
-            lost = {p.order_id: 0 for p in scenario.lost_parts}
-            for part in scenario.lost_parts:
-                lost[part.order_id] += part.units
-            loaded = {o.id for o in problem.orders}
-            new_orders = orders_as_problem_data({k: v for k, v in lost.items() if k not in loaded})
-            scenario = dataclasses.replace(
-                scenario,
-                problem=_with_categories(scenario.problem, {o.category_id for o in new_orders}),
-            )
-            return orders_place_again(scenario, lost_orders=new_orders, factory_ids=factory_ids)
         case WhatIfKind.DEMAND_UP:
             assert first is not None and last is not None
             return demand_up(
@@ -488,22 +498,9 @@ def _figures(
     }
 
 
-def what_if_diff(
-    *,
-    baseline_problem: MatchingProblem,
-    baseline: MatchingSolution,
-    scenario: Scenario,
-    solution: MatchingSolution,
-    fixed: Iterable[PlanPart],
-) -> dict[str, Any]:
-    """The scenario against the current plan (JSON): orders that lose a factory, orders
-    left unmatched that the baseline places (with the scenario's reason), totals, offers
-    that would move. Ids only; names are added by ``_named``."""
-    fixed = list(fixed)
-    lost_ids = {p.assignment_id for p in scenario.lost_parts}
-    standing = [p for p in fixed if p.assignment_id not in lost_ids]
-    before = _factories_of(baseline, fixed)
-    after = _factories_of(solution, standing)
+def _orders_losing_factory(
+    before: dict[int, set[int]], after: dict[int, set[int]], solution: MatchingSolution
+) -> list[dict[str, Any]]:
     losing = []
     for order_id in sorted(before):
         gone = before[order_id] - after.get(order_id, set())
@@ -516,20 +513,16 @@ def what_if_diff(
                     "reason": str(solution.unmatched.get(order_id, "")),
                 }
             )
-    new_unmatched = [
-        {"order": order_id, "reason": str(reason)}
-        for order_id, reason in sorted(solution.unmatched.items())
-        if order_id > 0 and order_id not in baseline.unmatched
-    ]
-    newly_matched = sorted(
-        order_id
-        for order_id in baseline.unmatched
-        if order_id > 0 and order_id not in solution.unmatched
-    )
-    extra_reasons: dict[str, int] = {}
-    for order_id, reason in solution.unmatched.items():
-        if order_id < 0:
-            extra_reasons[str(reason)] = extra_reasons.get(str(reason), 0) + 1
+    return losing
+
+
+def _moved_offers(
+    baseline_problem: MatchingProblem,
+    baseline: MatchingSolution,
+    scenario: Scenario,
+    solution: MatchingSolution,
+) -> tuple[list[dict[str, Any]], int]:
+    """Unanswered offers the scenario would move (and how many the baseline itself moves)."""
     current = {o.id: {p.window_id for p in o.current} for o in baseline_problem.orders if o.current}
     base_windows, scenario_windows = _windows_of(baseline), _windows_of(solution)
     window_factory = {
@@ -550,26 +543,65 @@ def what_if_diff(
                     "reason": str(solution.unmatched.get(order_id, "")),
                 }
             )
-    baseline_figures = _figures(baseline_problem, baseline, fixed)
-    scenario_figures = _figures(scenario.problem, solution, standing)
-    change = {
-        key: scenario_figures[key] - baseline_figures[key]
-        for key in (
-            "matched_orders",
-            "matched_units",
-            "production_cost_fen",
-            "transport_cost_fen",
-            "capacity_units",
-            "used_units",
-        )
-    }
-    fills = (baseline_figures["fill_percent"], scenario_figures["fill_percent"])
+    return moved, baseline_moves
+
+
+CHANGED_FIGURES = (
+    "matched_orders",
+    "matched_units",
+    "production_cost_fen",
+    "transport_cost_fen",
+    "capacity_units",
+    "used_units",
+)
+
+
+def _figures_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    change = {key: after[key] - before[key] for key in CHANGED_FIGURES}
+    fills = (before["fill_percent"], after["fill_percent"])
     if None not in fills:
         change["fill_percent"] = round(fills[1] - fills[0], 2)
+    return change
+
+
+def what_if_diff(
+    *,
+    baseline_problem: MatchingProblem,
+    baseline: MatchingSolution,
+    scenario: Scenario,
+    solution: MatchingSolution,
+    fixed: Iterable[PlanPart],
+) -> dict[str, Any]:
+    """The scenario against the current plan (JSON): orders that lose a factory, orders
+    left unmatched that the baseline places (with the scenario's reason), totals, offers
+    that would move. Ids only; names are added by ``_named``."""
+    fixed = list(fixed)
+    lost_ids = {p.assignment_id for p in scenario.lost_parts}
+    standing = [p for p in fixed if p.assignment_id not in lost_ids]
+    losing = _orders_losing_factory(
+        _factories_of(baseline, fixed), _factories_of(solution, standing), solution
+    )
+    new_unmatched = [
+        {"order": order_id, "reason": str(reason)}
+        for order_id, reason in sorted(solution.unmatched.items())
+        if order_id > 0 and order_id not in baseline.unmatched
+    ]
+    newly_matched = sorted(
+        order_id
+        for order_id in baseline.unmatched
+        if order_id > 0 and order_id not in solution.unmatched
+    )
+    extra_reasons: dict[str, int] = {}
+    for order_id, reason in solution.unmatched.items():
+        if order_id < 0:
+            extra_reasons[str(reason)] = extra_reasons.get(str(reason), 0) + 1
+    moved, baseline_moves = _moved_offers(baseline_problem, baseline, scenario, solution)
+    baseline_figures = _figures(baseline_problem, baseline, fixed)
+    scenario_figures = _figures(scenario.problem, solution, standing)
     return {
         "baseline": baseline_figures,
         "scenario": scenario_figures,
-        "change": change,
+        "change": _figures_change(baseline_figures, scenario_figures),
         "touched": scenario.touched,
         "lost_parts": len(scenario.lost_parts),
         "lost_units": sum(p.units for p in scenario.lost_parts),

@@ -29,6 +29,7 @@ from matching.solver.problem import MatchingProblem, UnmatchedReason
 from matching.solver.schedule import free_per_day
 
 IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -41,22 +42,23 @@ HAS_PAIRS = -1
 @dataclass(frozen=True)
 class CandidateArrays:
     """One row per eligible pair; indices point into ``problem.orders``, ``problem.windows``
-    and ``problem.factories``. Money in fen, days as day numbers (``date.toordinal``)."""
+    and ``problem.factories``. Money in fen (int64), days as day numbers
+    (``date.toordinal``); indices, days and units are int32 (64 bytes a pair in all)."""
 
-    order: IntArray
-    window: IntArray
-    factory: IntArray
+    order: Int32Array
+    window: Int32Array
+    factory: Int32Array
     unit_price_fen: IntArray
     distance_km: FloatArray
-    transport_days: IntArray
+    transport_days: Int32Array
     transport_cost_fen_per_unit: IntArray
-    latest_finish: IntArray
-    usable_days: IntArray
+    latest_finish: Int32Array
+    usable_days: Int32Array
     cost_adjust_fen_per_unit: IntArray
     # the smallest and largest quantity of the order the window's factory may make
     # (``candidates.part_range``)
-    min_units: IntArray
-    max_units: IntArray
+    min_units: Int32Array
+    max_units: Int32Array
     # per order (index into problem.orders): HAS_PAIRS, or the index into
     # ``candidates.REASONS`` of the furthest filter any of its windows passed
     reason_code: IntArray
@@ -297,20 +299,21 @@ def _chunk(
     return kept, reached.astype(np.int64)
 
 
-FIELDS = (
-    "order",
-    "window",
-    "factory",
-    "unit_price_fen",
-    "distance_km",
-    "transport_days",
-    "transport_cost_fen_per_unit",
-    "latest_finish",
-    "usable_days",
-    "cost_adjust_fen_per_unit",
-    "min_units",
-    "max_units",
-)
+# the columns and their types
+FIELDS: dict[str, type[np.generic]] = {
+    "order": np.int32,
+    "window": np.int32,
+    "factory": np.int32,
+    "unit_price_fen": np.int64,
+    "distance_km": np.float64,
+    "transport_days": np.int32,
+    "transport_cost_fen_per_unit": np.int64,
+    "latest_finish": np.int32,
+    "usable_days": np.int32,
+    "cost_adjust_fen_per_unit": np.int64,
+    "min_units": np.int32,
+    "max_units": np.int32,
+}
 
 
 def build_candidate_arrays(
@@ -337,18 +340,19 @@ def build_candidate_arrays(
             chunk = oi[start : start + step]
             kept, got = _chunk(problem, t, chunk, wc)
             reached[chunk] = got
-            parts.append(kept)
+            parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
+    # Each part holds whole orders, sorted by order then window: a stable sort by order
+    # alone puts every row in (order, window) order. One column at a time, to bound memory.
+    order = np.concatenate([p["order"] for p in parts]) if parts else np.zeros(0, np.int32)
+    rows = np.argsort(order, kind="stable")
     columns: dict[str, Any] = {}
-    for name in FIELDS:
-        dtype = np.float64 if name == "distance_km" else np.int64
-        columns[name] = (
-            np.concatenate([p[name] for p in parts]).astype(dtype, copy=False)
-            if parts
-            else np.zeros(0, dtype=dtype)
-        )
-    rows = np.lexsort((columns["window"], columns["order"]))
-    for name in FIELDS:
-        columns[name] = columns[name][rows]
+    for name, dtype in FIELDS.items():
+        if not parts:
+            columns[name] = np.zeros(0, dtype=dtype)
+            continue
+        column = np.concatenate([p.pop(name) for p in parts])
+        columns[name] = column[rows]
+        del column
     reason = np.where(reached == 5, HAS_PAIRS, reached).astype(np.int64)
     return CandidateArrays(**columns, reason_code=reason)
 

@@ -34,7 +34,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 # at most this many (order, window) cells in one chunk of a category block
-CHUNK_CELLS = 1 << 21
+CHUNK_CELLS = 1 << 19
 # reason_code of an order that kept at least one pair
 HAS_PAIRS = -1
 
@@ -232,7 +232,10 @@ def _chunk(
     problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray
 ) -> tuple[dict[str, Any], IntArray]:
     """The kept pairs of orders ``oi`` x capable windows ``wc`` (one category), and the
-    furthest stage each order reached (5: it kept a pair)."""
+    furthest stage each order reached (5: it kept a pair).
+
+    Filters 1-3 (cheap: order and window data) run on the whole orders x windows matrix;
+    transport, dates and room only on the pairs that pass them, as flat arrays."""
     transport = problem.transport
     col = np.s_[None, :]
     row = np.s_[:, None]
@@ -240,63 +243,68 @@ def _chunk(
     split = t.o_split[oi][row]
     wf = t.w_factory[wc]
     f_min, f_max = t.f_min[wf][col], t.f_max[wf][col]
-    price = t.w_price[wc][col]
-    price_ok = price <= t.o_maxp[oi][row]
-    smallest = np.where(split, np.maximum(np.maximum(t.o_lot[oi][row], f_min), 1), qty)
-    largest = np.where(split, np.minimum(qty, f_max), qty)
-    qty_ok = np.where(split, smallest <= largest, (f_min <= qty) & (qty <= f_max))
-    # distance per (order, factory of the block), then per window
-    factories, per_window = np.unique(wf, return_inverse=True)
-    distance_f = haversine_km_arrays(
-        t.f_lat[factories][col], t.f_lon[factories][col], t.o_lat[oi][row], t.o_lon[oi][row]
+    price_ok = t.w_price[wc][col] <= t.o_maxp[oi][row]
+    qty_ok = np.where(
+        split,
+        np.maximum(np.maximum(t.o_lot[oi][row], f_min), 1) <= np.minimum(qty, f_max),
+        (f_min <= qty) & (qty <= f_max),
     )
-    days_f = transport.handling_days + np.ceil(distance_f / transport.km_per_day).astype(np.int64)
-    cost_f = transport.cost_base_fen_per_unit + np.ceil(
-        distance_f * transport.cost_fen_per_unit_per_100km / 100
-    ).astype(np.int64)
-    transport_days = days_f[:, per_window]
-    latest = t.o_due[oi][row] - transport_days
-    usable = np.maximum(0, np.minimum(t.w_end[wc][col], latest) - t.w_first[wc][col] + 1)
-    days_ok = usable > 0
-    at = t.w_prefix_at[wc][col]
-    booked = at >= 0
-    if booked.any() and len(t.prefix):
-        room = np.where(
-            booked, t.prefix[np.where(booked, at + usable, 0)], usable * t.w_upd[wc][col]
-        )
-    else:
-        room = usable * t.w_upd[wc][col]
-    room_ok = np.minimum(room, t.w_remaining[wc][col]) >= smallest
-    stage = np.where(
-        ~price_ok,
-        1,
-        np.where(~qty_ok, 2, np.where(~days_ok, 3, np.where(~room_ok, 4, 5))),
-    )
+    stage = np.where(price_ok, np.where(qty_ok, 3, 2), 1).astype(np.int8)
     if t.o_restricted[oi].any():
-        stage = np.where(_allowed(problem, t, oi, wc), stage, 0)
-    reached = stage.max(axis=1) if len(wc) else np.zeros(len(oi), dtype=np.int64)
-    r, c = np.nonzero(stage == 5)
-    pw = per_window[c]
-    p_price = t.w_price[wc][c]
-    f_of = wf[c]
+        stage[~_allowed(problem, t, oi, wc)] = 0
+    reached = stage.max(axis=1).astype(np.int64) if len(wc) else np.zeros(len(oi), np.int64)
+    r, c = np.nonzero(stage == 3)
+    del stage, price_ok, qty_ok
+    # distance per (order place, factory of the block): few places and factories repeat
+    factories, per_window = np.unique(wf, return_inverse=True)
+    where_to = np.empty(len(oi), dtype=np.complex128)
+    where_to.real, where_to.imag = t.o_lat[oi], t.o_lon[oi]
+    places, place_of = np.unique(where_to, return_inverse=True)
+    distance_pf = haversine_km_arrays(
+        t.f_lat[factories][col], t.f_lon[factories][col], places.real[row], places.imag[row]
+    )
+    days_pf = transport.handling_days + np.ceil(distance_pf / transport.km_per_day).astype(np.int64)
+    cost_pf = transport.cost_base_fen_per_unit + np.ceil(
+        distance_pf * transport.cost_fen_per_unit_per_100km / 100
+    ).astype(np.int64)
+    # the pairs that passed filters 1-3, flat
+    o, w, f = oi[r], wc[c], wf[c]
+    place, factory = place_of.reshape(-1)[r], per_window.reshape(-1)[c]
+    transport_days = days_pf[place, factory]
+    latest = t.o_due[o] - transport_days
+    usable = np.maximum(0, np.minimum(t.w_end[w], latest) - t.w_first[w] + 1)
+    at = t.w_prefix_at[w]
+    booked = at >= 0
+    room = usable * t.w_upd[w]
+    if booked.any():
+        room[booked] = t.prefix[at[booked] + usable[booked]]
+    smallest = np.where(t.o_split[o], np.maximum(np.maximum(t.o_lot[o], t.f_min[f]), 1), t.o_qty[o])
+    largest = np.where(t.o_split[o], np.minimum(t.o_qty[o], t.f_max[f]), t.o_qty[o])
+    days_ok = usable > 0
+    room_ok = days_ok & (np.minimum(room, t.w_remaining[w]) >= smallest)
+    np.maximum.at(reached, r, 3 + days_ok.astype(np.int64) + room_ok)
+    keep = np.flatnonzero(room_ok)
+    o, w, f = o[keep], w[keep], f[keep]
+    place, factory = place[keep], factory[keep]
+    price = t.w_price[w]
     percent = problem.solver.reliability_premium_percent
-    premium = p_price * percent * (100 - t.f_rel[f_of])
-    bonus = np.where(t.o_pref[oi][r] == t.f_id[f_of], t.o_maxp[oi][r], 0)
+    premium = price * percent * (100 - t.f_rel[f])
+    bonus = np.where(t.o_pref[o] == t.f_id[f], t.o_maxp[o], 0)
     kept = {
-        "order": oi[r],
-        "window": t.w_index[wc][c],
-        "factory": f_of,
-        "unit_price_fen": p_price,
-        "distance_km": distance_f[r, pw],
-        "transport_days": days_f[r, pw],
-        "transport_cost_fen_per_unit": cost_f[r, pw],
-        "latest_finish": latest[r, c],
-        "usable_days": usable[r, c],
+        "order": o,
+        "window": t.w_index[w],
+        "factory": f,
+        "unit_price_fen": price,
+        "distance_km": distance_pf[place, factory],
+        "transport_days": transport_days[keep],
+        "transport_cost_fen_per_unit": cost_pf[place, factory],
+        "latest_finish": latest[keep],
+        "usable_days": usable[keep],
         "cost_adjust_fen_per_unit": premium // 10_000 - bonus,
-        "min_units": np.broadcast_to(smallest, stage.shape)[r, c],
-        "max_units": np.broadcast_to(largest, stage.shape)[r, c],
+        "min_units": smallest[keep],
+        "max_units": largest[keep],
     }
-    return kept, reached.astype(np.int64)
+    return kept, reached
 
 
 # the columns and their types
@@ -410,42 +418,42 @@ def components(problem: MatchingProblem, arrays: CandidateArrays) -> IntArray:
     problem's orders and windows and whose edges are the rows.
 
     Label propagation with pointer jumping: every node points to a node of smaller number
-    in its component; each round hooks, for every edge whose ends have different roots, the
-    larger root under the smaller, then jumps pointers until every node points at its root.
+    in its component (orders are numbered before windows); each round hooks, for every edge
+    whose ends have different roots, the larger root under the smaller, then jumps pointers
+    until every node points at its root. A root is then the smallest node of its component,
+    an order, and that order's first row is the component's first row.
     Labels are numbered 0, 1, ... in the order ``model.independent_components`` sorts the
     components: most rows first, then by the (order id, window id) of the first row.
     """
     orders, windows = len(problem.orders), len(problem.windows)
+    if not len(arrays):
+        return np.zeros(0, dtype=np.int64)
     u = arrays.order
-    v = arrays.window + orders
-    parent = np.arange(orders + windows, dtype=np.int64)
+    v = arrays.window + np.int32(orders)
+    parent = np.arange(orders + windows, dtype=np.int32)
     while True:
         ru, rv = parent[u], parent[v]
-        differ = ru != rv
-        if not differ.any():
+        differ = np.flatnonzero(ru != rv)
+        if not len(differ):
             break
-        high = np.maximum(ru[differ], rv[differ])
-        low = np.minimum(ru[differ], rv[differ])
-        np.minimum.at(parent, high, low)
+        ru, rv = ru[differ], rv[differ]
+        np.minimum.at(parent, np.maximum(ru, rv), np.minimum(ru, rv))
+        del ru, rv, differ
         while True:
             jumped = parent[parent]
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
-    root = parent[u]
-    if not len(root):
-        return root
-    labels, first_row, inverse, sizes = np.unique(
-        root, return_index=True, return_inverse=True, return_counts=True
-    )
+    root_of_row = parent[u]
+    sizes = np.bincount(root_of_row, minlength=orders)
+    roots = np.flatnonzero(sizes)
+    first_row = np.searchsorted(arrays.order, roots)
     order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
     window_ids = np.array([w.id for w in problem.windows], dtype=np.int64)
-    rank = np.lexsort(
-        (window_ids[arrays.window[first_row]], order_ids[arrays.order[first_row]], -sizes)
-    )
-    number = np.empty(len(labels), dtype=np.int64)
-    number[rank] = np.arange(len(labels), dtype=np.int64)
-    result: IntArray = number[inverse.reshape(-1)]
+    rank = np.lexsort((window_ids[arrays.window[first_row]], order_ids[roots], -sizes[roots]))
+    number = np.zeros(orders, dtype=np.int64)
+    number[roots[rank]] = np.arange(len(roots), dtype=np.int64)
+    result: IntArray = number[root_of_row]
     return result
 
 

@@ -8,10 +8,13 @@ of the block. Big blocks are cut into chunks of orders so that no temporary hold
 ``CHUNK_CELLS`` cells. Nothing here builds an object per pair; ``to_candidates`` turns the
 rows a caller needs back into ``Candidate`` objects.
 
-Rows are sorted by order, then window (the order of ``problem.orders`` and
-``problem.windows``), which is the order ``find_candidates`` returns its pairs in. Dates are
-day numbers (``datetime.date.toordinal``). Components of the order-window graph come from
-label propagation with pointer jumping (``components``).
+Rows come category by category (ascending category id), and within a category by order, then
+window (the order of ``problem.orders`` and ``problem.windows``): every order's rows are
+contiguous, and a component (always within one category) lists its rows in the order
+``find_candidates`` does. ``by_order=True`` sorts all rows by order, then window, which is
+``find_candidates``' order, at the cost of a sort and a copy of each column. Dates are day
+numbers (``datetime.date.toordinal``). Components of the order-window graph come from label
+propagation with pointer jumping (``components``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from matching.solver.schedule import free_per_day
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+Int16Array = npt.NDArray[np.int16]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -42,19 +46,21 @@ HAS_PAIRS = -1
 @dataclass(frozen=True)
 class CandidateArrays:
     """One row per eligible pair; indices point into ``problem.orders``, ``problem.windows``
-    and ``problem.factories``. Money in fen (int64), days as day numbers
-    (``date.toordinal``); indices, days and units are int32 (64 bytes a pair in all)."""
+    and ``problem.factories``. Money per unit in fen, dates as day numbers
+    (``date.toordinal``). Narrow types, 48 bytes a pair (a million orders can have hundreds
+    of millions of pairs): int32, int16 for day counts, float64 distances. Cast money to
+    int64 before multiplying it by units."""
 
     order: Int32Array
     window: Int32Array
     factory: Int32Array
-    unit_price_fen: IntArray
+    unit_price_fen: Int32Array
     distance_km: FloatArray
-    transport_days: Int32Array
-    transport_cost_fen_per_unit: IntArray
+    transport_days: Int16Array
+    transport_cost_fen_per_unit: Int32Array
     latest_finish: Int32Array
-    usable_days: Int32Array
-    cost_adjust_fen_per_unit: IntArray
+    usable_days: Int16Array
+    cost_adjust_fen_per_unit: Int32Array
     # the smallest and largest quantity of the order the window's factory may make
     # (``candidates.part_range``)
     min_units: Int32Array
@@ -312,22 +318,23 @@ FIELDS: dict[str, type[np.generic]] = {
     "order": np.int32,
     "window": np.int32,
     "factory": np.int32,
-    "unit_price_fen": np.int64,
+    "unit_price_fen": np.int32,
     "distance_km": np.float64,
-    "transport_days": np.int32,
-    "transport_cost_fen_per_unit": np.int64,
+    "transport_days": np.int16,
+    "transport_cost_fen_per_unit": np.int32,
     "latest_finish": np.int32,
-    "usable_days": np.int32,
-    "cost_adjust_fen_per_unit": np.int64,
+    "usable_days": np.int16,
+    "cost_adjust_fen_per_unit": np.int32,
     "min_units": np.int32,
     "max_units": np.int32,
 }
 
 
 def build_candidate_arrays(
-    problem: MatchingProblem, chunk_cells: int = CHUNK_CELLS
+    problem: MatchingProblem, chunk_cells: int = CHUNK_CELLS, *, by_order: bool = False
 ) -> CandidateArrays:
-    """Every eligible pair of ``problem`` and the reason of every order without one."""
+    """Every eligible pair of ``problem`` and the reason of every order without one; rows by
+    category, then order, then window, or (``by_order``) by order, then window."""
     t = _tables(problem)
     n = len(problem.orders)
     reached = np.zeros(n, dtype=np.int64)
@@ -351,15 +358,16 @@ def build_candidate_arrays(
             parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
     # Each part holds whole orders, sorted by order then window: a stable sort by order
     # alone puts every row in (order, window) order. One column at a time, to bound memory.
-    order = np.concatenate([p["order"] for p in parts]) if parts else np.zeros(0, np.int32)
-    rows = np.argsort(order, kind="stable")
+    rows = None
+    if by_order and parts:
+        rows = np.argsort(np.concatenate([p["order"] for p in parts]), kind="stable")
     columns: dict[str, Any] = {}
     for name, dtype in FIELDS.items():
         if not parts:
             columns[name] = np.zeros(0, dtype=dtype)
             continue
         column = np.concatenate([p.pop(name) for p in parts])
-        columns[name] = column[rows]
+        columns[name] = column if rows is None else column[rows]
         del column
     reason = np.where(reached == 5, HAS_PAIRS, reached).astype(np.int64)
     return CandidateArrays(**columns, reason_code=reason)
@@ -413,7 +421,7 @@ def to_candidates(
     ]
 
 
-def components(problem: MatchingProblem, arrays: CandidateArrays) -> IntArray:
+def components(problem: MatchingProblem, arrays: CandidateArrays) -> Int32Array:
     """Component label of each row: connected components of the graph whose nodes are the
     problem's orders and windows and whose edges are the rows.
 
@@ -427,7 +435,7 @@ def components(problem: MatchingProblem, arrays: CandidateArrays) -> IntArray:
     """
     orders, windows = len(problem.orders), len(problem.windows)
     if not len(arrays):
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     u = arrays.order
     v = arrays.window + np.int32(orders)
     parent = np.arange(orders + windows, dtype=np.int32)
@@ -447,17 +455,21 @@ def components(problem: MatchingProblem, arrays: CandidateArrays) -> IntArray:
     root_of_row = parent[u]
     sizes = np.bincount(root_of_row, minlength=orders)
     roots = np.flatnonzero(sizes)
-    first_row = np.searchsorted(arrays.order, roots)
+    # every order's rows are contiguous: its first row is where the order column changes
+    starts = np.flatnonzero(np.diff(arrays.order, prepend=np.int32(-1)))
+    first_of_order = np.zeros(orders, dtype=np.int64)
+    first_of_order[arrays.order[starts]] = starts
+    first_row = first_of_order[roots]
     order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
     window_ids = np.array([w.id for w in problem.windows], dtype=np.int64)
     rank = np.lexsort((window_ids[arrays.window[first_row]], order_ids[roots], -sizes[roots]))
-    number = np.zeros(orders, dtype=np.int64)
-    number[roots[rank]] = np.arange(len(roots), dtype=np.int64)
-    result: IntArray = number[root_of_row]
+    number = np.zeros(orders, dtype=np.int32)
+    number[roots[rank]] = np.arange(len(roots), dtype=np.int32)
+    result: Int32Array = number[root_of_row]
     return result
 
 
-def component_groups(labels: IntArray) -> list[IntArray]:
+def component_groups(labels: Int32Array) -> list[IntArray]:
     """Row indices of each component, in label order (rows ascending within one)."""
     if not len(labels):
         return []

@@ -131,13 +131,18 @@ def random_problem(rng: random.Random) -> MatchingProblem:
 
 def assert_same_as_objects(problem: MatchingProblem) -> None:
     candidates, unmatched = find_candidates(problem)
-    arrays = build_candidate_arrays(problem, chunk_cells=7)  # several chunks per block
-    assert to_candidates(problem, arrays) == candidates
+    by_order = build_candidate_arrays(problem, chunk_cells=7, by_order=True)  # several chunks
+    assert to_candidates(problem, by_order) == candidates
+    assert by_order.unmatched(problem) == unmatched
+    # by category: the same rows in another order, each component's rows in the same order
+    arrays = build_candidate_arrays(problem, chunk_cells=7)
+    objects = to_candidates(problem, arrays)
+    assert sorted(objects, key=lambda c: c.key) == sorted(candidates, key=lambda c: c.key)
     assert arrays.unmatched(problem) == unmatched
-    groups = [
-        [candidates[int(i)] for i in rows] for rows in component_groups(components(problem, arrays))
-    ]
-    assert groups == independent_components(candidates)
+    expected = independent_components(candidates)
+    for table, rows in ((by_order, candidates), (arrays, objects)):
+        groups = component_groups(components(problem, table))
+        assert [[rows[int(i)] for i in group] for group in groups] == expected
 
 
 def test_the_same_pairs_fields_reasons_and_components_on_many_random_problems() -> None:

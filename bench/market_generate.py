@@ -1,6 +1,9 @@
 """A realistic synthetic marketplace for the ``market`` benchmark, as a ``MatchingProblem``.
 
-Pure Python (no Django), deterministic for a seed. The shape follows the demo data
+No Django; numpy draws every column at once (``numpy.random.Generator``, one stream each
+for categories, factories and orders, so the factories of a seed do not depend on the number
+of orders), and only the problem's own dataclasses are built per row: a million orders x
+50,000 factories take well under a minute. Deterministic for a seed. The shape follows the demo data
 (``demo/data.py``): factories sit in China's manufacturing clusters and make what
 their city is known for, sellers ship to the big cities, prices spread around a market
 price per category. At benchmark scale the 20 demo categories are refined into product
@@ -27,11 +30,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from bench.geography import DESTINATIONS, MANUFACTURING_CITIES, City, ManufacturingCity
 from matching.solver.problem import (
@@ -45,7 +49,10 @@ from matching.solver.problem import (
     WindowData,
 )
 
-T = TypeVar("T")
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+# factories per chunk when drawing capabilities (bounds the Gumbel-key matrix)
+PICK_CHUNK = 4096
 
 # Dates are relative to this day unless the caller passes another (the database bench
 # passes today), so that a seed always gives the same instance.
@@ -152,52 +159,46 @@ class GeneratedMarket:
     factory_quality: dict[int, Decimal]
 
 
-def _log_uniform(rng: random.Random, low: float, high: float, skew: float = 1.0) -> float:
+def _log_uniform(
+    rng: np.random.Generator, low: float, high: float, size: int, skew: float = 1.0
+) -> FloatArray:
     """low..high, uniform on a log scale; skew > 1 favours the low end."""
-    return math.exp(math.log(low) + (math.log(high) - math.log(low)) * rng.random() ** skew)
+    u = rng.random(size) ** skew
+    result: FloatArray = np.exp(math.log(low) + (math.log(high) - math.log(low)) * u)
+    return result
 
 
-def _round_to(value: float, step: int) -> int:
-    return max(step, int(round(value / step)) * step)
+def _round_to(value: FloatArray, step: int | IntArray) -> IntArray:
+    """Nearest multiple of ``step`` (half to even, as Python's round), at least ``step``."""
+    result: IntArray = np.maximum(step, np.round(value / step).astype(np.int64) * step)
+    return result
 
 
 def _fen(cny: Decimal) -> int:
     return int(cny * 100)
 
 
-def _pick_distinct(
-    rng: random.Random, options: Sequence[T], weights: Sequence[float], k: int
-) -> list[T]:
-    pool = list(zip(options, weights, strict=True))
-    picked: list[T] = []
-    while pool and len(picked) < k:
-        index = rng.choices(range(len(pool)), weights=[w for _, w in pool], k=1)[0]
-        picked.append(pool.pop(index)[0])
-    return picked
-
-
-def make_categories(rng: random.Random, count: int) -> list[MarketCategory]:
+def make_categories(rng: np.random.Generator, count: int) -> list[MarketCategory]:
     """``count`` product lines, round-robin over the demo categories; Zipf popularity by a
     random rank, so the popular lines are spread over the demo categories."""
     demo_slugs = sorted(DEMO_CATEGORIES)
     rounds = -(-count // len(demo_slugs))
     lines: list[tuple[str, int]] = []
     for round_index in range(rounds):
-        order = list(demo_slugs)
-        rng.shuffle(order)
-        lines.extend((slug, round_index) for slug in order)
+        order = rng.permutation(len(demo_slugs)).tolist()
+        lines.extend((demo_slugs[i], round_index) for i in order)
     lines = lines[:count]
-    ranks = list(range(count))
-    rng.shuffle(ranks)
-    weights = [1.0 / (rank + 1) ** ZIPF_EXPONENT for rank in ranks]
-    total = sum(weights)
+    ranks = rng.permutation(count)
+    weights = 1.0 / (ranks + 1.0) ** ZIPF_EXPONENT
+    popularity = (weights / weights.sum()).tolist()
+    factors = np.exp(rng.normal(0.0, 0.25, size=count)).tolist()
     categories = []
-    for index, ((slug, round_index), weight) in enumerate(zip(lines, weights, strict=True)):
+    for index, (slug, round_index) in enumerate(lines):
         market, products = DEMO_CATEGORIES[slug]
         product = products[round_index % len(products)]
         series = round_index // len(products)
         name = product if series == 0 else f"{product}, series {series + 1}"
-        factor = 1.0 if round_index == 0 else math.exp(rng.gauss(0.0, 0.25))
+        factor = 1.0 if round_index == 0 else factors[index]
         categories.append(
             MarketCategory(
                 id=index + 1,
@@ -205,149 +206,116 @@ def make_categories(rng: random.Random, count: int) -> list[MarketCategory]:
                 name=name,
                 demo_slug=slug,
                 market_price_fen=max(1, round(_fen(market) * factor)),
-                popularity=weight / total,
+                popularity=popularity[index],
             )
         )
     return categories
 
 
-def _windows(
-    rng: random.Random,
-    first_day: dt.date,
-    horizon_days: int,
-    daily_output: int,
-) -> list[tuple[dt.date, dt.date, int]]:
-    """1-3 non-overlapping windows of 7-21 days within the horizon."""
-    count = rng.choice((1, 2, 2, 3))
-    day = rng.randint(0, max(0, horizon_days // 3))
-    windows = []
-    for _ in range(count):
-        length = rng.randint(7, 21)
-        if day >= horizon_days:
-            break
-        end = min(day + length, horizon_days) - 1
-        units = min(daily_output, _round_to(daily_output * rng.uniform(0.3, 1.0), 10))
-        windows.append(
-            (first_day + dt.timedelta(days=day), first_day + dt.timedelta(days=end), units)
+def _pick_capabilities(
+    rng: np.random.Generator,
+    city_of: IntArray,
+    categories: list[MarketCategory],
+) -> tuple[IntArray, IntArray]:
+    """1-3 distinct product lines per factory (1: 50%, 2: 40%, 3: 10%) among its city's
+    specialities, drawn without replacement with weight popularity x how typical the
+    speciality is there. Gumbel top-k: the k largest of log(weight) + Gumbel noise are a
+    draw without replacement, one pick after the other, by weight.
+
+    Returns (factory index, category index) per capability, factory by factory, each
+    factory's lines in the order drawn."""
+    by_demo: dict[str, list[int]] = {}
+    for index, category in enumerate(categories):
+        by_demo.setdefault(category.demo_slug, []).append(index)
+    wanted = rng.choice(np.array([1, 2, 3]), size=len(city_of), p=[0.5, 0.4, 0.1])
+    factories: list[IntArray] = []
+    picked: list[IntArray] = []
+    ranks: list[IntArray] = []
+    for city_index, city in enumerate(MANUFACTURING_CITIES):
+        options = np.array(
+            [i for slug, _ in city.specialities for i in by_demo.get(slug, [])], dtype=np.int64
         )
-        day = end + 1 + rng.randint(2, 14)
-    return windows
+        if not len(options):
+            continue
+        log_weights = np.log(
+            np.array(
+                [
+                    categories[i].popularity * weight
+                    for slug, weight in city.specialities
+                    for i in by_demo.get(slug, [])
+                ]
+            )
+        )
+        here = np.flatnonzero(city_of == city_index)
+        top = min(3, len(options))
+        for start in range(0, len(here), PICK_CHUNK):
+            rows = here[start : start + PICK_CHUNK]
+            keys = log_weights + rng.gumbel(size=(len(rows), len(options)))
+            best = np.argpartition(-keys, top - 1, axis=1)[:, :top]
+            best = np.take_along_axis(
+                best, np.argsort(-np.take_along_axis(keys, best, axis=1), axis=1), axis=1
+            )
+            rank = np.broadcast_to(np.arange(top), best.shape)
+            keep = rank < wanted[rows][:, None]
+            factories.append(np.broadcast_to(rows[:, None], best.shape)[keep])
+            picked.append(options[best[keep]])
+            ranks.append(rank[keep])
+    factory = np.concatenate(factories)
+    order = np.lexsort((np.concatenate(ranks), factory))
+    return factory[order], np.concatenate(picked)[order]
+
+
+def _windows(
+    rng: np.random.Generator, daily_output: IntArray, horizon_days: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """1-3 non-overlapping windows of 7-21 days within the horizon per capability (1: 25%,
+    2: 50%, 3: 25%), the first starting in the first third, 2-14 days between two, each at
+    30-100% of the daily output (a multiple of 10).
+
+    Returns (capability index, first day, last day, units per day) per window, capability
+    by capability, in order of time."""
+    n = len(daily_output)
+    count = rng.choice(np.array([1, 2, 2, 3]), size=n)
+    day = rng.integers(0, max(0, horizon_days // 3) + 1, size=n)
+    alive = np.ones(n, dtype=np.bool_)
+    columns: list[tuple[IntArray, IntArray, IntArray, IntArray, IntArray]] = []
+    for slot in range(3):
+        length = rng.integers(7, 22, size=n)
+        share = rng.uniform(0.3, 1.0, size=n)
+        gap = rng.integers(2, 15, size=n)
+        alive &= (slot < count) & (day < horizon_days)
+        end = np.minimum(day + length, horizon_days) - 1
+        units = np.minimum(daily_output, _round_to(daily_output * share, 10))
+        rows = np.flatnonzero(alive)
+        columns.append((rows, np.full(len(rows), slot), day[rows], end[rows], units[rows]))
+        day = end + 1 + gap
+    capability, slots, first, last, per_day = (
+        np.concatenate([c[i] for c in columns]) for i in range(5)
+    )
+    order = np.lexsort((slots, capability))
+    return capability[order], first[order], last[order], per_day[order]
 
 
 def generate_market(config: MarketConfig) -> GeneratedMarket:
     """The instance of ``config``: the same seed and sizes always give the same problem."""
     if config.orders < 0 or config.factories < 1 or config.weeks < 1:
         raise ValueError("need orders >= 0, factories >= 1 and weeks >= 1")
-    rng = random.Random(config.seed)
-    categories = make_categories(rng, config.category_count)
-    by_demo: dict[str, list[MarketCategory]] = {}
-    for category in categories:
-        by_demo.setdefault(category.demo_slug, []).append(category)
+    category_rng, factory_rng, order_rng = (
+        np.random.Generator(np.random.PCG64(s))
+        for s in np.random.SeedSequence(config.seed).spawn(3)
+    )
+    categories = make_categories(category_rng, config.category_count)
     first_day = config.today + dt.timedelta(days=config.lead_days)
     horizon_days = 7 * config.weeks
-
-    factories: list[FactoryData] = []
-    windows: list[WindowData] = []
-    factory_cities: dict[int, ManufacturingCity] = {}
-    factory_quality: dict[int, Decimal] = {}
-    city_weights = [city.weight for city in MANUFACTURING_CITIES]
-    for factory_id in range(1, config.factories + 1):
-        city = rng.choices(MANUFACTURING_CITIES, weights=city_weights, k=1)[0]
-        options = [
-            (category, weight)
-            for slug, weight in city.specialities
-            for category in by_demo.get(slug, [])
-        ]
-        picked = _pick_distinct(
-            rng,
-            [category for category, _ in options],
-            [category.popularity * weight for category, weight in options],
-            rng.choices((1, 2, 3), weights=(5, 4, 1), k=1)[0],
-        )
-        capabilities = []
-        for category in picked:
-            price = max(1, round(category.market_price_fen * rng.uniform(0.75, 1.30)))
-            daily_output = _round_to(_log_uniform(rng, 100, 3000), 10)
-            capabilities.append(Capability(category.id, price, daily_output))
-            for start, end, units_per_day in _windows(rng, first_day, horizon_days, daily_output):
-                days = (end - start).days + 1
-                total = units_per_day * days
-                commitments: tuple[Commitment, ...] = ()
-                if rng.random() < BOOKED_WINDOW_SHARE:
-                    booked_days = rng.randint(1, max(1, days // 2))
-                    units = max(1, int(units_per_day * booked_days * rng.uniform(0.5, 1.0)))
-                    commitments = (
-                        Commitment(start, start + dt.timedelta(days=booked_days - 1), units),
-                    )
-                windows.append(
-                    WindowData(
-                        id=len(windows) + 1,
-                        factory_id=factory_id,
-                        category_id=category.id,
-                        start_date=start,
-                        end_date=end,
-                        units_per_day=units_per_day,
-                        remaining_units=total - sum(c.units for c in commitments),
-                        commitments=commitments,
-                    )
-                )
-        quality = Decimal(rng.randint(350, 500)) / 100
-        factories.append(
-            FactoryData(
-                id=factory_id,
-                latitude=city.latitude,
-                longitude=city.longitude,
-                min_order_quantity=rng.choice((50, 100, 100, 200, 300, 500)),
-                max_order_quantity=_round_to(_log_uniform(rng, 20_000, 200_000), 1000),
-                capabilities=tuple(capabilities),
-                active=rng.random() >= INACTIVE_SHARE,
-                verified=rng.random() >= UNVERIFIED_SHARE,
-                # as Factory.quality_percent computes it from the 0..5 score
-                quality_score=round(float(quality) * 20),
-            )
-        )
-        factory_cities[factory_id] = city
-        factory_quality[factory_id] = quality
-
-    orders: list[OrderData] = []
-    order_destinations: dict[int, City] = {}
-    destinations = [city for city, _ in DESTINATIONS]
-    destination_weights = [weight for _, weight in DESTINATIONS]
-    popularity = [category.popularity for category in categories]
-    chosen_categories = rng.choices(categories, weights=popularity, k=config.orders)
-    for order_id, category in enumerate(chosen_categories, start=1):
-        quantity = _log_uniform(rng, 50, 20_000, skew=1.6)
-        step = 10 if quantity < 200 else 50 if quantity < 2000 else 500
-        quantity = min(20_000, _round_to(quantity, step))
-        rush = rng.random() < RUSH_SHARE
-        due_in = rng.randint(7, 21) if rush else rng.randint(7, 56)
-        destination = rng.choices(destinations, weights=destination_weights, k=1)[0]
-        split = quantity >= SPLIT_FROM and rng.random() < SPLIT_SHARE
-        lot = min(quantity, _round_to(quantity * rng.uniform(0.1, 0.5), 50)) if split else 1
-        orders.append(
-            OrderData(
-                id=order_id,
-                category_id=category.id,
-                quantity=quantity,
-                max_unit_price_fen=max(
-                    1, round(category.market_price_fen * rng.uniform(0.70, 1.45))
-                ),
-                due_date=config.today + dt.timedelta(days=due_in),
-                latitude=destination.latitude,
-                longitude=destination.longitude,
-                priority=Priority.RUSH if rush else Priority.NORMAL,
-                age_days=min(60, int(rng.expovariate(1 / 7))),
-                allow_split=split,
-                min_lot_quantity=lot,
-            )
-        )
-        order_destinations[order_id] = destination
-
+    factories, windows, factory_cities, factory_quality = _factories(
+        factory_rng, config.factories, categories, first_day, horizon_days
+    )
+    orders, order_destinations = _orders(order_rng, config, categories)
     problem = MatchingProblem(
         first_production_date=first_day,
-        orders=tuple(orders),
-        factories=tuple(factories),
-        windows=tuple(windows),
+        orders=orders,
+        factories=factories,
+        windows=windows,
         solver=SolverParams(
             time_limit_seconds=config.time_limit_seconds,
             workers=config.workers,
@@ -362,3 +330,164 @@ def generate_market(config: MarketConfig) -> GeneratedMarket:
         order_destinations=order_destinations,
         factory_quality=factory_quality,
     )
+
+
+def _factories(
+    rng: np.random.Generator,
+    count: int,
+    categories: list[MarketCategory],
+    first_day: dt.date,
+    horizon_days: int,
+) -> tuple[
+    tuple[FactoryData, ...],
+    tuple[WindowData, ...],
+    dict[int, ManufacturingCity],
+    dict[int, Decimal],
+]:
+    """Factories in the manufacturing cities by weight, their capabilities and windows."""
+    city_weights = np.array([city.weight for city in MANUFACTURING_CITIES], dtype=np.float64)
+    city_of = rng.choice(len(MANUFACTURING_CITIES), size=count, p=city_weights / city_weights.sum())
+    cap_factory, cap_category = _pick_capabilities(rng, city_of, categories)
+    market = np.array([c.market_price_fen for c in categories], dtype=np.float64)
+    cap_price = np.maximum(
+        1, np.round(market[cap_category] * rng.uniform(0.75, 1.30, len(cap_factory)))
+    ).astype(np.int64)
+    cap_daily = _round_to(_log_uniform(rng, 100, 3000, len(cap_factory)), 10)
+    w_cap, w_first, w_last, w_per_day = _windows(rng, cap_daily, horizon_days)
+    n_windows = len(w_cap)
+    w_days = w_last - w_first + 1
+    booked = rng.random(n_windows) < BOOKED_WINDOW_SHARE
+    booked_days = rng.integers(1, np.maximum(1, w_days // 2) + 1)
+    booked_units = np.maximum(
+        1, (w_per_day * booked_days * rng.uniform(0.5, 1.0, n_windows)).astype(np.int64)
+    )
+    booked_units = np.where(booked, booked_units, 0)
+    quality = rng.integers(350, 501, size=count)
+    min_quantity = rng.choice(np.array([50, 100, 100, 200, 300, 500]), size=count)
+    max_quantity = _round_to(_log_uniform(rng, 20_000, 200_000, count), 1000)
+    active = rng.random(count) >= INACTIVE_SHARE
+    verified = rng.random(count) >= UNVERIFIED_SHARE
+
+    days = [first_day + dt.timedelta(days=d) for d in range(horizon_days + 1)]
+    category_id = [c.id for c in categories]
+    owner = (cap_factory + 1).tolist()
+    cap_category_id = [category_id[c] for c in cap_category.tolist()]
+    capabilities: list[list[Capability]] = [[] for _ in range(count)]
+    for f, c, price, daily in zip(
+        cap_factory.tolist(),
+        cap_category.tolist(),
+        cap_price.tolist(),
+        cap_daily.tolist(),
+        strict=True,
+    ):
+        capabilities[f].append(Capability(category_id[c], price, daily))
+    windows = tuple(
+        WindowData(
+            id=index + 1,
+            factory_id=owner[cap],
+            category_id=cap_category_id[cap],
+            start_date=days[start],
+            end_date=days[last],
+            units_per_day=per_day,
+            remaining_units=per_day * (last - start + 1) - units,
+            commitments=(Commitment(days[start], days[start + booked_for - 1], units),)
+            if units
+            else (),
+        )
+        for index, (cap, start, last, per_day, units, booked_for) in enumerate(
+            zip(
+                *(
+                    a.tolist()
+                    for a in (w_cap, w_first, w_last, w_per_day, booked_units, booked_days)
+                ),
+                strict=True,
+            )
+        )
+    )
+    factory_cities: dict[int, ManufacturingCity] = {}
+    factory_quality: dict[int, Decimal] = {}
+    factories = []
+    for index, (city, score, low, high, is_active, is_verified) in enumerate(
+        zip(
+            city_of.tolist(),
+            quality.tolist(),
+            min_quantity.tolist(),
+            max_quantity.tolist(),
+            active.tolist(),
+            verified.tolist(),
+            strict=True,
+        )
+    ):
+        where = MANUFACTURING_CITIES[city]
+        factories.append(
+            FactoryData(
+                id=index + 1,
+                latitude=where.latitude,
+                longitude=where.longitude,
+                min_order_quantity=low,
+                max_order_quantity=high,
+                capabilities=tuple(capabilities[index]),
+                active=is_active,
+                verified=is_verified,
+                # as Factory.quality_percent computes it from the 0..5 score
+                quality_score=round(score / 5),
+            )
+        )
+        factory_cities[index + 1] = where
+        factory_quality[index + 1] = Decimal(score) / 100
+    return tuple(factories), windows, factory_cities, factory_quality
+
+
+def _orders(
+    rng: np.random.Generator, config: MarketConfig, categories: list[MarketCategory]
+) -> tuple[tuple[OrderData, ...], dict[int, City]]:
+    """Orders of categories by popularity, shipped to the big cities by weight."""
+    n = config.orders
+    popularity = np.array([c.popularity for c in categories], dtype=np.float64)
+    category = rng.choice(len(categories), size=n, p=popularity / popularity.sum())
+    raw = _log_uniform(rng, 50, 20_000, n, skew=1.6)
+    step = np.where(raw < 200, 10, np.where(raw < 2000, 50, 500))
+    quantity = np.minimum(20_000, _round_to(raw, step))
+    rush = rng.random(n) < RUSH_SHARE
+    due_in = np.where(rush, rng.integers(7, 22, size=n), rng.integers(7, 57, size=n))
+    weights = np.array([weight for _, weight in DESTINATIONS], dtype=np.float64)
+    destination = rng.choice(len(DESTINATIONS), size=n, p=weights / weights.sum())
+    split = (quantity >= SPLIT_FROM) & (rng.random(n) < SPLIT_SHARE)
+    lot = np.where(
+        split,
+        np.minimum(quantity, _round_to(quantity * rng.uniform(0.1, 0.5, n), 50)),
+        1,
+    )
+    market = np.array([c.market_price_fen for c in categories], dtype=np.float64)
+    max_price = np.maximum(1, np.round(market[category] * rng.uniform(0.70, 1.45, n))).astype(
+        np.int64
+    )
+    age = np.minimum(60, rng.exponential(7.0, n).astype(np.int64))
+
+    due_dates = [config.today + dt.timedelta(days=d) for d in range(57)]
+    category_id = [c.id for c in categories]
+    places = [city for city, _ in DESTINATIONS]
+    columns: list[list[Any]] = [
+        a.tolist() for a in (category, quantity, max_price, due_in, destination, rush, age)
+    ]
+    columns += [split.tolist(), lot.tolist()]
+    orders = tuple(
+        OrderData(
+            id=index + 1,
+            category_id=category_id[c],
+            quantity=q,
+            max_unit_price_fen=p,
+            due_date=due_dates[d],
+            latitude=places[where].latitude,
+            longitude=places[where].longitude,
+            priority=Priority.RUSH if is_rush else Priority.NORMAL,
+            age_days=days_waiting,
+            allow_split=may_split,
+            min_lot_quantity=lot_size,
+        )
+        for index, (c, q, p, d, where, is_rush, days_waiting, may_split, lot_size) in enumerate(
+            zip(*columns, strict=True)
+        )
+    )
+    order_destinations = dict(zip(range(1, n + 1), (places[d] for d in columns[4]), strict=True))
+    return orders, order_destinations

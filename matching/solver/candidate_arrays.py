@@ -1,0 +1,478 @@
+"""The eligible (order, window) pairs of a problem as a column table of numpy arrays.
+
+The same pairs, fields and unmatched reasons as ``candidates.find_candidates`` (see
+docs/matching.md, "Eligibility and reason codes"), built block by block: the orders of one
+category against the capable windows of that category, every filter one array operation on
+the block (orders x windows), the great-circle distance computed once per (order, factory)
+of the block. Big blocks are cut into chunks of orders so that no temporary holds more than
+``CHUNK_CELLS`` cells. Nothing here builds an object per pair; ``to_candidates`` turns the
+rows a caller needs back into ``Candidate`` objects.
+
+Rows come category by category (ascending category id), and within a category by order, then
+window (the order of ``problem.orders`` and ``problem.windows``): every order's rows are
+contiguous, and a component (always within one category) lists its rows in the order
+``find_candidates`` does. ``by_order=True`` sorts all rows by order, then window, which is
+``find_candidates``' order, at the cost of a sort and a copy of each column. Dates are day
+numbers (``datetime.date.toordinal``). Components of the order-window graph come from label
+propagation with pointer jumping (``components``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.solver.candidates import REASONS, Candidate
+from matching.solver.geo import EARTH_RADIUS_KM
+from matching.solver.problem import MatchingProblem, UnmatchedReason
+from matching.solver.schedule import free_per_day
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+Int16Array = npt.NDArray[np.int16]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# at most this many (order, window) cells in one chunk of a category block
+CHUNK_CELLS = 1 << 19
+# reason_code of an order that kept at least one pair
+HAS_PAIRS = -1
+
+
+@dataclass(frozen=True)
+class CandidateArrays:
+    """One row per eligible pair; indices point into ``problem.orders``, ``problem.windows``
+    and ``problem.factories``. Money per unit in fen, dates as day numbers
+    (``date.toordinal``). Narrow types, 48 bytes a pair (a million orders can have hundreds
+    of millions of pairs): int32, int16 for day counts, float64 distances. Cast money to
+    int64 before multiplying it by units."""
+
+    order: Int32Array
+    window: Int32Array
+    factory: Int32Array
+    unit_price_fen: Int32Array
+    distance_km: FloatArray
+    transport_days: Int16Array
+    transport_cost_fen_per_unit: Int32Array
+    latest_finish: Int32Array
+    usable_days: Int16Array
+    cost_adjust_fen_per_unit: Int32Array
+    # the smallest and largest quantity of the order the window's factory may make
+    # (``candidates.part_range``)
+    min_units: Int32Array
+    max_units: Int32Array
+    # per order (index into problem.orders): HAS_PAIRS, or the index into
+    # ``candidates.REASONS`` of the furthest filter any of its windows passed
+    reason_code: IntArray
+
+    def __len__(self) -> int:
+        return int(self.order.shape[0])
+
+    def unmatched(self, problem: MatchingProblem) -> dict[int, UnmatchedReason]:
+        """Order id -> reason, for every order without pairs (as ``find_candidates``)."""
+        return {
+            problem.orders[int(i)].id: REASONS[int(self.reason_code[i])]
+            for i in np.flatnonzero(self.reason_code != HAS_PAIRS)
+        }
+
+
+def haversine_km_arrays(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    """``geo.haversine_km`` on arrays (broadcast), bit for bit: Python's ``x ** 2`` is libm's
+    ``pow``, which numpy only calls for an array exponent (a scalar 2 becomes ``x * x``)."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = np.radians(lon2 - lon1)
+    s_phi = np.sin(d_phi / 2)
+    s_lambda = np.sin(d_lambda / 2)
+    a = np.power(s_phi, np.full_like(s_phi, 2.0)) + np.cos(phi1) * np.cos(phi2) * np.power(
+        s_lambda, np.full_like(s_lambda, 2.0)
+    )
+    result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return result
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The problem's orders, factories and capable windows as arrays."""
+
+    fpd: int
+    # orders
+    o_cat: IntArray
+    o_qty: IntArray
+    o_maxp: IntArray
+    o_due: IntArray
+    o_lat: FloatArray
+    o_lon: FloatArray
+    o_split: BoolArray
+    o_lot: IntArray
+    o_pref: IntArray  # preferred factory id or -1
+    o_restricted: BoolArray  # has exclusions or a required factory
+    # factories
+    f_id: IntArray
+    f_lat: FloatArray
+    f_lon: FloatArray
+    f_min: IntArray
+    f_max: IntArray
+    f_rel: IntArray
+    # capable windows (index into problem.windows) and their data
+    w_index: IntArray
+    w_cat: IntArray
+    w_factory: IntArray  # index into problem.factories
+    w_price: IntArray
+    w_first: IntArray  # first usable day
+    w_end: IntArray
+    w_upd: IntArray
+    w_remaining: IntArray
+    # free-unit prefix sums of windows with booked work: concatenated, by offset (-1: none)
+    w_prefix_at: IntArray
+    prefix: IntArray
+
+
+def _tables(problem: MatchingProblem) -> _Tables:
+    orders, factories = problem.orders, problem.factories
+    fpd = problem.first_production_date
+    n = len(orders)
+    factory_index = {f.id: i for i, f in enumerate(factories)}
+    price_of: dict[tuple[int, int], int] = {}
+    for i, f in enumerate(factories):
+        if f.active and f.verified:
+            for capability in reversed(f.capabilities):  # the first one wins, as capability_for
+                price_of[(i, capability.category_id)] = capability.unit_price_fen
+    w_rows: list[tuple[int, int, int, int, int, int, int, int]] = []
+    prefix_parts: list[IntArray] = []
+    prefix_at: list[int] = []
+    offset = 0
+    for wi, window in enumerate(problem.windows):
+        fi = factory_index.get(window.factory_id)
+        if fi is None:
+            continue
+        price = price_of.get((fi, window.category_id))
+        if price is None:
+            continue
+        first = max(window.start_date, fpd).toordinal()
+        w_rows.append(
+            (
+                wi,
+                window.category_id,
+                fi,
+                price,
+                first,
+                window.end_date.toordinal(),
+                window.units_per_day,
+                window.remaining_units,
+            )
+        )
+        if window.commitments:
+            free = np.asarray(free_per_day(window, fpd), dtype=np.int64)
+            part = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(free)))
+            prefix_parts.append(part)
+            prefix_at.append(offset)
+            offset += len(part)
+        else:
+            prefix_at.append(-1)
+    w = np.array(w_rows, dtype=np.int64).reshape(-1, 8)
+
+    def ints(values: list[int]) -> IntArray:
+        return np.array(values, dtype=np.int64)
+
+    def floats(values: list[float]) -> FloatArray:
+        return np.array(values, dtype=np.float64)
+
+    return _Tables(
+        fpd=fpd.toordinal(),
+        o_cat=ints([o.category_id for o in orders]),
+        o_qty=ints([o.quantity for o in orders]),
+        o_maxp=ints([o.max_unit_price_fen for o in orders]),
+        o_due=ints([o.due_date.toordinal() for o in orders]),
+        o_lat=floats([o.latitude for o in orders]),
+        o_lon=floats([o.longitude for o in orders]),
+        o_split=np.array([o.allow_split for o in orders], dtype=np.bool_).reshape(n),
+        o_lot=ints([o.min_lot_quantity for o in orders]),
+        o_pref=ints(
+            [-1 if o.preferred_factory_id is None else o.preferred_factory_id for o in orders]
+        ),
+        o_restricted=np.array(
+            [bool(o.excluded_factory_ids) or o.required_factory_id is not None for o in orders],
+            dtype=np.bool_,
+        ).reshape(n),
+        f_id=ints([f.id for f in factories]),
+        f_lat=floats([f.latitude for f in factories]),
+        f_lon=floats([f.longitude for f in factories]),
+        f_min=ints([f.min_order_quantity for f in factories]),
+        f_max=ints([f.max_order_quantity for f in factories]),
+        f_rel=ints([f.reliability_percent for f in factories]),
+        w_index=w[:, 0].copy(),
+        w_cat=w[:, 1].copy(),
+        w_factory=w[:, 2].copy(),
+        w_price=w[:, 3].copy(),
+        w_first=w[:, 4].copy(),
+        w_end=w[:, 5].copy(),
+        w_upd=w[:, 6].copy(),
+        w_remaining=w[:, 7].copy(),
+        w_prefix_at=ints(prefix_at),
+        prefix=np.concatenate(prefix_parts) if prefix_parts else np.zeros(0, dtype=np.int64),
+    )
+
+
+def _allowed(problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray) -> BoolArray:
+    """Filter 1 for each (order, window) of a chunk: exclusions and required factories."""
+    allowed = np.ones((len(oi), len(wc)), dtype=np.bool_)
+    w_fid = t.f_id[t.w_factory[wc]]
+    for row in np.flatnonzero(t.o_restricted[oi]):
+        order = problem.orders[int(oi[row])]
+        if order.required_factory_id is not None:
+            allowed[row] &= w_fid == order.required_factory_id
+        if order.excluded_factory_ids:
+            excluded = np.array(sorted(order.excluded_factory_ids), dtype=np.int64)
+            allowed[row] &= ~np.isin(w_fid, excluded)
+    return allowed
+
+
+def _chunk(
+    problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray
+) -> tuple[dict[str, Any], IntArray]:
+    """The kept pairs of orders ``oi`` x capable windows ``wc`` (one category), and the
+    furthest stage each order reached (5: it kept a pair).
+
+    Filters 1-3 (cheap: order and window data) run on the whole orders x windows matrix;
+    transport, dates and room only on the pairs that pass them, as flat arrays."""
+    transport = problem.transport
+    col = np.s_[None, :]
+    row = np.s_[:, None]
+    qty = t.o_qty[oi][row]
+    split = t.o_split[oi][row]
+    wf = t.w_factory[wc]
+    f_min, f_max = t.f_min[wf][col], t.f_max[wf][col]
+    price_ok = t.w_price[wc][col] <= t.o_maxp[oi][row]
+    qty_ok = np.where(
+        split,
+        np.maximum(np.maximum(t.o_lot[oi][row], f_min), 1) <= np.minimum(qty, f_max),
+        (f_min <= qty) & (qty <= f_max),
+    )
+    stage = np.where(price_ok, np.where(qty_ok, 3, 2), 1).astype(np.int8)
+    if t.o_restricted[oi].any():
+        stage[~_allowed(problem, t, oi, wc)] = 0
+    reached = stage.max(axis=1).astype(np.int64) if len(wc) else np.zeros(len(oi), np.int64)
+    r, c = np.nonzero(stage == 3)
+    del stage, price_ok, qty_ok
+    # distance per (order place, factory of the block): few places and factories repeat
+    factories, per_window = np.unique(wf, return_inverse=True)
+    where_to = np.empty(len(oi), dtype=np.complex128)
+    where_to.real, where_to.imag = t.o_lat[oi], t.o_lon[oi]
+    places, place_of = np.unique(where_to, return_inverse=True)
+    distance_pf = haversine_km_arrays(
+        t.f_lat[factories][col], t.f_lon[factories][col], places.real[row], places.imag[row]
+    )
+    days_pf = transport.handling_days + np.ceil(distance_pf / transport.km_per_day).astype(np.int64)
+    cost_pf = transport.cost_base_fen_per_unit + np.ceil(
+        distance_pf * transport.cost_fen_per_unit_per_100km / 100
+    ).astype(np.int64)
+    # the pairs that passed filters 1-3, flat
+    o, w, f = oi[r], wc[c], wf[c]
+    place, factory = place_of.reshape(-1)[r], per_window.reshape(-1)[c]
+    transport_days = days_pf[place, factory]
+    latest = t.o_due[o] - transport_days
+    usable = np.maximum(0, np.minimum(t.w_end[w], latest) - t.w_first[w] + 1)
+    at = t.w_prefix_at[w]
+    booked = at >= 0
+    room = usable * t.w_upd[w]
+    if booked.any():
+        room[booked] = t.prefix[at[booked] + usable[booked]]
+    smallest = np.where(t.o_split[o], np.maximum(np.maximum(t.o_lot[o], t.f_min[f]), 1), t.o_qty[o])
+    largest = np.where(t.o_split[o], np.minimum(t.o_qty[o], t.f_max[f]), t.o_qty[o])
+    days_ok = usable > 0
+    room_ok = days_ok & (np.minimum(room, t.w_remaining[w]) >= smallest)
+    np.maximum.at(reached, r, 3 + days_ok.astype(np.int64) + room_ok)
+    keep = np.flatnonzero(room_ok)
+    o, w, f = o[keep], w[keep], f[keep]
+    place, factory = place[keep], factory[keep]
+    price = t.w_price[w]
+    percent = problem.solver.reliability_premium_percent
+    premium = price * percent * (100 - t.f_rel[f])
+    bonus = np.where(t.o_pref[o] == t.f_id[f], t.o_maxp[o], 0)
+    kept = {
+        "order": o,
+        "window": t.w_index[w],
+        "factory": f,
+        "unit_price_fen": price,
+        "distance_km": distance_pf[place, factory],
+        "transport_days": transport_days[keep],
+        "transport_cost_fen_per_unit": cost_pf[place, factory],
+        "latest_finish": latest[keep],
+        "usable_days": usable[keep],
+        "cost_adjust_fen_per_unit": premium // 10_000 - bonus,
+        "min_units": smallest[keep],
+        "max_units": largest[keep],
+    }
+    return kept, reached
+
+
+# the columns and their types
+FIELDS: dict[str, type[np.generic]] = {
+    "order": np.int32,
+    "window": np.int32,
+    "factory": np.int32,
+    "unit_price_fen": np.int32,
+    "distance_km": np.float64,
+    "transport_days": np.int16,
+    "transport_cost_fen_per_unit": np.int32,
+    "latest_finish": np.int32,
+    "usable_days": np.int16,
+    "cost_adjust_fen_per_unit": np.int32,
+    "min_units": np.int32,
+    "max_units": np.int32,
+}
+
+
+def build_candidate_arrays(
+    problem: MatchingProblem, chunk_cells: int = CHUNK_CELLS, *, by_order: bool = False
+) -> CandidateArrays:
+    """Every eligible pair of ``problem`` and the reason of every order without one; rows by
+    category, then order, then window, or (``by_order``) by order, then window."""
+    t = _tables(problem)
+    n = len(problem.orders)
+    reached = np.zeros(n, dtype=np.int64)
+    parts: list[dict[str, Any]] = []
+    order_cats, order_by_cat = np.unique(t.o_cat, return_inverse=True)
+    order_sorted = np.argsort(order_by_cat, kind="stable")
+    order_starts = np.searchsorted(order_by_cat[order_sorted], np.arange(len(order_cats) + 1))
+    window_sorted = np.argsort(t.w_cat, kind="stable")
+    w_cat_sorted = t.w_cat[window_sorted]
+    for k, category in enumerate(order_cats):
+        oi = order_sorted[order_starts[k] : order_starts[k + 1]]
+        lo, hi = np.searchsorted(w_cat_sorted, [category, category + 1])
+        wc = window_sorted[lo:hi]
+        if not len(wc):
+            continue
+        step = max(1, chunk_cells // len(wc))
+        for start in range(0, len(oi), step):
+            chunk = oi[start : start + step]
+            kept, got = _chunk(problem, t, chunk, wc)
+            reached[chunk] = got
+            parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
+    # Each part holds whole orders, sorted by order then window: a stable sort by order
+    # alone puts every row in (order, window) order. One column at a time, to bound memory.
+    rows = None
+    if by_order and parts:
+        rows = np.argsort(np.concatenate([p["order"] for p in parts]), kind="stable")
+    columns: dict[str, Any] = {}
+    for name, dtype in FIELDS.items():
+        if not parts:
+            columns[name] = np.zeros(0, dtype=dtype)
+            continue
+        column = np.concatenate([p.pop(name) for p in parts])
+        columns[name] = column if rows is None else column[rows]
+        del column
+    reason = np.where(reached == 5, HAS_PAIRS, reached).astype(np.int64)
+    return CandidateArrays(**columns, reason_code=reason)
+
+
+def to_candidates(
+    problem: MatchingProblem, arrays: CandidateArrays, rows: IntArray | None = None
+) -> list[Candidate]:
+    """The ``Candidate`` objects of ``rows`` (all rows when None), in that order."""
+    if rows is None:
+        rows = np.arange(len(arrays), dtype=np.int64)
+    dates: dict[int, dt.date] = {}
+
+    def date(day: int) -> dt.date:
+        if day not in dates:
+            dates[day] = dt.date.fromordinal(day)
+        return dates[day]
+
+    orders, windows, factories = problem.orders, problem.windows, problem.factories
+    columns = [
+        getattr(arrays, name)[rows].tolist()
+        for name in (
+            "order",
+            "window",
+            "factory",
+            "unit_price_fen",
+            "distance_km",
+            "transport_days",
+            "transport_cost_fen_per_unit",
+            "latest_finish",
+            "usable_days",
+            "cost_adjust_fen_per_unit",
+        )
+    ]
+    return [
+        Candidate(
+            order=orders[o],
+            window=windows[w],
+            factory=factories[f],
+            unit_price_fen=price,
+            distance_km=distance,
+            transport_days=days,
+            transport_cost_fen_per_unit=cost,
+            latest_finish=date(latest),
+            usable_days=usable,
+            cost_adjust_fen_per_unit=adjust,
+        )
+        for o, w, f, price, distance, days, cost, latest, usable, adjust in zip(
+            *columns, strict=True
+        )
+    ]
+
+
+def components(problem: MatchingProblem, arrays: CandidateArrays) -> Int32Array:
+    """Component label of each row: connected components of the graph whose nodes are the
+    problem's orders and windows and whose edges are the rows.
+
+    Label propagation with pointer jumping: every node points to a node of smaller number
+    in its component (orders are numbered before windows); each round hooks, for every edge
+    whose ends have different roots, the larger root under the smaller, then jumps pointers
+    until every node points at its root. A root is then the smallest node of its component,
+    an order, and that order's first row is the component's first row.
+    Labels are numbered 0, 1, ... in the order ``model.independent_components`` sorts the
+    components: most rows first, then by the (order id, window id) of the first row.
+    """
+    orders, windows = len(problem.orders), len(problem.windows)
+    if not len(arrays):
+        return np.zeros(0, dtype=np.int32)
+    u = arrays.order
+    v = arrays.window + np.int32(orders)
+    parent = np.arange(orders + windows, dtype=np.int32)
+    while True:
+        ru, rv = parent[u], parent[v]
+        differ = np.flatnonzero(ru != rv)
+        if not len(differ):
+            break
+        ru, rv = ru[differ], rv[differ]
+        np.minimum.at(parent, np.maximum(ru, rv), np.minimum(ru, rv))
+        del ru, rv, differ
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    root_of_row = parent[u]
+    sizes = np.bincount(root_of_row, minlength=orders)
+    roots = np.flatnonzero(sizes)
+    # every order's rows are contiguous: its first row is where the order column changes
+    starts = np.flatnonzero(np.diff(arrays.order, prepend=np.int32(-1)))
+    first_of_order = np.zeros(orders, dtype=np.int64)
+    first_of_order[arrays.order[starts]] = starts
+    first_row = first_of_order[roots]
+    order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
+    window_ids = np.array([w.id for w in problem.windows], dtype=np.int64)
+    rank = np.lexsort((window_ids[arrays.window[first_row]], order_ids[roots], -sizes[roots]))
+    number = np.zeros(orders, dtype=np.int32)
+    number[roots[rank]] = np.arange(len(roots), dtype=np.int32)
+    result: Int32Array = number[root_of_row]
+    return result
+
+
+def component_groups(labels: Int32Array) -> list[IntArray]:
+    """Row indices of each component, in label order (rows ascending within one)."""
+    if not len(labels):
+        return []
+    rows = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[rows], np.arange(int(labels.max()) + 2))
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]

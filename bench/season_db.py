@@ -292,9 +292,10 @@ class SeasonSimulation:
     def _orders_arrive(self, today: dt.date, counts: Counter[str]) -> None:
         sellers = list(User.objects.filter(role=Role.SELLER).order_by("pk"))
         prices: dict[int, list[Decimal]] = defaultdict(list)
+        categories = {}
         for capability in FactoryCapability.objects.select_related("category"):
             prices[capability.category_id].append(capability.unit_price)
-        categories = {c.category_id: c.category for c in FactoryCapability.objects.all()}
+            categories[capability.category_id] = capability.category
         mean = self.config.orders_per_week / 7 * WEEKDAY_SHAPE[today.weekday()]
         for _ in range(self._poisson(mean)):
             category_id = self.rng.choice(sorted(prices))

@@ -72,9 +72,8 @@ class FactoryForm(forms.ModelForm):
             return None
         place = cleaned.pop("place", None)
         if place is not None:
-            chinese = (get_language() or "").startswith("zh")
-            cleaned["city"] = place.name if chinese else place.name_en
-            cleaned["province"] = place.province if chinese else place.province_en
+            cleaned["city"] = place.city_name(get_language())
+            cleaned["province"] = place.province_name(get_language())
             cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
         elif "place" not in self.errors:
             for field in PLACE_FIELDS:

@@ -56,6 +56,13 @@ class Place:
     longitude: float
     level: int = 1  # 0 municipality or SAR, 1 prefecture-level city, 2 county-level city
 
+    def city_name(self, language: str | None) -> str:
+        """The name stored as an order's or a factory's city, in the writer's language."""
+        return self.name if (language or "").startswith("zh") else self.name_en
+
+    def province_name(self, language: str | None) -> str:
+        return self.province if (language or "").startswith("zh") else self.province_en
+
     def label(self, language: str | None) -> str:
         """The place as a reader of ``language`` reads it, with its province."""
         if (language or "").startswith("zh"):

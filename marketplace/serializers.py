@@ -129,11 +129,11 @@ def place_fill(
         return attrs
     if given:
         raise serializers.ValidationError({place_field: _("Give a city or coordinates, not both.")})
-    chinese = (translation.get_language() or "").startswith("zh")
-    attrs[city] = place.name if chinese else place.name_en
+    language = translation.get_language()
+    attrs[city] = place.city_name(language)
     attrs[latitude], attrs[longitude] = place.latitude, place.longitude
     if province is not None:
-        attrs[province] = place.province if chinese else place.province_en
+        attrs[province] = place.province_name(language)
     return attrs
 
 

@@ -234,8 +234,7 @@ class OrderForm(forms.Form):
         place's name and coordinates are needed (a new order), as they were typed."""
         place = cleaned.get("ship_to_place")
         if place is not None:
-            chinese = (get_language() or "").startswith("zh")
-            cleaned["ship_to_city"] = place.name if chinese else place.name_en
+            cleaned["ship_to_city"] = place.city_name(get_language())
             cleaned["ship_to_latitude"] = place.latitude
             cleaned["ship_to_longitude"] = place.longitude
             return

@@ -128,3 +128,25 @@ def test_matching_gives_the_reorder_to_the_factory_that_made_it(
 
     offer = Assignment.objects.get(order=repeat, status=AssignmentStatus.PROPOSED)
     assert offer.factory == maker
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quantity": 10**30},
+        {"quantity": "many"},
+        {"quantity": ""},
+        {"due_date": ""},
+        {"factory_required": "perhaps"},
+    ],
+)
+def test_out_of_range_and_wrong_types_are_a_400(
+    seller: User, seller_api: APIClient, body: dict[str, Any]
+) -> None:
+    original = delivered_bulk(seller)
+
+    response = reorder(seller_api, original, **body)
+
+    assert response.status_code == 400
+    assert set(body) <= set(response.json())
+    assert Order.objects.count() == 1

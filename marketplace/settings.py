@@ -329,6 +329,9 @@ MATCHING_MOVE_THRESHOLD_PERCENT = env_int("MATCHING_MOVE_THRESHOLD_PERCENT", 5)
 # Reliability in the objective: a factory of reliability r% (mean of its quality and
 # on-time scores) counts (100 - r)% of this share of its unit price dearer.
 MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PERCENT", 10)
+# Fairness (off at 0): a unit placed at a factory whose windows are all free weighs this many
+# percent more than one at a fully booked factory (docs/matching.md, "Fairness").
+MATCHING_FAIRNESS_PERCENT = env_int("MATCHING_FAIRNESS_PERCENT", 0)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 # A run's task that meets a database error (a lock, a lost connection) is retried this many

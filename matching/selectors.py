@@ -33,6 +33,7 @@ from matching.solver.problem import (
     SolverParams,
     TransportParams,
     WindowData,
+    with_booked_percent,
 )
 from orders.models import Order, OrderStatus
 
@@ -266,8 +267,12 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
             move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
             reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
+            fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
         ),
     )
+    if problem.solver.fairness_percent:
+        # each factory's booked share over all its windows, before the run is split in shards
+        problem = with_booked_percent(problem)
     versions = RowVersions(
         orders={order.pk: order.updated_at.isoformat() for order in orders},
         windows={window.pk: window.updated_at.isoformat() for window in windows},

@@ -224,6 +224,15 @@ SCORES_RECENT_ORDERS = env_int("SCORES_RECENT_ORDERS", 50)
 SCORES_PRIOR_WEIGHT = env_float("SCORES_PRIOR_WEIGHT", 5.0)
 SCORES_PRIOR_QUALITY = env_float("SCORES_PRIOR_QUALITY", 4.0)
 SCORES_PRIOR_ON_TIME = env_float("SCORES_PRIOR_ON_TIME", 0.9)
+# Track record (production/track_record.py): lead times and delays of each factory's last
+# TRACK_RECORD_RECENT_PARTS shipped parts per category, shrunk towards the category's last
+# TRACK_RECORD_PRIOR_PARTS parts marketplace-wide, worth TRACK_RECORD_PRIOR_WEIGHT parts;
+# the demonstrated daily output replaces the declared one (never above it) for matching
+# once DEMONSTRATED_MIN_PARTS parts measured it.
+TRACK_RECORD_RECENT_PARTS = env_int("TRACK_RECORD_RECENT_PARTS", 50)
+TRACK_RECORD_PRIOR_PARTS = env_int("TRACK_RECORD_PRIOR_PARTS", 1000)
+TRACK_RECORD_PRIOR_WEIGHT = env_float("TRACK_RECORD_PRIOR_WEIGHT", 5.0)
+DEMONSTRATED_MIN_PARTS = env_int("DEMONSTRATED_MIN_PARTS", 3)
 # Email: the console in development; SMTP (EMAIL_HOST...) when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"
@@ -430,6 +439,10 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-factory-scores": {
         "task": "production.tasks.factory_scores_recompute_task",
         "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
+    },
+    "learn-track-records": {
+        "task": "production.tasks.track_records_learn_task",
+        "schedule": float(env_int("TRACK_RECORDS_EVERY_SECONDS", 3600)),
     },
     # what-ifs whose message was lost are sent again; those whose worker was lost fail
     "sweep-what-ifs": {"task": "matching.tasks.what_ifs_sweep_task", "schedule": 60.0},

@@ -276,6 +276,23 @@ class Assignment(models.Model):
     def is_expired_at(self, now: dt.datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
 
+    def ship_forecast(self) -> tuple[dt.date, dt.date] | None:
+        """When the part will likely ship: its finish (as promised, or as planned for an
+        offer) plus the factory's delay in the category at P50 and at P90 (its track record,
+        production/track_record.py); None until the factory has one. Reads the factory's
+        capabilities (prefetch ``factory__capabilities`` for a list)."""
+        finish = self.promised_finish or self.planned_finish
+        for capability in self.factory.capabilities.all():
+            if capability.category_id != self.order.category_id:
+                continue
+            if capability.delay_p50_days is None or capability.delay_p90_days is None:
+                return None
+            return (
+                finish + dt.timedelta(days=capability.delay_p50_days),
+                finish + dt.timedelta(days=capability.delay_p90_days),
+            )
+        return None
+
 
 class WhatIfKind(models.TextChoices):
     """The scenarios staff can try on a snapshot of the live data (matching/whatif.py)."""

@@ -182,18 +182,43 @@ def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
     return tuple(_commitment(a) for a in accepted)
 
 
-def _window_data(window: LiveWindow, movable: set[int]) -> WindowData:
-    """The window as the solver sees it: offers it may move are not booked work here."""
+Capabilities = dict[tuple[int, int], FactoryCapability]  # by (factory id, category id)
+
+
+def _capabilities(factories: Sequence[Factory]) -> Capabilities:
+    """The factories' capabilities (prefetched) by factory and category."""
+    return {(c.factory_id, c.category_id): c for f in factories for c in f.capabilities.all()}
+
+
+def _planned_units_per_day(window: CapacityWindow, capability: FactoryCapability | None) -> int:
+    """The window's units a day as matching plans them: the declared figure, or the share of
+    it the factory demonstrated once enough parts measured it (production/track_record.py)."""
+    output = (
+        capability.planning_daily_output(settings.DEMONSTRATED_MIN_PARTS) if capability else None
+    )
+    if capability is None or output is None:
+        return window.units_per_day
+    return max(1, window.units_per_day * output // capability.daily_output)
+
+
+def _window_data(window: LiveWindow, movable: set[int], capabilities: Capabilities) -> WindowData:
+    """The window as the solver sees it: offers it may move are not booked work here, and its
+    units a day are what the factory demonstrated (never above what it declared)."""
     fixed = [a for a in window.live_assignments if a.pk not in movable]
     moving = sum(a.quantity for a in window.live_assignments if a.pk in movable)
+    per_day = _planned_units_per_day(
+        window, capabilities.get((window.factory_id, window.category_id))
+    )
+    held = window.total_units - window.remaining_units - moving  # booked and not moving
+    days = (window.end_date - window.start_date).days + 1
     return WindowData(
         id=window.pk,
         factory_id=window.factory_id,
         category_id=window.category_id,
         start_date=window.start_date,
         end_date=window.end_date,
-        units_per_day=window.units_per_day,
-        remaining_units=window.remaining_units + moving,
+        units_per_day=per_day,
+        remaining_units=max(0, min(window.remaining_units + moving, per_day * days - held)),
         commitments=tuple(_commitment(a) for a in fixed),
     )
 
@@ -251,6 +276,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
     )
     histories = order_histories(orders)
     orders = [o for o in orders if o.quantity > histories[o.pk].accepted_units]
+    capabilities = _capabilities(factories)
     problem = MatchingProblem(
         first_production_date=first_day,
         orders=tuple(
@@ -258,7 +284,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             for order in orders
         ),
         factories=tuple(_factory_data(factory) for factory in factories),
-        windows=tuple(_window_data(window, movable) for window in windows),
+        windows=tuple(_window_data(window, movable, capabilities) for window in windows),
         transport=transport_params(),
         solver=SolverParams(
             time_limit_seconds=time_limit_seconds,
@@ -299,8 +325,10 @@ def offer_list(*, owner: User) -> QuerySet[Assignment]:
 
 
 def seller_assignment_list(*, seller: User) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(order__seller_id=seller.pk).select_related(
-        "order", "factory", "window"
+    return (
+        Assignment.objects.filter(order__seller_id=seller.pk)
+        .select_related("order", "factory", "window")
+        .prefetch_related("factory__capabilities")
     )
 
 
@@ -393,7 +421,9 @@ def category_capacity_load(
             Prefetch("capabilities", queryset=FactoryCapability.objects.order_by("category_id"))
         )
     )
+    loaded = list(factories.order_by("id"))
+    capabilities = _capabilities(loaded)
     return (
-        tuple(_factory_data(factory) for factory in factories.order_by("id")),
-        tuple(_window_data(window, set()) for window in windows.order_by("id")),
+        tuple(_factory_data(factory) for factory in loaded),
+        tuple(_window_data(window, set(), capabilities) for window in windows.order_by("id")),
     )

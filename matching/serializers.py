@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -156,6 +158,12 @@ class SellerAssignmentSerializer(_AssignmentBase):
     factory_quality_score = serializers.DecimalField(
         source="factory.quality_score", max_digits=3, decimal_places=2, read_only=True
     )
+    ship_p50 = serializers.SerializerMethodField(
+        help_text="The day the part ships with even odds (finish plus the factory's P50 delay)"
+    )
+    ship_p90 = serializers.SerializerMethodField(
+        help_text="The day it ships by with nine chances in ten (finish plus its P90 delay)"
+    )
 
     class Meta(_AssignmentBase.Meta):
         fields = [
@@ -163,8 +171,20 @@ class SellerAssignmentSerializer(_AssignmentBase):
             "factory_name",
             "factory_city",
             "factory_quality_score",
+            "ship_p50",
+            "ship_p90",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_ship_p50(self, part: Assignment) -> dt.date | None:
+        forecast = part.ship_forecast()
+        return forecast[0] if forecast else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_ship_p90(self, part: Assignment) -> dt.date | None:
+        forecast = part.ship_forecast()
+        return forecast[1] if forecast else None
 
 
 class OfferDeclineSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from factories.models import CapacityWindow, Factory
+from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order
@@ -19,8 +19,8 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
     """The accepted offers (factories' parts) of an order, with milestones and delays."""
     return (
         Assignment.objects.filter(order=order, status=AssignmentStatus.ACCEPTED)
-        .select_related("factory")
-        .prefetch_related("milestones", "delays")
+        .select_related("factory", "order")
+        .prefetch_related("milestones", "delays", "factory__capabilities")
         .order_by("pk")
     )
 
@@ -163,6 +163,8 @@ class OwnerDashboard:
     month_total_units: int
     month_booked_units: int
     paused: list[Factory]
+    # each capability's track record: lead times, delays, declared against demonstrated
+    track_records: list[FactoryCapability]
 
 
 def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
@@ -198,4 +200,9 @@ def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
         month_total_units=total,
         month_booked_units=min(booked, total),
         paused=list(Factory.objects.filter(owner_id=owner.pk, paused_at__isnull=False)),
+        track_records=list(
+            FactoryCapability.objects.filter(factory__owner_id=owner.pk)
+            .select_related("factory", "category")
+            .order_by("factory__name", "factory_id", "category_id")
+        ),
     )

@@ -37,6 +37,7 @@ from orders.transitions import order_event_record, order_transition, require_act
 from production.locks import delay_lock, part_lock
 from production.models import Delay, DelayStatus, Milestone
 from production.scores import factory_scores_recompute
+from production.track_record import track_records_learn
 
 MAX_NOTE_LENGTH = 2000
 
@@ -182,6 +183,9 @@ def milestone_post(
     if kind == MilestoneKind.SHIPPED:
         part.shipped_on = timezone.localdate()
         part.save(update_fields=["shipped_on", "updated_at"])
+    if kind in (MilestoneKind.SHIPPED, MilestoneKind.QUALITY_PASSED):
+        # this part now counts in the factory's lead times or its demonstrated output
+        track_records_learn(factory_ids=[part.factory_id], category_id=order.category_id)
     _order_follows_parts(order=order, actor=actor, kind=kind, params=params)
     notification_create(
         recipients=[order.seller],

@@ -113,7 +113,11 @@ def _parts(order: Order) -> list[Assignment]:
         rating_form = (
             RatingForm(prefix=f"part-{part.pk}") if rateable and part.rated_at is None else None
         )
-        shown_with(part, rating_form=rating_form)
+        shown_with(
+            part,
+            rating_form=rating_form,
+            ship=None if part.shipped_on else part.ship_forecast(),
+        )
     return parts
 
 
@@ -127,7 +131,9 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .order_by("pk")
     )
     for offer in offers:
-        shown_with(offer, status_label=label(ASSIGNMENT_LABELS, offer.status))
+        shown_with(
+            offer, status_label=label(ASSIGNMENT_LABELS, offer.status), ship=offer.ship_forecast()
+        )
     events = list(order_history(order=order))
     for event in events:
         shown_with(

@@ -365,6 +365,10 @@ class Counter(models.Model):
     def state(self) -> str:
         return _COUNTER_STATES.get(self.assignment.status, CounterState.WITHDRAWN)
 
+    @property
+    def state_label(self) -> str:
+        return str(CounterState(self.state).label)
+
     def is_expired_at(self, now: dt.datetime) -> bool:
         return self.expires_at <= now
 

@@ -18,7 +18,7 @@ from matching.models import Assignment, AssignmentStatus, DeclineReason, WhatIfK
 # the staff's words: "Proposed", "Superseded")
 ASSIGNMENT_LABELS = {
     AssignmentStatus.PROPOSED: _("Offered, waiting for the factory"),
-    AssignmentStatus.COUNTERED: _("Counter-offer: waiting for your answer"),
+    AssignmentStatus.COUNTERED: _("Counter-offer to answer"),
     AssignmentStatus.COUNTER_REJECTED: _("Counter-offer rejected"),
     AssignmentStatus.COUNTER_EXPIRED: _("Counter-offer expired"),
     AssignmentStatus.ACCEPTED: _("Accepted"),

@@ -212,6 +212,12 @@ PLANNING_HORIZON_DAYS = env_int("PLANNING_HORIZON_DAYS", 730)
 OFFER_EXPIRY_HOURS = env_float("OFFER_EXPIRY_HOURS", 24.0)
 # A factory that lets this many offers in a row expire is paused until its owner resumes.
 FACTORY_AUTO_PAUSE_AFTER_EXPIRED = env_int("FACTORY_AUTO_PAUSE_AFTER_EXPIRED", 3)
+# A factory may answer an offer with a counter-offer: a unit price at most this many percent
+# above the offer's and a finish at most this many days after the offer's; the seller has
+# this many hours to answer it (then it lapses and the order is matched again).
+COUNTER_MAX_PRICE_INCREASE_PERCENT = env_int("COUNTER_MAX_PRICE_INCREASE_PERCENT", 20)
+COUNTER_MAX_EXTRA_DAYS = env_int("COUNTER_MAX_EXTRA_DAYS", 14)
+COUNTER_EXPIRY_HOURS = env_float("COUNTER_EXPIRY_HOURS", 24.0)
 # Milestone photos: at most this many bytes, of these image formats (Pillow names).
 MILESTONE_PHOTO_MAX_BYTES = env_int("MILESTONE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "WEBP"])

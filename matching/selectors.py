@@ -19,6 +19,7 @@ from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
+    Counter,
     MatchRun,
     WhatIf,
 )
@@ -320,15 +321,37 @@ def match_run_list() -> QuerySet[MatchRun]:
 def offer_list(*, owner: User) -> QuerySet[Assignment]:
     """Assignments proposed to (or answered by) the factories this user owns."""
     return Assignment.objects.filter(factory__owner_id=owner.pk).select_related(
-        "order", "order__category", "factory", "window", "run"
+        "order", "order__category", "factory", "window", "run", "counter"
     )
 
 
 def seller_assignment_list(*, seller: User) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(order__seller_id=seller.pk)
-        .select_related("order", "factory", "window")
+        .select_related("order", "factory", "window", "counter")
         .prefetch_related("factory__capabilities")
+    )
+
+
+def seller_assignment_allowed_actions(assignment: Assignment) -> tuple[str, ...]:
+    """What the seller may do with an assignment of their order now: answer its
+    counter-offer while it waits."""
+    counter = assignment.counter_offer
+    if (
+        assignment.status == AssignmentStatus.COUNTERED
+        and counter is not None
+        and not counter.is_expired_at(timezone.now())
+    ):
+        return ("accept_counter", "reject_counter")
+    return ()
+
+
+def order_counters(*, order: Order) -> list[Counter]:
+    """The order's counter-offers, newest first, with their assignments and factories."""
+    return list(
+        Counter.objects.filter(assignment__order_id=order.pk)
+        .select_related("assignment__factory")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -337,7 +360,9 @@ def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
     from orders.transitions import action_allowed
 
     if offer.status == AssignmentStatus.PROPOSED:
-        return () if offer.is_expired_at(timezone.now()) else ("accept", "decline")
+        if offer.is_expired_at(timezone.now()):
+            return ()
+        return ("accept", "decline", "counter") if action_allowed(offer.order, "counter") else ()
     if offer.status != AssignmentStatus.ACCEPTED:
         return ()
     actions = [a for a in ("post_milestone", "report_delay") if action_allowed(offer.order, a)]

@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import User
-from matching.models import Assignment, AssignmentStatus
+from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import Order
 from production.models import Delay, DelayStatus
 
@@ -108,7 +109,7 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.filter(
-                    status__in=(AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED)
+                    status__in=LIVE_ASSIGNMENT_STATUSES
                 ).select_related("order"),
                 to_attr="live",
             )
@@ -125,7 +126,10 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
                 continue
             left, width = span(a.planned_start, a.planned_finish)
             title = f"#{a.order_id} {a.order.title} × {a.quantity}"
-            parts[a.status].append(Segment(left, width, title))
+            if a.status == AssignmentStatus.COUNTERED:
+                title = _("Counter-offer waiting for the seller: %(offer)s") % {"offer": title}
+            accepted = a.status == AssignmentStatus.ACCEPTED
+            parts["accepted" if accepted else "proposed"].append(Segment(left, width, title))
         left, width = span(window.start_date, window.end_date)
         key = (window.factory_id, window.category_id)
         labels[key] = (window.factory, window.category.display_name)

@@ -24,7 +24,7 @@ from marketplace.errors import Conflict
 from marketplace.messages import Params
 from marketplace.models import User
 from marketplace.notifications import notification_create
-from matching.models import Assignment, AssignmentStatus
+from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import (
     MILESTONE_SEQUENCE,
     MilestoneKind,
@@ -205,7 +205,7 @@ def _order_follows_parts(*, order: Order, actor: User | None, kind: str, params:
         return
     everything_made = (
         order.status == OrderStatus.IN_PRODUCTION
-        and not order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
+        and not order.assignments.filter(status__in=WAITING_ASSIGNMENT_STATUSES).exists()
     )
     all_shipped = not parts.filter(shipped_on__isnull=True).exists()
     if kind == MilestoneKind.SHIPPED and everything_made and all_shipped:

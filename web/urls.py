@@ -89,6 +89,16 @@ seller_page_urls = [
         name="seller-order-rate",
     ),
     path(
+        "orders/<int:pk>/offers/<int:offer_pk>/counter/accept/",
+        seller_pages.counter_accept_view,
+        name="seller-order-accept-counter",
+    ),
+    path(
+        "orders/<int:pk>/offers/<int:offer_pk>/counter/reject/",
+        seller_pages.counter_reject_view,
+        name="seller-order-reject-counter",
+    ),
+    path(
         "orders/<int:pk>/approve-sample/",
         seller_pages.sample_approve,
         name="seller-order-approve-sample",

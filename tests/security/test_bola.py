@@ -367,6 +367,7 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("POST", "/api/offers/{id}/decline/"): [
         _detail(offer_id, lambda w: {"reason": "other", "note": "x"})
     ],  # fmt: skip
+    ("POST", "/api/offers/{id}/counter/"): [_detail(offer_id, lambda w: {"unit_price": "99.99"})],
     ("POST", "/api/offers/{id}/delays/"): [
         _detail(part_id, lambda w: {"new_finish": str(days(60)), "reason": "Late"})
     ],
@@ -421,6 +422,8 @@ CASES: dict[tuple[str, str], list[Check]] = {
         )
     ],
     ("GET", "/api/order-assignments/{id}/"): [_detail(part_id)],
+    ("POST", "/api/order-assignments/{id}/counter/accept/"): [_detail(offer_id)],
+    ("POST", "/api/order-assignments/{id}/counter/reject/"): [_detail(offer_id)],
     # everyone's notifications
     ("GET", "/api/notifications/"): [
         ListHides(ALL, lambda w: {n.pk for n in w.notifications}, own="notification")

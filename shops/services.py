@@ -427,11 +427,15 @@ def sku_replenish(*, sku: Sku, today: dt.date) -> Replenishment | None:
     )
 
 
-def replenishments_propose(*, today: dt.date | None = None) -> int:
-    """Draft production orders for every SKU about to run out; returns how many."""
+def replenishments_propose(*, today: dt.date | None = None, seller: User | None = None) -> int:
+    """Draft production orders for every SKU (of ``seller``, when given) about to run out;
+    returns how many."""
     today = today or timezone.localdate()
     drafted = 0
-    for sku in Sku.objects.order_by("pk").iterator():
+    skus = Sku.objects.order_by("pk")
+    if seller is not None:
+        skus = skus.filter(seller_id=seller.pk)
+    for sku in skus.iterator():
         drafted += sku_replenish(sku=sku, today=today) is not None
     return drafted
 

@@ -137,6 +137,7 @@ urlpatterns = [
     path("factory/", include("factories.urls")),
     path("seller/", include(seller_page_urls)),
     path("seller/", include("orders.urls")),
+    path("seller/", include("shops.urls")),
     path("staff/", include("matching.urls")),
     path("admin/", admin.site.urls),
     # the browsable API's session login: throttled like the login page; DRF's templates

@@ -68,7 +68,8 @@ def _own_connection(request: AuthenticatedHttpRequest, pk: int) -> ShopConnectio
 def shop_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A shop's webhook address and secret, its CSV import and its latest sales."""
     connection = _own_connection(request, pk)
-    form = SalesCsvForm(*_posted(request), request.FILES if request.method == "POST" else None)
+    posted = request.method == "POST"
+    form = SalesCsvForm(request.POST if posted else None, request.FILES if posted else None)
     context: dict[str, Any] = {"connection": connection, "form": form}
     if request.method == "POST" and form.is_valid():
         try:

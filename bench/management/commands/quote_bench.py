@@ -66,12 +66,12 @@ def quote_bodies(*, count: int, seed: int, under: str | None) -> list[dict[str, 
     for _ in range(count):
         category_id = rng.choice(categories)
         _city, latitude, longitude = rng.choice(CITIES)
-        price = rng.choice(prices[category_id]) * rng.uniform(0.7, 1.6)
+        ceiling = rng.choice(prices[category_id]) * rng.uniform(0.7, 1.6)
         bodies.append(
             {
                 "category": category_id,
                 "quantity": rng.randrange(50, 5_000, 50),
-                "max_unit_price": f"{max(price, 0.01):.2f}",
+                "max_unit_price": f"{max(ceiling, 0.01):.2f}",
                 "due_date": str(today + dt.timedelta(days=rng.randint(5, 90))),
                 "ship_to_latitude": latitude,
                 "ship_to_longitude": longitude,
@@ -140,8 +140,9 @@ class Command(BaseCommand):
         )
         client = APIClient()
         client.force_authenticate(seller)
-        rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] | {"quotes": None}
-        unthrottled = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": rates}
+        framework: dict[str, Any] = settings.REST_FRAMEWORK
+        rates = dict(framework["DEFAULT_THROTTLE_RATES"]) | {"quotes": None}
+        unthrottled = framework | {"DEFAULT_THROTTLE_RATES": rates}
         times: list[float] = []
         fits = 0
         with override_settings(REST_FRAMEWORK=unthrottled):

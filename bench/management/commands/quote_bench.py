@@ -13,7 +13,8 @@ throttle is off for the run.
 By default it quotes on the data already in the database (the demo data after
 ``seed_demo``). With ``--factories`` it first bulk-loads a generated marketplace of that
 size (``matching_bench``'s loader: ``bench-mkt-*`` users, their factories, capacity windows
-with booked work, and ``--orders`` orders), quotes only in its categories, and deletes it
+with booked work, and ``--orders`` orders; ``--categories`` fewer categories make each
+quote read more windows), quotes only in its categories, and deletes it
 again unless ``--keep``. Run it under ``flock /work/wt/timing.lock`` on a shared machine.
 """
 
@@ -102,6 +103,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--orders", type=int, default=10_000, help="its orders (10000)")
         parser.add_argument("--weeks", type=int, default=8, help="its weeks of capacity (8)")
+        parser.add_argument(
+            "--categories", type=int, default=None, help="its categories (max(20, factories/10))"
+        )
         parser.add_argument("--keep", action="store_true", help="keep the generated market")
 
     def handle(self, *args: object, **options: Any) -> None:
@@ -116,6 +120,7 @@ class Command(BaseCommand):
                     factories=options["factories"],
                     weeks=options["weeks"],
                     seed=options["seed"],
+                    categories=options["categories"],
                     today=timezone.localdate(),
                     lead_days=settings.MATCHING_LEAD_DAYS,
                 )

@@ -6,6 +6,8 @@ at 100 units a day; the order ships to Shanghai, about 1,200 km away: 4 transpor
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,16 +16,18 @@ from rest_framework.test import APIClient
 
 from factories.models import Factory
 from marketplace.models import User
-from matching.models import Assignment
-from orders.models import Order
+from matching.models import Assignment, AssignmentStatus
+from orders.models import Order, OrderStatus
 from tests.builders import (
     SHANGHAI,
+    category,
     days,
     make_assignment,
     make_capability,
     make_factory,
     make_order,
     make_window,
+    run_matching,
 )
 from tests.conftest import client_for
 
@@ -33,8 +37,6 @@ URL = "/api/quotes/"
 
 
 def body(**changes: Any) -> dict[str, Any]:
-    from tests.builders import category
-
     return {
         "category": category().pk,
         "quantity": 500,
@@ -132,8 +134,6 @@ def test_units_already_offered_are_not_free(seller_api: APIClient, factory: Fact
 def test_unverified_factories_and_other_categories_do_not_count(
     seller_api: APIClient, factory: Factory
 ) -> None:
-    from tests.builders import category
-
     make_window(make_factory(verified=False), start=1, end=20, units_per_day=100)
     hoodies = make_factory()
     make_capability(hoodies, category("hoodies"), unit_price="1.00")
@@ -198,8 +198,6 @@ def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(
 
 
 def test_a_group_category_is_a_400(seller_api: APIClient) -> None:
-    from tests.builders import category
-
     parent = category().parent
     assert parent is not None
 
@@ -248,3 +246,50 @@ def test_a_seller_asking_too_often_is_throttled(seller_api: APIClient, factory: 
     codes = [seller_api.post(URL, body(), format="json").status_code for _ in range(3)]
 
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"max_unit_price": "9.00"},
+        {"max_unit_price": "10.50"},
+        {"due_date": str(days(7))},
+        {"due_date": str(days(9))},
+        {"quantity": 1500},
+        {"quantity": 2600},
+        {"quantity": 2600, "allow_split": True, "min_lot_quantity": 500},
+    ],
+)
+def test_a_match_run_of_the_order_then_posted_does_what_the_quote_said(
+    seller_api: APIClient, seller: User, changes: dict[str, Any]
+) -> None:
+    """Two factories (10.00 and 10.50 CNY, one with an accepted part booked): the quote, then
+    the order posted as quoted and a real match run over the database."""
+    cheap = make_window(make_factory(), start=1, end=20, units_per_day=100)
+    dear = make_factory()
+    make_capability(dear, unit_price="10.50")
+    booked = make_window(dear, start=1, end=20, units_per_day=100)
+    make_assignment(make_order(quantity=500), booked, status=AssignmentStatus.ACCEPTED)
+    answer = quote(seller_api, **changes)
+    data = body(**changes)
+
+    order = make_order(
+        seller,
+        quantity=data["quantity"],
+        max_unit_price=Decimal(data["max_unit_price"]),
+        due_date=dt.date.fromisoformat(data["due_date"]),
+        allow_split=data.get("allow_split", False),
+        min_lot_quantity=data.get("min_lot_quantity", 1),
+    )
+    run_matching()
+
+    order.refresh_from_db()
+    parts = list(order.assignments.filter(status=AssignmentStatus.PROPOSED))
+    assert answer["fits"] == (order.status == OrderStatus.OFFERED), (answer, order.status)
+    if answer["fits"]:
+        dearest = max(part.unit_price for part in parts)
+        assert Decimal(answer["lowest_unit_price"]) <= dearest <= order.max_unit_price
+        assert {part.window_id for part in parts} <= {cheap.pk, booked.pk}
+    else:
+        assert order.unmatched_reason == answer["reason"]

@@ -326,12 +326,13 @@ def quote_lines(quote: Quote) -> list[str]:
             lines.append(_("It would fit with: %(changes)s.") % {"changes": "; ".join(changes)})
         else:
             lines.append(_("No single change of price, due date, quantity or splitting helps now."))
-    if quote.lowest_unit_price_fen is not None:
+    # when it does not fit, the lowest price and earliest date are the changes named above
+    if quote.fits and quote.lowest_unit_price_fen is not None:
         lines.append(
             _("Lowest unit price with room by your due date: %(price)s CNY.")
             % {"price": _cny(quote.lowest_unit_price_fen)}
         )
-    if quote.earliest_due_date is not None:
+    if quote.fits and quote.earliest_due_date is not None:
         lines.append(
             _("Earliest due date at your price: %(date)s.")
             % {"date": _date(quote.earliest_due_date)}

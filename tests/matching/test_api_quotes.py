@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from factories.models import Factory
@@ -234,18 +233,6 @@ def test_it_answers_in_the_request_language(seller_api: APIClient, factory: Fact
     assert "verified factory" in english["message"][0]
     assert "工厂" in chinese["message"][0]
     assert english["fits"] == chinese["fits"]
-
-
-@override_settings(
-    REST_FRAMEWORK={
-        "DEFAULT_THROTTLE_RATES": {"quotes": "2/minute"},
-        "EXCEPTION_HANDLER": "marketplace.errors.api_exception_handler",
-    }
-)
-def test_a_seller_asking_too_often_is_throttled(seller_api: APIClient, factory: Factory) -> None:
-    codes = [seller_api.post(URL, body(), format="json").status_code for _ in range(3)]
-
-    assert codes == [200, 200, 429]
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ class Quote:
         return None if self.fits else self.earliest_due_date
 
 
-def _split_reachable(parts: list[tuple[int, int]], quantity: int) -> bool:
+def split_reachable(parts: list[tuple[int, int]], quantity: int) -> bool:
     """Whether some windows' parts, each between its smallest and largest, add up to
     ``quantity``: a subset whose smallest parts sum to at most it and largest to at least
     it. The front keeps, for each sum of smallest parts, the largest sum of largest parts."""
@@ -133,7 +133,7 @@ def order_fits(
         smallest, largest = part_range(order, candidate.factory)
         room = free_until(candidate.window, problem.first_production_date, candidate.latest_finish)
         parts.append((smallest, min(largest, room, candidate.window.remaining_units)))
-    if _split_reachable(sorted(parts, key=lambda part: -part[1]), order.quantity):
+    if split_reachable(sorted(parts, key=lambda part: -part[1]), order.quantity):
         return True, None, factories
     return False, UnmatchedReason.CAPACITY_FULL, factories
 

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import random
 
-from matching.quotes import Quote, quote_problem
+from matching.quotes import Quote, quote_problem, split_reachable
 from matching.solver import MatchingProblem, MatchingSolution, OrderData, solve
 from tests.matching.test_solver_model import FIRST_DAY
 from tests.matching.test_solver_relax import random_problem
@@ -94,3 +94,13 @@ def test_the_quote_says_what_a_run_of_that_order_alone_does_on_random_instances(
             check(problem, order)
             checked += 1
     assert checked > 200
+
+
+def test_parts_add_up_when_some_windows_parts_cover_the_quantity_not_only_the_largest() -> None:
+    # the two largest parts together must make at least 12 units; one of them and the
+    # 1-unit part make 7 to 10
+    assert split_reachable([(6, 9), (6, 9), (1, 1)], 10)
+    assert not split_reachable([(6, 6), (6, 6)], 10)
+    assert split_reachable([(5, 5), (5, 5)], 10)
+    assert not split_reachable([(1, 4), (1, 5)], 10)
+    assert not split_reachable([], 1)

@@ -20,7 +20,8 @@ knows no app above it); each layer's helpers take the kinds it owns: ``matching/
 delay with its part and order).
 
 Who takes which (docs/architecture.md, "Locks"): the run's write 1, 2, 3, 4, 5, 6; an offer's
-accept, decline and expiry 2, 3, 4, 6 (``offer_lock``); cancelling an order 2, 3, 6, 7
+accept, decline and expiry, and a counter-offer's making, accept, reject and expiry 2, 3, 4, 6
+(``offer_lock``; the counter row only under its assignment's lock); cancelling an order 2, 3, 6, 7
 (matching withdraws the parts and frees their units, then production answers the pending
 delays); a delay's answer 2, 3, 7 (``delay_lock``); milestones and delivery 2, 3; a
 window's edit 4, 6. ``tests/matching/test_lock_order.py`` runs them at once on one order and

@@ -27,8 +27,9 @@ from marketplace.pages import (
     form_errors_as_messages,
 )
 from marketplace.request_types import AuthenticatedHttpRequest
-from matching.forms import DeclineForm
-from matching.models import Assignment, AssignmentStatus
+from matching.counters import counter_create
+from matching.forms import CounterForm, DeclineForm
+from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
 from orders.selectors import order_history, seller_reliability
@@ -99,9 +100,12 @@ def offer_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         "factories/offer_inbox.html",
         {
             "waiting": [(offer, reliability[offer.order.seller_id]) for offer in waiting],
-            "answered": offers.exclude(status=AssignmentStatus.PROPOSED).order_by("-updated_at")[
-                :50
-            ],
+            "countered": offers.filter(status=AssignmentStatus.COUNTERED).order_by(
+                "counter__expires_at", "pk"
+            ),
+            "answered": offers.exclude(status__in=WAITING_ASSIGNMENT_STATUSES).order_by(
+                "-updated_at"
+            )[:50],
             "decline_form": DeclineForm(),
             "now": timezone.now(),
         },
@@ -151,6 +155,10 @@ def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return _back(request, "factory-offers")
 
 
+def _counter_send(*, part: Assignment, actor: Any, **terms: Any) -> object:
+    return counter_create(offer=part, actor=actor, **terms)
+
+
 @factory_owner_required
 def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One offer or accepted part: the order, its plan, milestones (with photos), delays."""
@@ -160,12 +168,18 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     milestone_form = MilestoneForm(initial={"kind": next_kind})
     delay_form = DelayForm()
-    form: DelayForm | MilestoneForm
+    counter_form = CounterForm(offer=offer, auto_id="counter-%s")
+    form: DelayForm | MilestoneForm | CounterForm
     if request.method == "POST":
-        if "new_finish" in request.POST:
+        if request.POST.get("form") == "counter":
+            counter_form = CounterForm(request.POST, offer=offer, auto_id="counter-%s")
+            form = counter_form
+            done = _("Counter-offer sent; the seller accepts or rejects it.")
+            service: Any = _counter_send
+        elif "new_finish" in request.POST:
             delay_form = DelayForm(request.POST)
             form, done = delay_form, _("Delay reported; the seller accepts it or cancels.")
-            service: Any = services.delay_report
+            service = services.delay_report
         else:
             milestone_form = MilestoneForm(request.POST, request.FILES)
             form, done = milestone_form, _("Milestone posted; the seller is notified.")
@@ -189,6 +203,8 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ],
             "milestone_form": milestone_form,
             "delay_form": delay_form,
+            "counter_form": counter_form,
+            "counter": offer.counter_offer,
             "decline_form": DeclineForm(),
             "next_kind": next_kind,
             "now": timezone.now(),

@@ -27,12 +27,20 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
+from matching.counters import counter_create
 from matching.models import Assignment, DeclineReason, WhatIfKind
 from matching.offers import offer_accept, offer_decline
 from matching.whatif import what_if_execute, what_if_request
 from orders.models import MilestoneKind, Order
 from production.services import delay_report, milestone_post
-from tests.builders import make_factory, make_order, make_user, make_window, run_matching
+from tests.builders import (
+    make_assignment,
+    make_factory,
+    make_order,
+    make_user,
+    make_window,
+    run_matching,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +169,14 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
         actor=part.factory.owner,
         new_finish=part.planned_finish + dt.timedelta(days=3),
         reason="面料晚到",
+    )
+    # a counter-offer waiting for the seller
+    countered = make_assignment(
+        make_order(title="Tote bags", quantity=200),
+        make_window(make_factory(name="Wuxi Bags"), units_per_day=100),
+    )
+    counter_create(
+        offer=countered, actor=countered.factory.owner, unit_price=Decimal("10.80"), note="棉价上涨"
     )
     Group.objects.create(name="客服")
     Token.objects.create(user=staff_user)

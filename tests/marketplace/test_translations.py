@@ -63,7 +63,16 @@ ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 # what makemessages reads: the apps' Python and templates, without the solver (the bench is
 # ignored by makemessages and is no app directory here)
-SOURCE_DIRS = ("web", "marketplace", "factories", "orders", "matching", "production", "demo")
+SOURCE_DIRS = (
+    "web",
+    "marketplace",
+    "factories",
+    "orders",
+    "matching",
+    "production",
+    "shops",
+    "demo",
+)
 SKIPPED_SOURCES = ("matching/solver",)
 
 # %(name)s / %(name)d, a literal %% and {name} (the countdown's texts for JavaScript)
@@ -376,6 +385,8 @@ def test_a_failed_runs_message_is_stored_in_the_site_language(settings: object) 
 # names of the API's tools and of certifications
 SHARED_WORDS = {"API", "OpenAPI", "Swagger", "UI", "CSV", "XLSX", "Excel", "CNY", "ISO"}
 SHARED_WORDS |= {"JPEG", "PNG", "WebP", "MB", "BSCI", "OEKO", "TEX"}
+# e-commerce words Chinese shop back ends use as they are: a shop platform, its formats
+SHARED_WORDS |= {"SKU", "JSON", "Shopify", "Webhook"}
 # a language is named in its own language in the language switcher
 LANGUAGE_NAMES = ("简体中文", "English")
 # what users typed, shown as they typed it (set by _market below)

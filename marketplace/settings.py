@@ -168,6 +168,8 @@ REST_FRAMEWORK = {
         "match_runs": env_str("THROTTLE_MATCH_RUN_RATE", "30/hour"),
         # what-ifs asked for through the API, per user
         "what_ifs": env_str("THROTTLE_WHAT_IF_RATE", "30/hour"),
+        # instant quotes (API and the order form as the seller types), per user
+        "quotes": env_str("THROTTLE_QUOTE_RATE", "120/minute"),
     },
     # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR, so
     # that a client cannot dodge the throttles with a forged header).

@@ -68,6 +68,12 @@ class WhatIfRateThrottle(MatchRunRateThrottle):
     scope = "what_ifs"
 
 
+class QuoteRateThrottle(MatchRunRateThrottle):
+    """Instant quotes (API and the order form), per user: the form asks as the seller types."""
+
+    scope = "quotes"
+
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -12,13 +12,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from marketplace.filters import FilterSet, IdFilter, IsoDateTimeFilter
-from marketplace.permissions import IsMarketplaceStaff
+from marketplace.models import User
+from marketplace.permissions import IsMarketplaceStaff, IsSeller
 from marketplace.request_types import AuthenticatedRequest
-from marketplace.throttling import MatchRunRateThrottle, WhatIfRateThrottle
+from marketplace.throttling import MatchRunRateThrottle, QuoteRateThrottle, WhatIfRateThrottle
 from matching import counters, offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger, WhatIf
+from matching.quotes import quote_as_data, quote_compute, quote_order_validate
 from matching.runs import match_run_request
 from matching.serializers import (
     CounterAnswerSerializer,
@@ -26,6 +29,8 @@ from matching.serializers import (
     MatchRunSerializer,
     OfferDeclineSerializer,
     OfferSerializer,
+    QuoteRequestSerializer,
+    QuoteSerializer,
     SellerAssignmentSerializer,
     WhatIfRequestSerializer,
     WhatIfSerializer,
@@ -228,3 +233,35 @@ class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
                 assignment=self.get_object(), actor=request.user, **serializer.validated_data
             )
         )
+
+
+class QuoteApi(APIView):
+    """Sellers. An instant quote: what the capacity free now says about an order that is not
+    saved (who could make it, the lowest price with room by the due date, the earliest due
+    date at this price, the price range, and what would make it fit). Nothing is saved."""
+
+    permission_classes = [IsSeller]
+    throttle_classes = [QuoteRateThrottle]
+
+    @extend_schema(request=QuoteRequestSerializer, responses={200: QuoteSerializer})
+    def post(self, request: Request) -> Response:
+        query = QuoteRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        order = {
+            field: data[field]
+            for field in (
+                "category",
+                "quantity",
+                "max_unit_price",
+                "due_date",
+                "allow_split",
+                "min_lot_quantity",
+                "priority",
+            )
+        }
+        quote_order_validate(seller=cast(User, request.user), **order)
+        quote = quote_compute(
+            **order, latitude=data["ship_to_latitude"], longitude=data["ship_to_longitude"]
+        )
+        return Response(QuoteSerializer(quote_as_data(quote)).data)

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.ids import ID_MAX
-from marketplace.models import User
-from marketplace.serializers import CategoryNameField
+from marketplace.models import ProductCategory, User
+from marketplace.serializers import CategoryNameField, PlaceField, place_fill
 from matching.counters import NOTE_MAX_LENGTH
 from matching.models import (
     Assignment,
@@ -23,6 +23,7 @@ from matching.models import (
     WhatIfKind,
 )
 from matching.selectors import offer_allowed_actions, seller_assignment_allowed_actions
+from orders.models import MAX_ORDER_QUANTITY, OrderPriority, UnmatchedReason
 from orders.selectors import seller_reliability
 
 
@@ -306,3 +307,93 @@ class WhatIfSerializer(serializers.ModelSerializer):
             "result",
         ]
         read_only_fields = fields
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    """An order as the order form has it so far: only what its quote depends on."""
+
+    category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_ORDER_QUANTITY)
+    max_unit_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    due_date = serializers.DateField()
+    ship_to_place = PlaceField(
+        required=False,
+        help_text='The ship-to city by code ("440300") or name ("深圳", "Shenzhen"); or give '
+        "ship_to_latitude and ship_to_longitude.",
+    )
+    ship_to_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    ship_to_longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    allow_split = serializers.BooleanField(required=False, default=False)
+    min_lot_quantity = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=MAX_ORDER_QUANTITY
+    )
+    priority = serializers.ChoiceField(
+        choices=OrderPriority.choices, required=False, default=OrderPriority.NORMAL
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = place_fill(
+            attrs,
+            place_field="ship_to_place",
+            city="ship_to_city",
+            latitude="ship_to_latitude",
+            longitude="ship_to_longitude",
+            required=False,
+        )
+        missing = [f for f in ("ship_to_latitude", "ship_to_longitude") if f not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: _("This field is required.") for name in missing}
+                | {"ship_to_place": _("Name a city, or give the city and its coordinates.")}
+            )
+        attrs.pop("ship_to_city", None)
+        return attrs
+
+
+class QuotePriceRangeSerializer(serializers.Serializer):
+    min = serializers.DecimalField(max_digits=12, decimal_places=2)
+    max = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class QuoteSuggestionsSerializer(serializers.Serializer):
+    max_unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    quantity = serializers.IntegerField(allow_null=True)
+    allow_split = serializers.BooleanField()
+
+
+class QuoteSerializer(serializers.Serializer):
+    """What the free capacity says about the order (nothing is saved)."""
+
+    fits = serializers.BooleanField(help_text="A match run of this order alone would match it.")
+    reason = serializers.ChoiceField(
+        choices=UnmatchedReason.choices,
+        allow_null=True,
+        help_text="Why it fits nowhere: the filter that removed its last window.",
+    )
+    factories_capable = serializers.IntegerField(
+        help_text="Verified factories that make the category in this quantity."
+    )
+    factories_available = serializers.IntegerField(
+        help_text="Of those, the ones with room for it at this price by this due date."
+    )
+    lowest_unit_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The lowest maximum unit price at which it fits by the due date.",
+    )
+    earliest_due_date = serializers.DateField(
+        allow_null=True, help_text="The earliest due date at which it fits at this price."
+    )
+    price_range = QuotePriceRangeSerializer(
+        allow_null=True, help_text="The capable factories' unit prices."
+    )
+    suggestions = QuoteSuggestionsSerializer(
+        help_text="When it does not fit: each single change that would make it fit."
+    )
+    message = serializers.ListField(
+        child=serializers.CharField(), help_text="The answer in words, in the request's language."
+    )

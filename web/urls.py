@@ -17,7 +17,8 @@ from marketplace.api import (
 )
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
-from matching.api import MatchRunViewSet, SellerAssignmentViewSet, WhatIfViewSet
+from matching import views as matching_views
+from matching.api import MatchRunViewSet, QuoteApi, SellerAssignmentViewSet, WhatIfViewSet
 from production.api import OfferViewSet, OrderViewSet
 from shops.api import (
     ReplenishmentViewSet,
@@ -52,6 +53,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/me/", MeApi.as_view(), name="me"),
     path("places/", PlaceSearchApi.as_view(), name="place-search"),
+    path("quotes/", QuoteApi.as_view(), name="quote"),
     path("shops/hooks/<str:token>/", ShopWebhookApi.as_view(), name="shop-webhook"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves its init script as a file: no inline script (CSP)
@@ -72,6 +74,7 @@ factory_page_urls = [
 ]
 seller_page_urls = [
     path("", seller_pages.dashboard, name="seller-dashboard"),
+    path("orders/quote/", matching_views.order_quote, name="seller-order-quote"),
     path("orders/<int:pk>/", seller_pages.order_detail, name="seller-order"),
     path(
         "orders/<int:pk>/confirm-delivery/",

@@ -210,6 +210,24 @@ def _read_all(world: World) -> None:
     assert world.own["notification"].read_at is not None
 
 
+def _quote_is_the_same_for_everyone(world: World) -> None:
+    """A quote names no one's rows: a seller gets the answer any seller gets and nothing
+    changes; the other roles are refused."""
+    body = {"category": world.window.category_id, "quantity": 10, "max_unit_price": "99.00",
+            "due_date": str(days(30)), "ship_to_latitude": 31.23,
+            "ship_to_longitude": 121.47}  # fmt: skip
+    before = snapshot()
+    response = _call(world, "POST", "/api/quotes/", body)
+    if world.attacker.role != SELLER:
+        assert response.status_code == 403, response.content
+    else:
+        assert response.status_code == 200, response.content
+        other = APIClient()
+        other.force_authenticate(world.victim_seller)
+        assert other.post("/api/quotes/", body, format="json").json() == response.json()
+    assert snapshot() == before
+
+
 def _creates_own_factory(world: World) -> None:
     body = {
         "name": "Mine",
@@ -309,6 +327,7 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("PATCH", "/api/auth/me/"): [Custom(ALL, _my_language)],
     ("GET", "/api/categories/"): [Custom(ALL, _public(lambda w: "/api/categories/"))],
     ("GET", "/api/places/"): [Custom(ALL, _public(lambda w: "/api/places/?q=shen"))],
+    ("POST", "/api/quotes/"): [Custom(ALL, _quote_is_the_same_for_everyone)],
     ("GET", "/api/categories/{id}/"): [
         Custom(ALL, _public(lambda w: f"/api/categories/{w.capability.category_id}/"))
     ],

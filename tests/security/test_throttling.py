@@ -1,5 +1,6 @@
 """Rate limits: password guessing (login page, admin login, browsable API login, API token),
-sign-ups (page and API) and hand-started match runs (API and staff page) answer 429 with
+sign-ups (page and API), hand-started match runs (API and staff page) and instant quotes (API
+and the order form) answer 429 with
 Retry-After once over the rate, and change nothing. Rates are set tiny here; production
 rates come from THROTTLE_*_RATE."""
 
@@ -15,6 +16,7 @@ from marketplace.models import Role, User
 from matching.models import MatchRun
 from tests.builders import PASSWORD, make_user
 from tests.conftest import client_for
+from tests.matching.test_api_quotes import body
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rates(settings: Any) -> dict[str, str]:
     """Two requests per scope (the first two pass, the third is a 429)."""
-    tiny = {"login": "2/minute", "register": "2/hour", "match_runs": "2/hour"}
+    tiny = {"login": "2/minute", "register": "2/hour", "match_runs": "2/hour", "quotes": "2/minute"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": tiny}
     return tiny
 
@@ -126,6 +128,21 @@ def test_staff_page_start_counts_against_the_same_budget(rates: dict[str, str]) 
         assert page.post("/staff/runs/start/").status_code == 302
     _assert_throttled(page.post("/staff/runs/start/"))
     _assert_throttled(client_for(staff).post("/api/match-runs/"))
+
+
+def test_quotes_answer_429_per_user_and_the_order_form_shares_the_budget(
+    rates: dict[str, str],
+) -> None:
+    seller = make_user(Role.SELLER)
+    api = client_for(seller)
+    assert api.post("/api/quotes/", body(), format="json").status_code == 200
+    page = Client()
+    page.force_login(seller)
+    assert page.post("/seller/orders/quote/", {}, HTTP_HX_REQUEST="true").status_code == 200
+    _assert_throttled(api.post("/api/quotes/", body(), format="json"))
+    _assert_throttled(page.post("/seller/orders/quote/", {}, HTTP_HX_REQUEST="true"))
+    other = client_for(make_user(Role.SELLER))
+    assert other.post("/api/quotes/", body(), format="json").status_code == 200
 
 
 def test_registration_checks_password_strength() -> None:

@@ -34,7 +34,11 @@ from django.utils.translation import ngettext
 
 from marketplace.models import ProductCategory, User
 from marketplace.money import from_fen, to_fen
-from matching.selectors import category_capacity_load, transport_params
+from matching.selectors import (
+    capability_lead_times,
+    category_capacity_load,
+    transport_params,
+)
 from matching.solver.candidates import (
     CapableWindow,
     candidates_for_order,
@@ -84,6 +88,11 @@ class Quote:
     smaller_quantity: int | None = None
     # when it does not fit whole: splitting it (lots of its minimum) would make it fit
     split_fits: bool = False
+    # the factories with room for it as it is (ids), and the middle of their learned lead
+    # times from acceptance to shipping at P50 and P90 (production/track_record.py)
+    available_factory_ids: frozenset[int] = frozenset()
+    lead_p50_days: int | None = None
+    lead_p90_days: int | None = None
 
     @property
     def higher_price_fen(self) -> int | None:
@@ -218,6 +227,7 @@ def quote_problem(problem: MatchingProblem, order: OrderData, *, last_due_date: 
         price_max_fen=prices[-1] if prices else None,
         smaller_quantity=smaller,
         split_fits=split,
+        available_factory_ids=frozenset(available) if ok else frozenset(),
     )
 
 
@@ -260,7 +270,11 @@ def quote_compute(
         transport=transport_params(),
     )
     last = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
-    return quote_problem(problem, order, last_due_date=last)
+    quote = quote_problem(problem, order, last_due_date=last)
+    p50, p90 = capability_lead_times(
+        factory_ids=quote.available_factory_ids, category_id=category.pk
+    )
+    return dataclasses.replace(quote, lead_p50_days=p50, lead_p90_days=p90)
 
 
 def quote_order_validate(
@@ -337,6 +351,14 @@ def quote_lines(quote: Quote) -> list[str]:
             _("Earliest due date at your price: %(date)s.")
             % {"date": _date(quote.earliest_due_date)}
         )
+    if quote.lead_p50_days is not None and quote.lead_p90_days is not None:
+        lines.append(
+            _(
+                "By their record, factories with room ship %(p50)s days after accepting, "
+                "nine in ten within %(p90)s days."
+            )
+            % {"p50": quote.lead_p50_days, "p90": quote.lead_p90_days}
+        )
     if quote.price_min_fen is not None and quote.price_max_fen is not None:
         lines.append(
             ngettext(
@@ -388,6 +410,7 @@ def quote_as_data(quote: Quote) -> dict[str, Any]:
         "lowest_unit_price": cny(quote.lowest_unit_price_fen),
         "earliest_due_date": quote.earliest_due_date,
         "price_range": price_range,
+        "lead_time": {"p50_days": quote.lead_p50_days, "p90_days": quote.lead_p90_days},
         "suggestions": {
             "max_unit_price": cny(quote.higher_price_fen),
             "due_date": quote.later_due_date,

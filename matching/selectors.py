@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
@@ -424,6 +425,27 @@ def orders_as_problem_data(units: dict[int, int]) -> tuple[OrderData, ...]:
 
 def what_if_list() -> QuerySet[WhatIf]:
     return WhatIf.objects.select_related("requested_by")
+
+
+def capability_lead_times(
+    *, factory_ids: Iterable[int], category_id: int
+) -> tuple[int | None, int | None]:
+    """The middle of the factories' learned lead times in the category, from acceptance to
+    shipping, at P50 and at P90 (production/track_record.py); None without any."""
+    learned = list(
+        FactoryCapability.objects.filter(
+            factory_id__in=list(factory_ids),
+            category_id=category_id,
+            lead_p50_days__isnull=False,
+            lead_p90_days__isnull=False,
+        ).values_list("lead_p50_days", "lead_p90_days")
+    )
+    if not learned:
+        return None, None
+    return (
+        statistics.median_high(p50 for p50, _p90 in learned if p50 is not None),
+        statistics.median_high(p90 for _p50, p90 in learned if p90 is not None),
+    )
 
 
 def category_capacity_load(

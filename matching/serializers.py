@@ -357,6 +357,15 @@ class QuotePriceRangeSerializer(serializers.Serializer):
     max = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+class QuoteLeadTimeSerializer(serializers.Serializer):
+    p50_days = serializers.IntegerField(
+        allow_null=True, help_text="Days from acceptance to shipping, at the median."
+    )
+    p90_days = serializers.IntegerField(
+        allow_null=True, help_text="Days within which nine parts in ten ship."
+    )
+
+
 class QuoteSuggestionsSerializer(serializers.Serializer):
     max_unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     due_date = serializers.DateField(allow_null=True)
@@ -390,6 +399,9 @@ class QuoteSerializer(serializers.Serializer):
     )
     price_range = QuotePriceRangeSerializer(
         allow_null=True, help_text="The capable factories' unit prices."
+    )
+    lead_time = QuoteLeadTimeSerializer(
+        help_text="The middle of the learned lead times of the factories with room (P50, P90)."
     )
     suggestions = QuoteSuggestionsSerializer(
         help_text="When it does not fit: each single change that would make it fit."

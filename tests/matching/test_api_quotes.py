@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from factories.models import Factory
+from factories.models import Factory, FactoryCapability
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderStatus
@@ -280,3 +280,18 @@ def test_a_match_run_of_the_order_then_posted_does_what_the_quote_said(
         assert {part.window_id for part in parts} <= {cheap.pk, booked.pk}
     else:
         assert order.unmatched_reason == answer["reason"]
+
+
+def test_the_quote_names_the_lead_times_of_the_factories_with_room(
+    seller_api: APIClient,
+) -> None:
+    for p50, p90 in ((8, 12), (10, 20), (30, 40)):
+        factory = make_factory()
+        make_window(factory, start=1, end=30, units_per_day=200)
+        FactoryCapability.objects.filter(factory=factory).update(
+            lead_p50_days=p50, lead_p90_days=p90
+        )
+    answer = quote(seller_api)
+    assert answer["fits"] is True, answer
+    assert answer["lead_time"] == {"p50_days": 10, "p90_days": 20}
+    assert any("nine in ten within 20 days" in line for line in answer["message"])

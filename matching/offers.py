@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from factories.models import CapacityWindow, Factory
+from factories.probation import factory_probation
 from factories.services import capacity_window_book, capacity_window_release, factory_pause
 from marketplace.errors import Conflict
 from marketplace.messages import Params
@@ -59,6 +60,30 @@ def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -
         )
 
 
+def _require_within_probation(offer: Assignment) -> None:
+    """409 when a factory on probation is offered more than its limits allow (an offer made
+    before the limits applied): it declines instead."""
+    probation = factory_probation(factory=Factory.objects.get(pk=offer.factory_id))
+    if probation is None or probation.allows(quantity=offer.quantity, unit_price=offer.unit_price):
+        return
+    raise Conflict(
+        _(
+            "Your factory is on probation: until %(needed)s orders are delivered on time "
+            "without an upheld dispute it accepts at most %(units)s units and %(value)s CNY "
+            "an order, and this offer is %(quantity)s units for %(total)s CNY. Decline it."
+        )
+        % {
+            "needed": probation.needed,
+            "units": f"{probation.max_units:,}",
+            "value": f"{probation.max_value:,}",
+            "quantity": f"{offer.quantity:,}",
+            "total": f"{offer.production_cost:,}",
+        },
+        current=offer.status,
+        allowed=("decline",),
+    )
+
+
 @transaction.atomic
 def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     """Book the offer's units and commit the factory; the order is accepted once every
@@ -66,6 +91,7 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     now = timezone.now()
     offer, order = offer_lock(offer.pk)
     _require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
+    _require_within_probation(offer)
     if not capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
         window = CapacityWindow.objects.get(pk=offer.window_id)
         free = max(window.total_units - window.booked_units, 0)

@@ -12,7 +12,7 @@ from factories.models import CapacityWindow, Factory
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order
-from production.models import Delay, DelayStatus
+from production.models import Delay, DelayStatus, Dispute
 
 
 def order_parts(*, order: Order) -> QuerySet[Assignment]:
@@ -27,6 +27,24 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
 
 def order_delay(*, order: Order, delay_id: int) -> Delay | None:
     return Delay.objects.filter(assignment__order=order, pk=delay_id).first()
+
+
+def order_disputes(*, order: Order) -> QuerySet[Dispute]:
+    """The disputes about an order's parts, newest first."""
+    return (
+        Dispute.objects.filter(assignment__order=order)
+        .select_related("assignment__factory")
+        .prefetch_related("photos")
+    )
+
+
+def part_disputes(*, part: Assignment) -> QuerySet[Dispute]:
+    """The dispute about a part (at most one), as a query."""
+    return (
+        Dispute.objects.filter(assignment=part)
+        .select_related("assignment__factory")
+        .prefetch_related("photos")
+    )
 
 
 def delay_pending_for(*, order: Order) -> list[Delay]:

@@ -24,6 +24,7 @@ class UnmatchedReason(StrEnum):
     NO_CAPABLE_FACTORY = "no_capable_factory"
     PRICE_BELOW_MARKET = "price_below_market"
     QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
+    FACTORY_ON_PROBATION = "factory_on_probation"
     DUE_DATE_TOO_SOON = "due_date_too_soon"
     CAPACITY_FULL = "capacity_full"
 
@@ -50,6 +51,10 @@ class FactoryData:
     # adds a premium to its cost (SolverParams.reliability_premium_percent).
     quality_score: int = 50
     on_time_percent: int = 100
+    # a new factory on probation takes only orders of at most this many units and of at
+    # most this value (the order's quantity x the factory's unit price, fen); None: no limit
+    max_order_units: int | None = None
+    max_order_value_fen: int | None = None
 
     @property
     def reliability_percent(self) -> int:

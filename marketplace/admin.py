@@ -391,6 +391,11 @@ ACTION_NOUNS = {
         lambda n: ngettext("%(count)s offer %(done)s.", "%(count)s offers %(done)s.", n),
         lambda: gettext("None of the selected offers could be %(done)s."),
     ),
+    "dispute": ActionNoun(
+        lambda: gettext("Dispute #%(id)s was %(done)s"),
+        lambda n: ngettext("%(count)s dispute %(done)s.", "%(count)s disputes %(done)s.", n),
+        lambda: gettext("None of the selected disputes could be %(done)s."),
+    ),
     "factory": ActionNoun(
         lambda: gettext("Factory #%(id)s was %(done)s"),
         lambda n: ngettext("%(count)s factory %(done)s.", "%(count)s factories %(done)s.", n),

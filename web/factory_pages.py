@@ -32,9 +32,10 @@ from matching.models import Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
 from orders.selectors import order_history, seller_reliability
+from production import disputes, services
 from production import selectors as production_selectors
-from production import services
-from production.forms import DelayForm, MilestoneForm
+from production.forms import DelayForm, DisputeAnswerForm, MilestoneForm, dispute_shown
+from production.models import DisputeStatus
 
 CALENDAR_DAYS = 42
 
@@ -160,12 +161,21 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     milestone_form = MilestoneForm(initial={"kind": next_kind})
     delay_form = DelayForm()
-    form: DelayForm | MilestoneForm
+    dispute = dispute_shown(production_selectors.part_disputes(part=offer).first())
+    answer_form = DisputeAnswerForm()
+    form: DelayForm | MilestoneForm | DisputeAnswerForm
+    service: Any
     if request.method == "POST":
-        if "new_finish" in request.POST:
+        if "answer" in request.POST and dispute is not None:
+            answer_form = DisputeAnswerForm(request.POST)
+            form, done = answer_form, _("Answer sent; the marketplace now decides.")
+            service = lambda part, **data: disputes.dispute_answer(  # noqa: E731
+                dispute=dispute, **data
+            )
+        elif "new_finish" in request.POST:
             delay_form = DelayForm(request.POST)
             form, done = delay_form, _("Delay reported; the seller accepts it or cancels.")
-            service: Any = services.delay_report
+            service = services.delay_report
         else:
             milestone_form = MilestoneForm(request.POST, request.FILES)
             form, done = milestone_form, _("Milestone posted; the seller is notified.")
@@ -189,6 +199,10 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ],
             "milestone_form": milestone_form,
             "delay_form": delay_form,
+            "dispute": dispute,
+            "answer_form": answer_form
+            if dispute and dispute.status == DisputeStatus.OPEN
+            else None,
             "decline_form": DeclineForm(),
             "next_kind": next_kind,
             "now": timezone.now(),

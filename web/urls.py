@@ -77,6 +77,11 @@ seller_page_urls = [
         name="seller-order-rate",
     ),
     path(
+        "orders/<int:pk>/parts/<int:part_pk>/dispute/",
+        seller_pages.dispute_open,
+        name="seller-order-dispute",
+    ),
+    path(
         "orders/<int:pk>/approve-sample/",
         seller_pages.sample_approve,
         name="seller-order-approve-sample",

@@ -57,8 +57,8 @@ def open_on_page(client: Client, part: Assignment, **fields: Any) -> str:
 @pytest.mark.parametrize(
     ("language", "form_title", "done"),
     [
-        ("en", "Open a dispute", "Dispute opened"),
-        ("zh-hans", "提出争议", "争议已提出"),
+        ("en", "goods? Open a dispute", "Dispute opened"),
+        ("zh-hans", "的货物有问题？提出争议", "争议已提出"),
     ],
 )
 def test_the_seller_opens_a_dispute_from_the_order_page(

@@ -4,15 +4,16 @@ dashboard."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
 from factories.models import CapacityWindow, Factory
+from factories.probation import Probation, factory_probation
 from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order
-from production.models import Delay, DelayStatus, Dispute
+from production.models import Delay, DelayStatus, Dispute, DisputeStatus
 
 
 def order_parts(*, order: Order) -> QuerySet[Assignment]:
@@ -181,6 +182,10 @@ class OwnerDashboard:
     month_total_units: int
     month_booked_units: int
     paused: list[Factory]
+    # the owner's factories on probation, with their limits and progress
+    on_probation: list[tuple[Factory, Probation]] = field(default_factory=list)
+    # disputes about the owner's parts that wait for the owner's answer
+    disputes_to_answer: list[Dispute] = field(default_factory=list)
 
 
 def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
@@ -216,4 +221,16 @@ def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
         month_total_units=total,
         month_booked_units=min(booked, total),
         paused=list(Factory.objects.filter(owner_id=owner.pk, paused_at__isnull=False)),
+        on_probation=[
+            (factory, probation)
+            for factory in Factory.objects.filter(owner_id=owner.pk).order_by("name", "pk")
+            if (probation := factory_probation(factory=factory)) is not None
+        ],
+        disputes_to_answer=list(
+            Dispute.objects.filter(
+                assignment__factory__owner_id=owner.pk, status=DisputeStatus.OPEN
+            )
+            .select_related("assignment__order", "assignment__factory")
+            .order_by("created_at", "pk")
+        ),
     )

@@ -208,4 +208,4 @@ class DisputePhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.photo.name
+        return str(self.photo.name)

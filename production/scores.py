@@ -55,8 +55,8 @@ def factory_scores_recompute(*, factory_ids: Iterable[int] | None = None) -> int
             delivered_on__gte=since,
         ).order_by("-delivered_on", "-pk")[:recent]
         parts = list(delivered.values_list("on_time", "quality_rating", "dispute__status"))
-        ratings = [
-            UPHELD_DISPUTE_RATING if dispute == DisputeStatus.UPHELD else rating
+        ratings: list[int] = [
+            UPHELD_DISPUTE_RATING if dispute == DisputeStatus.UPHELD or rating is None else rating
             for _on_time, rating, dispute in parts
             if rating is not None or dispute == DisputeStatus.UPHELD
         ]

@@ -620,6 +620,9 @@ NOTIFICATION_KINDS = {
     "rated": _("Rated"),
     "approve_sample": _("Sample approved"),
     "reject_sample": _("Sample rejected"),
+    "dispute_opened": _("Dispute opened"),
+    "dispute_answered": _("Dispute answered"),
+    "dispute_resolved": _("Dispute resolved"),
     "milestone": _("Milestone posted"),
     "reminder": _("Reminder of a late milestone"),
 }

@@ -24,7 +24,7 @@ from production.models import Dispute, DisputePhoto, DisputeStatus
 from tests.builders import make_user
 from tests.conftest import client_for
 from tests.production.test_api_delivery_and_rating import delivered_part, noon, shipped_part
-from tests.production.test_api_milestones import image_file
+from tests.production.test_api_milestones import huge_png, image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,7 @@ def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(
     [
         lambda: SimpleUploadedFile("photo.png", b"%PDF-1.4 not an image", "image/png"),
         lambda: image_file("GIF", "anim.gif"),
+        huge_png,  # a decompression bomb: 900 million pixels declared
     ],
 )
 def test_a_bad_photo_is_a_400_and_saves_nothing(

@@ -27,6 +27,7 @@ from bench.season_policies import POLICIES
 # an hour, and are yes
 ALL_ACCEPT = Behaviour(answer_beta=(1e6, 1e-6), response_mean_hours=(0.5, 1.0), accept_base=50.0)
 
+DEFAULT_POLICIES = ("optimizer", "first-come", "greedy-batch", "hindsight")
 HELP = "simulate a season of arrivals, offers, answers and delays under several policies"
 
 
@@ -61,9 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     parser.add_argument(
+        "--fairness-percent",
+        type=int,
+        default=20,
+        help="the solver's fairness setting in optimizer-fair (default 20)",
+    )
+    parser.add_argument(
         "--policies",
-        default=",".join(POLICIES),
-        help=f"comma-separated, of {', '.join(POLICIES)} (default all)",
+        default=",".join(DEFAULT_POLICIES),
+        help=f"comma-separated, of {', '.join(POLICIES)} (default {', '.join(DEFAULT_POLICIES)})",
     )
     parser.add_argument(
         "--all-accept",
@@ -107,7 +114,7 @@ def run_season(
 
 
 COLUMNS = (
-    ("policy", "{:<12}"),
+    ("policy", "{:<14}"),
     ("units_made", "{:>11,}"),
     ("units_on_time", "{:>11,}"),
     ("fill", "{:>6.3f}"),
@@ -153,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
             time_limit_seconds=args.time_limit,
             hindsight_time_limit_seconds=args.hindsight_time_limit,
             workers=args.workers,
+            fairness_percent=args.fairness_percent,
             behaviour=ALL_ACCEPT if args.all_accept else Behaviour(),
         )
         lines, sims = run_season(

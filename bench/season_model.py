@@ -116,6 +116,8 @@ class SeasonConfig:
     time_limit_seconds: float = 2.0
     hindsight_time_limit_seconds: float = 30.0
     workers: int = 2
+    # the solver's fairness setting (SolverParams.fairness_percent) of ``optimizer-fair``
+    fairness_percent: int = 20
     rush: bool = True
     # window supply: days between a capability's windows
     window_gap_days: tuple[int, int] = (7, 35)

@@ -17,7 +17,7 @@
   window, as if all were known on the season's first day, and every offer accepted.
 
 ``POLICIES`` maps a name to its class; a variant (for example a fairness setting of the
-solver) is a subclass with other ``solver_params``.
+solver: ``optimizer-fair``) is a subclass with other ``solver_overrides``.
 """
 
 from __future__ import annotations
@@ -71,8 +71,10 @@ def solver_params(scenario: Scenario, time_limit: float, **overrides: object) ->
 
 class OptimizerPolicy(Simulation):
     name = "optimizer"
-    # extra SolverParams fields of a variant (e.g. a fairness term)
-    solver_overrides: dict[str, object] = {}
+
+    def solver_overrides(self) -> dict[str, object]:
+        """Extra ``SolverParams`` fields of a variant (the fairness term)."""
+        return {}
 
     def on_run(self, hour: float) -> None:
         scenario = self.scenario
@@ -138,7 +140,9 @@ class OptimizerPolicy(Simulation):
             factories=tuple(factories),
             windows=tuple(windows),
             transport=scenario.transport,
-            solver=solver_params(scenario, self.config.time_limit_seconds, **self.solver_overrides),
+            solver=solver_params(
+                scenario, self.config.time_limit_seconds, **self.solver_overrides()
+            ),
         )
         new = [o for o in orders if o.id not in self.looked_at]
         if new:
@@ -450,8 +454,18 @@ class HindsightPolicy(Simulation):
         return self
 
 
+class FairOptimizerPolicy(OptimizerPolicy):
+    """The optimizer with the fairness setting on (``--fairness-percent``)."""
+
+    name = "optimizer-fair"
+
+    def solver_overrides(self) -> dict[str, object]:
+        return {"fairness_percent": self.config.fairness_percent}
+
+
 POLICIES: dict[str, type[Simulation]] = {
     "optimizer": OptimizerPolicy,
+    "optimizer-fair": FairOptimizerPolicy,
     "first-come": FirstComePolicy,
     "greedy-batch": GreedyBatchPolicy,
     "hindsight": HindsightPolicy,

@@ -398,7 +398,16 @@ class FactoryAdmin(ServiceModelAdmin):
 
 @admin.register(FactoryCapability)
 class FactoryCapabilityAdmin(CategoryFieldMixin, CapabilityWrites, ServiceModelAdmin):
-    list_display = ("factory", "category", "unit_price", "daily_output", "province", "verified")
+    list_display = (
+        "factory",
+        "category",
+        "unit_price",
+        "daily_output",
+        "demonstrated_daily_output",
+        "lead_p90_days",
+        "province",
+        "verified",
+    )
     list_filter = (
         ("category", LeafCategoryListFilter),
         "factory__province",
@@ -409,11 +418,25 @@ class FactoryCapabilityAdmin(CategoryFieldMixin, CapabilityWrites, ServiceModelA
     list_select_related = ("factory", "category__parent")
     autocomplete_fields = ("factory", "category")
     fields = ("factory", "category", "unit_price", "daily_output")
+    # the track record (production/track_record.py): learned, shown on the change page
+    track_record_fields = (
+        "demonstrated_daily_output",
+        "measured_parts",
+        "lead_p50_days",
+        "lead_p90_days",
+        "delay_p50_days",
+        "delay_p90_days",
+        "shipped_parts",
+        "track_record_updated_at",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: FactoryCapability | None = None) -> Any:
+        return self.fields if obj is None else (*self.fields, *self.track_record_fields)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: FactoryCapability | None = None
     ) -> Any:
-        return () if obj is None else ("factory", "category")
+        return () if obj is None else ("factory", "category", *self.track_record_fields)
 
     @admin.display(description=_("province"), ordering="factory__province")
     def province(self, capability: FactoryCapability) -> str:

@@ -125,6 +125,33 @@ class FactoryCapability(models.Model):
     )
     daily_output = models.PositiveIntegerField(_("daily output"), validators=[MinValueValidator(1)])
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The track record (production/track_record.py), learned from the factory's finished
+    # parts in this category, shrunk towards the marketplace's; written with update(), so
+    # learning is not an edit a running match must re-check. Empty until learned.
+    # Days from accepting an offer to shipping the part, and days shipped after the finish
+    # promised at acceptance (0 when on time), at the median and the 90th percentile.
+    lead_p50_days = models.PositiveIntegerField(
+        _("lead time P50 (days)"), null=True, blank=True, editable=False
+    )
+    lead_p90_days = models.PositiveIntegerField(
+        _("lead time P90 (days)"), null=True, blank=True, editable=False
+    )
+    delay_p50_days = models.PositiveIntegerField(
+        _("delay P50 (days)"), null=True, blank=True, editable=False
+    )
+    delay_p90_days = models.PositiveIntegerField(
+        _("delay P90 (days)"), null=True, blank=True, editable=False
+    )
+    shipped_parts = models.PositiveIntegerField(_("shipped parts"), default=0, editable=False)
+    # units a day its parts actually achieved between "production started" and "quality
+    # check passed" (units over the days on which any part was in production)
+    demonstrated_daily_output = models.PositiveIntegerField(
+        _("demonstrated daily output"), null=True, blank=True, editable=False
+    )
+    measured_parts = models.PositiveIntegerField(_("measured parts"), default=0, editable=False)
+    track_record_updated_at = models.DateTimeField(
+        _("track record updated at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("factory capability")
@@ -139,6 +166,13 @@ class FactoryCapability(models.Model):
                 condition=Q(daily_output__gt=0), name="capability_output_positive"
             ),
         ]
+
+    def planning_daily_output(self, min_parts: int) -> int | None:
+        """The demonstrated daily output once ``min_parts`` parts measured it, never above the
+        declared one; None while the declared figure stands."""
+        if self.demonstrated_daily_output is None or self.measured_parts < min_parts:
+            return None
+        return min(self.demonstrated_daily_output, self.daily_output)
 
     def __str__(self) -> str:
         return gettext("%(factory)s: %(category)s at %(price)s CNY") % {

@@ -101,7 +101,31 @@ class CapabilitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FactoryCapability
-        fields = ["id", "factory", "category", "category_name", "unit_price", "daily_output"]
+        fields = [
+            "id",
+            "factory",
+            "category",
+            "category_name",
+            "unit_price",
+            "daily_output",
+            # the track record (production/track_record.py), learned, read-only
+            "demonstrated_daily_output",
+            "measured_parts",
+            "lead_p50_days",
+            "lead_p90_days",
+            "delay_p50_days",
+            "delay_p90_days",
+            "shipped_parts",
+        ]
+        read_only_fields = [
+            "demonstrated_daily_output",
+            "measured_parts",
+            "lead_p50_days",
+            "lead_p90_days",
+            "delay_p50_days",
+            "delay_p90_days",
+            "shipped_parts",
+        ]
 
 
 class CapacityWindowSerializer(serializers.ModelSerializer):

@@ -21,7 +21,8 @@ knows no app above it); each layer's helpers take the kinds it owns: ``matching/
 delay with its part and order).
 
 Who takes which (docs/architecture.md, "Locks"): the run's write 1, 2, 3, 4, 5, 6; an offer's
-accept, decline and expiry 2, 3, 4, 6 (``offer_lock``); cancelling an order 2, 3, 6, 7
+accept, decline and expiry, and a counter-offer's making, accept, reject and expiry 2, 3, 4, 6
+(``offer_lock``; the counter row only under its assignment's lock); cancelling an order 2, 3, 6, 7
 (matching withdraws the parts and frees their units, then production answers the pending
 delays); a delay's answer 2, 3, 7 (``delay_lock``); a dispute's answer 2, 3, 8 and its
 resolution 2, 3, 4, 8 (``dispute_lock``); milestones and delivery 2, 3; a

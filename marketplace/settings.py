@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "orders",
     "matching",
     "production",
+    "shops",
     # tooling apart from the product, which never imports them: the demo data and screenshots
     # (seed_demo, screenshots) and the database benchmarks (matching_bench, bulk_upload_bench)
     "demo",
@@ -211,6 +212,12 @@ PLANNING_HORIZON_DAYS = env_int("PLANNING_HORIZON_DAYS", 730)
 OFFER_EXPIRY_HOURS = env_float("OFFER_EXPIRY_HOURS", 24.0)
 # A factory that lets this many offers in a row expire is paused until its owner resumes.
 FACTORY_AUTO_PAUSE_AFTER_EXPIRED = env_int("FACTORY_AUTO_PAUSE_AFTER_EXPIRED", 3)
+# A factory may answer an offer with a counter-offer: a unit price at most this many percent
+# above the offer's and a finish at most this many days after the offer's; the seller has
+# this many hours to answer it (then it lapses and the order is matched again).
+COUNTER_MAX_PRICE_INCREASE_PERCENT = env_int("COUNTER_MAX_PRICE_INCREASE_PERCENT", 20)
+COUNTER_MAX_EXTRA_DAYS = env_int("COUNTER_MAX_EXTRA_DAYS", 14)
+COUNTER_EXPIRY_HOURS = env_float("COUNTER_EXPIRY_HOURS", 24.0)
 # Milestone photos: at most this many bytes, of these image formats (Pillow names).
 MILESTONE_PHOTO_MAX_BYTES = env_int("MILESTONE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "WEBP"])
@@ -233,6 +240,26 @@ SCORES_RECENT_ORDERS = env_int("SCORES_RECENT_ORDERS", 50)
 SCORES_PRIOR_WEIGHT = env_float("SCORES_PRIOR_WEIGHT", 5.0)
 SCORES_PRIOR_QUALITY = env_float("SCORES_PRIOR_QUALITY", 4.0)
 SCORES_PRIOR_ON_TIME = env_float("SCORES_PRIOR_ON_TIME", 0.9)
+# Track record (production/track_record.py): lead times and delays of each factory's last
+# TRACK_RECORD_RECENT_PARTS shipped parts per category, shrunk towards the category's last
+# TRACK_RECORD_PRIOR_PARTS parts marketplace-wide, worth TRACK_RECORD_PRIOR_WEIGHT parts;
+# the demonstrated daily output replaces the declared one (never above it) for matching
+# once DEMONSTRATED_MIN_PARTS parts measured it.
+TRACK_RECORD_RECENT_PARTS = env_int("TRACK_RECORD_RECENT_PARTS", 50)
+TRACK_RECORD_PRIOR_PARTS = env_int("TRACK_RECORD_PRIOR_PARTS", 1000)
+TRACK_RECORD_PRIOR_WEIGHT = env_float("TRACK_RECORD_PRIOR_WEIGHT", 5.0)
+DEMONSTRATED_MIN_PARTS = env_int("DEMONSTRATED_MIN_PARTS", 3)
+# Shops (shops/, docs/shops.md): a webhook delivery older or newer than this is refused; demand
+# is units sold a day over the last SHOP_DEMAND_DAYS (at least SHOP_DEMAND_MIN_DAYS since the
+# first sale); a production order is drafted when the stock-out day less the P90 lead time
+# (SHOP_DEFAULT_LEAD_DAYS without any learned one) and SHOP_REORDER_BUFFER_DAYS has come, for
+# SHOP_COVER_DAYS of sales in whole lots.
+SHOP_WEBHOOK_TOLERANCE_SECONDS = env_int("SHOP_WEBHOOK_TOLERANCE_SECONDS", 300)
+SHOP_DEMAND_DAYS = env_int("SHOP_DEMAND_DAYS", 28)
+SHOP_DEMAND_MIN_DAYS = env_int("SHOP_DEMAND_MIN_DAYS", 7)
+SHOP_DEFAULT_LEAD_DAYS = env_int("SHOP_DEFAULT_LEAD_DAYS", 21)
+SHOP_REORDER_BUFFER_DAYS = env_int("SHOP_REORDER_BUFFER_DAYS", 3)
+SHOP_COVER_DAYS = env_int("SHOP_COVER_DAYS", 30)
 # Email: the console in development; SMTP (EMAIL_HOST...) when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"
@@ -338,6 +365,9 @@ MATCHING_MOVE_THRESHOLD_PERCENT = env_int("MATCHING_MOVE_THRESHOLD_PERCENT", 5)
 # Reliability in the objective: a factory of reliability r% (mean of its quality and
 # on-time scores) counts (100 - r)% of this share of its unit price dearer.
 MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PERCENT", 10)
+# Fairness (off at 0): a unit placed at a factory whose windows are all free weighs this many
+# percent more than one at a fully booked factory (docs/matching.md, "Fairness").
+MATCHING_FAIRNESS_PERCENT = env_int("MATCHING_FAIRNESS_PERCENT", 0)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 # A run's task that meets a database error (a lock, a lost connection) is retried this many
@@ -436,9 +466,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "production.tasks.milestone_reminders_send_task",
         "schedule": float(env_int("MILESTONE_REMINDERS_EVERY_SECONDS", 3600)),
     },
+    "draft-replenishments": {
+        "task": "shops.tasks.replenishments_propose_task",
+        "schedule": float(env_int("REPLENISHMENTS_EVERY_SECONDS", 3600)),
+    },
     "recompute-factory-scores": {
         "task": "production.tasks.factory_scores_recompute_task",
         "schedule": float(env_int("FACTORY_SCORES_EVERY_SECONDS", 3600)),
+    },
+    "learn-track-records": {
+        "task": "production.tasks.track_records_learn_task",
+        "schedule": float(env_int("TRACK_RECORDS_EVERY_SECONDS", 3600)),
     },
     # what-ifs whose message was lost are sent again; those whose worker was lost fail
     "sweep-what-ifs": {"task": "matching.tasks.what_ifs_sweep_task", "schedule": 60.0},

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from marketplace.admin import (
+    ReadOnlyInline,
     ViewOnlyAdmin,
     admin_user,
     apply_service_to_each,
@@ -25,6 +26,7 @@ from marketplace.forms import add_service_error
 from matching.forms import WhatIfForm
 from matching.models import (
     Assignment,
+    Counter,
     DeclineReason,
     MatchRun,
     MatchRunTrigger,
@@ -348,6 +350,47 @@ class MatchRunAdmin(ViewOnlyAdmin):
         )
 
 
+@admin.register(Counter)
+class CounterAdmin(ViewOnlyAdmin):
+    """Counter-offers factories made to offers (matching/counters.py); the seller answers
+    them on the order's page or through the API. Read here."""
+
+    list_display = (
+        "id",
+        "assignment",
+        "offer_unit_price",
+        "unit_price",
+        "offer_finish",
+        "planned_finish",
+        "state_display",
+        "created_at",
+        "expires_at",
+        "answered_at",
+    )
+    list_filter = ("assignment__status",)
+    search_fields = ("assignment__order__title", "assignment__factory__name", "note")
+    list_select_related = ("assignment__order", "assignment__factory")
+    raw_id_fields = ("assignment", "created_by")
+
+    @admin.display(description=_("state"))
+    def state_display(self, counter: Counter) -> str:
+        return counter.state_label
+
+
+class CounterInline(ReadOnlyInline):
+    model = Counter
+    fields = (
+        "created_at",
+        "offer_unit_price",
+        "unit_price",
+        "offer_finish",
+        "planned_finish",
+        "note",
+        "expires_at",
+        "answered_at",
+    )
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ViewOnlyAdmin):
     """Offers and the factories' parts of orders. Staff answer offers for a factory with the
@@ -368,6 +411,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "status",
     )
     list_filter = ("status", RecentRunFilter, "factory__province")
+    inlines: ClassVar[tuple[type[admin.options.InlineModelAdmin[Any, Any]], ...]] = (CounterInline,)
     # production/admin.py adds the milestones, the delays and "post the next milestone"
     actions: tuple[str, ...] = ("accept_offers", "decline_offers")
     search_fields = ("order__title", "factory__name", "factory__city", "order__seller__username")

@@ -17,10 +17,12 @@ from marketplace.filters import FilterSet, IdFilter, IsoDateTimeFilter
 from marketplace.permissions import IsMarketplaceStaff
 from marketplace.request_types import AuthenticatedRequest
 from marketplace.throttling import MatchRunRateThrottle, WhatIfRateThrottle
-from matching import offers, selectors
+from matching import counters, offers, selectors
 from matching.models import Assignment, MatchRun, MatchRunTrigger, WhatIf
 from matching.runs import match_run_request
 from matching.serializers import (
+    CounterAnswerSerializer,
+    CounterRequestSerializer,
     MatchRunSerializer,
     OfferDeclineSerializer,
     OfferSerializer,
@@ -176,9 +178,23 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return self._offer_response(offer)
 
+    @extend_schema(request=CounterRequestSerializer, responses=OfferSerializer)
+    @action(detail=True, methods=["post"])
+    def counter(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Answer with a counter-offer: a higher unit price and/or a later finish (within
+        the limits), with a note. The seller accepts or rejects it; your capability's price
+        does not change (update it yourself if it should hold for later orders)."""
+        serializer = CounterRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        counter = counters.counter_create(
+            offer=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return self._offer_response(counter.assignment)
+
 
 class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """The assignments of your orders: which factory, what price, when."""
+    """The assignments of your orders: which factory, what price, when; answer a
+    factory's counter-offer."""
 
     request: AuthenticatedRequest
     serializer_class = SellerAssignmentSerializer
@@ -186,3 +202,29 @@ class SellerAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return selectors.seller_assignment_list(seller=self.request.user)
+
+    def _assignment_response(self, assignment: Assignment) -> Response:
+        assignment = self.get_queryset().get(pk=assignment.pk)
+        return Response(self.get_serializer(assignment).data)
+
+    @extend_schema(request=None, responses=SellerAssignmentSerializer)
+    @action(detail=True, methods=["post"], url_path="counter/accept", url_name="counter-accept")
+    def counter_accept(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Accept the factory's counter-offer: the part is accepted at its price and finish
+        (409 when the window no longer has the units, or the counter-offer expired)."""
+        return self._assignment_response(
+            counters.counter_accept(assignment=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=CounterAnswerSerializer, responses=SellerAssignmentSerializer)
+    @action(detail=True, methods=["post"], url_path="counter/reject", url_name="counter-reject")
+    def counter_reject(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Reject the counter-offer (a note is optional): the order is matched again, and
+        that factory may be offered it again."""
+        serializer = CounterAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._assignment_response(
+            counters.counter_reject(
+                assignment=self.get_object(), actor=request.user, **serializer.validated_data
+            )
+        )

@@ -3,17 +3,24 @@ services validate)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Factory
 from marketplace.forms import LeafCategoryField
-from matching.models import AssignmentStatus, DeclineReason, WhatIfKind
+from matching.counters import NOTE_MAX_LENGTH, counter_limits
+from matching.models import Assignment, AssignmentStatus, DeclineReason, WhatIfKind
 
 # an assignment's status as the seller reads it on the order page (the model's labels are
 # the staff's words: "Proposed", "Superseded")
 ASSIGNMENT_LABELS = {
     AssignmentStatus.PROPOSED: _("Offered, waiting for the factory"),
+    AssignmentStatus.COUNTERED: _("Counter-offer to answer"),
+    AssignmentStatus.COUNTER_REJECTED: _("Counter-offer rejected"),
+    AssignmentStatus.COUNTER_EXPIRED: _("Counter-offer expired"),
     AssignmentStatus.ACCEPTED: _("Accepted"),
     AssignmentStatus.DECLINED: _("Declined"),
     AssignmentStatus.EXPIRED: _("Expired"),
@@ -30,6 +37,51 @@ class DeclineForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed when the reason is “other”."),
+    )
+
+
+class CounterForm(forms.Form):
+    """A counter-offer on the offer's page: the offer's terms to start from, the limits in
+    the help texts (matching/counters.py checks them)."""
+
+    unit_price = forms.DecimalField(
+        label=_("Unit price you ask (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    planned_finish = forms.DateField(
+        label=_("Finish by"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=_("Note to the seller"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, offer: Assignment, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"unit_price": offer.unit_price, "planned_finish": offer.planned_finish}
+        )
+        super().__init__(*args, **kwargs)
+        highest, latest = counter_limits(offer)
+        self.fields["unit_price"].help_text = _("From %(offer)s up to %(highest)s CNY a unit.") % {
+            "offer": offer.unit_price,
+            "highest": highest,
+        }
+        self.fields["planned_finish"].help_text = _("From %(offer)s up to %(latest)s.") % {
+            "offer": offer.planned_finish.isoformat(),
+            "latest": latest.isoformat(),
+        }
+
+
+class CounterAnswerForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the factory"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -135,3 +135,115 @@ def _offers_withdrawn(params: Params) -> tuple[str, str]:
             "elsewhere, so the offers were withdrawn."
         ),
     )
+
+
+# --- counter-offers ----------------------------------------------------------------------
+
+
+def _counter_terms(params: Params) -> str:
+    """The counter's terms beside the offer's: "10.50 CNY a unit (offer 10.00), finish
+    2026-05-20 (offer 2026-05-15)"."""
+    return (
+        _(
+            "%(price)s CNY a unit (offer: %(offer_price)s), finish by %(date)s "
+            "(offer: %(offer_date)s)"
+        )
+        % params
+    )
+
+
+@order_event_texts.register("counter")
+def counter_text(params: Params) -> str:
+    text = _("%(factory)s answered with a counter-offer for %(quantity)s units: %(terms)s.") % {
+        **params,
+        "terms": _counter_terms(params),
+    }
+    return with_note(text, params.get("note"))
+
+
+@order_event_texts.register("accept_counter")
+def counter_accepted_text(params: Params) -> str:
+    return (
+        _(
+            "The seller accepted the counter-offer of %(factory)s: %(quantity)s units at "
+            "%(price)s CNY a unit, to finish by %(date)s."
+        )
+        % params
+    )
+
+
+@order_event_texts.register("reject_counter")
+def counter_rejected_text(params: Params) -> str:
+    text = (
+        _("The seller rejected the counter-offer of %(factory)s; the order is matched again.")
+        % params
+    )
+    return with_note(text, params.get("note"))
+
+
+@order_event_texts.register("expire_counter")
+def counter_expired_text(params: Params) -> str:
+    return (
+        _("The counter-offer of %(factory)s expired unanswered; the order is matched again.")
+        % params
+    )
+
+
+@notification_texts.register("counter_made")
+def _counter_made(params: Params) -> tuple[str, str]:
+    return (
+        _("Counter-offer for order #%(id)s from %(factory)s") % ids(params),
+        with_note(
+            counter_text(params),
+            _(
+                "Accept or reject it on the order's page by %(until)s; unanswered, the order "
+                "is matched again."
+            )
+            % {"until": local_minute(params["until"])},
+        ),
+    )
+
+
+@notification_texts.register("counter_accepted")
+def _counter_accepted(params: Params) -> tuple[str, str]:
+    return (
+        _("Counter-offer for order #%(id)s accepted") % ids(params),
+        with_note(
+            counter_accepted_text(params),
+            _("The units are booked in your window; report production on the offer's page."),
+        ),
+    )
+
+
+@notification_texts.register("counter_rejected")
+def _counter_rejected(params: Params) -> tuple[str, str]:
+    return (
+        _("Counter-offer for order #%(id)s rejected") % ids(params),
+        with_note(
+            counter_rejected_text(params),
+            _("Your units in the window are free again; a later run may offer you the order."),
+        ),
+    )
+
+
+@notification_texts.register("counter_expired")
+def _counter_expired(params: Params) -> tuple[str, str]:
+    return (
+        _("Counter-offer for order #%(id)s expired") % ids(params),
+        _(
+            "The seller did not answer your counter-offer for order #%(id)s in %(hours)s "
+            "hours; your units are free again and a later run may offer you the order."
+        )
+        % ids(params),
+    )
+
+
+@notification_texts.register("counter_lapsed")
+def _counter_lapsed(params: Params) -> tuple[str, str]:
+    return (
+        _("Order #%(id)s is being matched again") % ids(params),
+        with_note(
+            counter_expired_text(params) if "hours" in params else counter_rejected_text(params),
+            _("That factory may be offered the order again, at its usual price."),
+        ),
+    )

@@ -150,15 +150,22 @@ class MatchRun(models.Model):
 
 class AssignmentStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
+    # the factory answered with a counter-offer (``Counter``); the seller accepts or rejects
+    COUNTERED = "countered", _("Countered, waiting for the seller")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     EXPIRED = "expired", _("Expired")
+    COUNTER_REJECTED = "counter_rejected", _("Counter-offer rejected")
+    COUNTER_EXPIRED = "counter_expired", _("Counter-offer expired")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Withdrawn (order cancelled)")
 
 
+# statuses that hold units offered in their window, waiting for an answer (the factory's to
+# an offer, the seller's to a counter-offer)
+WAITING_ASSIGNMENT_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.COUNTERED)
 # statuses that hold capacity in their window (offered or booked)
-LIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED)
+LIVE_ASSIGNMENT_STATUSES = (*WAITING_ASSIGNMENT_STATUSES, AssignmentStatus.ACCEPTED)
 
 
 class DeclineReason(models.TextChoices):
@@ -275,6 +282,112 @@ class Assignment(models.Model):
 
     def is_expired_at(self, now: dt.datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+    def ship_forecast(self) -> tuple[dt.date, dt.date] | None:
+        """When the part will likely ship: its finish (as promised, or as planned for an
+        offer) plus the factory's delay in the category at P50 and at P90 (its track record,
+        production/track_record.py); None until the factory has one. Reads the factory's
+        capabilities (prefetch ``factory__capabilities`` for a list)."""
+        finish = self.promised_finish or self.planned_finish
+        for capability in self.factory.capabilities.all():
+            if capability.category_id != self.order.category_id:
+                continue
+            if capability.delay_p50_days is None or capability.delay_p90_days is None:
+                return None
+            return (
+                finish + dt.timedelta(days=capability.delay_p50_days),
+                finish + dt.timedelta(days=capability.delay_p90_days),
+            )
+        return None
+
+    @property
+    def counter_offer(self) -> Counter | None:
+        """The factory's counter-offer to this offer, if it made one."""
+        return getattr(self, "counter", None)
+
+
+class CounterState(models.TextChoices):
+    """Where a counter-offer is, read from its assignment's status (one source)."""
+
+    WAITING = "waiting", _("Waiting for the seller")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_COUNTER_STATES: dict[str, str] = {
+    AssignmentStatus.COUNTERED: CounterState.WAITING,
+    AssignmentStatus.ACCEPTED: CounterState.ACCEPTED,
+    AssignmentStatus.COUNTER_REJECTED: CounterState.REJECTED,
+    AssignmentStatus.COUNTER_EXPIRED: CounterState.EXPIRED,
+}
+
+
+class Counter(models.Model):
+    """A factory owner's answer to an offer with other terms: a higher unit price and/or a
+    later finish, with a note (matching/counters.py). The offer's own terms are kept beside
+    them; the assignment's status says where the counter-offer is."""
+
+    assignment = models.OneToOneField(
+        Assignment,
+        related_name="counter",
+        on_delete=models.CASCADE,
+        verbose_name=_("assignment"),
+    )
+    unit_price = models.DecimalField(_("unit price asked (CNY)"), max_digits=10, decimal_places=2)
+    planned_finish = models.DateField(_("finish offered"))
+    offer_unit_price = models.DecimalField(
+        _("unit price of the offer (CNY)"), max_digits=10, decimal_places=2
+    )
+    offer_finish = models.DateField(_("finish of the offer"))
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # the seller answers by then, else it lapses and the order is matched again
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("counter-offer")
+        verbose_name_plural = _("counter-offers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=models.F("offer_unit_price"))
+                & Q(planned_finish__gte=models.F("offer_finish"))
+                & (
+                    Q(unit_price__gt=models.F("offer_unit_price"))
+                    | Q(planned_finish__gt=models.F("offer_finish"))
+                ),
+                name="counter_asks_more_or_later",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Counter-offer on order #%(order)s: %(price)s CNY, finish %(date)s") % {
+            "order": self.assignment.order_id,
+            "price": self.unit_price,
+            "date": self.planned_finish.isoformat(),
+        }
+
+    @property
+    def state(self) -> str:
+        return _COUNTER_STATES.get(self.assignment.status, CounterState.WITHDRAWN)
+
+    @property
+    def state_label(self) -> str:
+        return str(CounterState(self.state).label)
+
+    def is_expired_at(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now
 
 
 class WhatIfKind(models.TextChoices):

@@ -13,6 +13,7 @@ deadlock.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,7 +33,13 @@ from marketplace.models import User
 from marketplace.notifications import notification_create, stored_text_language
 from matching.locks import offer_lock
 from matching.messages import paused_text
-from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, DeclineReason
+from matching.models import (
+    LIVE_ASSIGNMENT_STATUSES,
+    WAITING_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    DeclineReason,
+)
 from matching.runs import match_run_request_on_change
 from orders.models import Order, OrderStatus
 from orders.transitions import order_event_record, order_transition
@@ -42,7 +49,7 @@ def offer_expiry(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(hours=settings.OFFER_EXPIRY_HOURS)
 
 
-def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -> None:
+def offer_require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -> None:
     """409 unless the offer still waits for an answer."""
     if offer.status != AssignmentStatus.PROPOSED:
         raise Conflict(
@@ -60,11 +67,12 @@ def _require_waiting(offer: Assignment, verb: str | Promise, now: dt.datetime) -
         )
 
 
-def _require_within_probation(offer: Assignment) -> None:
+def offer_require_within_probation(offer: Assignment, *, unit_price: Decimal | None = None) -> None:
     """409 when a factory on probation is offered more than its limits allow (an offer made
-    before the limits applied): it declines instead."""
+    before the limits applied, or a counter-offer at ``unit_price``): it declines instead."""
     probation = factory_probation(factory=Factory.objects.get(pk=offer.factory_id))
-    if probation is None or probation.allows(quantity=offer.quantity, unit_price=offer.unit_price):
+    price = offer.unit_price if unit_price is None else unit_price
+    if probation is None or probation.allows(quantity=offer.quantity, unit_price=price):
         return
     raise Conflict(
         _(
@@ -77,11 +85,44 @@ def _require_within_probation(offer: Assignment) -> None:
             "units": f"{probation.max_units:,}",
             "value": f"{probation.max_value:,}",
             "quantity": f"{offer.quantity:,}",
-            "total": f"{offer.production_cost:,}",
+            "total": f"{offer.quantity * price:,}",
         },
         current=offer.status,
         allowed=("decline",),
     )
+
+
+def offer_units_book(*, offer: Assignment, hint: str, allowed: tuple[str, ...]) -> None:
+    """Book the units a waiting offer holds in its window (a conditional update), or 409
+    when they no longer fit (``hint``: what to do instead, ``allowed``: its action)."""
+    if capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
+        return
+    window = CapacityWindow.objects.get(pk=offer.window_id)
+    free = max(window.total_units - window.booked_units, 0)
+    raise Conflict(
+        _(
+            "The window has %(free)s unbooked units left and this offer needs %(needed)s: "
+            "it can no longer be accepted."
+        )
+        % {"free": free, "needed": offer.quantity}
+        + " "
+        + hint,
+        current=offer.status,
+        allowed=allowed,
+    )
+
+
+def order_part_accepted(
+    *, order: Order, actor: User | None, actions: tuple[str, str], params: Params
+) -> None:
+    """A part of the (locked) order was accepted: the order is accepted (``actions[0]``)
+    once no other part waits for an answer, else the history records the part
+    (``actions[1]``)."""
+    waiting = order.assignments.filter(status__in=WAITING_ASSIGNMENT_STATUSES).exists()
+    if waiting or order.status != OrderStatus.OFFERED:
+        order_event_record(order=order, action=actions[1], actor=actor, params=params)
+    else:
+        order_transition(order=order, action=actions[0], actor=actor, params=params)
 
 
 @transaction.atomic
@@ -90,21 +131,13 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     part of it is."""
     now = timezone.now()
     offer, order = offer_lock(offer.pk)
-    _require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
-    _require_within_probation(offer)
-    if not capacity_window_book(window_id=offer.window_id, units=offer.quantity, offered=True):
-        window = CapacityWindow.objects.get(pk=offer.window_id)
-        free = max(window.total_units - window.booked_units, 0)
-        raise Conflict(
-            _(
-                "The window has %(free)s unbooked units left and this offer needs %(needed)s: "
-                "it can no longer be accepted. Decline it (no capacity) so the order is "
-                "matched elsewhere."
-            )
-            % {"free": free, "needed": offer.quantity},
-            current=offer.status,
-            allowed=("decline",),
-        )
+    offer_require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
+    offer_require_within_probation(offer)
+    offer_units_book(
+        offer=offer,
+        hint=_("Decline it (no capacity) so the order is matched elsewhere."),
+        allowed=("decline",),
+    )
     offer.status = AssignmentStatus.ACCEPTED
     offer.responded_at = now
     offer.promised_finish = offer.planned_finish
@@ -118,11 +151,7 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
         "quantity": offer.quantity,
         "date": offer.planned_finish.isoformat(),
     }
-    waiting = order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
-    if waiting or order.status != OrderStatus.OFFERED:
-        order_event_record(order=order, action="accept_part", actor=actor, params=params)
-    else:
-        order_transition(order=order, action="accept", actor=actor, params=params)
+    order_part_accepted(order=order, actor=actor, actions=("accept", "accept_part"), params=params)
     notification_create(
         recipients=[order.seller],
         kind="offer_accepted",
@@ -149,7 +178,7 @@ def offer_decline(
         raise ValidationError({"note": _("Say why, when the reason is “other”.")})
     now = timezone.now()
     offer, order = offer_lock(offer.pk)
-    _require_waiting(offer, pgettext_lazy("offer cannot be", "declined"), now)
+    offer_require_waiting(offer, pgettext_lazy("offer cannot be", "declined"), now)
     offer.status = AssignmentStatus.DECLINED
     offer.responded_at = now
     offer.decline_reason = reason
@@ -159,7 +188,7 @@ def offer_decline(
     )
     capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
-    _order_lost_offer(
+    order_waits_again(
         order=order,
         actor=actor,
         params={
@@ -171,23 +200,32 @@ def offer_decline(
     return offer
 
 
-def _order_lost_offer(*, order: Order, actor: User | None, params: Params) -> None:
-    """One offer of the order was declined or expired: its other unanswered offers are
-    withdrawn (a split order is matched again as a whole remainder), the order waits
-    again, and a run is queued."""
+def order_waits_again(
+    *,
+    order: Order,
+    actor: User | None,
+    params: Params,
+    actions: tuple[str, str] = ("reopen", "offer_lost"),
+    kind: str = "offer_lost",
+) -> None:
+    """One offer of the (locked) order was declined or expired, or its counter-offer was
+    rejected or expired: its other unanswered offers and counter-offers are withdrawn (a
+    split order is matched again as a whole remainder), the order waits again
+    (``actions[0]``; ``actions[1]`` in the history when it was not offered), the seller is
+    told (``kind``), and a run is queued."""
     for other in order.assignments.select_for_update(no_key=True, of=("self",)).filter(
-        status=AssignmentStatus.PROPOSED
+        status__in=WAITING_ASSIGNMENT_STATUSES
     ):
         other.status = AssignmentStatus.SUPERSEDED
         other.save(update_fields=["status", "updated_at"])
         capacity_window_release(window_id=other.window_id, units=other.quantity, offered=True)
     if order.status == OrderStatus.OFFERED:
-        order_transition(order=order, action="reopen", actor=actor, params=params)
+        order_transition(order=order, action=actions[0], actor=actor, params=params)
     else:
-        order_event_record(order=order, action="offer_lost", actor=actor, params=params)
+        order_event_record(order=order, action=actions[1], actor=actor, params=params)
     notification_create(
         recipients=[order.seller],
-        kind="offer_lost",
+        kind=kind,
         params={"order": order.pk, **params},
         order_id=order.pk,
         exclude=actor,
@@ -240,7 +278,7 @@ def offer_expire(*, offer_id: int, now: dt.datetime) -> bool:
             reason = paused_text(params)
         if factory_pause(factory_id=factory.pk, reason=reason):
             notification_create(recipients=[factory.owner], kind="factory_paused", params=params)
-    _order_lost_offer(order=order, actor=None, params={"factory": factory.name, "expired": True})
+    order_waits_again(order=order, actor=None, params={"factory": factory.name, "expired": True})
     return True
 
 
@@ -251,7 +289,7 @@ def assignment_withdraw_for_order(*, order: Order) -> list[Assignment]:
     for assignment in Assignment.objects.select_for_update(no_key=True, of=("self",)).filter(
         order=order, status__in=LIVE_ASSIGNMENT_STATUSES
     ):
-        offered = assignment.status == AssignmentStatus.PROPOSED
+        offered = assignment.status in WAITING_ASSIGNMENT_STATUSES
         assignment.status = AssignmentStatus.WITHDRAWN
         assignment.save(update_fields=["status", "updated_at"])
         capacity_window_release(

@@ -20,6 +20,7 @@ from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
+    Counter,
     MatchRun,
     WhatIf,
 )
@@ -34,6 +35,7 @@ from matching.solver.problem import (
     SolverParams,
     TransportParams,
     WindowData,
+    with_booked_percent,
 )
 from orders.models import Order, OrderStatus
 
@@ -185,18 +187,43 @@ def window_commitments(*, window_id: int) -> tuple[Commitment, ...]:
     return tuple(_commitment(a) for a in accepted)
 
 
-def _window_data(window: LiveWindow, movable: set[int]) -> WindowData:
-    """The window as the solver sees it: offers it may move are not booked work here."""
+Capabilities = dict[tuple[int, int], FactoryCapability]  # by (factory id, category id)
+
+
+def _capabilities(factories: Sequence[Factory]) -> Capabilities:
+    """The factories' capabilities (prefetched) by factory and category."""
+    return {(c.factory_id, c.category_id): c for f in factories for c in f.capabilities.all()}
+
+
+def _planned_units_per_day(window: CapacityWindow, capability: FactoryCapability | None) -> int:
+    """The window's units a day as matching plans them: the declared figure, or the share of
+    it the factory demonstrated once enough parts measured it (production/track_record.py)."""
+    output = (
+        capability.planning_daily_output(settings.DEMONSTRATED_MIN_PARTS) if capability else None
+    )
+    if capability is None or output is None:
+        return window.units_per_day
+    return max(1, window.units_per_day * output // capability.daily_output)
+
+
+def _window_data(window: LiveWindow, movable: set[int], capabilities: Capabilities) -> WindowData:
+    """The window as the solver sees it: offers it may move are not booked work here, and its
+    units a day are what the factory demonstrated (never above what it declared)."""
     fixed = [a for a in window.live_assignments if a.pk not in movable]
     moving = sum(a.quantity for a in window.live_assignments if a.pk in movable)
+    per_day = _planned_units_per_day(
+        window, capabilities.get((window.factory_id, window.category_id))
+    )
+    held = window.total_units - window.remaining_units - moving  # booked and not moving
+    days = (window.end_date - window.start_date).days + 1
     return WindowData(
         id=window.pk,
         factory_id=window.factory_id,
         category_id=window.category_id,
         start_date=window.start_date,
         end_date=window.end_date,
-        units_per_day=window.units_per_day,
-        remaining_units=window.remaining_units + moving,
+        units_per_day=per_day,
+        remaining_units=max(0, min(window.remaining_units + moving, per_day * days - held)),
         commitments=tuple(_commitment(a) for a in fixed),
     )
 
@@ -254,6 +281,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
     )
     histories = order_histories(orders)
     orders = [o for o in orders if o.quantity > histories[o.pk].accepted_units]
+    capabilities = _capabilities(factories)
     problem = MatchingProblem(
         first_production_date=first_day,
         orders=tuple(
@@ -261,7 +289,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             for order in orders
         ),
         factories=tuple(_factory_data(factory) for factory in factories),
-        windows=tuple(_window_data(window, movable) for window in windows),
+        windows=tuple(_window_data(window, movable, capabilities) for window in windows),
         transport=transport_params(),
         solver=SolverParams(
             time_limit_seconds=time_limit_seconds,
@@ -270,8 +298,12 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
             move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
             reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
+            fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
         ),
     )
+    if problem.solver.fairness_percent:
+        # each factory's booked share over all its windows, before the run is split in shards
+        problem = with_booked_percent(problem)
     versions = RowVersions(
         orders={order.pk: order.updated_at.isoformat() for order in orders},
         windows={window.pk: window.updated_at.isoformat() for window in windows},
@@ -293,13 +325,37 @@ def match_run_list() -> QuerySet[MatchRun]:
 def offer_list(*, owner: User) -> QuerySet[Assignment]:
     """Assignments proposed to (or answered by) the factories this user owns."""
     return Assignment.objects.filter(factory__owner_id=owner.pk).select_related(
-        "order", "order__category", "factory", "window", "run"
+        "order", "order__category", "factory", "window", "run", "counter"
     )
 
 
 def seller_assignment_list(*, seller: User) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(order__seller_id=seller.pk).select_related(
-        "order", "factory", "window"
+    return (
+        Assignment.objects.filter(order__seller_id=seller.pk)
+        .select_related("order", "factory", "window", "counter")
+        .prefetch_related("factory__capabilities")
+    )
+
+
+def seller_assignment_allowed_actions(assignment: Assignment) -> tuple[str, ...]:
+    """What the seller may do with an assignment of their order now: answer its
+    counter-offer while it waits."""
+    counter = assignment.counter_offer
+    if (
+        assignment.status == AssignmentStatus.COUNTERED
+        and counter is not None
+        and not counter.is_expired_at(timezone.now())
+    ):
+        return ("accept_counter", "reject_counter")
+    return ()
+
+
+def order_counters(*, order: Order) -> list[Counter]:
+    """The order's counter-offers, newest first, with their assignments and factories."""
+    return list(
+        Counter.objects.filter(assignment__order_id=order.pk)
+        .select_related("assignment__factory")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -308,7 +364,9 @@ def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
     from orders.transitions import action_allowed
 
     if offer.status == AssignmentStatus.PROPOSED:
-        return () if offer.is_expired_at(timezone.now()) else ("accept", "decline")
+        if offer.is_expired_at(timezone.now()):
+            return ()
+        return ("accept", "decline", "counter") if action_allowed(offer.order, "counter") else ()
     if offer.status != AssignmentStatus.ACCEPTED:
         return ()
     actions = [a for a in ("post_milestone", "report_delay") if action_allowed(offer.order, a)]
@@ -392,7 +450,9 @@ def category_capacity_load(
             Prefetch("capabilities", queryset=FactoryCapability.objects.order_by("category_id"))
         )
     )
+    loaded = list(factories.order_by("id"))
+    capabilities = _capabilities(loaded)
     return (
-        tuple(_factory_data(factory) for factory in factories.order_by("id")),
-        tuple(_window_data(window, set()) for window in windows.order_by("id")),
+        tuple(_factory_data(factory) for factory in loaded),
+        tuple(_window_data(window, set(), capabilities) for window in windows.order_by("id")),
     )

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.ids import ID_MAX
 from marketplace.models import User
 from marketplace.serializers import CategoryNameField
-from matching.models import Assignment, DeclineReason, MatchRun, SolverStatus, WhatIf, WhatIfKind
-from matching.selectors import offer_allowed_actions
+from matching.counters import NOTE_MAX_LENGTH
+from matching.models import (
+    Assignment,
+    Counter,
+    CounterState,
+    DeclineReason,
+    MatchRun,
+    SolverStatus,
+    WhatIf,
+    WhatIfKind,
+)
+from matching.selectors import offer_allowed_actions, seller_assignment_allowed_actions
 from orders.selectors import seller_reliability
 
 
@@ -58,11 +73,34 @@ class MatchRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CounterSerializer(serializers.ModelSerializer):
+    """A factory's counter-offer: the terms it asks beside the offer's, and where it is."""
+
+    state = serializers.ChoiceField(choices=CounterState.choices, read_only=True)
+
+    class Meta:
+        model = Counter
+        fields = [
+            "unit_price",
+            "planned_finish",
+            "offer_unit_price",
+            "offer_finish",
+            "note",
+            "state",
+            "created_at",
+            "expires_at",
+            "answered_at",
+        ]
+        read_only_fields = fields
+
+
 class _AssignmentBase(serializers.ModelSerializer):
     # empty unless declined (a read-only model field loses allow_blank: say it here)
     decline_reason = serializers.ChoiceField(
         choices=DeclineReason.choices, read_only=True, allow_blank=True
     )
+    # null unless the factory answered the offer with a counter-offer
+    counter = CounterSerializer(source="counter_offer", read_only=True, allow_null=True)
 
     class Meta:
         model = Assignment
@@ -91,6 +129,7 @@ class _AssignmentBase(serializers.ModelSerializer):
             "quality_rating",
             "rating_comment",
             "created_at",
+            "counter",
         ]
         read_only_fields = fields
 
@@ -156,6 +195,13 @@ class SellerAssignmentSerializer(_AssignmentBase):
     factory_quality_score = serializers.DecimalField(
         source="factory.quality_score", max_digits=3, decimal_places=2, read_only=True
     )
+    ship_p50 = serializers.SerializerMethodField(
+        help_text="The day the part ships with even odds (finish plus the factory's P50 delay)"
+    )
+    ship_p90 = serializers.SerializerMethodField(
+        help_text="The day it ships by with nine chances in ten (finish plus its P90 delay)"
+    )
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta(_AssignmentBase.Meta):
         fields = [
@@ -163,13 +209,56 @@ class SellerAssignmentSerializer(_AssignmentBase):
             "factory_name",
             "factory_city",
             "factory_quality_score",
+            "ship_p50",
+            "ship_p90",
+            "allowed_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_ship_p50(self, part: Assignment) -> dt.date | None:
+        forecast = part.ship_forecast()
+        return forecast[0] if forecast else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_ship_p90(self, part: Assignment) -> dt.date | None:
+        forecast = part.ship_forecast()
+        return forecast[1] if forecast else None
+
+    def get_allowed_actions(self, assignment: Assignment) -> list[str]:
+        """Answers the seller may give now (a waiting counter-offer: accept or reject)."""
+        return list(seller_assignment_allowed_actions(assignment))
 
 
 class OfferDeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class CounterRequestSerializer(serializers.Serializer):
+    """Other terms for an offer: a higher unit price and/or a later finish (at least one),
+    within COUNTER_MAX_PRICE_INCREASE_PERCENT and COUNTER_MAX_EXTRA_DAYS of the offer's."""
+
+    unit_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    planned_finish = serializers.DateField(required=False)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default=""
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("unit_price") is None and attrs.get("planned_finish") is None:
+            raise serializers.ValidationError(
+                {"unit_price": _("Give a higher unit price, a later finish, or both.")}
+            )
+        return attrs
+
+
+class CounterAnswerSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default=""
+    )
 
 
 class WhatIfRequestSerializer(serializers.Serializer):

@@ -154,9 +154,11 @@ def match_run_schedule_task() -> None:
 
 @shared_task
 def offers_expire_task() -> int:
+    """Offers and counter-offers past their time (one sweep, as both lapse alike)."""
+    from matching.counters import counters_expire
     from matching.offers import offers_expire
 
-    return offers_expire()
+    return offers_expire() + counters_expire()
 
 
 class WhatIfTask(Task):

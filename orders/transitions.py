@@ -62,6 +62,21 @@ TRANSITIONS: dict[str, Transition] = {
     "accept": Transition(
         (S.OFFERED,), S.ACCEPTED, "factory", pgettext_lazy("order cannot be", "accepted")
     ),
+    # the seller took a factory's counter-offer (the last part waiting)
+    "accept_counter": Transition(
+        (S.OFFERED,),
+        S.ACCEPTED,
+        "seller",
+        pgettext_lazy("order cannot be", "accepted on the counter-offer's terms"),
+    ),
+    # the seller said no to a counter-offer, or left it unanswered: the order waits again
+    # (that factory may be offered it again)
+    "reject_counter": Transition(
+        (S.OFFERED,), S.OPEN, "seller", pgettext_lazy("order cannot be", "reopened")
+    ),
+    "expire_counter": Transition(
+        (S.OFFERED,), S.OPEN, "system", pgettext_lazy("order cannot be", "reopened")
+    ),
     "start_production": Transition(
         (S.ACCEPTED,), S.IN_PRODUCTION, "factory", pgettext_lazy("order cannot be", "started")
     ),
@@ -90,6 +105,8 @@ TRANSITIONS: dict[str, Transition] = {
 # Actions that leave the status as it is, and the statuses they are allowed in.
 ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
     "edit": EDITABLE_STATUSES,
+    # a factory answers its offer with other terms (matching/counters.py)
+    "counter": (S.OFFERED,),
     "delete": (S.DRAFT,),
     "post_milestone": (S.ACCEPTED, S.IN_PRODUCTION),
     "report_delay": (S.ACCEPTED, S.IN_PRODUCTION),

@@ -226,7 +226,7 @@ admin.site.unregister(Assignment)
 @admin.register(Assignment)
 class AssignmentWithProductionAdmin(AssignmentAdmin):
     actions = (*AssignmentAdmin.actions, "post_next_milestone")
-    inlines = (MilestoneInline, DelayInline)
+    inlines = (*AssignmentAdmin.inlines, MilestoneInline, DelayInline)
 
     @admin.action(
         description=_("Post the next milestone (for the factory)"), permissions=["change"]

@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
-from factories.models import CapacityWindow, Factory
+from factories.models import CapacityWindow, Factory, FactoryCapability
 from factories.probation import Probation, factory_probation
 from marketplace.models import User
-from matching.models import Assignment, AssignmentStatus
+from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import Order
 from production.models import Delay, DelayStatus, Dispute, DisputeStatus
 
@@ -20,8 +21,8 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
     """The accepted offers (factories' parts) of an order, with milestones and delays."""
     return (
         Assignment.objects.filter(order=order, status=AssignmentStatus.ACCEPTED)
-        .select_related("factory")
-        .prefetch_related("milestones", "delays")
+        .select_related("factory", "order")
+        .prefetch_related("milestones", "delays", "factory__capabilities")
         .order_by("pk")
     )
 
@@ -127,7 +128,7 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.filter(
-                    status__in=(AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED)
+                    status__in=LIVE_ASSIGNMENT_STATUSES
                 ).select_related("order"),
                 to_attr="live",
             )
@@ -144,7 +145,10 @@ def capacity_calendar(*, owner: User, start: dt.date, days: int) -> Calendar:
                 continue
             left, width = span(a.planned_start, a.planned_finish)
             title = f"#{a.order_id} {a.order.title} × {a.quantity}"
-            parts[a.status].append(Segment(left, width, title))
+            if a.status == AssignmentStatus.COUNTERED:
+                title = _("Counter-offer waiting for the seller: %(offer)s") % {"offer": title}
+            accepted = a.status == AssignmentStatus.ACCEPTED
+            parts["accepted" if accepted else "proposed"].append(Segment(left, width, title))
         left, width = span(window.start_date, window.end_date)
         key = (window.factory_id, window.category_id)
         labels[key] = (window.factory, window.category.display_name)
@@ -182,6 +186,8 @@ class OwnerDashboard:
     month_total_units: int
     month_booked_units: int
     paused: list[Factory]
+    # each capability's track record: lead times, delays, declared against demonstrated
+    track_records: list[FactoryCapability]
     # the owner's factories on probation, with their limits and progress
     on_probation: list[tuple[Factory, Probation]] = field(default_factory=list)
     # disputes about the owner's parts that wait for the owner's answer
@@ -221,6 +227,11 @@ def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
         month_total_units=total,
         month_booked_units=min(booked, total),
         paused=list(Factory.objects.filter(owner_id=owner.pk, paused_at__isnull=False)),
+        track_records=list(
+            FactoryCapability.objects.filter(factory__owner_id=owner.pk)
+            .select_related("factory", "category")
+            .order_by("factory__name", "factory_id", "category_id")
+        ),
         on_probation=[
             (factory, probation)
             for factory in Factory.objects.filter(owner_id=owner.pk).order_by("name", "pk")

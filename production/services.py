@@ -24,7 +24,7 @@ from marketplace.errors import Conflict
 from marketplace.messages import Params
 from marketplace.models import User
 from marketplace.notifications import notification_create
-from matching.models import Assignment, AssignmentStatus
+from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import (
     MILESTONE_SEQUENCE,
     MilestoneKind,
@@ -37,6 +37,7 @@ from orders.transitions import order_event_record, order_transition, require_act
 from production.locks import delay_lock, part_lock
 from production.models import Delay, DelayStatus, Milestone
 from production.scores import factory_probation_update, factory_scores_recompute
+from production.track_record import track_records_learn
 
 MAX_NOTE_LENGTH = 2000
 
@@ -182,6 +183,9 @@ def milestone_post(
     if kind == MilestoneKind.SHIPPED:
         part.shipped_on = timezone.localdate()
         part.save(update_fields=["shipped_on", "updated_at"])
+    if kind in (MilestoneKind.SHIPPED, MilestoneKind.QUALITY_PASSED):
+        # this part now counts in the factory's lead times or its demonstrated output
+        track_records_learn(factory_ids=[part.factory_id], category_id=order.category_id)
     _order_follows_parts(order=order, actor=actor, kind=kind, params=params)
     notification_create(
         recipients=[order.seller],
@@ -201,7 +205,7 @@ def _order_follows_parts(*, order: Order, actor: User | None, kind: str, params:
         return
     everything_made = (
         order.status == OrderStatus.IN_PRODUCTION
-        and not order.assignments.filter(status=AssignmentStatus.PROPOSED).exists()
+        and not order.assignments.filter(status__in=WAITING_ASSIGNMENT_STATUSES).exists()
     )
     all_shipped = not parts.filter(shipped_on__isnull=True).exists()
     if kind == MilestoneKind.SHIPPED and everything_made and all_shipped:

@@ -1,5 +1,5 @@
 """Celery interface to the production services: reminders of late milestones and the
-periodic recomputation of the factories' scores."""
+periodic recomputation of the factories' scores and track records."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from celery import shared_task
 
 from production.scores import factory_probation_update, factory_scores_recompute
 from production.services import milestone_reminders_send
+from production.track_record import track_records_learn
 
 
 @shared_task
@@ -18,3 +19,8 @@ def milestone_reminders_send_task() -> int:
 def factory_scores_recompute_task() -> int:
     factory_probation_update()
     return factory_scores_recompute()
+
+
+@shared_task
+def track_records_learn_task() -> int:
+    return track_records_learn()

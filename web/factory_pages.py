@@ -27,8 +27,9 @@ from marketplace.pages import (
     form_errors_as_messages,
 )
 from marketplace.request_types import AuthenticatedHttpRequest
-from matching.forms import DeclineForm
-from matching.models import Assignment, AssignmentStatus
+from matching.counters import counter_create
+from matching.forms import CounterForm, DeclineForm
+from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
 from orders.selectors import order_history, seller_reliability
@@ -100,9 +101,12 @@ def offer_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         "factories/offer_inbox.html",
         {
             "waiting": [(offer, reliability[offer.order.seller_id]) for offer in waiting],
-            "answered": offers.exclude(status=AssignmentStatus.PROPOSED).order_by("-updated_at")[
-                :50
-            ],
+            "countered": offers.filter(status=AssignmentStatus.COUNTERED).order_by(
+                "counter__expires_at", "pk"
+            ),
+            "answered": offers.exclude(status__in=WAITING_ASSIGNMENT_STATUSES).order_by(
+                "-updated_at"
+            )[:50],
             "decline_form": DeclineForm(),
             "now": timezone.now(),
         },
@@ -152,6 +156,10 @@ def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return _back(request, "factory-offers")
 
 
+def _counter_send(*, part: Assignment, actor: Any, **terms: Any) -> object:
+    return counter_create(offer=part, actor=actor, **terms)
+
+
 @factory_owner_required
 def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One offer or accepted part: the order, its plan, milestones (with photos), delays."""
@@ -161,12 +169,18 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     milestone_form = MilestoneForm(initial={"kind": next_kind})
     delay_form = DelayForm()
+    counter_form = CounterForm(offer=offer, auto_id="counter-%s")
     dispute = dispute_shown(production_selectors.part_disputes(part=offer).first())
     answer_form = DisputeAnswerForm()
-    form: DelayForm | MilestoneForm | DisputeAnswerForm
+    form: DelayForm | MilestoneForm | CounterForm | DisputeAnswerForm
     service: Any
     if request.method == "POST":
-        if "answer" in request.POST and dispute is not None:
+        if request.POST.get("form") == "counter":
+            counter_form = CounterForm(request.POST, offer=offer, auto_id="counter-%s")
+            form = counter_form
+            done = _("Counter-offer sent; the seller accepts or rejects it.")
+            service = _counter_send
+        elif "answer" in request.POST and dispute is not None:
             answer_form = DisputeAnswerForm(request.POST)
             form, done = answer_form, _("Answer sent; the marketplace now decides.")
             service = lambda part, **data: disputes.dispute_answer(  # noqa: E731
@@ -203,6 +217,8 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "answer_form": answer_form
             if dispute and dispute.status == DisputeStatus.OPEN
             else None,
+            "counter_form": counter_form,
+            "counter": offer.counter_offer,
             "decline_form": DeclineForm(),
             "next_kind": next_kind,
             "now": timezone.now(),

@@ -7,6 +7,7 @@ opening, cancelling and uploading orders are orders/views.py.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef
@@ -18,9 +19,10 @@ from django.views.decorators.http import require_POST
 from marketplace.pages import call_service, form_errors_as_messages, seller_required, shown_with
 from marketplace.request_types import AuthenticatedHttpRequest
 from marketplace.selectors import notification_list
-from matching.forms import ASSIGNMENT_LABELS
+from matching.counters import counter_accept, counter_reject
+from matching.forms import ASSIGNMENT_LABELS, CounterAnswerForm
 from matching.models import Assignment, AssignmentStatus
-from matching.selectors import seller_assignment_list
+from matching.selectors import seller_assignment_allowed_actions, seller_assignment_list
 from orders.forms import (
     ACTION_LABELS,
     PRIORITY_LABELS,
@@ -61,9 +63,15 @@ def _needs_action(seller: Any) -> dict[str, list[Order]]:
             order=OuterRef("pk"), status=AssignmentStatus.ACCEPTED, rated_at__isnull=True
         )
     )
+    counters = Exists(
+        seller_assignment_list(seller=seller).filter(
+            order=OuterRef("pk"), status=AssignmentStatus.COUNTERED
+        )
+    )
     delivered = orders.filter(status=OrderStatus.DELIVERED)
     unmatched = orders.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
     groups = {
+        "counters": orders.filter(counters),
         "delays": orders.filter(pending_delays),
         "shipped": orders.filter(status=OrderStatus.SHIPPED),
         "unrated": delivered.filter(unrated),
@@ -122,7 +130,11 @@ def _parts(order: Order) -> list[Assignment]:
         rating_form = (
             RatingForm(prefix=f"part-{part.pk}") if rateable and part.rated_at is None else None
         )
-        shown_with(part, rating_form=rating_form)
+        shown_with(
+            part,
+            rating_form=rating_form,
+            ship=None if part.shipped_on else part.ship_forecast(),
+        )
     return parts
 
 
@@ -136,7 +148,18 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .order_by("pk")
     )
     for offer in offers:
-        shown_with(offer, status_label=label(ASSIGNMENT_LABELS, offer.status))
+        shown_with(
+            offer, status_label=label(ASSIGNMENT_LABELS, offer.status), ship=offer.ship_forecast()
+        )
+    counters = [
+        shown_with(
+            offer,
+            counter_form=CounterAnswerForm(auto_id=f"counter-{offer.pk}-%s"),
+            counter_delivery=offer.counter.planned_finish + dt.timedelta(days=offer.transport_days),
+        )
+        for offer in offers
+        if seller_assignment_allowed_actions(offer)
+    ]
     events = list(order_history(order=order))
     for event in events:
         shown_with(
@@ -156,6 +179,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "unmatched_label": label(UNMATCHED_LABELS, order.unmatched_reason),
         "relax_lines": relax_suggestions(order),
         "offers": offers,
+        "counters": counters,
         "events": events,
         "parts": parts,
         "pending_delays": pending_delays,
@@ -276,3 +300,42 @@ def sample_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sample_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _sample_decide(request, pk, approve=False)
+
+
+def _own_assignment(request: AuthenticatedHttpRequest, pk: int, offer_pk: int) -> Assignment:
+    order = own_order(request, pk)
+    assignment = seller_assignment_list(seller=request.user).filter(order=order, pk=offer_pk)
+    found = assignment.first()
+    if found is None:
+        raise Http404(_("That is not an offer of this order."))
+    return found
+
+
+@seller_required
+@require_POST
+def counter_accept_view(request: AuthenticatedHttpRequest, pk: int, offer_pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk, offer_pk)
+    call_service(
+        request,
+        lambda: counter_accept(assignment=assignment, actor=request.user),
+        done=_("Counter-offer accepted: the factory makes this part on its terms."),
+    )
+    return back_to_order(assignment.order)
+
+
+@seller_required
+@require_POST
+def counter_reject_view(request: AuthenticatedHttpRequest, pk: int, offer_pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk, offer_pk)
+    form = CounterAnswerForm(request.POST)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return back_to_order(assignment.order)
+    call_service(
+        request,
+        lambda: counter_reject(
+            assignment=assignment, actor=request.user, note=form.cleaned_data["note"]
+        ),
+        done=_("Counter-offer rejected: the order is matched again."),
+    )
+    return back_to_order(assignment.order)

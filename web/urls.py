@@ -19,6 +19,13 @@ from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
 from matching.api import MatchRunViewSet, SellerAssignmentViewSet, WhatIfViewSet
 from production.api import OfferViewSet, OrderViewSet
+from shops.api import (
+    ReplenishmentViewSet,
+    SaleViewSet,
+    ShopConnectionViewSet,
+    ShopWebhookApi,
+    SkuViewSet,
+)
 from web import factory_pages, seller_pages
 from web.health import healthz
 from web.metrics import metrics
@@ -35,12 +42,17 @@ router.register("order-assignments", SellerAssignmentViewSet, basename="order-as
 router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("what-ifs", WhatIfViewSet, basename="what-if")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("shops/connections", ShopConnectionViewSet, basename="shop-connection")
+router.register("shops/skus", SkuViewSet, basename="sku")
+router.register("shops/sales", SaleViewSet, basename="sale")
+router.register("shops/replenishments", ReplenishmentViewSet, basename="replenishment")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/me/", MeApi.as_view(), name="me"),
     path("places/", PlaceSearchApi.as_view(), name="place-search"),
+    path("shops/hooks/<str:token>/", ShopWebhookApi.as_view(), name="shop-webhook"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves its init script as a file: no inline script (CSP)
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
@@ -80,6 +92,16 @@ seller_page_urls = [
         "orders/<int:pk>/parts/<int:part_pk>/dispute/",
         seller_pages.dispute_open,
         name="seller-order-dispute",
+    ),
+    path(
+        "orders/<int:pk>/offers/<int:offer_pk>/counter/accept/",
+        seller_pages.counter_accept_view,
+        name="seller-order-accept-counter",
+    ),
+    path(
+        "orders/<int:pk>/offers/<int:offer_pk>/counter/reject/",
+        seller_pages.counter_reject_view,
+        name="seller-order-reject-counter",
     ),
     path(
         "orders/<int:pk>/approve-sample/",

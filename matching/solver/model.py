@@ -39,6 +39,7 @@ from matching.solver.problem import (
     SolverParams,
     UnmatchedReason,
     WindowData,
+    with_booked_percent,
 )
 from matching.solver.schedule import Job, free_until, schedule_window
 
@@ -89,6 +90,18 @@ def priority_weight(order: OrderData, params: SolverParams) -> int:
     return PRIORITY_SCALE * level + min(max(order.age_days, 0), MAX_AGE_DAYS)
 
 
+def pair_weight(candidate: Candidate, params: SolverParams) -> int:
+    """Stage-1 weight of one unit made by ``candidate``: its order's priority weight, and with
+    the fairness setting on, up to ``fairness_percent`` more at a factory whose capacity is
+    still unbooked (the slope, at the run's start, of a concave reward on each factory's
+    share of its own capacity). The value and its bound stay in priority weights."""
+    base = priority_weight(candidate.order, params)
+    if not params.fairness_percent:
+        return base
+    free = 100 - min(max(candidate.factory.booked_percent or 0, 0), 100)
+    return base * (10_000 + params.fairness_percent * free)
+
+
 def unit_cost(candidate: Candidate) -> int:
     """Stage-2 weight of one unit: production plus transport, in fen, adjusted for the
     factory's reliability and the order's preferred factory."""
@@ -122,6 +135,8 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     limit = params.time_limit_seconds
     # everything below, the candidates included, is done by this time
     deadline = build_start + limit - min(limit * RESERVE_SHARE, RESERVE_SECONDS)
+    if params.fairness_percent:
+        problem = with_booked_percent(problem)
     candidates, unmatched = find_candidates(problem)
     if not candidates:
         build_seconds = time.perf_counter() - build_start
@@ -339,7 +354,7 @@ def solve_component(
 
     # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
     magnitude = {c.key: c.order.quantity for c in candidates}
-    unscaled = {c.key: priority_weight(c.order, params) for c in candidates}
+    unscaled = {c.key: pair_weight(c, params) for c in candidates}
     weight = scaled(unscaled, magnitude)
     cost_of = scaled({c.key: unit_cost(c) for c in candidates}, magnitude)
     quality_of = scaled({c.key: quality(c) for c in candidates}, magnitude)
@@ -364,6 +379,7 @@ def solve_component(
     value_bound = math.inf
     if (
         weight is unscaled
+        and not params.fairness_percent
         and status1 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         and math.isfinite(stage1.best_objective_bound)
         and stage1.best_objective_bound >= stage1.objective_value
@@ -420,7 +436,7 @@ def improved_start(
         candidates,
         problem.first_production_date,
         pinned,
-        lambda c: priority_weight(c.order, params),
+        lambda c: pair_weight(c, params),
         unit_cost,
         deadline - time.perf_counter(),
         seed=params.random_seed,
@@ -428,7 +444,7 @@ def improved_start(
     by_key = {c.key: c for c in candidates}
 
     def score(made: dict[Key, int]) -> tuple[int, int]:
-        weighted = sum(priority_weight(by_key[k].order, params) * u for k, u in made.items())
+        weighted = sum(pair_weight(by_key[k], params) * u for k, u in made.items())
         return weighted, -sum(unit_cost(by_key[k]) * u for k, u in made.items())
 
     return searched if score(searched) > score(greedy) else greedy

@@ -9,7 +9,8 @@ sees integers.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -55,6 +56,9 @@ class FactoryData:
     # most this value (the order's quantity x the factory's unit price, fen); None: no limit
     max_order_units: int | None = None
     max_order_value_fen: int | None = None
+    # the share of its windows' capacity already booked when the run starts, 0..100; filled
+    # by ``solve`` when the fairness setting is on and the caller left it None
+    booked_percent: int | None = None
 
     @property
     def reliability_percent(self) -> int:
@@ -150,6 +154,12 @@ class SolverParams:
     # a factory of reliability r (0..100) costs (100 - r)% of this share of its unit price
     # more in stage 2: at 10, a factory of reliability 50 counts 5% dearer. 0 turns it off.
     reliability_premium_percent: int = 0
+    # fairness (off at 0): a unit placed at a factory with none of its capacity booked
+    # weighs this many percent more in stage 1 than one at a fully booked factory, in
+    # proportion to the share of its windows' capacity still unbooked when the run starts
+    # (the slope of a concave reward on each factory's share of its own capacity). Spreads
+    # work over factories at the price of some weighted units; see docs/matching.md.
+    fairness_percent: int = 0
 
 
 @dataclass(frozen=True)
@@ -229,3 +239,21 @@ class MatchingSolution:
         if self.value_bound <= 0:
             return 0.0
         return min(max(self.value_bound - self.value, 0.0) / self.value_bound, 1.0)
+
+
+def with_booked_percent(problem: MatchingProblem) -> MatchingProblem:
+    """The problem with each factory's booked share of its windows' capacity filled in (where
+    the caller left it None), for the fairness setting."""
+    booked: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    for window in problem.windows:
+        units = sum(c.units for c in window.commitments)
+        booked[window.factory_id] += units
+        total[window.factory_id] += units + window.remaining_units
+    factories = tuple(
+        f
+        if f.booked_percent is not None
+        else replace(f, booked_percent=100 * booked[f.id] // max(total[f.id], 1))
+        for f in problem.factories
+    )
+    return replace(problem, factories=factories)

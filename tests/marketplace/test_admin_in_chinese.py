@@ -27,6 +27,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
+from matching.counters import counter_create
 from matching.models import Assignment, AssignmentStatus, DeclineReason, WhatIfKind
 from matching.offers import offer_accept, offer_decline
 from matching.whatif import what_if_execute, what_if_request
@@ -182,6 +183,14 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
     delivery_confirm(order=made.order, actor=None)
     dispute = dispute_open(order=made.order, actor=None, reason="defects", text="缝线开裂")
     dispute_answer(dispute=dispute, actor=None, answer="我们会返修")
+    # a counter-offer waiting for the seller
+    countered = make_assignment(
+        make_order(title="Tote bags", quantity=200),
+        make_window(make_factory(name="Wuxi Bags"), units_per_day=100),
+    )
+    counter_create(
+        offer=countered, actor=countered.factory.owner, unit_price=Decimal("10.80"), note="棉价上涨"
+    )
     Group.objects.create(name="客服")
     Token.objects.create(user=staff_user)
     # a what-if solved, with every table of its result filled

@@ -63,7 +63,16 @@ ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 # what makemessages reads: the apps' Python and templates, without the solver (the bench is
 # ignored by makemessages and is no app directory here)
-SOURCE_DIRS = ("web", "marketplace", "factories", "orders", "matching", "production", "demo")
+SOURCE_DIRS = (
+    "web",
+    "marketplace",
+    "factories",
+    "orders",
+    "matching",
+    "production",
+    "shops",
+    "demo",
+)
 SKIPPED_SOURCES = ("matching/solver",)
 
 # %(name)s / %(name)d, a literal %% and {name} (the countdown's texts for JavaScript)

@@ -89,7 +89,8 @@ def test_the_offer_page_shows_its_answer_and_production_read_only(staff_client: 
 
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
-    milestones, delays = response.context["inline_admin_formsets"]
+    counters, milestones, delays = response.context["inline_admin_formsets"]
+    assert counters.formset.forms == []
     assert milestones.formset.forms == [] and delays.formset.forms == []
     assert b"promised finish" in response.content.lower()
 

@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,7 +23,13 @@ from factories.services import capacity_window_update
 from marketplace.errors import Conflict
 from marketplace.locks import LOCK_ORDER
 from marketplace.models import Role, User
-from matching.models import Assignment, AssignmentStatus, DeclineReason
+from matching.counters import counter_accept, counter_create, counter_expire, counter_reject
+from matching.models import (
+    WAITING_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    DeclineReason,
+)
 from matching.offers import offer_accept, offer_decline, offer_expire
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel
@@ -110,6 +117,7 @@ class Scene:
     other_offer: Assignment
     delayed: Delay
     accepted: Assignment
+    countered: Assignment  # an offer the factory countered, waiting for the seller
     shipped: Assignment
     dispute: Dispute
 
@@ -135,12 +143,16 @@ def make_scene() -> Scene:
     accepted = make_assignment(
         make_order(seller, quantity=300), window, status=AssignmentStatus.ACCEPTED
     )
+    countered = make_assignment(make_order(seller, quantity=100), window)
+    counter_create(offer=countered, actor=owner, unit_price=Decimal("10.50"))
     shipped = _shipped(seller, window)
     delivered = _shipped(seller, window)
     delivery_confirm(order=delivered.order, actor=seller)
     dispute = dispute_open(order=delivered.order, actor=seller, reason="defects", text="Holes")
     make_order(seller, quantity=400, due_date=days(40))  # open: the next run places it
-    return Scene(owner, seller, window, offer, other_offer, delayed, accepted, shipped, dispute)
+    return Scene(
+        owner, seller, window, offer, other_offer, delayed, accepted, countered, shipped, dispute
+    )
 
 
 def writes(scene: Scene) -> dict[str, Callable[[], object]]:
@@ -169,6 +181,14 @@ def writes(scene: Scene) -> dict[str, Callable[[], object]]:
             dispute=scene.dispute, actor=None, resolution="upheld", refund_percent=30
         ),
         "run matching": run_matching_here,
+        "counter an offer": lambda: counter_create(
+            offer=scene.offer, actor=scene.owner, unit_price=Decimal("10.50")
+        ),
+        "accept a counter": lambda: counter_accept(assignment=scene.countered, actor=scene.seller),
+        "reject a counter": lambda: counter_reject(assignment=scene.countered, actor=scene.seller),
+        "expire a counter": lambda: counter_expire(
+            assignment_id=scene.countered.pk, now=timezone.now() + dt.timedelta(days=2)
+        ),
     }
 
 
@@ -184,6 +204,10 @@ WRITES = [
     "answer a dispute",
     "resolve a dispute",
     "run matching",
+    "counter an offer",
+    "accept a counter",
+    "reject a counter",
+    "expire a counter",
 ]
 
 
@@ -226,6 +250,9 @@ def test_all_writes_at_once_never_deadlock(category_tree: None) -> None:
         chosen = writes(scene)
         del chosen["expire an offer"]  # the decline answers the same offer
         del chosen["cancel an order with a delay"]  # the delay's answer races it instead
+        del chosen["counter an offer"]  # the accept answers the same offer
+        del chosen["reject a counter"]  # the counter's accept races it instead
+        del chosen["expire a counter"]
         barrier = threading.Barrier(len(chosen))
 
         def run(name: str, write: Callable[[], object], barrier: threading.Barrier) -> None:
@@ -252,5 +279,5 @@ def test_all_writes_at_once_never_deadlock(category_tree: None) -> None:
     for window in CapacityWindow.objects.all():  # units held add up after it all
         live = Assignment.objects.filter(window=window)
         booked = sum(a.quantity for a in live.filter(status=AssignmentStatus.ACCEPTED))
-        offered = sum(a.quantity for a in live.filter(status=AssignmentStatus.PROPOSED))
+        offered = sum(a.quantity for a in live.filter(status__in=WAITING_ASSIGNMENT_STATUSES))
         assert (window.booked_units, window.offered_units) == (booked, offered)

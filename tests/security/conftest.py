@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
-from marketplace.models import Notification, Role, User
+from marketplace.models import Notification, ProductCategory, Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun, WhatIf, WhatIfKind
 from orders.models import OrderKind
 from production import services as production
 from production.models import Delay
+from shops.models import Replenishment, Sale, ShopConnection, Sku
+from shops.services import shop_connection_create, sku_create, sku_replenish
 from tests.builders import (
     make_assignment,
     make_factory,
@@ -42,6 +46,10 @@ class World:
     run: MatchRun
     what_if: WhatIf
     attacker: User
+    shop: ShopConnection | None = None  # the victim seller's shop, its SKU, a sale, a draft
+    sku: Sku | None = None
+    sale: Sale | None = None
+    replenishment: Replenishment | None = None
     own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
 
     @property
@@ -89,6 +97,7 @@ def build_world(attacker_role: str) -> World:
         attacker=make_user(attacker_role),
     )
     world.own["notification"] = _notify(world.attacker, "Attacker's own")
+    _add_shop(world)
     if attacker_role == Role.FACTORY_OWNER:
         own_factory = make_factory(world.attacker)
         own_window = make_window(own_factory)
@@ -100,11 +109,43 @@ def build_world(attacker_role: str) -> World:
         }
     elif attacker_role == Role.SELLER:
         own_order = make_order(world.attacker, quantity=100)
+        own_shop = shop_connection_create(seller=world.attacker, name="Own", platform="generic")
         world.own |= {
             "order": own_order,
             "assignment": make_assignment(own_order, make_window(make_factory())),
+            "shop": own_shop,
+            "sku": _sku(world.attacker, world.capability.category),
         }
     return world
+
+
+def _sku(seller: User, category: ProductCategory) -> Sku:
+    return sku_create(
+        seller=seller,
+        code="TEE",
+        title="Tee",
+        category=category,
+        max_unit_price=Decimal("12.00"),
+        ship_to_city="Hangzhou",
+        ship_to_latitude=30.27,
+        ship_to_longitude=120.15,
+        stock_on_hand=10,
+    )
+
+
+def _add_shop(world: World) -> None:
+    """The victim seller's shop with a SKU about to run out, its sales and its draft."""
+    shop = shop_connection_create(seller=world.victim_seller, name="Victim's", platform="generic")
+    sku = _sku(world.victim_seller, world.capability.category)
+    world.sale = Sale.objects.create(
+        connection=shop,
+        platform_order_id="V1",
+        sku_code=sku.code,
+        quantity=5,
+        sold_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    world.shop, world.sku = shop, sku
+    world.replenishment = sku_replenish(sku=sku, today=timezone.localdate())
 
 
 SNAPSHOT_MODELS = (
@@ -121,6 +162,11 @@ SNAPSHOT_MODELS = (
     "production.DisputePhoto",
     "matching.Assignment",
     "matching.MatchRun",
+    "shops.ShopConnection",
+    "shops.Sku",
+    "shops.Sale",
+    "shops.WebhookDelivery",
+    "shops.Replenishment",
 )
 
 

@@ -91,6 +91,11 @@ class StaffOnly(Check):
 
 
 @dataclass
+class OtherRolesRefused(StaffOnly):
+    """A route of one role (a seller's shops): 403 for the other roles, nothing changes."""
+
+
+@dataclass
 class ListHides(Check):
     """A list shows none of the victims' rows, also when filtered by a victim's id; the
     attacker's own rows (``own`` key) are there."""
@@ -258,6 +263,44 @@ def _detail(target: Ids, body: Callable[[World], dict[str, Any]] | None = None) 
     return NotFound(ALL, target, body)
 
 
+def _sellers(
+    target: Ids | None = None, body: Callable[[World], dict[str, Any]] | None = None
+) -> list[Check]:
+    """A seller-only route: another seller's object is 404 (a list hides it), other roles 403."""
+    refused = OtherRolesRefused((OWNER, STAFF), target)
+    return [NotFound((SELLER,), target, body), refused] if target else [refused]
+
+
+def _webhook_unsigned(world: World) -> None:
+    """Anyone may call a shop's webhook, but nothing is stored without its signature."""
+    assert world.shop is not None
+    before = snapshot()
+    body = {"id": "X1", "line_items": [{"sku": "TEE", "quantity": 1000}]}
+    response = _call(world, "POST", f"/api/shops/hooks/{world.shop.token}/", body)
+    assert response.status_code == 401, response.content
+    assert snapshot() == before
+
+
+def _shop(world: World) -> int:
+    assert world.shop is not None
+    return world.shop.pk
+
+
+def _sku(world: World) -> int:
+    assert world.sku is not None
+    return world.sku.pk
+
+
+def _replenishment(world: World) -> int:
+    assert world.replenishment is not None
+    return world.replenishment.pk
+
+
+def _sku_body(world: World) -> dict[str, Any]:
+    body = {"code": "NEW", "title": "New", "category": world.capability.category_id}
+    return body | {"max_unit_price": "5.00", "ship_to_place": "杭州"}
+
+
 CASES: dict[tuple[str, str], list[Check]] = {
     # accounts and the public catalogue
     ("POST", "/api/auth/register/"): [Custom(ALL, _register_as_victim)],
@@ -324,6 +367,7 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("POST", "/api/offers/{id}/decline/"): [
         _detail(offer_id, lambda w: {"reason": "other", "note": "x"})
     ],  # fmt: skip
+    ("POST", "/api/offers/{id}/counter/"): [_detail(offer_id, lambda w: {"unit_price": "99.99"})],
     ("POST", "/api/offers/{id}/delays/"): [
         _detail(part_id, lambda w: {"new_finish": str(days(60)), "reason": "Late"})
     ],
@@ -393,6 +437,8 @@ CASES: dict[tuple[str, str], list[Check]] = {
         )
     ],
     ("GET", "/api/order-assignments/{id}/"): [_detail(part_id)],
+    ("POST", "/api/order-assignments/{id}/counter/accept/"): [_detail(offer_id)],
+    ("POST", "/api/order-assignments/{id}/counter/reject/"): [_detail(offer_id)],
     # everyone's notifications
     ("GET", "/api/notifications/"): [
         ListHides(ALL, lambda w: {n.pk for n in w.notifications}, own="notification")
@@ -401,6 +447,38 @@ CASES: dict[tuple[str, str], list[Check]] = {
     ("POST", "/api/notifications/{id}/read/"): [_detail(lambda w: w.notifications[1].pk)],
     ("POST", "/api/notifications/read-all/"): [Custom(ALL, _read_all)],
     ("GET", "/api/notifications/unread-count/"): [Custom(ALL, _unread_count)],
+    # a seller's shops (shops/)
+    ("GET", "/api/shops/connections/"): [
+        ListHides((SELLER,), lambda w: {_shop(w)}, own="shop"),
+        *_sellers(),
+    ],
+    ("POST", "/api/shops/connections/"): _sellers(),
+    ("GET", "/api/shops/connections/{id}/"): _sellers(_shop),
+    ("DELETE", "/api/shops/connections/{id}/"): _sellers(_shop),
+    ("POST", "/api/shops/connections/{id}/import/"): _sellers(_shop),
+    ("POST", "/api/shops/hooks/{token}/"): [Custom(ALL, _webhook_unsigned)],
+    ("GET", "/api/shops/skus/"): [
+        ListHides((SELLER,), lambda w: {_sku(w)}, own="sku"),
+        *_sellers(),
+    ],
+    ("POST", "/api/shops/skus/"): [
+        RejectsForeignId(
+            ALL, SELLER, "made_like", lambda w: _sku_body(w) | {"made_like": w.sample.pk}
+        )
+    ],
+    ("GET", "/api/shops/skus/{id}/"): _sellers(_sku),
+    ("POST", "/api/shops/skus/{id}/stock/"): _sellers(_sku, lambda w: {"stock_on_hand": 0}),
+    ("GET", "/api/shops/sales/"): [
+        ListHides((SELLER,), lambda w: {w.sale.pk} if w.sale else set()),
+        *_sellers(),
+    ],
+    ("GET", "/api/shops/sales/{id}/"): _sellers(lambda w: w.sale.pk if w.sale else 0),
+    ("GET", "/api/shops/replenishments/"): [
+        ListHides((SELLER,), lambda w: {_replenishment(w)}),
+        *_sellers(),
+    ],
+    ("GET", "/api/shops/replenishments/{id}/"): _sellers(_replenishment),
+    ("POST", "/api/shops/replenishments/{id}/approve/"): _sellers(_replenishment),
     # staff only
     ("GET", "/api/match-runs/"): [StaffOnly((SELLER, OWNER))],
     ("POST", "/api/match-runs/"): [StaffOnly((SELLER, OWNER))],

@@ -11,7 +11,7 @@ def end_probation_of_existing_factories(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("factories", "0006_verbose_names"),
+        ("factories", "0007_capability_track_record"),
     ]
 
     operations = [

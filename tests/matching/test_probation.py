@@ -137,3 +137,23 @@ def test_accepting_an_offer_within_the_limits_works(
     assert offer.status == AssignmentStatus.ACCEPTED
     assert offer.promised_finish is not None
     assert offer.promised_finish >= timezone.localdate() - dt.timedelta(days=1)
+
+
+def test_a_counter_offer_over_the_value_limit_is_a_409_and_changes_nothing(
+    probation: Settings, owner: User, owner_api: APIClient
+) -> None:
+    window = make_window(make_factory(owner), units_per_day=500)
+    offer = make_assignment(make_order(quantity=750), window)  # 7,500 CNY at 10.00: within
+
+    too_dear = owner_api.post(
+        f"/api/offers/{offer.pk}/counter/", {"unit_price": "11.00"}, format="json"
+    )  # 8,250 CNY: over the 8,000
+    within = owner_api.post(
+        f"/api/offers/{offer.pk}/counter/", {"unit_price": "10.60"}, format="json"
+    )  # 7,950 CNY
+
+    assert too_dear.status_code == 409, too_dear.content
+    assert "probation" in too_dear.json()["detail"]
+    assert within.status_code == 200, within.content
+    offer.refresh_from_db()
+    assert offer.status == AssignmentStatus.COUNTERED

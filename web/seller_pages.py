@@ -35,6 +35,7 @@ from orders.forms import (
 )
 from orders.models import Order, OrderStatus
 from orders.selectors import order_history, order_list
+from orders.transitions import dispute_deadline
 from orders.views import back_to_order, labelled, own_order, relax_suggestions
 from production import disputes, services
 from production.forms import (
@@ -182,6 +183,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "counters": counters,
         "events": events,
         "parts": parts,
+        "dispute_deadline": dispute_deadline(order) if "open_dispute" in actions else None,
         "pending_delays": pending_delays,
         "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,
         "reorder_form": (

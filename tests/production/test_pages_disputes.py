@@ -67,7 +67,9 @@ def test_the_seller_opens_a_dispute_from_the_order_page(
     settings.MEDIA_ROOT = tmp_path
     part = delivered_part(client_for(seller), seller)
     client = logged_in(seller, language)
-    assert form_title in order_page(client, part)
+    before = order_page(client, part)
+    assert form_title in before
+    assert ("until" if language == "en" else "之前提出争议") in before
 
     page = open_on_page(client, part, photos=[png()])
 

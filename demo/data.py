@@ -503,6 +503,11 @@ def _write(
     # Quality and punctuality come from order history (no service sets them yet):
     # demo factories get a plausible record directly.
     Factory.objects.bulk_update(stats, ["quality_score", "on_time_rate"])
+    # ... and have traded long enough to be past probation, except the last one: a new
+    # factory whose owner's dashboard shows its limits (factories/probation.py)
+    Factory.objects.filter(pk__in=[f.pk for f in stats[:-1]]).update(
+        probation_ended_at=timezone.now()
+    )
 
     slugs = sorted(categories)
     destinations = [d for d, _ in DESTINATIONS]

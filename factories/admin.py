@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.probation import factory_probation_end, probation_text
 from factories.services import (
     FACTORY_EDITABLE_FIELDS,
     capability_create,
@@ -235,6 +236,7 @@ class FactoryAdmin(ServiceModelAdmin):
         "active",
         "quality_score",
         "on_time_rate",
+        "probation",
         "capability_count",
         "window_count",
     )
@@ -243,7 +245,7 @@ class FactoryAdmin(ServiceModelAdmin):
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
     # production/admin.py adds "recompute scores" (scores come from delivered work)
-    actions: tuple[str, ...] = ("mark_verified", "resume_offers")
+    actions: tuple[str, ...] = ("mark_verified", "resume_offers", "end_probation")
     inlines = (FactoryCapabilityInline, CapacityWindowInline)
     add_fieldsets = (
         (None, {"fields": ("owner", "name", "description", "certifications", "active")}),
@@ -262,6 +264,7 @@ class FactoryAdmin(ServiceModelAdmin):
                     ("paused_at", "expired_offers_in_a_row"),
                     "pause_reason",
                     ("quality_score", "on_time_rate", "scored_orders", "scores_updated_at"),
+                    ("probation", "probation_clean_deliveries", "probation_ended_at"),
                 )
             },
         ),
@@ -278,6 +281,9 @@ class FactoryAdmin(ServiceModelAdmin):
         "scores_updated_at",
         "quality_score",
         "on_time_rate",
+        "probation",
+        "probation_clean_deliveries",
+        "probation_ended_at",
         "created_at",
         "updated_at",
     )
@@ -309,6 +315,21 @@ class FactoryAdmin(ServiceModelAdmin):
     @admin.display(description=_("windows"), ordering="window_count")
     def window_count(self, factory: Factory) -> int:
         return factory.window_count  # type: ignore[attr-defined]
+
+    @admin.display(description=_("probation"))
+    def probation(self, factory: Factory) -> str:
+        return probation_text(factory)
+
+    @admin.action(description=_("End the probation of selected factories"), permissions=["change"])
+    def end_probation(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:
+        apply_service_to_each(
+            self,
+            request,
+            queryset,
+            lambda factory: factory_probation_end(factory=factory),
+            done=pgettext_lazy("admin action done", "taken off probation"),
+            noun="factory",
+        )
 
     @admin.action(description=_("Resume offers to paused factories"), permissions=["change"])
     def resume_offers(self, request: HttpRequest, queryset: QuerySet[Factory]) -> None:

@@ -63,6 +63,14 @@ class Factory(models.Model):
     )
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True, editable=False)
     pause_reason = models.CharField(_("pause reason"), max_length=300, blank=True, editable=False)
+    # probation (factories/probation.py): parts delivered on time without an upheld dispute,
+    # counted by production; probation ends (for good) when they reach PROBATION_ORDERS
+    probation_clean_deliveries = models.PositiveIntegerField(
+        _("on-time deliveries without upheld disputes"), default=0, editable=False
+    )
+    probation_ended_at = models.DateTimeField(
+        _("probation ended at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

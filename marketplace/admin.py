@@ -391,6 +391,11 @@ ACTION_NOUNS = {
         lambda n: ngettext("%(count)s offer %(done)s.", "%(count)s offers %(done)s.", n),
         lambda: gettext("None of the selected offers could be %(done)s."),
     ),
+    "dispute": ActionNoun(
+        lambda: gettext("Dispute #%(id)s was %(done)s"),
+        lambda n: ngettext("%(count)s dispute %(done)s.", "%(count)s disputes %(done)s.", n),
+        lambda: gettext("None of the selected disputes could be %(done)s."),
+    ),
     "factory": ActionNoun(
         lambda: gettext("Factory #%(id)s was %(done)s"),
         lambda n: ngettext("%(count)s factory %(done)s.", "%(count)s factories %(done)s.", n),
@@ -620,6 +625,9 @@ NOTIFICATION_KINDS = {
     "rated": _("Rated"),
     "approve_sample": _("Sample approved"),
     "reject_sample": _("Sample rejected"),
+    "dispute_opened": _("Dispute opened"),
+    "dispute_answered": _("Dispute answered"),
+    "dispute_resolved": _("Dispute resolved"),
     "milestone": _("Milestone posted"),
     "reminder": _("Reminder of a late milestone"),
 }

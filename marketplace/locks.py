@@ -13,6 +13,7 @@ back to an earlier kind; within a kind, rows are locked in id order:
 6. capacity windows (``factories.CapacityWindow``) - ``capacity_window_book``/``hold``/
    ``release`` lock the window they change
 7. delays (``production.Delay``) of those assignments
+8. disputes (``production.Dispute``) of those assignments
 
 The order is written here, in the core, as model labels (a label is not an import: the core
 knows no app above it); each layer's helpers take the kinds it owns: ``matching/locks.py``
@@ -23,7 +24,8 @@ Who takes which (docs/architecture.md, "Locks"): the run's write 1, 2, 3, 4, 5, 
 accept, decline and expiry, and a counter-offer's making, accept, reject and expiry 2, 3, 4, 6
 (``offer_lock``; the counter row only under its assignment's lock); cancelling an order 2, 3, 6, 7
 (matching withdraws the parts and frees their units, then production answers the pending
-delays); a delay's answer 2, 3, 7 (``delay_lock``); milestones and delivery 2, 3; a
+delays); a delay's answer 2, 3, 7 (``delay_lock``); a dispute's answer 2, 3, 8 and its
+resolution 2, 3, 4, 8 (``dispute_lock``); milestones and delivery 2, 3; a
 window's edit 4, 6. ``tests/matching/test_lock_order.py`` runs them at once on one order and
 one window.
 """
@@ -46,6 +48,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "factories.FactoryCapability",
     "factories.CapacityWindow",
     "production.Delay",
+    "production.Dispute",
 )
 
 

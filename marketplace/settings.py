@@ -226,6 +226,15 @@ MILESTONE_PHOTO_FORMATS = env_list("MILESTONE_PHOTO_FORMATS", ["JPEG", "PNG", "W
 MILESTONE_PHOTO_MAX_PIXELS = env_int("MILESTONE_PHOTO_MAX_PIXELS", 40_000_000)
 # A milestone is late (and the factory reminded) this many days after it was due.
 MILESTONE_REMINDER_GRACE_DAYS = env_int("MILESTONE_REMINDER_GRACE_DAYS", 1)
+# Disputes (production/disputes.py): the seller may open one on a part up to this many days
+# after confirming delivery.
+DISPUTE_WINDOW_DAYS = env_int("DISPUTE_WINDOW_DAYS", 14)
+# Probation (factories/probation.py): a new factory takes orders of at most
+# PROBATION_MAX_UNITS units and PROBATION_MAX_VALUE CNY until PROBATION_ORDERS of its parts
+# were delivered on time without an upheld dispute (0 turns probation off).
+PROBATION_ORDERS = env_int("PROBATION_ORDERS", 3)
+PROBATION_MAX_UNITS = env_int("PROBATION_MAX_UNITS", 5000)
+PROBATION_MAX_VALUE = env_int("PROBATION_MAX_VALUE", 50_000)
 # Factory scores (production/scores.py): the last SCORES_RECENT_ORDERS delivered parts
 # within SCORES_WINDOW_DAYS, each shrunk towards a prior worth SCORES_PRIOR_WEIGHT orders.
 SCORES_WINDOW_DAYS = env_int("SCORES_WINDOW_DAYS", 365)

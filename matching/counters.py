@@ -42,6 +42,7 @@ from matching.locks import offer_lock
 from matching.models import Assignment, AssignmentStatus, Counter
 from matching.offers import (
     offer_require_waiting,
+    offer_require_within_probation,
     offer_units_book,
     order_part_accepted,
     order_waits_again,
@@ -130,6 +131,7 @@ def counter_create(
     price = offer.unit_price if unit_price is None else unit_price
     finish = planned_finish or offer.planned_finish
     counter_validate(offer=offer, unit_price=price, planned_finish=finish, note=note)
+    offer_require_within_probation(offer, unit_price=price)
     counter = Counter.objects.create(
         assignment=offer,
         unit_price=price,

@@ -13,6 +13,7 @@ deadlock.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from factories.models import CapacityWindow, Factory
+from factories.probation import factory_probation
 from factories.services import capacity_window_book, capacity_window_release, factory_pause
 from marketplace.errors import Conflict
 from marketplace.messages import Params
@@ -63,6 +65,31 @@ def offer_require_waiting(offer: Assignment, verb: str | Promise, now: dt.dateti
             current="expired",
             allowed=(),
         )
+
+
+def offer_require_within_probation(offer: Assignment, *, unit_price: Decimal | None = None) -> None:
+    """409 when a factory on probation is offered more than its limits allow (an offer made
+    before the limits applied, or a counter-offer at ``unit_price``): it declines instead."""
+    probation = factory_probation(factory=Factory.objects.get(pk=offer.factory_id))
+    price = offer.unit_price if unit_price is None else unit_price
+    if probation is None or probation.allows(quantity=offer.quantity, unit_price=price):
+        return
+    raise Conflict(
+        _(
+            "Your factory is on probation: until %(needed)s orders are delivered on time "
+            "without an upheld dispute it accepts at most %(units)s units and %(value)s CNY "
+            "an order, and this offer is %(quantity)s units for %(total)s CNY. Decline it."
+        )
+        % {
+            "needed": probation.needed,
+            "units": f"{probation.max_units:,}",
+            "value": f"{probation.max_value:,}",
+            "quantity": f"{offer.quantity:,}",
+            "total": f"{offer.quantity * price:,}",
+        },
+        current=offer.status,
+        allowed=("decline",),
+    )
 
 
 def offer_units_book(*, offer: Assignment, hint: str, allowed: tuple[str, ...]) -> None:
@@ -105,6 +132,7 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     now = timezone.now()
     offer, order = offer_lock(offer.pk)
     offer_require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
+    offer_require_within_probation(offer)
     offer_units_book(
         offer=offer,
         hint=_("Decline it (no capacity) so the order is matched elsewhere."),

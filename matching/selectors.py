@@ -14,6 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.probation import factory_probation
 from marketplace.models import User
 from marketplace.money import to_fen
 from matching.models import (
@@ -151,6 +152,7 @@ def order_histories(orders: Sequence[Order]) -> dict[int, OrderHistory]:
 
 
 def _factory_data(factory: Factory) -> FactoryData:
+    probation = factory_probation(factory=factory)
     return FactoryData(
         id=factory.pk,
         latitude=factory.latitude,
@@ -169,6 +171,8 @@ def _factory_data(factory: Factory) -> FactoryData:
         verified=factory.verified,
         quality_score=factory.quality_percent,
         on_time_percent=factory.on_time_percent,
+        max_order_units=probation.max_units if probation else None,
+        max_order_value_fen=to_fen(probation.max_value) if probation else None,
     )
 
 

@@ -46,6 +46,7 @@ class UnmatchedReason(models.TextChoices):
     NO_CAPABLE_FACTORY = "no_capable_factory", _("No capable factory")
     PRICE_BELOW_MARKET = "price_below_market", _("Price below market")
     QUANTITY_OUT_OF_RANGE = "quantity_out_of_range", _("Quantity out of range")
+    FACTORY_ON_PROBATION = "factory_on_probation", _("Over the limits of new factories")
     DUE_DATE_TOO_SOON = "due_date_too_soon", _("Due date too soon")
     CAPACITY_FULL = "capacity_full", _("Capacity full")
 
@@ -203,6 +204,9 @@ class OrderEventAction(models.TextChoices):
     APPROVE_SAMPLE = "approve_sample", _("Sample approved")
     REJECT_SAMPLE = "reject_sample", _("Sample rejected")
     REORDER = "reorder", _("Reordered")
+    DISPUTE_OPENED = "dispute_opened", _("Dispute opened")
+    DISPUTE_ANSWERED = "dispute_answered", _("Dispute answered")
+    DISPUTE_RESOLVED = "dispute_resolved", _("Dispute resolved")
     MILESTONE_MATERIALS_READY = "milestone_materials_ready", _("Materials ready")
     MILESTONE_PRODUCTION_STARTED = "milestone_production_started", _("Production started")
     MILESTONE_QUALITY_PASSED = "milestone_quality_passed", _("Quality check passed")

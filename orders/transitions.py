@@ -13,9 +13,11 @@ admin with the same rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -113,6 +115,11 @@ ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
     "reject_sample": (S.DELIVERED,),
     # a new order like this one (返单): a delivered bulk order or an approved sample
     "reorder": (S.DELIVERED,),
+    # a complaint about a delivered part (production/disputes.py): opened by the seller up
+    # to DISPUTE_WINDOW_DAYS after delivery, answered by the factory, decided by staff
+    "open_dispute": (S.DELIVERED,),
+    "answer_dispute": (S.DELIVERED,),
+    "resolve_dispute": (S.DELIVERED,),
 }
 
 # Order of actions in ``allowed_actions`` (what a user may do; system actions are left out).
@@ -127,6 +134,7 @@ ACTION_ORDER = (
     "approve_sample",
     "reject_sample",
     "reorder",
+    "open_dispute",
     "cancel",
 )
 
@@ -144,7 +152,22 @@ def action_allowed(order: Order, action: str) -> bool:
         return order.kind == OrderKind.SAMPLE and not order.sample_decision
     if action == "reorder":
         return order.kind == OrderKind.BULK or order.sample_decision == SampleDecision.APPROVED
+    if action == "open_dispute":
+        return dispute_window_open(order)
     return True
+
+
+def dispute_deadline(order: Order) -> dt.date | None:
+    """The last day the seller may open a dispute about the delivered order."""
+    if order.delivered_at is None:
+        return None
+    delivered = timezone.localdate(order.delivered_at)
+    return delivered + dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS)
+
+
+def dispute_window_open(order: Order) -> bool:
+    deadline = dispute_deadline(order)
+    return deadline is not None and timezone.localdate() <= deadline
 
 
 def allowed_actions(order: Order) -> tuple[str, ...]:

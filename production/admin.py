@@ -20,7 +20,15 @@ from marketplace.errors import Conflict
 from matching.admin import AssignmentAdmin, OrderWithAssignmentsAdmin
 from matching.models import Assignment
 from orders.models import Order
-from production.models import Delay, Milestone
+from production.disputes import dispute_resolve
+from production.models import (
+    DISPUTE_RESOLUTIONS,
+    Delay,
+    Dispute,
+    DisputePhoto,
+    DisputeStatus,
+    Milestone,
+)
 from production.scores import factory_scores_recompute
 from production.selectors import delay_pending_for
 from production.services import (
@@ -49,6 +57,87 @@ class DelayAdmin(ViewOnlyAdmin):
     search_fields = ("assignment__order__title", "assignment__factory__name", "reason")
     list_select_related = ("assignment__order", "assignment__factory")
     raw_id_fields = ("assignment", "reported_by")
+
+
+class DisputePhotoInline(ReadOnlyInline):
+    model = DisputePhoto
+    fields = ("photo",)
+
+
+class DisputeResolveForm(forms.Form):
+    resolution = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(s.value, s.label) for s in DISPUTE_RESOLUTIONS],
+    )
+    refund_percent = forms.IntegerField(
+        label=_("Refund share (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_("Of the part's price; only with an upheld dispute."),
+    )
+    note = forms.CharField(
+        label=_("Note to both sides"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        upheld = data.get("resolution") == DisputeStatus.UPHELD
+        if upheld and data.get("refund_percent") is None and "refund_percent" not in self.errors:
+            self.add_error("refund_percent", _("Give the refund share of an upheld dispute."))
+        if not upheld and data.get("refund_percent") is not None:
+            self.add_error("refund_percent", _("A refund share goes only with an upheld dispute."))
+        return data
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ViewOnlyAdmin):
+    """Opened by sellers and answered by factories (API and pages); staff decide here with
+    the "Resolve" action."""
+
+    list_display = ("id", "assignment", "reason", "status", "refund_percent", "created_at")
+    list_filter = ("status", "reason")
+    search_fields = ("assignment__order__title", "assignment__factory__name", "text")
+    list_select_related = ("assignment__order", "assignment__factory")
+    raw_id_fields = ("assignment", "opened_by", "resolved_by")
+    inlines = (DisputePhotoInline,)
+    actions = ("resolve",)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # the records stay read-only; the permission lets staff run the "resolve" action
+        return obj is None and bool(request.user.is_staff)
+
+    @admin.action(description=_("Resolve selected disputes"), permissions=["change"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> HttpResponse | None:
+        """An intermediate page asks for the decision, the refund share (upheld) and a note;
+        each selected dispute is then decided under the same rules as everywhere."""
+        form = DisputeResolveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "disputes": queryset,
+                "form": form,
+            }
+            return TemplateResponse(request, "admin/production/dispute/resolve.html", context)
+        data = form.cleaned_data
+        apply_service_to_each(
+            self,
+            request,
+            queryset,
+            lambda dispute: dispute_resolve(
+                dispute=dispute,
+                actor=admin_user(request),
+                resolution=data["resolution"],
+                refund_percent=data["refund_percent"],
+                note=data["note"],
+            ),
+            done=pgettext_lazy("admin action done", "resolved"),
+            noun="dispute",
+        )
+        return None
 
 
 class MilestoneActionForm(forms.Form):

@@ -18,15 +18,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from marketplace.errors import Conflict
 from marketplace.request_types import AuthenticatedRequest
 from matching.api import OfferViewSet as MatchingOfferViewSet
 from orders.api import OrderViewSet as OrdersOrderViewSet
 from orders.api import valid_data
 from orders.serializers import OrderSerializer
-from production import selectors, services
+from production import disputes, selectors, services
 from production.serializers import (
     DelayDecisionSerializer,
     DelaySerializer,
+    DisputeAnswerSerializer,
+    DisputeOpenSerializer,
+    DisputeSerializer,
     MilestoneSerializer,
     OrderPartSerializer,
     RatingSerializer,
@@ -94,6 +98,45 @@ class OrderViewSet(OrdersOrderViewSet):
         """Reject a delivered sample."""
         return self._decide_sample(request, approve=False)
 
+    @extend_schema(
+        methods=["post"],
+        request={
+            "multipart/form-data": DisputeOpenSerializer,
+            "application/json": DisputeOpenSerializer,
+        },
+        responses={201: DisputeSerializer},
+    )
+    @extend_schema(methods=["get"], responses=DisputeSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def disputes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """The disputes about the order's parts; post one about a delivered part (within
+        the days allowed after delivery, once per part), with photos if you have them."""
+        order = self.get_object()
+        context = {"request": request}
+        if request.method == "GET":
+            found = selectors.order_disputes(order=order)
+            return Response(DisputeSerializer(found, many=True, context=context).data)
+        data = valid_data(DisputeOpenSerializer, request)
+        part = None
+        if data["part"] is not None:
+            part = selectors.order_parts(order=order).filter(pk=data["part"]).first()
+            if part is None:
+                raise ValidationError({"part": _("That is not a delivered part of this order.")})
+        dispute = disputes.dispute_open(
+            order=order,
+            actor=request.user,
+            reason=data["reason"],
+            text=data["text"],
+            part=part,
+            photos=data["photos"],
+        )
+        body = DisputeSerializer(dispute, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
     def _decide_sample(self, request: AuthenticatedRequest, *, approve: bool) -> Response:
         data = valid_data(SampleDecisionSerializer, request)
         order = services.sample_decide(
@@ -146,3 +189,24 @@ class OfferViewSet(MatchingOfferViewSet):
         serializer.is_valid(raise_exception=True)
         delay = services.delay_report(part=offer, actor=request.user, **serializer.validated_data)
         return Response(DelaySerializer(delay).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=DisputeSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="disputes")
+    def offer_disputes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """The seller's dispute about your delivered part, if there is one."""
+        found = selectors.part_disputes(part=self.get_object())
+        return Response(DisputeSerializer(found, many=True, context={"request": request}).data)
+
+    @extend_schema(request=DisputeAnswerSerializer, responses=DisputeSerializer)
+    @action(detail=True, methods=["post"], url_path="answer-dispute")
+    def answer_dispute(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Answer the seller's dispute about your part (once); the marketplace then decides."""
+        offer = self.get_object()
+        data = valid_data(DisputeAnswerSerializer, request)
+        dispute = selectors.part_disputes(part=offer).first()
+        if dispute is None:
+            raise Conflict(_("Nobody disputes this part."), current=offer.status)
+        dispute = disputes.dispute_answer(
+            dispute=dispute, actor=request.user, answer=data["answer"]
+        )
+        return Response(DisputeSerializer(dispute, context={"request": request}).data)

@@ -11,7 +11,7 @@ class ProductionConfig(AppConfig):
         # matching's (INSTALLED_APPS order), so a cancelled order's parts are withdrawn before
         # its delays are answered, as the global lock order wants (marketplace/locks.py)
         from marketplace import events
-        from production import handlers
+        from production import handlers, messages  # noqa: F401
 
         events.order_cancelled.connect(
             handlers.on_order_cancelled, dispatch_uid="production.order_cancelled"

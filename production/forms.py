@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.pages import shown_with
+from orders.forms import label
 from orders.models import MilestoneKind
-from production.models import DelayStatus
+from production.models import DelayStatus, Dispute, DisputeReason, DisputeStatus
 
 MILESTONE_LABELS = dict(MilestoneKind.choices)
 # a delay's status as the seller, who answers it, reads it
@@ -65,4 +69,58 @@ class SampleDecisionForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+DISPUTE_REASON_LABELS = dict(DisputeReason.choices)
+DISPUTE_STATUS_LABELS = dict(DisputeStatus.choices)
+
+
+def dispute_shown(dispute: Dispute | None) -> Dispute | None:
+    """A dispute with its labels in the reader's language (None stays None)."""
+    if dispute is not None:
+        shown_with(
+            dispute,
+            reason_label=label(DISPUTE_REASON_LABELS, dispute.reason),
+            status_label=label(DISPUTE_STATUS_LABELS, dispute.status),
+        )
+    return dispute
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several files in one input; each is checked by the service (as milestone photos)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
+class DisputeForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=DisputeReason.choices)
+    text = forms.CharField(
+        label=_("What is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = MultipleImageField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 5: JPEG, PNG or WebP, at most 5 MB each."),
+    )
+
+
+class DisputeAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

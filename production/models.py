@@ -108,3 +108,104 @@ class Delay(models.Model):
             "date": self.new_finish,
             "status": self.get_status_display(),
         }
+
+
+class DisputeReason(models.TextChoices):
+    DEFECTS = "defects", _("Defective goods")
+    WRONG_QUANTITY = "wrong_quantity", _("Short or wrong quantity")
+    NOT_AS_SPECIFIED = "not_as_specified", _("Not as specified")
+    DAMAGED = "damaged", _("Damaged in transport")
+    OTHER = "other", _("Other")
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the factory's answer")
+    ANSWERED = "answered", _("Answered, waiting for the marketplace")
+    UPHELD = "upheld", _("Upheld")
+    REDO = "redo", _("To be made again")
+    REJECTED = "rejected", _("Rejected")
+
+
+# the decisions staff take on a dispute, and the statuses that wait for one
+DISPUTE_RESOLUTIONS = (DisputeStatus.UPHELD, DisputeStatus.REDO, DisputeStatus.REJECTED)
+DISPUTE_PENDING = (DisputeStatus.OPEN, DisputeStatus.ANSWERED)
+
+
+class Dispute(models.Model):
+    """A seller's complaint about a delivered part: the factory answers, staff decide."""
+
+    assignment = models.OneToOneField(
+        "matching.Assignment",
+        related_name="dispute",
+        on_delete=models.CASCADE,
+        verbose_name=_("part"),
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=DisputeReason.choices)
+    text = models.TextField(_("what is wrong"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("opened by"),
+    )
+    answer = models.TextField(_("factory's answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # the share of the part's price refunded to the seller (upheld disputes only)
+    refund_percent = models.PositiveSmallIntegerField(_("refund share (%)"), null=True, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_percent__isnull=True)
+                | Q(refund_percent__gte=0, refund_percent__lte=100),
+                name="dispute_refund_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="upheld", refund_percent__isnull=False)
+                | (~Q(status="upheld") & Q(refund_percent__isnull=True)),
+                name="dispute_refund_only_when_upheld",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Dispute of offer #%(offer)s (%(status)s)") % {
+            "offer": self.assignment_id,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in DISPUTE_PENDING
+
+
+class DisputePhoto(models.Model):
+    dispute = models.ForeignKey(
+        Dispute, related_name="photos", on_delete=models.CASCADE, verbose_name=_("dispute")
+    )
+    photo = models.ImageField(_("photo"), upload_to="disputes/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("dispute photo")
+        verbose_name_plural = _("dispute photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.photo.name)

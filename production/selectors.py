@@ -4,16 +4,17 @@ dashboard."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
+from factories.probation import Probation, factory_probation
 from marketplace.models import User
 from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import Order
-from production.models import Delay, DelayStatus
+from production.models import Delay, DelayStatus, Dispute, DisputeStatus
 
 
 def order_parts(*, order: Order) -> QuerySet[Assignment]:
@@ -28,6 +29,24 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
 
 def order_delay(*, order: Order, delay_id: int) -> Delay | None:
     return Delay.objects.filter(assignment__order=order, pk=delay_id).first()
+
+
+def order_disputes(*, order: Order) -> QuerySet[Dispute]:
+    """The disputes about an order's parts, newest first."""
+    return (
+        Dispute.objects.filter(assignment__order=order)
+        .select_related("assignment__factory")
+        .prefetch_related("photos")
+    )
+
+
+def part_disputes(*, part: Assignment) -> QuerySet[Dispute]:
+    """The dispute about a part (at most one), as a query."""
+    return (
+        Dispute.objects.filter(assignment=part)
+        .select_related("assignment__factory")
+        .prefetch_related("photos")
+    )
 
 
 def delay_pending_for(*, order: Order) -> list[Delay]:
@@ -169,6 +188,10 @@ class OwnerDashboard:
     paused: list[Factory]
     # each capability's track record: lead times, delays, declared against demonstrated
     track_records: list[FactoryCapability]
+    # the owner's factories on probation, with their limits and progress
+    on_probation: list[tuple[Factory, Probation]] = field(default_factory=list)
+    # disputes about the owner's parts that wait for the owner's answer
+    disputes_to_answer: list[Dispute] = field(default_factory=list)
 
 
 def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
@@ -208,5 +231,17 @@ def owner_dashboard(*, owner: User, today: dt.date) -> OwnerDashboard:
             FactoryCapability.objects.filter(factory__owner_id=owner.pk)
             .select_related("factory", "category")
             .order_by("factory__name", "factory_id", "category_id")
+        ),
+        on_probation=[
+            (factory, probation)
+            for factory in Factory.objects.filter(owner_id=owner.pk).order_by("name", "pk")
+            if (probation := factory_probation(factory=factory)) is not None
+        ],
+        disputes_to_answer=list(
+            Dispute.objects.filter(
+                assignment__factory__owner_id=owner.pk, status=DisputeStatus.OPEN
+            )
+            .select_related("assignment__order", "assignment__factory")
+            .order_by("created_at", "pk")
         ),
     )

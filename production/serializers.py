@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from matching.models import Assignment
 from orders.models import MilestoneKind
-from production.models import Delay, Milestone
+from production.models import Delay, Dispute, DisputePhoto, DisputeReason, Milestone
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -100,3 +100,59 @@ class RatingSerializer(serializers.Serializer):
 
 class SampleDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class DisputePhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DisputePhoto
+        fields = ["id", "photo"]
+        read_only_fields = fields
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    """A dispute about a delivered part, as both sides read it."""
+
+    part = serializers.IntegerField(source="assignment_id", read_only=True)
+    order = serializers.IntegerField(source="assignment.order_id", read_only=True)
+    factory_name = serializers.CharField(source="assignment.factory.name", read_only=True)
+    photos = DisputePhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "part",
+            "order",
+            "factory_name",
+            "reason",
+            "text",
+            "photos",
+            "status",
+            "answer",
+            "answered_at",
+            "refund_percent",
+            "resolution_note",
+            "resolved_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DisputeOpenSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DisputeReason.choices)
+    text = serializers.CharField(max_length=2000, help_text="What is wrong with the goods.")
+    part = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The part (accepted offer) disputed; needed only when several factories "
+        "made the order.",
+    )
+    # checked by the service (format, size, pixels), as milestone photos
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=5
+    )
+
+
+class DisputeAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=2000)

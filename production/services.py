@@ -36,7 +36,7 @@ from orders.models import (
 from orders.transitions import order_event_record, order_transition, require_action
 from production.locks import delay_lock, part_lock
 from production.models import Delay, DelayStatus, Milestone
-from production.scores import factory_scores_recompute
+from production.scores import factory_probation_update, factory_scores_recompute
 from production.track_record import track_records_learn
 
 MAX_NOTE_LENGTH = 2000
@@ -325,6 +325,8 @@ def delivery_confirm(*, order: Order, actor: User | None) -> Order:
         actor=actor,
         params={"parts": [{"factory": p.factory.name, "on_time": p.on_time} for p in parts]},
     )
+    # parts on time count towards the end of their factories' probation
+    factory_probation_update(factory_ids=[p.factory_id for p in parts])
     notification_create(
         recipients=[p.factory.owner for p in parts],
         kind="delivered",

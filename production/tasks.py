@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from production.scores import factory_scores_recompute
+from production.scores import factory_probation_update, factory_scores_recompute
 from production.services import milestone_reminders_send
 from production.track_record import track_records_learn
 
@@ -17,6 +17,7 @@ def milestone_reminders_send_task() -> int:
 
 @shared_task
 def factory_scores_recompute_task() -> int:
+    factory_probation_update()
     return factory_scores_recompute()
 
 

@@ -199,11 +199,13 @@ class Marketplace:
 def make_marketplace() -> Marketplace:
     """A small marketplace with every kind of page filled, made through the services: a
     real match run (report, offers, an unmatched order), offers waiting, declined and
-    accepted, parts in production with a pending delay, a delivered and rated order, a
-    draft, a cancelled order, a factory waiting for verification, notifications."""
+    accepted, parts in production with a pending delay, a delivered and rated order with an
+    answered dispute, a draft, a cancelled order, a factory waiting for verification,
+    notifications."""
     from matching.offers import offer_accept, offer_decline
     from orders.models import MilestoneKind
     from orders.services import order_cancel
+    from production.disputes import dispute_answer, dispute_open
     from production.services import delay_report, delivery_confirm, milestone_post, order_rate
 
     owner = make_user(Role.FACTORY_OWNER)
@@ -234,6 +236,10 @@ def make_marketplace() -> Marketplace:
         quality=4,
         part=delivered,
     )
+    dispute = dispute_open(
+        order=delivered.order, actor=seller, reason="defects", text="Some seams are open."
+    )
+    dispute_answer(dispute=dispute, actor=owner, answer="We will resew them.")
     milestone_post(part=delayed, actor=owner, kind=MilestoneKind.MATERIALS_READY)
     delay_report(
         part=delayed,

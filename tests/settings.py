@@ -12,6 +12,8 @@ os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
 os.environ.setdefault("MATCHING_TIME_LIMIT_SECONDS", "5")
 os.environ.setdefault("MATCHING_EVENT_DELAY_SECONDS", "0")
 os.environ.setdefault("MATCHING_AUTO_RUN_ON_CHANGE", "false")
+# Probation of new factories is off unless a test turns it on (tests/production/test_probation*.py)
+os.environ.setdefault("PROBATION_ORDERS", "0")
 
 from marketplace.settings import *  # noqa: E402, F403
 

@@ -33,9 +33,10 @@ from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentS
 from matching.offers import offer_accept, offer_decline
 from matching.selectors import offer_allowed_actions, offer_list
 from orders.selectors import order_history, seller_reliability
+from production import disputes, services
 from production import selectors as production_selectors
-from production import services
-from production.forms import DelayForm, MilestoneForm
+from production.forms import DelayForm, DisputeAnswerForm, MilestoneForm, dispute_shown
+from production.models import DisputeStatus
 
 CALENDAR_DAYS = 42
 
@@ -169,13 +170,22 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     milestone_form = MilestoneForm(initial={"kind": next_kind})
     delay_form = DelayForm()
     counter_form = CounterForm(offer=offer, auto_id="counter-%s")
-    form: DelayForm | MilestoneForm | CounterForm
+    dispute = dispute_shown(production_selectors.part_disputes(part=offer).first())
+    answer_form = DisputeAnswerForm()
+    form: DelayForm | MilestoneForm | CounterForm | DisputeAnswerForm
+    service: Any
     if request.method == "POST":
         if request.POST.get("form") == "counter":
             counter_form = CounterForm(request.POST, offer=offer, auto_id="counter-%s")
             form = counter_form
             done = _("Counter-offer sent; the seller accepts or rejects it.")
-            service: Any = _counter_send
+            service = _counter_send
+        elif "answer" in request.POST and dispute is not None:
+            answer_form = DisputeAnswerForm(request.POST)
+            form, done = answer_form, _("Answer sent; the marketplace now decides.")
+            service = lambda part, **data: disputes.dispute_answer(  # noqa: E731
+                dispute=dispute, **data
+            )
         elif "new_finish" in request.POST:
             delay_form = DelayForm(request.POST)
             form, done = delay_form, _("Delay reported; the seller accepts it or cancels.")
@@ -203,6 +213,10 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ],
             "milestone_form": milestone_form,
             "delay_form": delay_form,
+            "dispute": dispute,
+            "answer_form": answer_form
+            if dispute and dispute.status == DisputeStatus.OPEN
+            else None,
             "counter_form": counter_form,
             "counter": offer.counter_offer,
             "decline_form": DeclineForm(),

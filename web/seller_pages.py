@@ -35,16 +35,19 @@ from orders.forms import (
 )
 from orders.models import Order, OrderStatus
 from orders.selectors import order_history, order_list
+from orders.transitions import dispute_deadline
 from orders.views import back_to_order, labelled, own_order, relax_suggestions
-from production import services
+from production import disputes, services
 from production.forms import (
     DELAY_LABELS,
     MILESTONE_LABELS,
+    DisputeForm,
     RatingForm,
     SampleDecisionForm,
+    dispute_shown,
 )
 from production.models import DelayStatus
-from production.selectors import order_delay, order_parts
+from production.selectors import order_delay, order_disputes, order_parts
 
 
 def _needs_action(seller: Any) -> dict[str, list[Order]]:
@@ -113,7 +116,14 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _parts(order: Order) -> list[Assignment]:
     parts = list(order_parts(order=order))
     rateable = "rate" in order.allowed_actions
+    disputable = "open_dispute" in order.allowed_actions
+    by_part = {d.assignment_id: d for d in order_disputes(order=order)}
     for part in parts:
+        dispute = dispute_shown(by_part.get(part.pk))
+        dispute_form = (
+            DisputeForm(prefix=f"dispute-{part.pk}") if disputable and dispute is None else None
+        )
+        shown_with(part, dispute_shown=dispute, dispute_form=dispute_form)
         for milestone in part.milestones.all():
             shown_with(milestone, kind_label=label(MILESTONE_LABELS, milestone.kind))
         for delay in part.delays.all():
@@ -173,6 +183,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "counters": counters,
         "events": events,
         "parts": parts,
+        "dispute_deadline": dispute_deadline(order) if "open_dispute" in actions else None,
         "pending_delays": pending_delays,
         "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,
         "reorder_form": (
@@ -240,6 +251,27 @@ def order_rate(request: AuthenticatedHttpRequest, pk: int, part_pk: int) -> Http
             part=part,
         ),
         done=_("Thank you: the rating is saved."),
+    )
+    return back_to_order(order)
+
+
+@seller_required
+@require_POST
+def dispute_open(request: AuthenticatedHttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    order = own_order(request, pk)
+    part = order_parts(order=order).filter(pk=part_pk).first()
+    if part is None:
+        raise Http404(_("That is not a part of this order."))
+    form = DisputeForm(request.POST, request.FILES, prefix=f"dispute-{part.pk}")
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return back_to_order(order)
+    call_service(
+        request,
+        lambda: disputes.dispute_open(
+            order=order, actor=request.user, part=part, **form.cleaned_data
+        ),
+        done=_("Dispute opened: the factory answers, then the marketplace decides."),
     )
     return back_to_order(order)
 

@@ -92,6 +92,11 @@ seller_page_urls = [
         name="seller-order-rate",
     ),
     path(
+        "orders/<int:pk>/parts/<int:part_pk>/dispute/",
+        seller_pages.dispute_open,
+        name="seller-order-dispute",
+    ),
+    path(
         "orders/<int:pk>/offers/<int:offer_pk>/counter/accept/",
         seller_pages.counter_accept_view,
         name="seller-order-accept-counter",

@@ -41,6 +41,8 @@ BoolArray = npt.NDArray[np.bool_]
 CHUNK_CELLS = 1 << 19
 # reason_code of an order that kept at least one pair
 HAS_PAIRS = -1
+# a factory's probation limit when it has none
+NO_LIMIT = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class _Tables:
     f_min: IntArray
     f_max: IntArray
     f_rel: IntArray
+    f_units: IntArray  # probation: most units of an order (NO_LIMIT: none)
+    f_value: IntArray  # probation: most value of an order, fen (NO_LIMIT: none)
     # capable windows (index into problem.windows) and their data
     w_index: IntArray
     w_cat: IntArray
@@ -207,6 +211,15 @@ def _tables(problem: MatchingProblem) -> _Tables:
         f_min=ints([f.min_order_quantity for f in factories]),
         f_max=ints([f.max_order_quantity for f in factories]),
         f_rel=ints([f.reliability_percent for f in factories]),
+        f_units=ints(
+            [NO_LIMIT if f.max_order_units is None else f.max_order_units for f in factories]
+        ),
+        f_value=ints(
+            [
+                NO_LIMIT if f.max_order_value_fen is None else f.max_order_value_fen
+                for f in factories
+            ]
+        ),
         w_index=w[:, 0].copy(),
         w_cat=w[:, 1].copy(),
         w_factory=w[:, 2].copy(),
@@ -238,9 +251,9 @@ def _chunk(
     problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray
 ) -> tuple[dict[str, Any], IntArray]:
     """The kept pairs of orders ``oi`` x capable windows ``wc`` (one category), and the
-    furthest stage each order reached (5: it kept a pair).
+    furthest stage each order reached (6: it kept a pair).
 
-    Filters 1-3 (cheap: order and window data) run on the whole orders x windows matrix;
+    Filters 1-4 (cheap: order and window data) run on the whole orders x windows matrix;
     transport, dates and room only on the pairs that pass them, as flat arrays."""
     transport = problem.transport
     col = np.s_[None, :]
@@ -255,12 +268,14 @@ def _chunk(
         np.maximum(np.maximum(t.o_lot[oi][row], f_min), 1) <= np.minimum(qty, f_max),
         (f_min <= qty) & (qty <= f_max),
     )
-    stage = np.where(price_ok, np.where(qty_ok, 3, 2), 1).astype(np.int8)
+    # probation: the whole order within the factory's units and value (at its price)
+    probation_ok = (qty <= t.f_units[wf][col]) & (qty * t.w_price[wc][col] <= t.f_value[wf][col])
+    stage = np.where(price_ok, np.where(qty_ok, np.where(probation_ok, 4, 3), 2), 1).astype(np.int8)
     if t.o_restricted[oi].any():
         stage[~_allowed(problem, t, oi, wc)] = 0
     reached = stage.max(axis=1).astype(np.int64) if len(wc) else np.zeros(len(oi), np.int64)
-    r, c = np.nonzero(stage == 3)
-    del stage, price_ok, qty_ok
+    r, c = np.nonzero(stage == 4)
+    del stage, price_ok, qty_ok, probation_ok
     # distance per (order place, factory of the block): few places and factories repeat
     factories, per_window = np.unique(wf, return_inverse=True)
     where_to = np.empty(len(oi), dtype=np.complex128)
@@ -273,7 +288,7 @@ def _chunk(
     cost_pf = transport.cost_base_fen_per_unit + np.ceil(
         distance_pf * transport.cost_fen_per_unit_per_100km / 100
     ).astype(np.int64)
-    # the pairs that passed filters 1-3, flat
+    # the pairs that passed filters 1-4, flat
     o, w, f = oi[r], wc[c], wf[c]
     place, factory = place_of.reshape(-1)[r], per_window.reshape(-1)[c]
     transport_days = days_pf[place, factory]
@@ -288,7 +303,7 @@ def _chunk(
     largest = np.where(t.o_split[o], np.minimum(t.o_qty[o], t.f_max[f]), t.o_qty[o])
     days_ok = usable > 0
     room_ok = days_ok & (np.minimum(room, t.w_remaining[w]) >= smallest)
-    np.maximum.at(reached, r, 3 + days_ok.astype(np.int64) + room_ok)
+    np.maximum.at(reached, r, 4 + days_ok.astype(np.int64) + room_ok)
     keep = np.flatnonzero(room_ok)
     o, w, f = o[keep], w[keep], f[keep]
     place, factory = place[keep], factory[keep]
@@ -369,7 +384,7 @@ def build_candidate_arrays(
         column = np.concatenate([p.pop(name) for p in parts])
         columns[name] = column if rows is None else column[rows]
         del column
-    reason = np.where(reached == 5, HAS_PAIRS, reached).astype(np.int64)
+    reason = np.where(reached == 6, HAS_PAIRS, reached).astype(np.int64)
     return CandidateArrays(**columns, reason_code=reason)
 
 

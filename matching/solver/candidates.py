@@ -113,9 +113,29 @@ REASONS = (
     # not excluded by the order (declined or expired) and its required factory if any
     UnmatchedReason.PRICE_BELOW_MARKET,  # 2. unit price <= the order's maximum
     UnmatchedReason.QUANTITY_OUT_OF_RANGE,  # 3. factory minimum <= quantity (or part) <= maximum
-    UnmatchedReason.DUE_DATE_TOO_SOON,  # 4. a usable day before the latest finish
-    UnmatchedReason.CAPACITY_FULL,  # 5. it (or its smallest part) fits alone in the window
+    UnmatchedReason.FACTORY_ON_PROBATION,  # 4. the whole order within a new factory's limits
+    UnmatchedReason.DUE_DATE_TOO_SOON,  # 5. a usable day before the latest finish
+    UnmatchedReason.CAPACITY_FULL,  # 6. it (or its smallest part) fits alone in the window
 )
+
+
+def probation_units(factory: FactoryData, unit_price_fen: int) -> int | None:
+    """The most units of an order a factory on probation takes at this unit price (None: no
+    limit)."""
+    units, value = factory.max_order_units, factory.max_order_value_fen
+    if value is not None:
+        by_value = value // max(unit_price_fen, 1)
+        units = by_value if units is None else min(units, by_value)
+    return units
+
+
+def within_probation(order: OrderData, factory: FactoryData, unit_price_fen: int) -> bool:
+    """Filter 4: a factory on probation takes the order only if the whole order (split or
+    not) is within its limits of units and of value at its unit price."""
+    units, value = factory.max_order_units, factory.max_order_value_fen
+    if units is not None and order.quantity > units:
+        return False
+    return value is None or order.quantity * unit_price_fen <= value
 
 
 def factory_allowed(order: OrderData, factory: FactoryData) -> bool:
@@ -160,6 +180,9 @@ def candidates_for_order(
         if smallest > largest:
             passed_most = max(passed_most, 2)
             continue
+        if not within_probation(order, factory, option.unit_price_fen):
+            passed_most = max(passed_most, 3)
+            continue
         if factory.id not in transport:
             distance = haversine_km(
                 factory.latitude, factory.longitude, order.latitude, order.longitude
@@ -169,11 +192,11 @@ def candidates_for_order(
         latest_finish = order.due_date - dt.timedelta(days=transport_days)
         days = usable_days(window, fpd, latest_finish)
         if days <= 0:
-            passed_most = max(passed_most, 3)
+            passed_most = max(passed_most, 4)
             continue
         room = free_until(window, fpd, latest_finish)
         if min(room, window.remaining_units) < smallest:
-            passed_most = max(passed_most, 4)
+            passed_most = max(passed_most, 5)
             continue
         kept.append(
             Candidate(

@@ -25,6 +25,7 @@ class UnmatchedReason(StrEnum):
     NO_CAPABLE_FACTORY = "no_capable_factory"
     PRICE_BELOW_MARKET = "price_below_market"
     QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
+    FACTORY_ON_PROBATION = "factory_on_probation"
     DUE_DATE_TOO_SOON = "due_date_too_soon"
     CAPACITY_FULL = "capacity_full"
 
@@ -51,6 +52,10 @@ class FactoryData:
     # adds a premium to its cost (SolverParams.reliability_premium_percent).
     quality_score: int = 50
     on_time_percent: int = 100
+    # a new factory on probation takes only orders of at most this many units and of at
+    # most this value (the order's quantity x the factory's unit price, fen); None: no limit
+    max_order_units: int | None = None
+    max_order_value_fen: int | None = None
     # the share of its windows' capacity already booked when the run starts, 0..100; filled
     # by ``solve`` when the fairness setting is on and the caller left it None
     booked_percent: int | None = None

@@ -12,10 +12,10 @@ field unchanged):
 that window, against what is left: the factory is active, verified and capable of the
 category, and allowed for the order (not excluded, its required factory if any); its
 unit price is at most the order's maximum; the quantity is within the factory's minimum
-and maximum; the window has a usable day before the latest finish (due
-date minus transport days); and the quantity fits alone in the window's free units up to
-the latest finish and in its remaining units. It need not beat any other order: it only
-has to fit in what is left.
+and maximum, and within its probation limits if it is new; the window has a usable day
+before the latest finish (due date minus transport days); and the quantity fits alone in
+the window's free units up to the latest finish and in its remaining units. It need not
+beat any other order: it only has to fit in what is left.
 
 What is left of a window (``windows_after``): the run's own assignments in it become
 booked work on their planned days (``Commitment(planned_start, planned_finish, quantity)``
@@ -55,7 +55,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from matching.solver.candidates import factory_allowed
+from matching.solver.candidates import factory_allowed, probation_units, within_probation
 from matching.solver.geo import haversine_km, transport_for
 from matching.solver.problem import (
     Commitment,
@@ -237,7 +237,9 @@ def relax_order(
         factory = room.factory
         days, usable = latest_finish_days(room)
         room_left = min(room.prefix[usable], room.remaining_units) if usable else 0
-        if factory.min_order_quantity <= quantity <= factory.max_order_quantity:
+        if factory.min_order_quantity <= quantity <= factory.max_order_quantity and (
+            within_probation(order, factory, room.unit_price_fen)
+        ):
             if usable and room_left >= quantity:
                 return Relaxation(fits_as_is=True)
             finish = room.earliest_finish(quantity)
@@ -246,6 +248,8 @@ def relax_order(
                 if due is None or new_due < due[0]:
                     due = (new_due, room)
         most = min(room_left, factory.max_order_quantity, quantity)
+        cap = probation_units(factory, room.unit_price_fen)
+        most = most if cap is None else min(most, cap)
         if most >= max(factory.min_order_quantity, 1) and (largest is None or most > largest[0]):
             largest = (most, room)
 
@@ -253,7 +257,9 @@ def relax_order(
     price: WindowRoom | None = None
     for room in rooms[within_price:]:
         factory = room.factory
-        if factory.min_order_quantity <= quantity <= factory.max_order_quantity:
+        if factory.min_order_quantity <= quantity <= factory.max_order_quantity and (
+            within_probation(order, factory, room.unit_price_fen)
+        ):
             _days, usable = latest_finish_days(room)
             if usable and min(room.prefix[usable], room.remaining_units) >= quantity:
                 price = room

@@ -28,11 +28,13 @@ from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
 from matching.counters import counter_create
-from matching.models import Assignment, DeclineReason, WhatIfKind
+from matching.models import Assignment, AssignmentStatus, DeclineReason, WhatIfKind
 from matching.offers import offer_accept, offer_decline
 from matching.whatif import what_if_execute, what_if_request
 from orders.models import MilestoneKind, Order
-from production.services import delay_report, milestone_post
+from production.disputes import dispute_answer, dispute_open
+from production.models import Dispute
+from production.services import delay_report, delivery_confirm, milestone_post
 from tests.builders import (
     make_assignment,
     make_factory,
@@ -170,6 +172,17 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
         new_finish=part.planned_finish + dt.timedelta(days=3),
         reason="面料晚到",
     )
+    # a delivered part with a dispute the factory answered
+    made = make_assignment(
+        make_order(title="Canvas bags", quantity=50),
+        make_window(make_factory(name="Hangzhou Bags")),
+        status=AssignmentStatus.ACCEPTED,
+    )
+    for kind in MilestoneKind:
+        milestone_post(part=made, actor=None, kind=kind, carrier="顺丰", tracking_number="SF1")
+    delivery_confirm(order=made.order, actor=None)
+    dispute = dispute_open(order=made.order, actor=None, reason="defects", text="缝线开裂")
+    dispute_answer(dispute=dispute, actor=None, answer="我们会返修")
     # a counter-offer waiting for the seller
     countered = make_assignment(
         make_order(title="Tote bags", quantity=200),
@@ -232,7 +245,7 @@ def test_every_admin_page_of_every_model_is_chinese(staff_client: Client, staff_
 
 @pytest.mark.usefixtures("marketplace_in_use")
 def test_the_post_milestone_action_page_is_chinese(staff_client: Client) -> None:
-    part = Assignment.objects.get(status="accepted")
+    part = Assignment.objects.get(status="accepted", delivered_on__isnull=True)
     action = {"action": "post_next_milestone", "_selected_action": [part.pk]}
 
     response = staff_client.post("/admin/matching/assignment/", action, **ZH)
@@ -242,6 +255,20 @@ def test_the_post_milestone_action_page_is_chinese(staff_client: Client) -> None
     texts = visible_texts(response.content.decode())
     assert "提交下一个生产节点 | 平台管理后台" in texts  # the page's title
     assert "物流单号:" in texts
+
+
+@pytest.mark.usefixtures("marketplace_in_use")
+def test_the_resolve_dispute_action_page_is_chinese(staff_client: Client) -> None:
+    dispute = Dispute.objects.get()
+    action = {"action": "resolve", "_selected_action": [dispute.pk]}
+
+    response = staff_client.post("/admin/production/dispute/", action, **ZH)
+
+    assert response.status_code == 200
+    assert english_on(response.content.decode(), NOT_TRANSLATED | data_words()) == []
+    texts = visible_texts(response.content.decode())
+    assert "裁定争议 | 平台管理后台" in texts
+    assert "退款比例（%）:" in texts
 
 
 @pytest.mark.usefixtures("marketplace_in_use")

@@ -36,10 +36,12 @@ from matching.solver.problem import (
 FPD = dt.date(2026, 3, 2)
 
 
-def random_problem(rng: random.Random) -> MatchingProblem:
+def random_problem(rng: random.Random, limits: random.Random | None = None) -> MatchingProblem:
     """Small, dense in edge cases: missing and inactive factories, duplicate capabilities,
     booked windows (some full), windows before the first production date, exclusions,
-    required and preferred factories, split orders, a reliability premium."""
+    required and preferred factories, split orders, a reliability premium, factories on
+    probation (drawn from ``limits``, so the other draws stay as they were)."""
+    limits = limits or random.Random(0)
     categories = rng.randint(1, 2)
     factories = []
     for number in range(1, rng.randint(1, 6) + 1):
@@ -59,6 +61,9 @@ def random_problem(rng: random.Random) -> MatchingProblem:
                 verified=rng.random() > 0.1,
                 quality_score=rng.randint(0, 100),
                 on_time_percent=rng.randint(0, 100),
+                # some new factories on probation: limits of units and of value (fen)
+                max_order_units=limits.choice((None, None, None, 100, 400)),
+                max_order_value_fen=limits.choice((None, None, None, 5_000, 40_000)),
             )
         )
     factory_ids = [f.id for f in factories] + [999]  # 999: a window of an unknown factory
@@ -146,11 +151,11 @@ def assert_same_as_objects(problem: MatchingProblem) -> None:
 
 
 def test_the_same_pairs_fields_reasons_and_components_on_many_random_problems() -> None:
-    rng = random.Random(20261206)
+    rng, limits = random.Random(20261206), random.Random(14)
     reasons: set[UnmatchedReason] = set()
     pairs = 0
     for _ in range(600):
-        problem = random_problem(rng)
+        problem = random_problem(rng, limits)
         assert_same_as_objects(problem)
         candidates, unmatched = find_candidates(problem)
         reasons.update(unmatched.values())
@@ -206,6 +211,22 @@ def test_edge_cases_give_the_reason_of_the_furthest_filter_passed() -> None:
     assert reason(one_window_problem(order=cheap)) == UnmatchedReason.PRICE_BELOW_MARKET
     big = replace(order, quantity=1001)
     assert reason(one_window_problem(order=big)) == UnmatchedReason.QUANTITY_OUT_OF_RANGE
+    # a factory on probation: 200 units over its 150, or 200 x 100 fen over its 19,999 fen
+    factory = one_window_problem().factories[0]
+    new = replace(factory, max_order_units=150)
+    assert reason(one_window_problem(factory=new)) == UnmatchedReason.FACTORY_ON_PROBATION
+    new = replace(factory, max_order_value_fen=19_999)
+    assert reason(one_window_problem(factory=new)) == UnmatchedReason.FACTORY_ON_PROBATION
+    new = replace(factory, max_order_units=200, max_order_value_fen=20_000)
+    assert reason(one_window_problem(factory=new)) is None
+    # probation is after quantity and before the due date: the later filter's reason wins
+    new = replace(factory, max_order_units=150)
+    assert reason(one_window_problem(factory=new, order=big)) == (
+        UnmatchedReason.QUANTITY_OUT_OF_RANGE
+    )
+    assert reason(one_window_problem(factory=replace(factory, max_order_units=150))) == (
+        UnmatchedReason.FACTORY_ON_PROBATION
+    )
     # due on the first production date: with a day of transport it had to be made before
     soon = replace(order, due_date=FPD)
     assert reason(one_window_problem(order=soon)) == UnmatchedReason.DUE_DATE_TOO_SOON

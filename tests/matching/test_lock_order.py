@@ -31,9 +31,11 @@ from matching.models import (
     DeclineReason,
 )
 from matching.offers import offer_accept, offer_decline, offer_expire
+from orders.models import Order, OrderStatus
 from orders.services import order_cancel
-from production.models import Delay
-from production.services import delay_accept, delay_report
+from production.disputes import dispute_answer, dispute_open, dispute_resolve
+from production.models import Delay, Dispute
+from production.services import delay_accept, delay_report, delivery_confirm
 from tests.builders import days, make_assignment, make_factory, make_order, make_user, make_window
 from tests.builders import run_matching as run_matching_here
 
@@ -105,7 +107,8 @@ def out_of_order(tables: list[str]) -> list[str]:
 @dataclasses.dataclass
 class Scene:
     """One factory's window holding an offer, a second offer, an accepted part with a
-    pending delay, and an accepted part; plus an open order the next run can place."""
+    pending delay, and an accepted part, a shipped part and a delivered, disputed part; plus
+    an open order the next run can place."""
 
     owner: User
     seller: User
@@ -115,6 +118,17 @@ class Scene:
     delayed: Delay
     accepted: Assignment
     countered: Assignment  # an offer the factory countered, waiting for the seller
+    shipped: Assignment
+    dispute: Dispute
+
+
+def _shipped(seller: User, window: CapacityWindow) -> Assignment:
+    part = make_assignment(
+        make_order(seller, quantity=100), window, status=AssignmentStatus.ACCEPTED
+    )
+    Assignment.objects.filter(pk=part.pk).update(shipped_on=days(0))
+    Order.objects.filter(pk=part.order_id).update(status=OrderStatus.SHIPPED)
+    return part
 
 
 def make_scene() -> Scene:
@@ -131,8 +145,14 @@ def make_scene() -> Scene:
     )
     countered = make_assignment(make_order(seller, quantity=100), window)
     counter_create(offer=countered, actor=owner, unit_price=Decimal("10.50"))
+    shipped = _shipped(seller, window)
+    delivered = _shipped(seller, window)
+    delivery_confirm(order=delivered.order, actor=seller)
+    dispute = dispute_open(order=delivered.order, actor=seller, reason="defects", text="Holes")
     make_order(seller, quantity=400, due_date=days(40))  # open: the next run places it
-    return Scene(owner, seller, window, offer, other_offer, delayed, accepted, countered)
+    return Scene(
+        owner, seller, window, offer, other_offer, delayed, accepted, countered, shipped, dispute
+    )
 
 
 def writes(scene: Scene) -> dict[str, Callable[[], object]]:
@@ -153,6 +173,13 @@ def writes(scene: Scene) -> dict[str, Callable[[], object]]:
             order=scene.accepted.order, actor=scene.seller
         ),
         "edit the window": lambda: capacity_window_update(window=scene.window, end_date=days(31)),
+        "confirm delivery": lambda: delivery_confirm(order=scene.shipped.order, actor=scene.seller),
+        "answer a dispute": lambda: dispute_answer(
+            dispute=scene.dispute, actor=scene.owner, answer="We resew them"
+        ),
+        "resolve a dispute": lambda: dispute_resolve(
+            dispute=scene.dispute, actor=None, resolution="upheld", refund_percent=30
+        ),
         "run matching": run_matching_here,
         "counter an offer": lambda: counter_create(
             offer=scene.offer, actor=scene.owner, unit_price=Decimal("10.50")
@@ -173,6 +200,9 @@ WRITES = [
     "accept a delay",
     "cancel an accepted order",
     "edit the window",
+    "confirm delivery",
+    "answer a dispute",
+    "resolve a dispute",
     "run matching",
     "counter an offer",
     "accept a counter",

@@ -78,7 +78,7 @@ def test_the_seller_confirms_delivery_of_a_shipped_order(
     body = response.json()
     assert body["status"] == "delivered"
     assert body["delivered_at"] is not None
-    assert body["allowed_actions"] == ["rate", "reorder"]
+    assert body["allowed_actions"] == ["rate", "reorder", "open_dispute"]
     part.refresh_from_db()
     assert part.delivered_on == timezone.localdate()
     assert part.on_time is True

@@ -158,6 +158,8 @@ SNAPSHOT_MODELS = (
     "orders.OrderEvent",
     "production.Milestone",
     "production.Delay",
+    "production.Dispute",
+    "production.DisputePhoto",
     "matching.Assignment",
     "matching.MatchRun",
     "shops.ShopConnection",

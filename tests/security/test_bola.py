@@ -391,6 +391,10 @@ CASES: dict[tuple[str, str], list[Check]] = {
         _detail(part_id, lambda w: {"new_finish": str(days(60)), "reason": "Late"})
     ],
     ("GET", "/api/offers/{id}/milestones/"): [_detail(part_id)],
+    ("GET", "/api/offers/{id}/disputes/"): [_detail(part_id)],
+    ("POST", "/api/offers/{id}/answer-dispute/"): [
+        _detail(part_id, lambda w: {"answer": "Taken over"})
+    ],
     ("POST", "/api/offers/{id}/milestones/"): [
         _detail(part_id, lambda w: {"kind": "production_started"})
     ],
@@ -428,6 +432,17 @@ CASES: dict[tuple[str, str], list[Check]] = {
         RejectsForeignId(
             (SELLER,), SELLER, "part", lambda w: {"quality": 1, "part": w.part.pk}, own="order"
         ),  # fmt: skip
+    ],
+    ("GET", "/api/orders/{id}/disputes/"): [_detail(order_id)],
+    ("POST", "/api/orders/{id}/disputes/"): [
+        _detail(order_id, lambda w: {"reason": "defects", "text": "Taken over"}),
+        RejectsForeignId(
+            (SELLER,),
+            SELLER,
+            "part",
+            lambda w: {"reason": "defects", "text": "x", "part": w.part.pk},
+            own="order",
+        ),
     ],
     ("POST", "/api/orders/{id}/approve-sample/"): [_detail(lambda w: w.sample.pk)],
     ("POST", "/api/orders/{id}/reorder/"): [_detail(lambda w: w.sample.pk)],

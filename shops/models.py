@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import UNIT_PRICE_VALIDATORS
@@ -173,6 +174,9 @@ class WebhookDelivery(models.Model):
                 fields=["connection", "signature"], name="one_delivery_per_signature"
             )
         ]
+
+    def __str__(self) -> str:
+        return gettext("Delivery of shop order %(order)s") % {"order": self.platform_order_id}
 
 
 class Replenishment(models.Model):

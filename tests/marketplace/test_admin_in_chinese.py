@@ -11,8 +11,11 @@ name. Anything else is an untranslated label.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import re
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -24,6 +27,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from marketplace.models import Role, User
@@ -35,6 +39,8 @@ from orders.models import MilestoneKind, Order
 from production.disputes import dispute_answer, dispute_open
 from production.models import Dispute
 from production.services import delay_report, delivery_confirm, milestone_post
+from shops.models import Platform, Sale
+from shops.services import shop_connection_create, sku_create, sku_replenish, webhook_receive
 from tests.builders import (
     make_assignment,
     make_factory,
@@ -63,6 +69,7 @@ NOT_TRANSLATED = {
     "Control",
     "Command",
     "Mac",
+    "Shopify",  # a shop platform's name (a choice of ShopConnection.platform)
     "English",  # a language is named in itself (settings.LANGUAGES: User.language, the switcher)
 }
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
@@ -191,6 +198,28 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
     counter_create(
         offer=countered, actor=countered.factory.owner, unit_price=Decimal("10.80"), note="棉价上涨"
     )
+    # a shop whose order arrived by webhook, its SKU about to run out and the order drafted
+    shop = shop_connection_create(seller=order.seller, name="天猫店", platform=Platform.GENERIC)
+    body = json.dumps({"id": "T1", "line_items": [{"sku": "TEE", "quantity": 90}]}).encode()
+    stamp = str(int(time.time()))
+    signed = hmac.new(shop.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+    headers = {"X-Shop-Timestamp": stamp, "X-Shop-Signature": signed.hexdigest()}
+    webhook_receive(connection=shop, body=body, headers=headers)
+    sku = sku_create(
+        seller=order.seller,
+        code="TEE",
+        title="白色T恤",
+        category=order.category,
+        max_unit_price=Decimal("12.00"),
+        ship_to_city="杭州",
+        ship_to_latitude=30.27,
+        ship_to_longitude=120.15,
+        stock_on_hand=100,
+    )
+    Sale.objects.update(sold_at=timezone.now() - dt.timedelta(days=1))
+    sku.stock_counted_at = timezone.now() - dt.timedelta(days=2)
+    sku.save()
+    assert sku_replenish(sku=sku, today=dt.date.today()) is not None
     Group.objects.create(name="客服")
     Token.objects.create(user=staff_user)
     # a what-if solved, with every table of its result filled

@@ -397,6 +397,22 @@ class Packing:
         self.best_made = best_made
         return rounds
 
+    def random_unmatched(self, rng: np.random.Generator) -> int | None:
+        """A random unmatched order that may move (None when there is none)."""
+        return self._random_unmatched(rng, [order.movable for order in self.orders])
+
+    def restore_best(self) -> None:
+        """Make the best assignment ruin and recreate found the current one."""
+        best, self.best_made = self.best_made, None
+        if best is None:
+            return
+        for o, parts in enumerate(self.made):
+            if parts and parts != best[o]:
+                self.unassign(o)
+        for o, parts in enumerate(best):
+            if parts and not self.made[o]:
+                self.assign(o, parts)
+
     def _random_unmatched(self, rng: np.random.Generator, movable: list[bool]) -> int | None:
         """A random unmatched order that may move (None when there is none)."""
         for _ in range(32):
@@ -424,7 +440,14 @@ def improve_assignment(
     """``start`` (units per pair) improved by the local search within the time limit."""
     deadline = time.perf_counter() + max(time_limit_seconds, 0.0)
     packing = Packing(candidates, first_production_date, weight_of, cost_of, start)
+    improve_packing(packing, deadline, seed)
+    return packing.assignment()
+
+
+def improve_packing(packing: Packing, deadline: float, seed: int = 0) -> None:
+    """The construction, insert and eject-and-insert passes, cheaper windows, then ruin and
+    recreate until ``deadline`` (or until it stalls); ``packing`` ends on the best found."""
     packing.improve(deadline)
     if len(packing.orders) > 1:
         packing.ruin_and_recreate(deadline, seed)
-    return packing.assignment()
+    packing.restore_best()

@@ -71,11 +71,11 @@ def placements(made: dict[Key, int]) -> list[Placement]:
     return [Placement(o, w, units) for (o, w), units in made.items()]
 
 
-def stuck_chain() -> MatchingProblem:
+def chain_of_three() -> MatchingProblem:
     """Window 1 (100 units) holds X (rush, 50) and Y (50); order U (100) fits only there.
     U goes in only if X moves to window 2, whose Z (50) moves to window 3, and Y to window
-    4: a chain of three moves. Ruin and recreate only empties window 1 (U's only window)
-    and then loses X, which is worth more than U; eject-and-insert may not eject X either."""
+    4. Ruin and recreate only empties window 1 (U's only window) and then loses X, which is
+    worth more than U; ejecting only lighter orders cannot make room either."""
     u = order(1, quantity=100, max_price=100)
     x = order(2, quantity=50, max_price=200, rush=True)
     y = order(3, quantity=50, max_price=400)
@@ -90,35 +90,69 @@ def stuck_chain() -> MatchingProblem:
     return problem_of([u, x, y, z], factories, windows)
 
 
-STUCK_START = {(2, 1): 50, (3, 1): 50, (4, 2): 50}
+def four_to_move() -> MatchingProblem:
+    """Window 1 (100 units) holds four rush orders of 25 units (X1-X4, each worth as much as
+    U); order U (100) fits only there. Each Xi may go to its own window (25 units), held by
+    Zi (25), which may go to a free window of its own (prices keep every order out of
+    windows further along). U goes in only if all four Xi and all
+    four Zi move: more orders than an ejection chain takes out of one window
+    (``EJECT_MAX_OUT``), and ruin and recreate, which only empties U's window, loses the
+    Xi."""
+    orders = [order(1, quantity=100, max_price=100)]
+    factories = [factory(1, price=100)]
+    windows = [window(1, 1, per_day=10, end=10)]
+    for i in range(1, 5):
+        orders.append(order(10 + i, quantity=25, max_price=110 + i, rush=True))
+        orders.append(order(20 + i, quantity=25, max_price=200 + i))
+        factories.append(factory(10 + i, price=100 + i))
+        factories.append(factory(20 + i, price=200 + i))
+    for f in factories[1:]:
+        windows.append(window(f.id, f.id, per_day=5, end=5))
+    return problem_of(orders, factories, windows)
 
 
-def test_the_local_search_is_stuck_on_a_chain_of_three_moves() -> None:
-    problem = stuck_chain()
+FOUR_START = {(10 + i, 1): 25 for i in range(1, 5)} | {(20 + i, 10 + i): 25 for i in range(1, 5)}
+
+
+def search_from(problem: MatchingProblem, start: dict[Key, int]) -> dict[Key, int]:
     candidates, _ = find_candidates(problem)
     params = problem.solver
-
-    found = improve_assignment(
+    return improve_assignment(
         candidates,
         problem.first_production_date,
-        STUCK_START,
+        start,
         lambda c: priority_weight(c.order, params),
         unit_cost,
         0.5,
     )
 
-    assert found == STUCK_START
+
+def test_an_ejection_chain_moves_a_heavier_order_out_of_the_way_through_a_full_window() -> None:
+    problem = chain_of_three()
+    found = search_from(problem, {(2, 1): 50, (3, 1): 50, (4, 2): 50})
+
+    assert evaluate_market(problem, placements(found)).matched_orders == 4
+    assert found[1, 1] == 100
 
 
-def test_the_large_neighbourhood_search_makes_the_chain_of_moves_and_matches_every_order() -> None:
-    problem = stuck_chain()
+def test_the_local_search_is_stuck_when_four_heavier_orders_must_move() -> None:
+    problem = four_to_move()
     candidates, _ = find_candidates(problem)
-    packing = packing_of(problem, candidates, STUCK_START)
+    assert {c.key for c in candidates} >= set(FOUR_START)
+
+    assert search_from(problem, FOUR_START) == FOUR_START
+
+
+def test_the_large_neighbourhood_search_moves_all_eight_and_matches_every_order() -> None:
+    problem = four_to_move()
+    candidates, _ = find_candidates(problem)
+    packing = packing_of(problem, candidates, FOUR_START)
 
     lns(problem, packing, 1.0, max_pairs=50)
 
-    assert packing.assignment() == {(1, 1): 100, (2, 2): 50, (4, 3): 50, (3, 4): 50}
-    evaluate_market(problem, placements(packing.assignment()))
+    found = packing.assignment()
+    assert evaluate_market(problem, placements(found)).matched_orders == 9
+    assert found[1, 1] == 100
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -4,7 +4,8 @@ Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 
 and minimises production plus transport cost. Stage 3 keeps both and maximises factory
 quality. Independent components of the order-window graph are solved one by one, smallest
 first, each with a floor of time; each starts from the greedy answer improved by the packing
-local search (``local_search.py``), which alone answers components too large for CP-SAT.
+local search (``local_search.py``), which with the large-neighbourhood search (``lns.py``:
+CP-SAT on a few hundred pairs at a time) answers components too large for one CP-SAT model.
 Components of a handful of pairs go to CP-SAT straight from the greedy answer and are solved
 exactly, however little time their size earns them.
 See docs/matching.md.
@@ -62,9 +63,10 @@ LARGE_TIME_WEIGHT = 3
 # came back UNKNOWN, or FEASIBLE with a 100% gap.
 EXACT_MAX_PAIRS = 20
 EXACT_SECONDS = 10.0
-# Larger components are answered by the local search alone: on them CP-SAT rarely improves
-# on it in the time a run has (from about 100,000 pairs its presolve does not even finish,
-# so it returns nothing). See docs/matching.md, "Why this combination".
+# Larger components are answered by the local search and the large-neighbourhood search
+# (lns.py) on a few hundred pairs at a time: on the whole of them CP-SAT rarely improves
+# on the local search in the time a run has (from about 100,000 pairs its presolve does
+# not even finish, so it returns nothing). See docs/matching.md, "Why this combination".
 CPSAT_MAX_PAIRS = 5_000
 # The share of a smaller component's time the local search may use before CP-SAT starts
 # (it stops earlier when it stalls).

@@ -41,6 +41,12 @@ from matching.solver.problem import WindowData
 from matching.solver.schedule import free_until
 
 Key = tuple[int, int]  # (order id, window id)
+# ejection chains (``try_eject``): up to this many steps deep; past the first step, and for
+# taking out orders of any weight, only an order's EJECT_CHAIN_WINDOWS windows with the most
+# room are tried, and then at most EJECT_MAX_OUT orders are taken out of one window
+EJECT_DEPTH = 2
+EJECT_CHAIN_WINDOWS = 5
+EJECT_MAX_OUT = 3
 # ruin and recreate: at most this many windows emptied per round, and the relative noise
 # on the orders' weights when they go back in
 RUIN_WINDOWS = 3
@@ -149,6 +155,8 @@ class Packing:
         self.made: list[list[tuple[int, int]]] = [[] for _ in self.orders]
         self.in_window: list[set[int]] = [set() for _ in windows]
         self.best_made: list[list[tuple[int, int]]] | None = None
+        # while an ejection chain runs: (order, its parts before) for every change, to undo
+        self.journal: list[tuple[int, list[tuple[int, int]]]] | None = None
         self.weighted = 0  # priority-weighted units of the assignment
         self.cost = 0  # its cost (what ``cost_of`` gives per unit)
         parts_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -177,6 +185,8 @@ class Packing:
         self.room_by_day[w, :end] = np.minimum.accumulate(row[end - 1 :: -1])[::-1]
 
     def assign(self, o: int, parts: list[tuple[int, int]]) -> None:
+        if self.journal is not None:
+            self.journal.append((o, self.made[o]))
         unit_weight = self.orders[o].unit_weight
         for p, units in parts:
             self._place(p, units)
@@ -187,6 +197,8 @@ class Packing:
 
     def unassign(self, o: int) -> list[tuple[int, int]]:
         parts = self.made[o]
+        if self.journal is not None:
+            self.journal.append((o, parts))
         unit_weight = self.orders[o].unit_weight
         for p, units in parts:
             self._place(p, -units)
@@ -247,46 +259,81 @@ class Packing:
                 return True
         return False
 
-    def try_eject(self, o: int) -> bool:
+    def try_eject(self, o: int, depth: int | None = None, skip_window: int = -1) -> bool:
         """Make room for unmatched order ``o`` in one of its windows by taking out lighter
-        orders, and put those back elsewhere when they fit; keep it if the weight grows."""
+        orders, and put those back elsewhere when they fit; kept if the weighted units grow.
+        With ``depth`` > 1 an order taken out that fits nowhere may in turn take lighter
+        orders out of one of its own windows, and, when taking out only lighter orders
+        makes no room, up to ``EJECT_MAX_OUT`` orders of any weight may be taken out of one
+        of ``o``'s ``EJECT_CHAIN_WINDOWS`` roomiest windows: an ejection chain, kept only
+        when the weighted units grow (every step is undone otherwise)."""
+        depth = EJECT_DEPTH if depth is None else depth
+        outer = self.journal is None
+        if outer:
+            self.journal = []
+        try:
+            pairs = self.orders[o].whole
+            if skip_window >= 0:
+                pairs = pairs[self.pair_window[pairs] != skip_window]
+            roomiest = pairs[np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]]
+            for p in (pairs if depth == EJECT_DEPTH else roomiest).tolist():
+                if self._eject_into(o, p, depth, lighter_only=True):
+                    return True
+            if depth > 1:
+                for p in roomiest.tolist():
+                    if self._eject_into(o, p, depth, lighter_only=False):
+                        return True
+            return False
+        finally:
+            if outer:
+                self.journal = None
+
+    def _eject_into(self, o: int, p: int, depth: int, *, lighter_only: bool) -> bool:
+        """Take movable orders out of ``p``'s window, lightest first, until order ``o``
+        fits there; put it in and the others back elsewhere (deeper in a chain when
+        ``depth`` > 1); keep it if the weighted units grow, else undo it."""
+        assert self.journal is not None
         order = self.orders[o]
-        for p in order.whole.tolist():
-            w = int(self.pair_window[p])
-            inside = sorted(
-                (j for j in self.in_window[w] if self.orders[j].movable),
-                key=lambda j: (self.orders[j].value, j),
-            )
-            if not inside:
-                continue
-            # what the window could take with every lighter movable order out
-            out: list[tuple[int, list[tuple[int, int]]]] = []
-            out_value = 0
-            fits = False
-            for j in inside:
-                if out_value + self.orders[j].value >= order.value:
-                    break
-                out.append((j, self.unassign(j)))
-                out_value += self.orders[j].value
-                if self.room(p) >= order.quantity:
-                    fits = True
-                    break
-            if not fits:
-                for j, parts in reversed(out):
-                    self.assign(j, parts)
-                continue
-            self.assign(o, [(p, order.quantity)])
-            lost = sum(self.orders[j].value for j, _ in out if not self.try_insert(j, w))
-            if lost < order.value:
-                return True
-            # not better: undo
-            for j, _ in out:
-                if self.made[j]:
-                    self.unassign(j)
-            self.unassign(o)
-            for j, parts in reversed(out):
-                self.assign(j, parts)
+        w = int(self.pair_window[p])
+        inside = sorted(
+            (j for j in self.in_window[w] if self.orders[j].movable),
+            key=lambda j: (self.orders[j].value, j),
+        )
+        if not inside:
+            return False
+        mark, before = len(self.journal), self.weighted
+        out: list[int] = []
+        out_value = 0
+        for j in inside:
+            if lighter_only and out_value + self.orders[j].value >= order.value:
+                break
+            if len(out) >= EJECT_MAX_OUT and not lighter_only:
+                break
+            self.unassign(j)
+            out.append(j)
+            out_value += self.orders[j].value
+            if self.room(p) >= order.quantity:
+                self.assign(o, [(p, order.quantity)])
+                for k in out:
+                    if not self.try_insert(k, w) and depth > 1 and not self.orders[k].split:
+                        self.try_eject(k, depth - 1, skip_window=w)
+                if self.weighted > before:
+                    return True
+                break
+        self.undo(mark)
         return False
+
+    def undo(self, mark: int) -> None:
+        """Put back every order changed since the journal had ``mark`` entries."""
+        journal, self.journal = self.journal, None
+        assert journal is not None
+        while len(journal) > mark:
+            o, parts = journal.pop()
+            if self.made[o]:
+                self.unassign(o)
+            if parts:
+                self.assign(o, parts)
+        self.journal = journal
 
     # --- cost ------------------------------------------------------------------------------
 
@@ -397,6 +444,22 @@ class Packing:
         self.best_made = best_made
         return rounds
 
+    def random_unmatched(self, rng: np.random.Generator) -> int | None:
+        """A random unmatched order that may move (None when there is none)."""
+        return self._random_unmatched(rng, [order.movable for order in self.orders])
+
+    def restore_best(self) -> None:
+        """Make the best assignment ruin and recreate found the current one."""
+        best, self.best_made = self.best_made, None
+        if best is None:
+            return
+        for o, parts in enumerate(self.made):
+            if parts and parts != best[o]:
+                self.unassign(o)
+        for o, parts in enumerate(best):
+            if parts and not self.made[o]:
+                self.assign(o, parts)
+
     def _random_unmatched(self, rng: np.random.Generator, movable: list[bool]) -> int | None:
         """A random unmatched order that may move (None when there is none)."""
         for _ in range(32):
@@ -424,7 +487,14 @@ def improve_assignment(
     """``start`` (units per pair) improved by the local search within the time limit."""
     deadline = time.perf_counter() + max(time_limit_seconds, 0.0)
     packing = Packing(candidates, first_production_date, weight_of, cost_of, start)
+    improve_packing(packing, deadline, seed)
+    return packing.assignment()
+
+
+def improve_packing(packing: Packing, deadline: float, seed: int = 0) -> None:
+    """The construction, insert and eject-and-insert passes, cheaper windows, then ruin and
+    recreate until ``deadline`` (or until it stalls); ``packing`` ends on the best found."""
     packing.improve(deadline)
     if len(packing.orders) > 1:
         packing.ruin_and_recreate(deadline, seed)
-    return packing.assignment()
+    packing.restore_best()

@@ -4,7 +4,8 @@ Stage 1 maximises matched units weighted by priority. Stage 2 keeps the stage-1 
 and minimises production plus transport cost. Stage 3 keeps both and maximises factory
 quality. Independent components of the order-window graph are solved one by one, smallest
 first, each with a floor of time; each starts from the greedy answer improved by the packing
-local search (``local_search.py``), which alone answers components too large for CP-SAT.
+local search (``local_search.py``), which with the large-neighbourhood search (``lns.py``:
+CP-SAT on a few hundred pairs at a time) answers components too large for one CP-SAT model.
 Components of a handful of pairs go to CP-SAT straight from the greedy answer and are solved
 exactly, however little time their size earns them.
 See docs/matching.md.
@@ -29,7 +30,8 @@ from matching.solver.bound import (
     unit_value,
 )
 from matching.solver.candidates import Candidate, find_candidates, part_range
-from matching.solver.local_search import improve_assignment
+from matching.solver.lns import large_neighbourhood_search
+from matching.solver.local_search import Packing, improve_packing
 from matching.solver.problem import (
     MatchingProblem,
     MatchingSolution,
@@ -62,13 +64,17 @@ LARGE_TIME_WEIGHT = 3
 # came back UNKNOWN, or FEASIBLE with a 100% gap.
 EXACT_MAX_PAIRS = 20
 EXACT_SECONDS = 10.0
-# Larger components are answered by the local search alone: on them CP-SAT rarely improves
-# on it in the time a run has (from about 100,000 pairs its presolve does not even finish,
-# so it returns nothing). See docs/matching.md, "Why this combination".
+# Larger components are answered by the local search and the large-neighbourhood search
+# (lns.py) on a few hundred pairs at a time: on the whole of them CP-SAT rarely improves
+# on the local search in the time a run has (from about 100,000 pairs its presolve does
+# not even finish, so it returns nothing). See docs/matching.md, "Why this combination".
 CPSAT_MAX_PAIRS = 5_000
 # The share of a smaller component's time the local search may use before CP-SAT starts
 # (it stops earlier when it stalls).
 SEARCH_SHARE = 0.6
+# On larger components, the share of the time the local search may use before the
+# large-neighbourhood search (lns.py) takes the rest (it stops earlier when it stalls).
+LNS_SEARCH_SHARE = 0.5
 # Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
 # the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
 LP_BOUND_MIN_PAIRS = 1_000
@@ -428,19 +434,27 @@ def improved_start(
 ) -> dict[Key, int]:
     """The better (more weighted units, then less cost) of the greedy answer and the local
     search's: that one starts from the unanswered offers the greedy kept where they stand
-    and inserts every other order, heaviest first, into the window it fits best."""
+    and inserts every other order, heaviest first, into the window it fits best. On a
+    component too large for one CP-SAT model the local search gets ``LNS_SEARCH_SHARE`` of
+    the time (less when it stalls) and the large-neighbourhood search (``lns.py``) the rest."""
     params = problem.solver
+    fpd = problem.first_production_date
     holding = {c.order.id for c in candidates if c.order.current}
     pinned = {key: made for key, made in greedy.items() if key[0] in holding}
-    searched = improve_assignment(
-        candidates,
-        problem.first_production_date,
-        pinned,
-        lambda c: pair_weight(c, params),
-        unit_cost,
-        deadline - time.perf_counter(),
-        seed=params.random_seed,
-    )
+    packing = Packing(candidates, fpd, lambda c: pair_weight(c, params), unit_cost, pinned)
+    large = len(candidates) > CPSAT_MAX_PAIRS
+    now = time.perf_counter()
+    share = LNS_SEARCH_SHARE if large else 1.0
+    improve_packing(packing, now + max(deadline - now, 0.0) * share, params.random_seed)
+    if large:
+        large_neighbourhood_search(
+            packing,
+            lambda free, fixed, start: neighbourhood_model(free, fixed, start, fpd),
+            deadline,
+            workers=params.workers,
+            seed=params.random_seed,
+        )
+    searched = packing.assignment()
     by_key = {c.key: c for c in candidates}
 
     def score(made: dict[Key, int]) -> tuple[int, int]:
@@ -448,6 +462,33 @@ def improved_start(
         return weighted, -sum(unit_cost(by_key[k]) * u for k, u in made.items())
 
     return searched if score(searched) > score(greedy) else greedy
+
+
+def neighbourhood_model(
+    free: list[Candidate],
+    fixed: list[tuple[Candidate, int]],
+    start: dict[Key, int],
+    first_production_date: dt.date,
+) -> tuple[cp_model.CpModel, Choice, Units]:
+    """The model's constraints over the ``free`` pairs of a neighbourhood (``lns.py``): each
+    order made once, in its range, and every window's earliest-deadline-first capacity with
+    what the ``fixed`` pairs make there counted as already booked; hinted with ``start``."""
+    model = cp_model.CpModel()
+    x: Choice = {c.key: model.new_bool_var(f"x_o{c.order.id}_w{c.window.id}") for c in free}
+    units = add_units(model, free, x, first_production_date)
+    add_order_made_once(model, free, x, units, first_production_date)
+    by_window: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in free:
+        by_window[candidate.window.id].append(candidate)
+    for candidate, made in fixed:
+        units[candidate.key] = model.new_constant(made)
+        by_window[candidate.window.id].append(candidate)
+    for window_candidates in by_window.values():
+        window = window_candidates[0].window
+        add_remaining_units(model, window, window_candidates, units)
+        add_deadline_capacity(model, window, window_candidates, units, first_production_date)
+    hint(model, x, units, start)
+    return model, x, units
 
 
 def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict[Key, int]:

@@ -251,6 +251,10 @@ TRACK_RECORD_RECENT_PARTS = env_int("TRACK_RECORD_RECENT_PARTS", 50)
 TRACK_RECORD_PRIOR_PARTS = env_int("TRACK_RECORD_PRIOR_PARTS", 1000)
 TRACK_RECORD_PRIOR_WEIGHT = env_float("TRACK_RECORD_PRIOR_WEIGHT", 5.0)
 DEMONSTRATED_MIN_PARTS = env_int("DEMONSTRATED_MIN_PARTS", 3)
+# A sample order may name the bulk quantity expected after it: the factory that accepted the
+# sample keeps that much of its capacity (after the sample's finish) for this many days, or
+# until the bulk order is placed or the sample rejected (matching/selectors.py). 0: no holds.
+SAMPLE_HOLD_DAYS = env_int("SAMPLE_HOLD_DAYS", 14)
 # Shops (shops/, docs/shops.md): a webhook delivery older or newer than this is refused; demand
 # is units sold a day over the last SHOP_DEMAND_DAYS (at least SHOP_DEMAND_MIN_DAYS since the
 # first sale); a production order is drafted when the stock-out day less the P90 lead time

@@ -38,7 +38,7 @@ from matching.solver.problem import (
     WindowData,
     with_booked_percent,
 )
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderKind, OrderStatus, SampleDecision
 
 
 class LiveAssignments(TypedDict):
@@ -229,6 +229,90 @@ def _window_data(window: LiveWindow, movable: set[int], capabilities: Capabiliti
     )
 
 
+@dataclass(frozen=True)
+class SampleHold:
+    """Capacity a sample's factory keeps for the bulk order expected after the sample
+    (打样锁产能): from the day after the sample's finish, until ``until``."""
+
+    sample_id: int
+    factory_id: int
+    category_id: int
+    units: int
+    start: dt.date
+    until: dt.date
+
+
+def sample_holds_live(*, now: dt.datetime, sample_id: int | None = None) -> list[SampleHold]:
+    """The holds in force: a sample order with an expected bulk quantity whose part a factory
+    accepted less than ``SAMPLE_HOLD_DAYS`` ago, not cancelled, not rejected, and with no bulk
+    order made like it yet (placing one converts the hold: the run matches that order, which
+    prefers the sample's factory, to the capacity freed)."""
+    days = settings.SAMPLE_HOLD_DAYS
+    if days <= 0:
+        return []
+    parts = (
+        Assignment.objects.filter(
+            status=AssignmentStatus.ACCEPTED,
+            responded_at__gt=now - dt.timedelta(days=days),
+            order__kind=OrderKind.SAMPLE,
+            order__bulk_quantity_expected__gt=0,
+            order__bulk_orders__isnull=True,
+        )
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .exclude(order__sample_decision=SampleDecision.REJECTED)
+        .filter(**({} if sample_id is None else {"order_id": sample_id}))
+        .select_related("order")
+        .order_by("responded_at", "pk")
+    )
+    return [
+        SampleHold(
+            sample_id=part.order_id,
+            factory_id=part.factory_id,
+            category_id=part.order.category_id,
+            units=part.order.bulk_quantity_expected or 0,
+            start=(part.promised_finish or part.planned_finish) + dt.timedelta(days=1),
+            until=timezone.localdate(part.responded_at) + dt.timedelta(days=days),
+        )
+        for part in parts
+        if part.responded_at is not None
+    ]
+
+
+def with_sample_holds(
+    windows: Sequence[WindowData], holds: Sequence[SampleHold]
+) -> tuple[WindowData, ...]:
+    """The windows with each hold booked in its factory's windows of the category, earliest
+    first from the day after the sample, as far as they have room: other runs see it as
+    booked work."""
+    remaining = {w.id: w.remaining_units for w in windows}
+    held: dict[int, list[Commitment]] = {}
+    by_line = sorted(windows, key=lambda w: (w.start_date, w.id))
+    for hold in holds:
+        left = hold.units
+        for window in by_line:
+            if left <= 0:
+                break
+            if (window.factory_id, window.category_id) != (hold.factory_id, hold.category_id):
+                continue
+            if window.end_date < hold.start or remaining[window.id] <= 0:
+                continue
+            units = min(left, remaining[window.id])
+            start = max(window.start_date, hold.start)
+            held.setdefault(window.id, []).append(Commitment(start, window.end_date, units))
+            remaining[window.id] -= units
+            left -= units
+    return tuple(
+        dataclasses.replace(
+            w,
+            remaining_units=remaining[w.id],
+            commitments=w.commitments + tuple(held[w.id]),
+        )
+        if w.id in held
+        else w
+        for w in windows
+    )
+
+
 def _movable_offers(orders: list[LiveOrder]) -> dict[int, list[Assignment]]:
     """Offered orders whose offers no factory has answered yet: a run may move them."""
     movable: dict[int, list[Assignment]] = {}
@@ -290,7 +374,10 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             for order in orders
         ),
         factories=tuple(_factory_data(factory) for factory in factories),
-        windows=tuple(_window_data(window, movable, capabilities) for window in windows),
+        windows=with_sample_holds(
+            [_window_data(window, movable, capabilities) for window in windows],
+            sample_holds_live(now=now),
+        ),
         transport=transport_params(),
         solver=SolverParams(
             time_limit_seconds=time_limit_seconds,
@@ -476,5 +563,8 @@ def category_capacity_load(
     capabilities = _capabilities(loaded)
     return (
         tuple(_factory_data(factory) for factory in loaded),
-        tuple(_window_data(window, set(), capabilities) for window in windows.order_by("id")),
+        with_sample_holds(
+            [_window_data(window, set(), capabilities) for window in windows.order_by("id")],
+            sample_holds_live(now=timezone.now()),
+        ),
     )

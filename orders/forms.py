@@ -70,6 +70,7 @@ _PLACEHOLDERS: dict[str, Any] = {
     "kind": OrderKind.BULK,
     "sample": None,
     "sample_factory_required": False,
+    "bulk_quantity_expected": None,
 }
 
 
@@ -152,6 +153,16 @@ class OrderForm(forms.Form):
         label=_("Only the sample's factory"),
         required=False,
         help_text=_("Otherwise that factory is strongly preferred."),
+    )
+    bulk_quantity_expected = forms.IntegerField(
+        label=_("Expected bulk quantity"),
+        required=False,
+        min_value=1,
+        max_value=MAX_ORDER_QUANTITY,
+        help_text=_(
+            "A sample only: the factory that makes it keeps this much capacity for your bulk "
+            "order for a while."
+        ),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -108,6 +108,11 @@ class Order(models.Model):
         verbose_name=_("sample"),
     )
     sample_factory_required = models.BooleanField(_("only the sample's factory"), default=False)
+    # a sample order: the bulk quantity expected after it, held at the sample's factory while
+    # the sample is made (打样锁产能; matching/selectors.py, SAMPLE_HOLD_DAYS)
+    bulk_quantity_expected = models.PositiveIntegerField(
+        _("expected bulk quantity"), null=True, blank=True
+    )
     # a delivered sample order: the seller's verdict
     sample_decision = models.CharField(
         _("sample decision"),

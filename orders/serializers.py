@@ -73,6 +73,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "kind",
             "sample",
             "sample_factory_required",
+            "bulk_quantity_expected",
             "sample_decision",
             "status",
             "unmatched_reason",

@@ -44,6 +44,7 @@ ORDER_EDITABLE_FIELDS = (
     "kind",
     "sample",
     "sample_factory_required",
+    "bulk_quantity_expected",
 )
 
 
@@ -93,6 +94,16 @@ def order_validate(
     if order.priority not in OrderPriority.values:
         errors["priority"] = _("Priority must be normal or rush.")
     errors.update(_sample_errors(order))
+    if order.bulk_quantity_expected is not None and (
+        order.kind != OrderKind.SAMPLE
+        or not 1 <= order.bulk_quantity_expected <= MAX_ORDER_QUANTITY
+    ):
+        errors["bulk_quantity_expected"] = (
+            _("Only a sample order holds a bulk quantity.")
+            if order.kind != OrderKind.SAMPLE
+            else _("The expected bulk quantity must be between 1 and %(max)s.")
+            % {"max": f"{MAX_ORDER_QUANTITY:,}"}
+        )
     if errors:
         raise ValidationError(errors)
     exclude = ("seller", "category", "sample") if relations_checked else None
@@ -146,6 +157,7 @@ def order_create(
     kind: str = OrderKind.BULK,
     sample: Order | None = None,
     sample_factory_required: bool = False,
+    bulk_quantity_expected: int | None = None,
     draft: bool = False,
     request_match: bool = True,
     created_params: dict[str, Any] | None = None,
@@ -169,6 +181,7 @@ def order_create(
         kind=kind,
         sample=sample,
         sample_factory_required=sample_factory_required,
+        bulk_quantity_expected=bulk_quantity_expected,
         status=OrderStatus.DRAFT if draft else OrderStatus.OPEN,
     )
     order_validate(order)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,11 @@ from marketplace.selectors import notification_list
 from matching.counters import counter_accept, counter_reject
 from matching.forms import ASSIGNMENT_LABELS, CounterAnswerForm
 from matching.models import Assignment, AssignmentStatus
-from matching.selectors import seller_assignment_allowed_actions, seller_assignment_list
+from matching.selectors import (
+    sample_holds_live,
+    seller_assignment_allowed_actions,
+    seller_assignment_list,
+)
 from orders.forms import (
     ACTION_LABELS,
     PRIORITY_LABELS,
@@ -170,6 +175,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             to_label=label(STATUS_LABELS, event.to_status),
         )
     parts = _parts(order)
+    holds = sample_holds_live(now=timezone.now(), sample_id=order.pk)
     pending_delays = [d for p in parts for d in p.delays.all() if d.status == DelayStatus.PENDING]
     actions = order.allowed_actions
     context = {
@@ -183,6 +189,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "counters": counters,
         "events": events,
         "parts": parts,
+        "hold": holds[0] if holds else None,
         "dispute_deadline": dispute_deadline(order) if "open_dispute" in actions else None,
         "pending_delays": pending_delays,
         "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "OrderEventActionEnum": "orders.models.OrderEventAction",
         "SelfServiceRoleEnum": "marketplace.services.SELF_SERVICE_ROLE_CHOICES",
         "WhatIfKindEnum": "matching.models.WhatIfKind",
+        "DisputeReasonEnum": "production.models.DisputeReason",
     },
     # the path ids of marketplace.routers.IdRouter
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},

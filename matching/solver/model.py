@@ -288,7 +288,9 @@ def component_floor(time_left: float, parts_left: int) -> float:
 
 
 def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Group pairs into connected components of the order-window graph (union-find)."""
+    """Group pairs into connected components of the order-window graph (union-find), in
+    the order ``candidate_arrays.components`` numbers them: the reference the tests compare
+    that one with (``solve`` uses the arrays)."""
     parent: dict[tuple[str, int], tuple[str, int]] = {}
 
     def root(node: tuple[str, int]) -> tuple[str, int]:

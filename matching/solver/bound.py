@@ -44,23 +44,22 @@ than HiGHS's on the same LP, and it is far slower on the large blocks.)
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from matching.solver.candidates import Candidate, part_range
-from matching.solver.problem import OrderData
-from matching.solver.schedule import free_until
+from matching.solver.candidate_arrays import CandidateArrays
+from matching.solver.candidates import Candidate
+from matching.solver.problem import MatchingProblem
 
 # fen per weighted unit in the value
 VALUE_PER_WEIGHTED_UNIT = 10_000
@@ -118,59 +117,44 @@ def unit_value(candidate: Candidate, weight: int) -> int:
     )
 
 
-def pairs_of_components(
-    components: Sequence[Sequence[Candidate]],
-    first_production_date: dt.date,
-    weight: Callable[[OrderData], int],
+def row_unit_values(arrays: CandidateArrays, weights: IntArray, rows: IntArray) -> FloatArray:
+    """``unit_value`` of each of ``rows``; ``weights``: each order's priority weight."""
+    value = (
+        VALUE_PER_WEIGHTED_UNIT * weights[arrays.order[rows]]
+        - arrays.unit_price_fen[rows].astype(np.int64)
+        - arrays.transport_cost_fen_per_unit[rows]
+    )
+    return value.astype(np.float64)
+
+
+def pairs_of_blocks(
+    problem: MatchingProblem,
+    arrays: CandidateArrays,
+    blocks: Sequence[IntArray],
+    weights: IntArray,
 ) -> BoundPairs:
-    """The pairs of ``components`` (largest first) as arrays, block = component."""
-    order_index: dict[int, int] = {}
-    window_index: dict[int, int] = {}
-    rooms: dict[tuple[int, dt.date], int] = {}
-    columns: list[list[int]] = [[] for _ in range(9)]
-    values: list[float] = []
-    for block, component in enumerate(components):
-        for c in component:
-            order, window = c.order, c.window
-            due = min(c.latest_finish, window.end_date)
-            room = rooms.get((window.id, due), -1)
-            if room < 0:
-                room = free_until(window, first_production_date, due)
-                room = rooms[window.id, due] = min(room, window.remaining_units)
-            smallest, largest = part_range(order, c.factory)
-            if not order.allow_split:
-                smallest = largest = order.quantity
-            else:
-                largest = min(largest, room)
-            row = (
-                order_index.setdefault(order.id, len(order_index)),
-                window_index.setdefault(window.id, len(window_index)),
-                order.quantity,
-                smallest,
-                largest,
-                int(order.allow_split),
-                due.toordinal(),
-                room,
-                block,
-            )
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
-            values.append(float(unit_value(c, weight(order))))
-
-    def ints(index: int) -> IntArray:
-        return np.array(columns[index], dtype=np.int64)
-
+    """The rows of ``blocks`` (row indices into ``arrays`` per block, block 0 first) as the
+    bound's pairs; ``weights``: each order's priority weight."""
+    rows = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
+    block = np.repeat(np.arange(len(blocks), dtype=np.int64), [len(b) for b in blocks])
+    order, window = arrays.order[rows], arrays.window[rows]
+    quantity = np.array([o.quantity for o in problem.orders], dtype=np.int64)[order]
+    split = np.array([o.allow_split for o in problem.orders], dtype=np.bool_)[order]
+    end = np.array([w.end_date.toordinal() for w in problem.windows], dtype=np.int64)[window]
+    room = arrays.room[rows].astype(np.int64)
     return BoundPairs(
-        order=ints(0),
-        window=ints(1),
-        quantity=ints(2),
-        smallest=ints(3),
-        largest=ints(4),
-        split=ints(5).astype(np.bool_),
-        unit_value=np.array(values, dtype=np.float64),
-        due_day=ints(6),
-        room=ints(7),
-        block=ints(8),
+        order=np.unique(order, return_inverse=True)[1].astype(np.int64),
+        window=np.unique(window, return_inverse=True)[1].astype(np.int64),
+        quantity=quantity,
+        smallest=np.where(split, arrays.min_units[rows], quantity).astype(np.int64),
+        largest=np.where(split, np.minimum(arrays.max_units[rows], room), quantity).astype(
+            np.int64
+        ),
+        split=split,
+        unit_value=row_unit_values(arrays, weights, rows),
+        due_day=np.minimum(arrays.latest_finish[rows].astype(np.int64), end),
+        room=room,
+        block=block,
     )
 
 

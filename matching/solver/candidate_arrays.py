@@ -19,7 +19,11 @@ propagation with pointer jumping (``components``).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import math
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +32,7 @@ import numpy.typing as npt
 
 from matching.solver.candidates import REASONS, Candidate
 from matching.solver.geo import EARTH_RADIUS_KM
-from matching.solver.problem import MatchingProblem, UnmatchedReason
+from matching.solver.problem import MatchingProblem, PackedPairs, UnmatchedReason
 from matching.solver.schedule import free_per_day
 
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +71,10 @@ class CandidateArrays:
     # (``candidates.part_range``)
     min_units: Int32Array
     max_units: Int32Array
+    # the most new units the window can make by the pair's due day (its latest finish, or
+    # the window's end when that is earlier): free units up to it, capped by the window's
+    # remaining units (``free_until``; the bound's chain and a part's largest size)
+    room: Int32Array
     # per order (index into problem.orders): HAS_PAIRS, or the index into
     # ``candidates.REASONS`` of the furthest filter any of its windows passed
     reason_code: IntArray
@@ -82,20 +90,28 @@ class CandidateArrays:
         }
 
 
+def _libm(function: Any, arguments: int = 1) -> Any:
+    """``function`` of ``math`` element by element (C's libm, as ``geo.haversine_km``
+    calls it): numpy's own loops for sin, arcsin and power are vectorised differently on
+    some processors (AVX-512) and may differ from libm in the last bit."""
+    ufunc = np.frompyfunc(function, arguments, 1)
+    return lambda *x: np.asarray(ufunc(*x), dtype=np.float64)
+
+
+_sin, _asin, _cos, _pow = _libm(math.sin), _libm(math.asin), _libm(math.cos), _libm(math.pow, 2)
+
+
 def haversine_km_arrays(
     lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
 ) -> FloatArray:
-    """``geo.haversine_km`` on arrays (broadcast), bit for bit: Python's ``x ** 2`` is libm's
-    ``pow``, which numpy only calls for an array exponent (a scalar 2 becomes ``x * x``)."""
+    """``geo.haversine_km`` on arrays (broadcast), bit for bit: the same operations in the
+    same order, the transcendental ones through libm (``_libm``; Python's ``x ** 2`` is
+    libm's ``pow``); +, -, *, / and the square root are exact in both."""
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
     d_phi = phi2 - phi1
     d_lambda = np.radians(lon2 - lon1)
-    s_phi = np.sin(d_phi / 2)
-    s_lambda = np.sin(d_lambda / 2)
-    a = np.power(s_phi, np.full_like(s_phi, 2.0)) + np.cos(phi1) * np.cos(phi2) * np.power(
-        s_lambda, np.full_like(s_lambda, 2.0)
-    )
-    result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    a = _pow(_sin(d_phi / 2), 2.0) + _cos(phi1) * _cos(phi2) * _pow(_sin(d_lambda / 2), 2.0)
+    result: FloatArray = 2 * EARTH_RADIUS_KM * _asin(np.minimum(1.0, np.sqrt(a)))
     return result
 
 
@@ -302,7 +318,8 @@ def _chunk(
     smallest = np.where(t.o_split[o], np.maximum(np.maximum(t.o_lot[o], t.f_min[f]), 1), t.o_qty[o])
     largest = np.where(t.o_split[o], np.minimum(t.o_qty[o], t.f_max[f]), t.o_qty[o])
     days_ok = usable > 0
-    room_ok = days_ok & (np.minimum(room, t.w_remaining[w]) >= smallest)
+    room = np.minimum(room, t.w_remaining[w])
+    room_ok = days_ok & (room >= smallest)
     np.maximum.at(reached, r, 4 + days_ok.astype(np.int64) + room_ok)
     keep = np.flatnonzero(room_ok)
     o, w, f = o[keep], w[keep], f[keep]
@@ -324,6 +341,7 @@ def _chunk(
         "cost_adjust_fen_per_unit": premium // 10_000 - bonus,
         "min_units": smallest[keep],
         "max_units": largest[keep],
+        "room": room[keep],
     }
     return kept, reached
 
@@ -342,6 +360,7 @@ FIELDS: dict[str, type[np.generic]] = {
     "cost_adjust_fen_per_unit": np.int32,
     "min_units": np.int32,
     "max_units": np.int32,
+    "room": np.int32,
 }
 
 
@@ -491,3 +510,86 @@ def component_groups(labels: Int32Array) -> list[IntArray]:
     rows = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[rows], np.arange(int(labels.max()) + 2))
     return [rows[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+
+
+def problem_pairs(problem: MatchingProblem) -> CandidateArrays:
+    """The problem's eligible pairs: those it carries (a shard, see ``shards.py``), else
+    built (``build_candidate_arrays``)."""
+    if problem.pairs is None or problem.pairs.key != pairs_key(problem):
+        return build_candidate_arrays(problem)
+    return unpack_pairs(problem.pairs)
+
+
+def pairs_key(problem: MatchingProblem) -> str:
+    """A fingerprint of the ids of the problem's orders, windows and factories, in order."""
+    digest = hashlib.blake2b(digest_size=16)
+    for items in (problem.orders, problem.windows, problem.factories):
+        ids = np.array([item.id for item in items], dtype=np.int64)
+        digest.update(np.int64(len(ids)).tobytes() + ids.astype("<i8").tobytes())
+    return digest.hexdigest()
+
+
+def select_rows(
+    arrays: CandidateArrays,
+    rows: IntArray,
+    *,
+    orders: IntArray,
+    windows: IntArray,
+    factories: IntArray,
+) -> CandidateArrays:
+    """The ``rows`` of ``arrays`` for a sub-problem made of the problem's ``orders``,
+    ``windows`` and ``factories`` (indices, ascending, holding every one the rows use):
+    indices renumbered into the sub-problem's, rows in the same order."""
+
+    def renumber(index: Int32Array, kept: IntArray) -> Int32Array:
+        result: Int32Array = np.searchsorted(kept, index).astype(np.int32)
+        return result
+
+    columns = {name: getattr(arrays, name)[rows] for name in FIELDS}
+    columns["order"] = renumber(columns["order"], orders)
+    columns["window"] = renumber(columns["window"], windows)
+    columns["factory"] = renumber(columns["factory"], factories)
+    return CandidateArrays(**columns, reason_code=arrays.reason_code[orders])
+
+
+def pack_pairs(problem: MatchingProblem, arrays: CandidateArrays) -> PackedPairs:
+    """The arrays of ``problem`` as JSON-friendly text (see ``PackedPairs``)."""
+    named = [(name, getattr(arrays, name)) for name in FIELDS] + [
+        ("reason_code", arrays.reason_code)
+    ]
+    return PackedPairs(
+        key=pairs_key(problem),
+        rows=len(arrays),
+        columns=tuple(
+            (
+                name,
+                base64.b64encode(
+                    zlib.compress(
+                        np.ascontiguousarray(
+                            column, dtype=column.dtype.newbyteorder("<")
+                        ).tobytes(),
+                        1,
+                    )
+                ).decode("ascii"),
+            )
+            for name, column in named
+        ),
+    )
+
+
+def unpack_pairs(packed: PackedPairs) -> CandidateArrays:
+    """``pack_pairs`` read back."""
+    types: dict[str, type[np.generic]] = {**FIELDS, "reason_code": np.int64}
+    text = dict(packed.columns)
+    if set(text) != set(types):
+        raise ValueError(f"packed pairs with columns {sorted(text)}")
+    columns = {
+        name: np.frombuffer(
+            zlib.decompress(base64.b64decode(text[name])), dtype=np.dtype(kind).newbyteorder("<")
+        ).astype(kind)
+        for name, kind in types.items()
+    }
+    arrays = CandidateArrays(**columns)
+    if any(len(getattr(arrays, name)) != packed.rows for name in FIELDS):
+        raise ValueError("packed pairs of unequal lengths")
+    return arrays

@@ -18,18 +18,29 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from matching.solver.bound import (
     VALUE_PER_WEIGHTED_UNIT,
     LpBound,
-    pairs_of_components,
+    pairs_of_blocks,
+    row_unit_values,
     unit_value,
 )
-from matching.solver.candidates import Candidate, find_candidates, part_range
+from matching.solver.candidate_arrays import (
+    CandidateArrays,
+    FloatArray,
+    Int32Array,
+    IntArray,
+    component_groups,
+    components,
+    problem_pairs,
+    to_candidates,
+)
+from matching.solver.candidates import Candidate, part_range
 from matching.solver.lns import large_neighbourhood_search
 from matching.solver.local_search import Packing, improve_packing
 from matching.solver.problem import (
@@ -143,29 +154,35 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     deadline = build_start + limit - min(limit * RESERVE_SHARE, RESERVE_SECONDS)
     if params.fairness_percent:
         problem = with_booked_percent(problem)
-    candidates, unmatched = find_candidates(problem)
-    if not candidates:
+    # every eligible pair as numpy columns (or those a shard carries); ``Candidate``
+    # objects are made one component at a time, as it is solved
+    arrays = problem_pairs(problem)
+    unmatched = arrays.unmatched(problem)
+    if not len(arrays):
         build_seconds = time.perf_counter() - build_start
         return without_assignments(problem, unmatched, "NO_CANDIDATES", 0, build_seconds, 0.0)
-    components = independent_components(candidates)
+    labels = components(problem, arrays)
+    groups = component_groups(labels)  # row indices of each component, largest first
+    weights = np.array([priority_weight(o, params) for o in problem.orders], dtype=np.int64)
 
     # The whole-problem bound: CP-SAT's stage-1 bound on the components it solves; the LP
     # bound (HiGHS, in its own process, beside the search) on the others, and on those
     # holding unanswered offers (whose stay-matched rule the LP does not state).
-    def weight(order: OrderData) -> int:
-        return priority_weight(order, params)
-
-    by_lp = [i for i, c in enumerate(components) if needs_lp_bound(c)]
+    holding = np.array([bool(o.current) for o in problem.orders], dtype=np.bool_)
+    by_lp = [
+        i
+        for i, rows in enumerate(groups)
+        if len(rows) >= LP_BOUND_MIN_PAIRS or holding[arrays.order[rows]].any()
+    ]
     lp = (
         LpBound(
-            pairs_of_components(
-                [components[i] for i in by_lp], problem.first_production_date, weight
-            ),
+            pairs_of_blocks(problem, arrays, [groups[i] for i in by_lp], weights),
             deadline - time.perf_counter(),
         )
         if by_lp
         else None
     )
+    best_windows = best_windows_values(problem, arrays, labels, weights)
     build_seconds = time.perf_counter() - build_start
 
     # Components share no order and no window, so solving each one lexicographically is
@@ -175,27 +192,27 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # left (model building included), so no small component is starved.
     solve_start = time.perf_counter()
     results: list[ComponentResult] = []
-    sizes = [time_weight(len(component)) for component in components]
+    sizes = [time_weight(len(rows)) for rows in groups]
     pairs_left = sum(sizes)
-    for index, component in enumerate(reversed(components)):
+    for index in reversed(range(len(groups))):
         time_left = max(deadline - time.perf_counter(), 0.0)
-        parts_left = len(components) - index
-        size = sizes[len(components) - 1 - index]
+        parts_left = index + 1
         share = time_share(
             time_left,
-            pairs=size,
+            pairs=sizes[index],
             pairs_left=pairs_left,
             parts_left=parts_left,
             floor=component_floor(time_left, parts_left),
         )
+        component = to_candidates(problem, arrays, groups[index])
         results.append(solve_component(component, problem, share))
-        pairs_left -= size
+        pairs_left -= sizes[index]
     results.reverse()  # as components: largest first
 
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
     component_bounds = [
-        min(best_windows_value(component, weight), result.value_bound)
-        for component, result in zip(components, results, strict=True)
+        min(float(best), result.value_bound)
+        for best, result in zip(best_windows, results, strict=True)
     ]
     if lp_bound is not None:
         for block, index in enumerate(by_lp):
@@ -207,7 +224,7 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     if not found:
         return dataclasses.replace(
             without_assignments(
-                problem, unmatched, results[0].status, len(candidates), build_seconds, solve_seconds
+                problem, unmatched, results[0].status, len(arrays), build_seconds, solve_seconds
             ),
             value_bound=value_bound,
         )
@@ -225,34 +242,33 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
         solver_status="OPTIMAL" if all_optimal else "FEASIBLE",
         assignments=assignments,
         unmatched=reasons,
-        candidate_pairs=len(candidates),
+        candidate_pairs=len(arrays),
         objective=float(sum(r.objective for r in found)),
         best_bound=float(sum(r.best_bound for r in found)),
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
-        value=float(sum(unit_value(c, weight(c.order)) * made for c, made in chosen)),
+        value=float(
+            sum(unit_value(c, priority_weight(c.order, params)) * made for c, made in chosen)
+        ),
         value_bound=value_bound,
     )
 
 
-def needs_lp_bound(component: list[Candidate]) -> bool:
-    """Whether the component's bound comes from the LP (as well as from CP-SAT, if it runs):
-    components of ``LP_BOUND_MIN_PAIRS`` pairs or more (CP-SAT does not run on the largest,
-    and on the others its stage 1 may end without a bound), and those whose CP-SAT model
-    keeps unanswered offers matched (a rule the LP leaves out: its bound covers every
-    answer)."""
-    if len(component) >= LP_BOUND_MIN_PAIRS:
-        return True
-    return any(c.order.current for c in component)
-
-
-def best_windows_value(component: list[Candidate], weight: Callable[[OrderData], int]) -> float:
-    """Every order in its most valuable window, capacity ignored: a bound on the value."""
-    best: dict[int, int] = {}
-    for c in component:
-        value = unit_value(c, weight(c.order)) * c.order.quantity
-        best[c.order.id] = max(best.get(c.order.id, 0), value)
-    return float(sum(best.values()))
+def best_windows_values(
+    problem: MatchingProblem, arrays: CandidateArrays, labels: Int32Array, weights: IntArray
+) -> FloatArray:
+    """Per component (label): every order in its most valuable window, capacity ignored, a
+    bound on the value."""
+    rows = np.arange(len(arrays), dtype=np.int64)
+    quantity = np.array([o.quantity for o in problem.orders], dtype=np.float64)
+    value = quantity[arrays.order] * row_unit_values(arrays, weights, rows)
+    # every order's rows are contiguous
+    starts = np.flatnonzero(np.diff(arrays.order, prepend=np.int32(-1)))
+    best = np.maximum(np.maximum.reduceat(value, starts), 0.0)
+    found: FloatArray = np.bincount(
+        labels[starts], weights=best, minlength=int(labels.max()) + 1
+    ).astype(np.float64)
+    return found
 
 
 def certified_sum(bounds: list[float]) -> float:
@@ -293,7 +309,9 @@ def component_floor(time_left: float, parts_left: int) -> float:
 
 
 def independent_components(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Group pairs into connected components of the order-window graph (union-find)."""
+    """Group pairs into connected components of the order-window graph (union-find), in
+    the order ``candidate_arrays.components`` numbers them: the reference the tests compare
+    that one with (``solve`` uses the arrays)."""
     parent: dict[tuple[str, int], tuple[str, int]] = {}
 
     def root(node: tuple[str, int]) -> tuple[str, int]:

@@ -163,6 +163,20 @@ class SolverParams:
 
 
 @dataclass(frozen=True)
+class PackedPairs:
+    """The eligible pairs of a problem, found once by the run that split it into shards, so
+    that a shard's ``solve`` does not filter them again (``candidate_arrays.pack_pairs``):
+    each column of ``CandidateArrays`` by name, its bytes little-endian, zlib-compressed and
+    base64-encoded (JSON-friendly for the Celery message). Rows index the problem's own
+    orders, windows and factories, whose ids ``key`` fingerprints: a problem whose orders,
+    windows or factories changed after the split finds its pairs again."""
+
+    key: str
+    rows: int
+    columns: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class MatchingProblem:
     # first day on which production may happen (usually tomorrow)
     first_production_date: dt.date
@@ -171,6 +185,8 @@ class MatchingProblem:
     windows: tuple[WindowData, ...]
     transport: TransportParams = field(default_factory=TransportParams)
     solver: SolverParams = field(default_factory=SolverParams)
+    # a shard's eligible pairs, found when the run was split (None: ``solve`` finds them)
+    pairs: PackedPairs | None = None
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,10 @@ def from_data(kind: Any, data: Any) -> Any:
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         fields = dataclasses.fields(kind)
-        return kind(**{f.name: from_data(hints[f.name], data[f.name]) for f in fields})
+        # a field missing from the data (written before the field existed) takes its default
+        return kind(
+            **{f.name: from_data(hints[f.name], data[f.name]) for f in fields if f.name in data}
+        )
     if kind is dt.date:
         return dt.date.fromisoformat(data)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):

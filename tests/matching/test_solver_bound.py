@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import random
 
+import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
@@ -25,14 +26,18 @@ from matching.solver import (
     WindowData,
     solve,
 )
-from matching.solver.bound import LpBound, pairs_of_components, unit_value
+from matching.solver.bound import LpBound, pairs_of_blocks, unit_value
+from matching.solver.candidate_arrays import (
+    build_candidate_arrays,
+    component_groups,
+    components,
+)
 from matching.solver.candidates import Candidate, find_candidates
 from matching.solver.model import (
     add_deadline_capacity,
     add_order_made_once,
     add_remaining_units,
     add_units,
-    independent_components,
     priority_weight,
 )
 from matching.solver.schedule import free_until
@@ -170,10 +175,10 @@ def test_the_bound_is_never_below_the_exact_optimum(
         best = exact_value(problem, candidates)
         if not split:
             assert best == brute_force_value(problem, candidates), f"instance {n}"
-        components = independent_components(candidates)
-        pairs = pairs_of_components(
-            components, problem.first_production_date, lambda o: priority_weight(o, SOLVER)
-        )
+        arrays = build_candidate_arrays(problem)
+        weights = np.array([priority_weight(o, SOLVER) for o in problem.orders])
+        groups = component_groups(components(problem, arrays))
+        pairs = pairs_of_blocks(problem, arrays, groups, weights)
         for big_items in (0, 3):
             lp = LpBound(pairs, 30.0, big_items=big_items).finish()
             assert lp.status == "Optimal"

@@ -3,7 +3,10 @@
 import dataclasses
 import json
 
-from matching.solver import MatchingProblem, UnmatchedReason, solve
+import pytest
+
+from matching.solver import MatchingProblem, UnmatchedReason, candidate_arrays, solve
+from matching.solver.candidate_arrays import problem_pairs, unpack_pairs
 from matching.solver.serialize import problem_from_data, solution_from_data, to_data
 from matching.solver.shards import merge_solutions, split_into_shards
 from tests.matching.test_solver_components import two_category_factory
@@ -84,3 +87,47 @@ def test_a_run_without_candidates_merges_to_no_candidates() -> None:
     assert plan.shards == ()
     assert merged.solver_status == "NO_CANDIDATES"
     assert merged.unmatched == {1: UnmatchedReason.NO_CAPABLE_FACTORY}
+
+
+def test_each_shard_carries_its_pairs_so_its_solve_does_not_filter_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = three_category_problem()
+    whole = solve(problem)
+    plan = split_into_shards(problem)
+    # through JSON, as a Celery message carries a shard to a worker
+    shards = [problem_from_data(json.loads(json.dumps(to_data(s)))) for s in plan.shards]
+    assert shards == list(plan.shards)
+
+    def no_second_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a shard filtered its pairs again")
+
+    monkeypatch.setattr(candidate_arrays, "build_candidate_arrays", no_second_build)
+    merged = merge_solutions(plan, [solve(shard) for shard in shards])
+
+    assert merged.assignments == whole.assignments
+    assert merged.unmatched == whole.unmatched
+    assert (
+        merged.candidate_pairs
+        == whole.candidate_pairs
+        == sum(solve(shard).candidate_pairs for shard in shards)
+    )
+
+
+def test_a_shard_whose_orders_changed_after_the_split_finds_its_pairs_again() -> None:
+    plan = split_into_shards(three_category_problem())
+    shard = next(s for s in plan.shards if len(s.orders) == 3)
+    fewer = dataclasses.replace(shard, orders=shard.orders[1:])
+
+    assert unpack_pairs(shard.pairs).order.tolist() == [0, 0, 1, 1, 2, 2]  # type: ignore[arg-type]
+    assert len(problem_pairs(fewer).reason_code) == 2
+    assert solve(fewer).assignments == solve(dataclasses.replace(fewer, pairs=None)).assignments
+
+
+def test_a_shard_message_without_pairs_is_still_read() -> None:
+    """Messages sent before shards carried their pairs have no such field."""
+    shard = split_into_shards(three_category_problem()).shards[0]
+    data = to_data(shard)
+    del data["pairs"]
+
+    assert problem_from_data(data) == dataclasses.replace(shard, pairs=None)

@@ -137,11 +137,16 @@ def test_every_tiny_shard_after_a_large_one_is_solved_to_its_optimum() -> None:
 
 
 def test_every_shard_gets_a_floor_of_the_time_limit() -> None:
-    plan = split_into_shards(one_large_and_many_tiny())
+    problem = one_large_and_many_tiny()
+    plan = split_into_shards(problem)
 
     shares = [shard.solver.time_limit_seconds for shard in plan.shards]
 
-    assert min(shares) >= 0.1
+    # the floors of many shards take at most a quarter of the limit, as within one solve
+    limit = problem.solver.time_limit_seconds
+    floor = min(0.1, 0.25 * limit / len(shares))
+    assert min(shares) >= floor > 0
+    assert abs(sum(shares) - limit) < 1e-9
     assert shares[0] == max(shares)  # the large shard still gets the most
 
 

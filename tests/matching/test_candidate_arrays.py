@@ -161,7 +161,7 @@ def test_the_same_pairs_fields_reasons_and_components_on_many_random_problems() 
         reasons.update(unmatched.values())
         pairs += len(candidates)
     assert reasons == set(UnmatchedReason)  # every filter was the last one somewhere
-    assert pairs > 1000
+    assert pairs > 500  # enough pairs for the comparison to mean something
 
 
 def test_the_same_on_generated_markets() -> None:

@@ -375,6 +375,10 @@ MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PER
 # Fairness (off at 0): a unit placed at a factory whose windows are all free weighs this many
 # percent more than one at a fully booked factory (docs/matching.md, "Fairness").
 MATCHING_FAIRNESS_PERCENT = env_int("MATCHING_FAIRNESS_PERCENT", 0)
+# Lead times with confidence: an order is planned to finish its factory's learned delay
+# before its latest finish, the P90 delay for rush orders (the P50 when this is off), the
+# P50 delay for the others (production/track_record.py, docs/matching.md).
+MATCHING_RUSH_PLANS_P90 = env_bool("MATCHING_RUSH_PLANS_P90", True)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 # A run's task that meets a database error (a lock, a lost connection) is retried this many

@@ -44,12 +44,14 @@ from matching.solver.candidates import (
     candidates_for_order,
     capable_windows_by_category,
     part_range,
+    slip_days,
 )
 from matching.solver.geo import haversine_km, transport_for
 from matching.solver.problem import (
     MatchingProblem,
     OrderData,
     Priority,
+    SolverParams,
     UnmatchedReason,
 )
 from matching.solver.schedule import free_until, usable_days
@@ -178,7 +180,7 @@ def _smaller_quantities(
             factory.latitude, factory.longitude, order.latitude, order.longitude
         )
         days, _cost = transport_for(distance, problem.transport)
-        latest = order.due_date - dt.timedelta(days=days)
+        latest = order.due_date - dt.timedelta(days=days + slip_days(problem, order, option))
         if usable_days(option.window, problem.first_production_date, latest) <= 0:
             continue
         room = free_until(option.window, problem.first_production_date, latest)
@@ -268,6 +270,7 @@ def quote_compute(
         factories=factories,
         windows=windows,
         transport=transport_params(),
+        solver=SolverParams(rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90),
     )
     last = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     quote = quote_problem(problem, order, last_due_date=last)

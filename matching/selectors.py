@@ -164,6 +164,8 @@ def _factory_data(factory: Factory) -> FactoryData:
                 category_id=c.category_id,
                 unit_price_fen=to_fen(c.unit_price),
                 daily_output=c.daily_output,
+                slip_p50_days=c.delay_p50_days or 0,
+                slip_p90_days=c.delay_p90_days or 0,
             )
             for c in factory.capabilities.all()
         ),
@@ -387,6 +389,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
             reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
             fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
+            rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90,
         ),
     )
     if problem.solver.fairness_percent:

@@ -32,7 +32,13 @@ import numpy.typing as npt
 
 from matching.solver.candidates import REASONS, Candidate
 from matching.solver.geo import EARTH_RADIUS_KM
-from matching.solver.problem import MatchingProblem, PackedPairs, UnmatchedReason
+from matching.solver.problem import (
+    Capability,
+    MatchingProblem,
+    PackedPairs,
+    Priority,
+    UnmatchedReason,
+)
 from matching.solver.schedule import free_per_day
 
 IntArray = npt.NDArray[np.int64]
@@ -130,6 +136,7 @@ class _Tables:
     o_split: BoolArray
     o_lot: IntArray
     o_pref: IntArray  # preferred factory id or -1
+    o_p90: BoolArray  # planned against the factories' P90 delay (rush, rush_plans_p90)
     o_restricted: BoolArray  # has exclusions or a required factory
     # factories
     f_id: IntArray
@@ -149,6 +156,8 @@ class _Tables:
     w_end: IntArray
     w_upd: IntArray
     w_remaining: IntArray
+    w_slip50: IntArray  # the factory's learned delay in the category, days (Capability)
+    w_slip90: IntArray
     # free-unit prefix sums of windows with booked work: concatenated, by offset (-1: none)
     w_prefix_at: IntArray
     prefix: IntArray
@@ -159,12 +168,12 @@ def _tables(problem: MatchingProblem) -> _Tables:
     fpd = problem.first_production_date
     n = len(orders)
     factory_index = {f.id: i for i, f in enumerate(factories)}
-    price_of: dict[tuple[int, int], int] = {}
+    capability_of: dict[tuple[int, int], Capability] = {}
     for i, f in enumerate(factories):
         if f.active and f.verified:
             for capability in reversed(f.capabilities):  # the first one wins, as capability_for
-                price_of[(i, capability.category_id)] = capability.unit_price_fen
-    w_rows: list[tuple[int, int, int, int, int, int, int, int]] = []
+                capability_of[(i, capability.category_id)] = capability
+    w_rows: list[tuple[int, int, int, int, int, int, int, int, int, int]] = []
     prefix_parts: list[IntArray] = []
     prefix_at: list[int] = []
     offset = 0
@@ -172,8 +181,8 @@ def _tables(problem: MatchingProblem) -> _Tables:
         fi = factory_index.get(window.factory_id)
         if fi is None:
             continue
-        price = price_of.get((fi, window.category_id))
-        if price is None:
+        found = capability_of.get((fi, window.category_id))
+        if found is None:
             continue
         first = max(window.start_date, fpd).toordinal()
         w_rows.append(
@@ -181,11 +190,13 @@ def _tables(problem: MatchingProblem) -> _Tables:
                 wi,
                 window.category_id,
                 fi,
-                price,
+                found.unit_price_fen,
                 first,
                 window.end_date.toordinal(),
                 window.units_per_day,
                 window.remaining_units,
+                max(found.slip_p50_days, 0),
+                max(found.slip_p90_days, 0),
             )
         )
         if window.commitments:
@@ -196,7 +207,7 @@ def _tables(problem: MatchingProblem) -> _Tables:
             offset += len(part)
         else:
             prefix_at.append(-1)
-    w = np.array(w_rows, dtype=np.int64).reshape(-1, 8)
+    w = np.array(w_rows, dtype=np.int64).reshape(-1, 10)
 
     def ints(values: list[int]) -> IntArray:
         return np.array(values, dtype=np.int64)
@@ -217,6 +228,10 @@ def _tables(problem: MatchingProblem) -> _Tables:
         o_pref=ints(
             [-1 if o.preferred_factory_id is None else o.preferred_factory_id for o in orders]
         ),
+        o_p90=np.array(
+            [o.priority == Priority.RUSH and problem.solver.rush_plans_p90 for o in orders],
+            dtype=np.bool_,
+        ).reshape(n),
         o_restricted=np.array(
             [bool(o.excluded_factory_ids) or o.required_factory_id is not None for o in orders],
             dtype=np.bool_,
@@ -244,6 +259,8 @@ def _tables(problem: MatchingProblem) -> _Tables:
         w_end=w[:, 5].copy(),
         w_upd=w[:, 6].copy(),
         w_remaining=w[:, 7].copy(),
+        w_slip50=w[:, 8].copy(),
+        w_slip90=w[:, 9].copy(),
         w_prefix_at=ints(prefix_at),
         prefix=np.concatenate(prefix_parts) if prefix_parts else np.zeros(0, dtype=np.int64),
     )
@@ -308,7 +325,7 @@ def _chunk(
     o, w, f = oi[r], wc[c], wf[c]
     place, factory = place_of.reshape(-1)[r], per_window.reshape(-1)[c]
     transport_days = days_pf[place, factory]
-    latest = t.o_due[o] - transport_days
+    latest = t.o_due[o] - transport_days - np.where(t.o_p90[o], t.w_slip90[w], t.w_slip50[w])
     usable = np.maximum(0, np.minimum(t.w_end[w], latest) - t.w_first[w] + 1)
     at = t.w_prefix_at[w]
     booked = at >= 0

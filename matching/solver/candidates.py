@@ -15,6 +15,7 @@ from matching.solver.problem import (
     FactoryData,
     MatchingProblem,
     OrderData,
+    Priority,
     UnmatchedReason,
     WindowData,
 )
@@ -32,7 +33,8 @@ class Candidate:
     distance_km: float
     transport_days: int
     transport_cost_fen_per_unit: int
-    # due date minus transport days: the last day production of the order may run
+    # due date minus transport days (and the factory's planned delay, ``slip_days``): the
+    # last day production of the order may run
     latest_finish: dt.date
     # usable days of the window from the first production date up to latest_finish
     usable_days: int
@@ -52,6 +54,9 @@ class CapableWindow:
     window: WindowData
     factory: FactoryData
     unit_price_fen: int
+    # the factory's learned delay in the category at P50 and P90 (Capability)
+    slip_p50_days: int = 0
+    slip_p90_days: int = 0
 
 
 def capable_windows_by_category(problem: MatchingProblem) -> dict[int, list[CapableWindow]]:
@@ -70,7 +75,13 @@ def capable_windows_by_category(problem: MatchingProblem) -> dict[int, list[Capa
         capability = factory.capability_for(window.category_id)
         if capability is not None:
             index[window.category_id].append(
-                CapableWindow(window, factory, capability.unit_price_fen)
+                CapableWindow(
+                    window,
+                    factory,
+                    capability.unit_price_fen,
+                    max(capability.slip_p50_days, 0),
+                    max(capability.slip_p90_days, 0),
+                )
             )
     return index
 
@@ -155,6 +166,14 @@ def cost_adjust(problem: MatchingProblem, order: OrderData, option: CapableWindo
     return premium // 10_000 - bonus
 
 
+def slip_days(problem: MatchingProblem, order: OrderData, option: CapableWindow) -> int:
+    """Days the factory's record says to finish before the latest finish: its P90 delay for a
+    rush order (``rush_plans_p90``), its P50 delay for the others (0 without a record)."""
+    if order.priority == Priority.RUSH and problem.solver.rush_plans_p90:
+        return option.slip_p90_days
+    return option.slip_p50_days
+
+
 def candidates_for_order(
     problem: MatchingProblem, order: OrderData, capable: list[CapableWindow]
 ) -> tuple[list[Candidate], UnmatchedReason | None]:
@@ -189,7 +208,9 @@ def candidates_for_order(
             )
             transport[factory.id] = (distance, *transport_for(distance, problem.transport))
         distance, transport_days, transport_cost = transport[factory.id]
-        latest_finish = order.due_date - dt.timedelta(days=transport_days)
+        latest_finish = order.due_date - dt.timedelta(
+            days=transport_days + slip_days(problem, order, option)
+        )
         days = usable_days(window, fpd, latest_finish)
         if days <= 0:
             passed_most = max(passed_most, 4)

@@ -35,6 +35,11 @@ class Capability:
     category_id: int
     unit_price_fen: int
     daily_output: int
+    # the factory's learned delay in this category, days shipped after the promised finish,
+    # at P50 and P90 (production/track_record.py): an order is planned to finish this much
+    # before its latest finish (P90 for rush orders with SolverParams.rush_plans_p90)
+    slip_p50_days: int = 0
+    slip_p90_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ class SolverParams:
     # (the slope of a concave reward on each factory's share of its own capacity). Spreads
     # work over factories at the price of some weighted units; see docs/matching.md.
     fairness_percent: int = 0
+    # rush orders are planned against the factory's P90 delay, others against its P50
+    rush_plans_p90: bool = True
 
 
 @dataclass(frozen=True)

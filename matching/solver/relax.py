@@ -63,6 +63,7 @@ from matching.solver.problem import (
     MatchingProblem,
     MatchingSolution,
     OrderData,
+    Priority,
     WindowData,
 )
 from matching.solver.schedule import first_usable_day, free_per_day
@@ -114,6 +115,9 @@ class WindowRoom:
     # prefix[k]: free units on the first k usable days (prefix[0] == 0; one entry per day)
     prefix: tuple[int, ...]
     remaining_units: int
+    # the factory's learned delay in the category at P50 and P90 (Capability)
+    slip_p50_days: int = 0
+    slip_p90_days: int = 0
 
     def earliest_finish(self, quantity: int) -> dt.date | None:
         """First day by which ``quantity`` units fit (one usable day at least), or None."""
@@ -175,6 +179,8 @@ def rooms_by_category(
                 first_ordinal=first_usable_day(window, fpd).toordinal(),
                 prefix=prefix,
                 remaining_units=window.remaining_units,
+                slip_p50_days=max(capability.slip_p50_days, 0),
+                slip_p90_days=max(capability.slip_p90_days, 0),
             )
         )
     for category_rooms in rooms.values():
@@ -217,8 +223,11 @@ def relax_order(
     due_ordinal = order.due_date.toordinal()
     transport_days: dict[int, int] = {}
 
+    p90 = order.priority == Priority.RUSH and problem.solver.rush_plans_p90
+
     def latest_finish_days(room: WindowRoom) -> tuple[int, int]:
-        """(transport days, usable days of the room up to the order's latest finish)."""
+        """(transport days and the factory's planned delay, usable days of the room up to the
+        order's latest finish)."""
         factory = room.factory
         days = transport_days.get(factory.id)
         if days is None:
@@ -226,6 +235,7 @@ def relax_order(
                 factory.latitude, factory.longitude, order.latitude, order.longitude
             )
             days = transport_days[factory.id] = transport_for(distance, problem.transport)[0]
+        days += room.slip_p90_days if p90 else room.slip_p50_days
         usable = due_ordinal - days - room.first_ordinal + 1
         return days, min(max(usable, 0), len(room.prefix) - 1)
 

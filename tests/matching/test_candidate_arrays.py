@@ -27,6 +27,7 @@ from matching.solver.problem import (
     FactoryData,
     MatchingProblem,
     OrderData,
+    Priority,
     SolverParams,
     TransportParams,
     UnmatchedReason,
@@ -46,7 +47,13 @@ def random_problem(rng: random.Random, limits: random.Random | None = None) -> M
     factories = []
     for number in range(1, rng.randint(1, 6) + 1):
         capabilities = [
-            Capability(rng.randint(1, categories), rng.randint(50, 150), rng.randint(5, 40))
+            Capability(
+                rng.randint(1, categories),
+                rng.randint(50, 150),
+                rng.randint(5, 40),
+                # learned delays (P50, P90) of some factories: orders finish earlier there
+                *limits.choice(((0, 0), (0, 0), (0, 3), (1, 6))),
+            )
             for _ in range(rng.choice((0, 1, 2, 2, 3)))
         ]
         factories.append(
@@ -120,6 +127,7 @@ def random_problem(rng: random.Random, limits: random.Random | None = None) -> M
                 ),
                 required_factory_id=rng.choice(factory_ids) if rng.random() < 0.15 else None,
                 preferred_factory_id=rng.choice(factory_ids) if rng.random() < 0.3 else None,
+                priority=limits.choice((Priority.NORMAL, Priority.NORMAL, Priority.RUSH)),
             )
         )
     return MatchingProblem(
@@ -130,7 +138,10 @@ def random_problem(rng: random.Random, limits: random.Random | None = None) -> M
         transport=TransportParams(
             km_per_day=rng.choice((300.0, 500.0)), handling_days=rng.randint(0, 2)
         ),
-        solver=SolverParams(reliability_premium_percent=rng.choice((0, 10, 30))),
+        solver=SolverParams(
+            reliability_premium_percent=rng.choice((0, 10, 30)),
+            rush_plans_p90=limits.random() < 0.8,
+        ),
     )
 
 

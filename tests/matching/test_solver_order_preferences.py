@@ -62,7 +62,7 @@ def order(**changes: Any) -> OrderData:
 
 
 def problem(
-    orders: tuple[OrderData, ...], factories: tuple[FactoryData, ...], **params: int
+    orders: tuple[OrderData, ...], factories: tuple[FactoryData, ...], **params: Any
 ) -> MatchingProblem:
     return MatchingProblem(
         first_production_date=DAY,

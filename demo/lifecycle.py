@@ -11,21 +11,27 @@ import datetime as dt
 import random
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.test.utils import override_settings
 
+from demo.data import MARKER_USERNAME
+from demo.shops import demo_shop_create
+from marketplace.models import ProductCategory, User
+from matching.counters import counter_create
 from matching.models import Assignment, AssignmentStatus, DeclineReason, MatchRunTrigger
 from matching.offers import offer_accept, offer_decline
 from matching.runs import match_run_request
 from matching.selectors import offer_allowed_actions
 from matching.solve import match_run_execute
-from orders.models import MilestoneKind, OrderStatus
+from orders.models import MilestoneKind, Order, OrderStatus
 from production.services import (
     delay_report,
     delivery_confirm,
     milestone_post,
     order_rate,
 )
+from production.track_record import track_records_learn
 
 # Of the run's offers: declined, accepted, left waiting (the rest).
 DECLINED_SHARE = 0.08
@@ -83,6 +89,12 @@ def demo_lifecycle_advance(*, seed: int = 2026) -> LifecycleSummary:
                     reason="A dyeing machine is being repaired; the colour batch runs late.",
                 )
                 delayed = True
+        _counter_one(offers[declined + accepted :])
+    # what the delivered parts taught: lead times, delays, demonstrated output
+    track_records_learn()
+    seller = User.objects.get(username=MARKER_USERNAME)
+    category = Order.objects.filter(seller=seller).order_by("pk").values_list("category", flat=True)
+    demo_shop_create(seller=seller, category=ProductCategory.objects.get(pk=category[0]), seed=seed)
     statuses = Counter(
         Assignment.objects.filter(run_id=run.pk).values_list("order__status", flat=True)
     )
@@ -91,6 +103,21 @@ def demo_lifecycle_advance(*, seed: int = 2026) -> LifecycleSummary:
         matched_orders=(finished.matched_orders or 0) if finished else 0,
         statuses=dict(sorted(statuses.items())),
     )
+
+
+def _counter_one(waiting: list[Assignment]) -> None:
+    """One factory answers a waiting offer with a counter-offer (5% more, two days later), so
+    the seller has one to answer."""
+    for offer in waiting:
+        if _may(offer, "counter"):
+            counter_create(
+                offer=offer,
+                actor=offer.factory.owner,
+                unit_price=(offer.unit_price * Decimal("1.05")).quantize(Decimal("0.01")),
+                planned_finish=offer.planned_finish + dt.timedelta(days=2),
+                note="Cotton went up this week; we can still make it two days later.",
+            )
+            return
 
 
 def _may(offer: Assignment, action: str) -> bool:

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from factories.models import CapacityWindow, Factory
+from factories.models import CapacityWindow, Factory, FactoryCapability
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order, OrderEvent, OrderStatus
 from production.models import Milestone
+from shops.models import Replenishment
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,11 @@ def test_the_demo_has_orders_at_every_stage_and_capacity_adds_up() -> None:
     assert Milestone.objects.filter(kind="shipped").exclude(tracking_number="").exists()
     assert Assignment.objects.filter(quality_rating__isnull=False).exists()
     assert Factory.objects.filter(scored_orders__gt=0).exists()
+    # a counter-offer waits for its seller; delivered parts taught lead times
+    assert Assignment.objects.filter(status=AssignmentStatus.COUNTERED).count() == 1
+    assert FactoryCapability.objects.filter(lead_p90_days__isnull=False).exists()
+    # the first seller's shop: a SKU about to run out has an order drafted for approval
+    assert Replenishment.objects.filter(order__status=OrderStatus.DRAFT).count() == 1
     _assert_capacity_and_history_add_up()
 
 
@@ -59,10 +65,11 @@ def test_the_demo_at_other_sizes_answers_only_offers_still_waiting(
 
 
 def _assert_capacity_and_history_add_up() -> None:
-    # every window's counters are exactly its accepted and waiting offers
+    # every window's counters are exactly its accepted and waiting offers (a countered offer
+    # still holds its units)
     booked: dict[int, int] = defaultdict(int)
     offered: dict[int, int] = defaultdict(int)
-    live = Assignment.objects.filter(status__in=("accepted", "proposed"))
+    live = Assignment.objects.filter(status__in=("accepted", "proposed", "countered"))
     for window_id, status, units in live.values_list("window_id", "status").annotate(
         units=Sum("quantity")
     ):

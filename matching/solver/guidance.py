@@ -8,7 +8,8 @@ end, capped by its remaining units), the orders **lost on price** are the unmatc
 its category that pass every eligibility filter of ``candidates.py`` for that window except
 the price: the factory is allowed for the order (not excluded, its required factory if any),
 the whole quantity is within the factory's minimum and maximum (a splittable order counts
-whole, as in what to relax), the window has a usable day before the order's latest finish and
+whole, as in what to relax), the window has a usable day before the order's latest finish (due
+date less transport days and the factory's planned delay, ``candidates.slip_days``) and
 the quantity fits alone in the window's free units up to that day and in its remaining units;
 only the order's maximum unit price is below the factory's. Orders matched elsewhere are not
 counted: the market served them.
@@ -45,6 +46,7 @@ from matching.solver.candidates import (
     capable_windows_by_category,
     factory_allowed,
     part_range,
+    slip_days,
     within_probation,
 )
 from matching.solver.geo import haversine_km, transport_for
@@ -141,7 +143,8 @@ def price_guidance(
                         factory.latitude, factory.longitude, order.latitude, order.longitude
                     )
                     transport[key] = transport_for(distance, after.transport)[0]
-                latest = order.due_date - dt.timedelta(days=transport[key])
+                slip = slip_days(after, order, option)
+                latest = order.due_date - dt.timedelta(days=transport[key] + slip)
                 if usable_days(window, fpd, latest) <= 0:
                     continue
                 room = free_until(window, fpd, latest)

@@ -21,7 +21,6 @@ from matching.solver import (
     solve,
 )
 from matching.solver.guidance import PriceLevel, WindowGuidance, price_guidance
-from matching.solver.problem import Capability
 from matching.solver.relax import windows_after
 from tests.matching.test_solver_model import SOLVER, factory, order, window
 from tests.matching.test_solver_relax import problem_of, random_problem
@@ -79,6 +78,21 @@ def test_orders_due_before_the_room_are_not_lost_on_price() -> None:
     (only,) = guidance
     assert only.lost_order_ids == (2,)
     assert only.levels == (PriceLevel(unit_price_fen=80, order_ids=(2,), units=20),)
+
+
+def test_the_factorys_planned_delay_moves_the_latest_finish_as_in_a_run() -> None:
+    # the factory's record says 2 days late at P50: order 1 (due day 5) must be made by day 2
+    late = factory(1, price=100)
+    late = dataclasses.replace(
+        late, capabilities=(dataclasses.replace(late.capabilities[0], slip_p50_days=2),)
+    )
+    _solution, guidance = guidance_of(
+        [order(1, quantity=30, max_price=90, due=5), order(2, quantity=20, max_price=80, due=5)],
+        [late],
+        [window(1, 1)],
+    )
+    (only,) = guidance
+    assert only.lost_order_ids == (2,)
 
 
 def test_two_orders_that_each_fit_alone_but_not_by_their_due_dates_together_count_once() -> None:
@@ -170,14 +184,25 @@ def at_price(
     for f in problem.factories:
         if f.id == factory_id:
             capabilities = tuple(
-                Capability(c.category_id, price, c.daily_output)
-                if c.category_id == category_id
-                else c
+                dataclasses.replace(c, unit_price_fen=price) if c.category_id == category_id else c
                 for c in f.capabilities
             )
             f = dataclasses.replace(f, capabilities=capabilities)
         factories.append(f)
     return tuple(factories)
+
+
+def with_delays(problem: MatchingProblem, rng: random.Random) -> MatchingProblem:
+    """Some factories late by a day or two at P50 (and more at P90) in their record."""
+    factories = []
+    for f in problem.factories:
+        p50 = rng.choice([0, 0, 1, 2])
+        capabilities = tuple(
+            dataclasses.replace(c, slip_p50_days=p50, slip_p90_days=p50 + rng.choice([0, 2]))
+            for c in f.capabilities
+        )
+        factories.append(dataclasses.replace(f, capabilities=capabilities))
+    return dataclasses.replace(problem, factories=tuple(factories))
 
 
 def test_on_random_instances_the_solver_at_the_named_price_matches_those_orders() -> None:
@@ -187,7 +212,7 @@ def test_on_random_instances_the_solver_at_the_named_price_matches_those_orders(
     rng = random.Random(15)
     checked = 0
     for _ in range(INSTANCES):
-        problem = random_problem(rng)
+        problem = with_delays(random_problem(rng), rng)
         solution = solve(problem)
         guidance = price_guidance(problem, solution)
         left = dataclasses.replace(

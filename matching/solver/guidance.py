@@ -28,7 +28,8 @@ weighted units and may place a different, larger set). Levels that add nothing o
 one are dropped; of the rest at most ``max_levels`` are kept: the first ``max_levels - 1``
 and the one with the most units.
 
-Cost: per window, the orders of its category (at most ``max_orders`` lost orders considered,
+Cost: per window, the unmatched orders of its category priced between half its price and its
+price (a slice of them sorted by price; at most ``max_orders`` lost orders considered,
 the dearest first), one insertion test each, O(k) for k chosen orders; transport once per
 (order, factory). ``deadline`` (a ``time.perf_counter()`` value) stops it between windows.
 """
@@ -117,9 +118,10 @@ def price_guidance(
     result: list[WindowGuidance] = []
     transport: dict[tuple[int, int], int] = {}  # (order, factory) -> transport days
     for category_id, capable in sorted(capable_windows_by_category(after).items()):
-        orders = unmatched.get(category_id)
+        orders = sorted(unmatched.get(category_id, ()), key=lambda o: o.max_unit_price_fen)
         if not orders:
             continue
+        prices = [order.max_unit_price_fen for order in orders]
         for option in sorted(capable, key=lambda c: c.window.id):
             if deadline is not None and time.perf_counter() > deadline:
                 return result
@@ -129,9 +131,9 @@ def price_guidance(
                 continue
             floor = price * lowest_percent // 100
             lost: list[_Lost] = []
-            for order in orders:
-                if not floor <= order.max_unit_price_fen < price:
-                    continue
+            # the orders priced in [floor, price): a slice of the category's, by price
+            within = orders[bisect.bisect_left(prices, floor) : bisect.bisect_left(prices, price)]
+            for order in within:
                 if not factory_allowed(order, factory):
                     continue
                 smallest, largest = part_range(order, factory)

@@ -256,6 +256,9 @@ DEMONSTRATED_MIN_PARTS = env_int("DEMONSTRATED_MIN_PARTS", 3)
 # sample keeps that much of its capacity (after the sample's finish) for this many days, or
 # until the bulk order is placed or the sample rejected (matching/selectors.py). 0: no holds.
 SAMPLE_HOLD_DAYS = env_int("SAMPLE_HOLD_DAYS", 14)
+# Price guidance (matching/guidance.py): a run's write spends at most this long telling each
+# factory owner the prices at which its idle windows would have been filled. 0: none.
+MATCHING_PRICE_GUIDANCE_SECONDS = env_float("MATCHING_PRICE_GUIDANCE_SECONDS", 2.0)
 # Shops (shops/, docs/shops.md): a webhook delivery older or newer than this is refused; demand
 # is units sold a day over the last SHOP_DEMAND_DAYS (at least SHOP_DEMAND_MIN_DAYS since the
 # first sale); a production order is drafted when the stock-out day less the P90 lead time

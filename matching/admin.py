@@ -30,6 +30,7 @@ from matching.models import (
     DeclineReason,
     MatchRun,
     MatchRunTrigger,
+    PriceGuidance,
     SolverStatus,
     WhatIf,
 )
@@ -375,6 +376,29 @@ class CounterAdmin(ViewOnlyAdmin):
     @admin.display(description=_("state"))
     def state_display(self, counter: Counter) -> str:
         return counter.state_label
+
+
+@admin.register(PriceGuidance)
+class PriceGuidanceAdmin(ViewOnlyAdmin):
+    """The latest run's price guidance (matching/guidance.py): per window with idle room, the
+    unit prices at which the orders lost on price would have fitted. Read here."""
+
+    list_display = (
+        "id",
+        "run",
+        "factory",
+        "window",
+        "current_unit_price",
+        "idle_units",
+        "unit_price",
+        "orders",
+        "units",
+        "created_at",
+    )
+    list_filter = ("window__category",)
+    search_fields = ("factory__name",)
+    list_select_related = ("run", "factory", "window", "window__factory", "window__category")
+    raw_id_fields = ("run", "factory", "window")
 
 
 class CounterInline(ReadOnlyInline):

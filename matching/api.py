@@ -20,7 +20,7 @@ from marketplace.permissions import IsMarketplaceStaff, IsSeller
 from marketplace.request_types import AuthenticatedRequest
 from marketplace.throttling import MatchRunRateThrottle, QuoteRateThrottle, WhatIfRateThrottle
 from matching import counters, offers, selectors
-from matching.models import Assignment, MatchRun, MatchRunTrigger, WhatIf
+from matching.models import Assignment, MatchRun, MatchRunTrigger, PriceGuidance, WhatIf
 from matching.quotes import quote_as_data, quote_compute, quote_order_validate
 from matching.runs import match_run_request
 from matching.serializers import (
@@ -29,6 +29,7 @@ from matching.serializers import (
     MatchRunSerializer,
     OfferDeclineSerializer,
     OfferSerializer,
+    PriceGuidanceSerializer,
     QuoteRequestSerializer,
     QuoteSerializer,
     SellerAssignmentSerializer,
@@ -265,3 +266,26 @@ class QuoteApi(APIView):
             **order, latitude=data["ship_to_latitude"], longitude=data["ship_to_longitude"]
         )
         return Response(QuoteSerializer(quote_as_data(quote)).data)
+
+
+class PriceGuidanceFilter(FilterSet):
+    # plain ids: another owner's window or factory filters to nothing, like a missing one
+    window = IdFilter(field_name="window_id")
+    factory = IdFilter(field_name="factory_id")
+
+    class Meta:
+        model = PriceGuidance
+        fields: list[str] = []
+
+
+class PriceGuidanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The latest match run's price guidance for your factories' windows that have not
+    ended: per window with idle room, the unit prices (below yours) at which the orders it
+    left unmatched only on price would have fitted together, dearest first."""
+
+    request: AuthenticatedRequest
+    serializer_class = PriceGuidanceSerializer
+    filterset_class = PriceGuidanceFilter
+
+    def get_queryset(self) -> QuerySet[PriceGuidance]:
+        return selectors.price_guidance_list(owner=self.request.user)

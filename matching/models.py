@@ -306,6 +306,53 @@ class Assignment(models.Model):
         return getattr(self, "counter", None)
 
 
+class PriceGuidance(models.Model):
+    """One price level of a run's advice to a factory about one of its windows with idle room:
+    at ``unit_price`` (below the factory's price) these orders, lost on price, would have
+    fitted in it together (matching/solver/guidance.py). Only the latest run's rows are kept."""
+
+    run = models.ForeignKey(
+        MatchRun,
+        related_name="price_guidance",
+        on_delete=models.CASCADE,
+        verbose_name=_("match run"),
+    )
+    factory = models.ForeignKey(
+        "factories.Factory",
+        related_name="price_guidance",
+        on_delete=models.CASCADE,
+        verbose_name=_("factory"),
+    )
+    window = models.ForeignKey(
+        "factories.CapacityWindow",
+        related_name="price_guidance",
+        on_delete=models.CASCADE,
+        verbose_name=_("capacity window"),
+    )
+    # the factory's unit price in the run, and the idle room the run left in the window
+    current_unit_price = models.DecimalField(
+        _("current unit price (CNY)"), max_digits=10, decimal_places=2
+    )
+    idle_units = models.PositiveIntegerField(_("idle units"))
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
+    orders = models.PositiveIntegerField(_("orders"))
+    units = models.PositiveIntegerField(_("units"))
+    order_ids = models.JSONField(_("order ids"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price guidance")
+        verbose_name_plural = _("price guidance")
+        ordering = ["window_id", "-unit_price", "id"]
+
+    def __str__(self) -> str:
+        return gettext("Window #%(window)s at %(price)s CNY: %(orders)s more orders") % {
+            "window": self.window_id,
+            "price": self.unit_price,
+            "orders": self.orders,
+        }
+
+
 class CounterState(models.TextChoices):
     """Where a counter-offer is, read from its assignment's status (one source)."""
 

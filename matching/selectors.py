@@ -23,6 +23,7 @@ from matching.models import (
     AssignmentStatus,
     Counter,
     MatchRun,
+    PriceGuidance,
     WhatIf,
 )
 from matching.solver.problem import (
@@ -407,6 +408,17 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
         offers={order_id: tuple(a.pk for a in live) for order_id, live in offers.items()},
     )
     return LoadedProblem(problem=problem, versions=versions)
+
+
+def price_guidance_list(*, owner: User, today: dt.date | None = None) -> QuerySet[PriceGuidance]:
+    """The latest run's price guidance (matching/guidance.py) for the windows of this user's
+    factories that have not ended, by window and dearest price first."""
+    today = today or timezone.localdate()
+    return (
+        PriceGuidance.objects.filter(factory__owner_id=owner.pk, window__end_date__gte=today)
+        .select_related("factory", "window", "window__category", "run")
+        .order_by("window__start_date", "window_id", "-unit_price", "pk")
+    )
 
 
 def match_run_list() -> QuerySet[MatchRun]:

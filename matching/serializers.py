@@ -18,6 +18,7 @@ from matching.models import (
     CounterState,
     DeclineReason,
     MatchRun,
+    PriceGuidance,
     SolverStatus,
     WhatIf,
     WhatIfKind,
@@ -409,3 +410,36 @@ class QuoteSerializer(serializers.Serializer):
     message = serializers.ListField(
         child=serializers.CharField(), help_text="The answer in words, in the request's language."
     )
+
+
+class PriceGuidanceSerializer(serializers.ModelSerializer):
+    """One price level of the latest run's advice for one of your windows with idle room: at
+    ``unit_price`` these orders, left unmatched only because their price is below yours,
+    would have fitted together in its idle days."""
+
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    window_start = serializers.DateField(source="window.start_date", read_only=True)
+    window_end = serializers.DateField(source="window.end_date", read_only=True)
+    category = CategoryNameField(source="window.category.display_name")
+    order_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = PriceGuidance
+        fields = [
+            "id",
+            "run",
+            "factory",
+            "factory_name",
+            "window",
+            "window_start",
+            "window_end",
+            "category",
+            "current_unit_price",
+            "idle_units",
+            "unit_price",
+            "orders",
+            "units",
+            "order_ids",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -21,6 +21,7 @@ from marketplace.locks import rows_lock
 from marketplace.models import User
 from marketplace.money import from_fen
 from marketplace.notifications import notification_create
+from matching.guidance import price_guidance_record
 from matching.models import (
     Assignment,
     AssignmentStatus,
@@ -31,7 +32,7 @@ from matching.models import (
 from matching.offers import offer_expiry
 from matching.runs import RunSnapshot, match_run_progress_record
 from matching.selectors import RowVersions, matching_problem_load
-from matching.solver.problem import MatchingSolution, PlannedAssignment
+from matching.solver.problem import MatchingProblem, MatchingSolution, PlannedAssignment
 from matching.solver.relax import Relaxation, suggest_relaxations
 from matching.solver.shards import (
     ShardResult,
@@ -55,7 +56,8 @@ def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> Mat
             logger.warning("Match run %s was taken over; dropping this result", run.pk)
             return None
         written = _write_assignments(run=run, versions=snapshot.versions, solution=solution)
-        _write_unmatched(versions=snapshot.versions, solution=solution)
+        left = _write_unmatched(versions=snapshot.versions, solution=solution)
+        price_guidance_record(run=run, problem=left, solution=_only_recorded(solution, left))
         _record_stats(run=run, snapshot=snapshot, solution=solution, written=written)
         run.shard_stats = [_shard_stats(result) for result in sorted(results, key=_by_index)]
         run.write_seconds = time.perf_counter() - write_started
@@ -333,10 +335,12 @@ def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
             capacity_window_hold(window_id=window_id, units=units)
 
 
-def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> None:
+def _write_unmatched(
+    *, versions: RowVersions, solution: MatchingSolution
+) -> MatchingProblem | None:
     """Record why orders stayed open and what to relax, unless the seller changed the order
     meanwhile. Called after this run's offers are written, so that "the capacity left" is
-    read back with them booked."""
+    read back with them booked; returns that problem (None when no order stayed open)."""
     current = dict(
         Order.objects.filter(pk__in=list(solution.unmatched), status=OrderStatus.OPEN).values_list(
             "pk", "updated_at"
@@ -348,8 +352,9 @@ def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> No
         if order_id in current and current[order_id].isoformat() == versions.orders.get(order_id)
     }
     if not unmatched:
-        return
+        return None
     left = matching_problem_load(time_limit_seconds=0, move_offers=False).problem
+    left = dataclasses.replace(left, orders=tuple(o for o in left.orders if o.id in unmatched))
     relaxations = suggest_relaxations(left, dataclasses.replace(solution, assignments=()))
     # bulk_update leaves updated_at alone: recording the outcome is not an edit
     Order.objects.bulk_update(
@@ -364,6 +369,14 @@ def _write_unmatched(*, versions: RowVersions, solution: MatchingSolution) -> No
         ["unmatched_reason", "relax_suggestion"],
         batch_size=1000,
     )
+    return left
+
+
+def _only_recorded(solution: MatchingSolution, left: MatchingProblem | None) -> MatchingSolution:
+    """The solution as read back: nothing left to place, the orders recorded unmatched."""
+    orders = {o.id for o in left.orders} if left is not None else set()
+    unmatched = {oid: reason for oid, reason in solution.unmatched.items() if oid in orders}
+    return dataclasses.replace(solution, assignments=(), unmatched=unmatched)
 
 
 def _relaxation_data(relaxation: Relaxation) -> dict[str, object]:

@@ -216,6 +216,7 @@ def make_marketplace() -> Marketplace:
     make_window(factory, start=2, end=40, units_per_day=400)
     fitting = [make_order(seller, quantity=500) for _ in range(4)]
     make_order(seller, max_unit_price=Decimal("1.00"))  # too cheap: unmatched, what to relax
+    make_order(seller, max_unit_price=Decimal("9.50"))  # just below: the owner's price guidance
     make_order(seller, draft=True)
     order_cancel(order=make_order(seller), actor=seller, note="Not needed any more.")
     run_matching()

@@ -29,9 +29,9 @@ from marketplace.pages import (
 from marketplace.request_types import AuthenticatedHttpRequest
 from matching.counters import counter_create
 from matching.forms import CounterForm, DeclineForm
-from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
+from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, PriceGuidance
 from matching.offers import offer_accept, offer_decline
-from matching.selectors import offer_allowed_actions, offer_list
+from matching.selectors import offer_allowed_actions, offer_list, price_guidance_list
 from orders.selectors import order_history, seller_reliability
 from production import disputes, services
 from production import selectors as production_selectors
@@ -50,8 +50,31 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "factories/dashboard.html",
-        {"board": board, "today": today, "now": timezone.now()},
+        {
+            "board": board,
+            "today": today,
+            "now": timezone.now(),
+            "guidance": _guidance(request, today=today),
+        },
     )
+
+
+def _guidance(
+    request: AuthenticatedHttpRequest,
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[tuple[PriceGuidance, list[PriceGuidance]]]:
+    """The latest run's price guidance for the owner's windows (those overlapping
+    ``start``..``end`` when given), grouped by window: (first row, its rows)."""
+    rows = price_guidance_list(owner=request.user, today=today)
+    if start is not None and end is not None:
+        rows = rows.filter(window__start_date__lte=end, window__end_date__gte=start)
+    grouped: dict[int, list[PriceGuidance]] = {}
+    for row in rows:
+        grouped.setdefault(row.window_id, []).append(row)
+    return [(levels[0], levels) for levels in grouped.values()]
 
 
 def _offer(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
@@ -79,10 +102,12 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _calendar_context(request: AuthenticatedHttpRequest, start: dt.date) -> dict[str, Any]:
     waiting = offer_list(owner=request.user).filter(status=AssignmentStatus.PROPOSED)
+    end = start + dt.timedelta(days=CALENDAR_DAYS - 1)
     return {
         "calendar": production_selectors.capacity_calendar(
             owner=request.user, start=start, days=CALENDAR_DAYS
         ),
+        "guidance": _guidance(request, today=timezone.localdate(), start=start, end=end),
         "previous": start - dt.timedelta(days=28),
         "next": start + dt.timedelta(days=28),
         "waiting": waiting.order_by("expires_at", "pk"),

@@ -18,7 +18,13 @@ from marketplace.api import (
 from marketplace.routers import IdRouter
 from marketplace.throttling import LoginRateThrottle, rate_limited
 from matching import views as matching_views
-from matching.api import MatchRunViewSet, QuoteApi, SellerAssignmentViewSet, WhatIfViewSet
+from matching.api import (
+    MatchRunViewSet,
+    PriceGuidanceViewSet,
+    QuoteApi,
+    SellerAssignmentViewSet,
+    WhatIfViewSet,
+)
 from production.api import OfferViewSet, OrderViewSet
 from shops.api import (
     ReplenishmentViewSet,
@@ -41,6 +47,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("offers", OfferViewSet, basename="offer")
 router.register("order-assignments", SellerAssignmentViewSet, basename="order-assignment")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
+router.register("price-guidance", PriceGuidanceViewSet, basename="price-guidance")
 router.register("what-ifs", WhatIfViewSet, basename="what-if")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("shops/connections", ShopConnectionViewSet, basename="shop-connection")

@@ -167,6 +167,8 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
     make_window(make_factory(name="Ningbo Knitwear"), units_per_day=100)
     order = make_order(make_user(Role.SELLER, username="li"), title="Logo tees", quantity=500)
     make_order(title="Canvas totes", max_unit_price=Decimal("3.00"))  # too cheap: unmatched
+    # just below the factories' 10.00: unmatched, and price guidance for their windows
+    make_order(title="Knit caps", max_unit_price=Decimal("9.50"), quantity=300)
     run_matching()
     declined = Assignment.objects.get(order=order)
     offer_decline(offer=declined, actor=declined.factory.owner, reason=DeclineReason.NO_CAPACITY)

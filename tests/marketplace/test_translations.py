@@ -401,6 +401,7 @@ USER_DATA = (
     "Shanghai",
     "Summer tees",
     "Winter hoodies",
+    "Cheap tees",
     "Giant tote order",
     "杭州丝绸厂",
     "杭州",
@@ -457,6 +458,8 @@ def _market(language: str) -> dict[str, User | AnonymousUser]:
     make_order(seller, title="Summer tees", category=category("t-shirts"), quantity=400)
     make_order(seller, title="Winter hoodies", category=category("hoodies"), quantity=300)
     make_order(seller, title="Giant tote order", category=category("tote-bags"), quantity=900)
+    # just below the factories' 10.00: price guidance on the owner's dashboard and calendar
+    make_order(seller, title="Cheap tees", category=category("t-shirts"), max_unit_price="9.50")
     with translation.override(language):
         run_matching()
         offer = Assignment.objects.filter(order__title="Summer tees").first()

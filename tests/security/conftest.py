@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from marketplace.models import Notification, ProductCategory, Role, User
-from matching.models import Assignment, AssignmentStatus, MatchRun, WhatIf, WhatIfKind
+from matching.models import (
+    Assignment,
+    AssignmentStatus,
+    MatchRun,
+    PriceGuidance,
+    WhatIf,
+    WhatIfKind,
+)
 from orders.models import OrderKind
 from production import services as production
 from production.models import Delay
@@ -50,6 +57,7 @@ class World:
     sku: Sku | None = None
     sale: Sale | None = None
     replenishment: Replenishment | None = None
+    guidance: PriceGuidance | None = None  # the latest run's advice on the victim's window
     own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
 
     @property
@@ -97,6 +105,7 @@ def build_world(attacker_role: str) -> World:
         attacker=make_user(attacker_role),
     )
     world.own["notification"] = _notify(world.attacker, "Attacker's own")
+    world.guidance = _guidance(world.run, window)
     _add_shop(world)
     if attacker_role == Role.FACTORY_OWNER:
         own_factory = make_factory(world.attacker)
@@ -106,6 +115,7 @@ def build_world(attacker_role: str) -> World:
             "window": own_window,
             "capability": own_factory.capabilities.get(),
             "offer": make_assignment(make_order(quantity=100), own_window),
+            "guidance": _guidance(world.run, own_window),
         }
     elif attacker_role == Role.SELLER:
         own_order = make_order(world.attacker, quantity=100)
@@ -117,6 +127,20 @@ def build_world(attacker_role: str) -> World:
             "sku": _sku(world.attacker, world.capability.category),
         }
     return world
+
+
+def _guidance(run: MatchRun, window: CapacityWindow) -> PriceGuidance:
+    return PriceGuidance.objects.create(
+        run=run,
+        factory=window.factory,
+        window=window,
+        current_unit_price=Decimal("10.00"),
+        idle_units=1000,
+        unit_price=Decimal("9.00"),
+        orders=1,
+        units=500,
+        order_ids=[],
+    )
 
 
 def _sku(seller: User, category: ProductCategory) -> Sku:

@@ -382,6 +382,16 @@ CASES: dict[tuple[str, str], list[Check]] = {
         )
     ],
     ("GET", "/api/offers/{id}/"): [_detail(offer_id)],
+    # the latest run's price guidance on the owner's windows
+    ("GET", "/api/price-guidance/"): [
+        ListHides(
+            ALL,
+            lambda w: {w.guidance.pk} if w.guidance else set(),
+            own="guidance",
+            filters=lambda w: [{}, {"window": w.window.pk}, {"factory": w.factory.pk}],
+        )
+    ],
+    ("GET", "/api/price-guidance/{id}/"): [_detail(lambda w: w.guidance.pk if w.guidance else 0)],
     ("POST", "/api/offers/{id}/accept/"): [_detail(offer_id)],
     ("POST", "/api/offers/{id}/decline/"): [
         _detail(offer_id, lambda w: {"reason": "other", "note": "x"})

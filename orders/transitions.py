@@ -120,6 +120,11 @@ ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
     "open_dispute": (S.DELIVERED,),
     "answer_dispute": (S.DELIVERED,),
     "resolve_dispute": (S.DELIVERED,),
+    # a part in trouble and its standby factory (production/standby.py): proposed by the
+    # system, then moved there or kept by the seller
+    "propose_standby": (S.ACCEPTED, S.IN_PRODUCTION),
+    "switch_to_standby": (S.ACCEPTED, S.IN_PRODUCTION),
+    "decline_standby": (S.ACCEPTED, S.IN_PRODUCTION),
 }
 
 # Order of actions in ``allowed_actions`` (what a user may do; system actions are left out).

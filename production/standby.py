@@ -46,6 +46,7 @@ from django.utils.translation import pgettext_lazy
 from factories.models import Factory
 from factories.services import capacity_window_hold_if_room, capacity_window_release
 from marketplace.errors import Conflict
+from marketplace.messages import Params
 from marketplace.models import User
 from marketplace.money import from_fen, to_fen
 from marketplace.notifications import notification_create
@@ -194,7 +195,12 @@ def standby_switches_propose(*, today: dt.date | None = None) -> int:
     return proposed
 
 
-def _params(switch: StandbySwitch, part: Assignment, standby: Factory) -> dict[str, object]:
+def standby_switch_params(switch: StandbySwitch) -> Params:
+    """What the history line and notifications of a standby proposal are rendered from."""
+    return _params(switch, switch.part, switch.factory)
+
+
+def _params(switch: StandbySwitch, part: Assignment, standby: Factory) -> Params:
     return {
         "order": part.order_id,
         "switch": switch.pk,
@@ -269,14 +275,16 @@ def standby_switch_accept(*, switch: StandbySwitch, actor: User | None) -> Stand
     freed, the standby factory is offered the quantity (409 when its window has no room
     left for it now)."""
     switch, part, order = _lock_pending(switch.pk, "switch_to_standby")
-    if part.status != AssignmentStatus.ACCEPTED or part.shipped_on is not None:
+    if part.shipped_on is not None:
+        raise Conflict(
+            _("The part has shipped, so it cannot be moved to the standby factory."),
+            current="shipped",
+            allowed=("decline_standby",),
+        )
+    if part.status != AssignmentStatus.ACCEPTED:
         raise Conflict(
             _("The part is %(status)s now, so it cannot be moved to the standby factory.")
-            % {
-                "status": _("shipped")
-                if part.shipped_on is not None
-                else part.get_status_display().lower()
-            },
+            % {"status": part.get_status_display().lower()},
             current=part.status,
             allowed=("decline_standby",),
         )

@@ -16,7 +16,7 @@ from marketplace.models import Notification, ProductCategory, Role, User
 from matching.models import Assignment, AssignmentStatus, MatchRun, WhatIf, WhatIfKind
 from orders.models import OrderKind
 from production import services as production
-from production.models import Delay
+from production.models import Delay, StandbySwitch
 from shops.models import Replenishment, Sale, ShopConnection, Sku
 from shops.services import shop_connection_create, sku_create, sku_replenish
 from tests.builders import (
@@ -50,6 +50,7 @@ class World:
     sku: Sku | None = None
     sale: Sale | None = None
     replenishment: Replenishment | None = None
+    standby: StandbySwitch | None = None  # a standby factory proposed for the victim's part
     own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
 
     @property
@@ -97,6 +98,17 @@ def build_world(attacker_role: str) -> World:
         attacker=make_user(attacker_role),
     )
     world.own["notification"] = _notify(world.attacker, "Attacker's own")
+    standby_window = make_window(make_factory(), units_per_day=200)
+    world.standby = StandbySwitch.objects.create(
+        part=part,
+        trigger="delay_past_due",
+        trigger_date=delay.new_finish,
+        window=standby_window,
+        factory=standby_window.factory,
+        quantity=part.quantity,
+        unit_price=Decimal("10.00"),
+        planned_finish=standby_window.end_date,
+    )
     _add_shop(world)
     if attacker_role == Role.FACTORY_OWNER:
         own_factory = make_factory(world.attacker)
@@ -160,6 +172,7 @@ SNAPSHOT_MODELS = (
     "production.Delay",
     "production.Dispute",
     "production.DisputePhoto",
+    "production.StandbySwitch",
     "matching.Assignment",
     "matching.MatchRun",
     "shops.ShopConnection",

@@ -1,0 +1,124 @@
+"""Standby factories on the seller's order page, in both languages: the proposal for a late
+part is shown with its two answers; moving the part offers it to the standby factory, keeping
+it leaves it; an answered proposal shows the service's refusal; another seller's order or a
+proposal of another order is a 404."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.test import Client
+
+from marketplace.models import User
+from matching.models import Assignment, AssignmentStatus
+from production.models import StandbySwitch, StandbySwitchStatus
+from tests.builders import make_order, make_user
+from tests.production.test_standby_switches import (
+    accepted_part,
+    after,
+    proposed_when_late,
+    standby_window,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user: User, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    User.objects.filter(pk=user.pk).update(language=language)
+    return client
+
+
+def url(switch: StandbySwitch, verb: str, order_id: int | None = None) -> str:
+    order = order_id or switch.part.order_id
+    return f"/seller/orders/{order}/standby/{switch.pk}/{verb}/"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "move", "moved"),
+    [
+        ("en", "A standby factory can take over a late part", "Move the part", "The part is moved"),
+        ("zh-hans", "备用工厂可以接手一个延误的部分", "把这部分转给备用工厂", "已转移"),
+    ],
+)
+def test_the_seller_moves_a_late_part_to_its_standby_from_the_order_page(
+    language: str, heading: str, move: str, moved: str
+) -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    window = standby_window()
+    switch = proposed_when_late(part)
+    client = logged_in(seller, language)
+
+    page = client.get(f"/seller/orders/{part.order_id}/").content.decode()
+    assert heading in page
+    assert move in page
+    assert window.factory.name in page
+
+    with time_machine.travel(after(part.planned_start, 2), tick=False):
+        response = client.post(url(switch, "accept"))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert moved in page
+    assert heading not in page
+    assert Assignment.objects.get(pk=part.pk).status == AssignmentStatus.SWITCHED
+    assert Assignment.objects.get(factory=window.factory).status == AssignmentStatus.PROPOSED
+
+
+@pytest.mark.parametrize(
+    ("language", "kept"), [("en", "The part stays with its factory."), ("zh-hans", "这部分仍由原工厂生产。")]
+)
+def test_the_seller_keeps_the_part_from_the_order_page(language: str, kept: str) -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    standby_window()
+    switch = proposed_when_late(part)
+    client = logged_in(seller, language)
+
+    response = client.post(url(switch, "decline"))
+
+    assert response.status_code == 302
+    assert kept in client.get(response["Location"]).content.decode()
+    assert StandbySwitch.objects.get().status == StandbySwitchStatus.DECLINED
+    assert Assignment.objects.get(pk=part.pk).status == AssignmentStatus.ACCEPTED
+
+
+def test_an_answered_proposal_shows_the_refusal_and_changes_nothing() -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    standby_window()
+    switch = proposed_when_late(part)
+    client = logged_in(seller)
+    client.post(url(switch, "decline"))
+
+    response = client.post(url(switch, "accept"))
+
+    assert response.status_code == 302
+    assert "answered already" in client.get(response["Location"]).content.decode()
+    assert Assignment.objects.get(pk=part.pk).status == AssignmentStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("verb", ["accept", "decline"])
+def test_another_sellers_proposal_is_a_404_and_nothing_changes(verb: str) -> None:
+    part = accepted_part()
+    standby_window()
+    switch = proposed_when_late(part)
+    stranger = make_user()
+    client = logged_in(stranger)
+
+    assert client.post(url(switch, verb)).status_code == 404
+    # the stranger's own order does not reach it either
+    own = make_order(stranger)
+    assert client.post(url(switch, verb, own.pk)).status_code == 404
+    assert client.get(f"/seller/orders/{part.order_id}/").status_code == 404
+    assert StandbySwitch.objects.get().status == StandbySwitchStatus.PENDING
+
+
+def test_answers_are_posted_only() -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    standby_window()
+    switch = proposed_when_late(part)
+
+    assert logged_in(seller).get(url(switch, "accept")).status_code == 405

@@ -67,7 +67,8 @@ def test_the_seller_moves_a_late_part_to_its_standby_from_the_order_page(
 
 
 @pytest.mark.parametrize(
-    ("language", "kept"), [("en", "The part stays with its factory."), ("zh-hans", "这部分仍由原工厂生产。")]
+    ("language", "kept"),
+    [("en", "The part stays with its factory."), ("zh-hans", "这部分仍由原工厂生产。")],
 )
 def test_the_seller_keeps_the_part_from_the_order_page(language: str, kept: str) -> None:
     seller = make_user()

@@ -52,7 +52,7 @@ from production.forms import (
     dispute_shown,
 )
 from production.messages import standby_proposed_text
-from production.models import DelayStatus
+from production.models import DelayStatus, StandbySwitchStatus
 from production.selectors import (
     order_delay,
     order_disputes,
@@ -81,10 +81,20 @@ def _needs_action(seller: Any) -> dict[str, list[Order]]:
             order=OuterRef("pk"), status=AssignmentStatus.COUNTERED
         )
     )
+    standby = Exists(
+        seller_assignment_list(seller=seller).filter(
+            order=OuterRef("pk"),
+            status=AssignmentStatus.ACCEPTED,
+            standby_switches__status=StandbySwitchStatus.PENDING,
+        )
+    )
     delivered = orders.filter(status=OrderStatus.DELIVERED)
     unmatched = orders.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
     groups = {
         "counters": orders.filter(counters),
+        "standby": orders.filter(
+            standby, status__in=(OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION)
+        ),
         "delays": orders.filter(pending_delays),
         "shipped": orders.filter(status=OrderStatus.SHIPPED),
         "unrated": delivered.filter(unrated),

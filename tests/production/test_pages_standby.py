@@ -13,6 +13,7 @@ from marketplace.models import User
 from matching.models import Assignment, AssignmentStatus
 from production.models import StandbySwitch, StandbySwitchStatus
 from tests.builders import make_order, make_user
+from tests.marketplace.test_translations import HAN, LATIN_WORD, _VisibleText
 from tests.production.test_standby_switches import (
     accepted_part,
     after,
@@ -28,6 +29,17 @@ def logged_in(user: User, language: str = "en") -> Client:
     client.force_login(user)
     User.objects.filter(pk=user.pk).update(language=language)
     return client
+
+
+def section_words(page: str, language: str, *names: str) -> list[str]:
+    """Words of the other language in the page's standby section (names as given aside)."""
+    start = page.index('<section aria-labelledby="standby-waiting"')
+    parser = _VisibleText()
+    parser.feed(page[start : page.index("</section>", start)] + "</section>")
+    text = " ".join(parser.texts)
+    for name in names:
+        text = text.replace(name, " ")
+    return HAN.findall(text) if language == "en" else LATIN_WORD.findall(text)
 
 
 def url(switch: StandbySwitch, verb: str, order_id: int | None = None) -> str:
@@ -55,6 +67,7 @@ def test_the_seller_moves_a_late_part_to_its_standby_from_the_order_page(
     assert heading in page
     assert move in page
     assert window.factory.name in page
+    assert section_words(page, language, window.factory.name, part.factory.name) == []
 
     with time_machine.travel(after(part.planned_start, 2), tick=False):
         response = client.post(url(switch, "accept"))
@@ -123,3 +136,20 @@ def test_answers_are_posted_only() -> None:
     switch = proposed_when_late(part)
 
     assert logged_in(seller).get(url(switch, "accept")).status_code == 405
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_dashboard_lists_an_order_whose_part_has_a_standby_waiting(language: str) -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    standby_window()
+    switch = proposed_when_late(part)
+    client = logged_in(seller, language)
+    heading = "A standby factory can take over a late part" if language == "en" else "备用工厂"
+
+    page = client.get("/seller/").content.decode()
+    assert heading in page
+    assert f'href="/seller/orders/{part.order_id}/"' in page
+
+    client.post(url(switch, "decline"))
+    assert 'id="needs-standby"' not in client.get("/seller/").content.decode()

@@ -124,7 +124,10 @@ def order_histories(orders: Sequence[Order]) -> dict[int, OrderHistory]:
     ids = [order.pk for order in orders]
     excluded: dict[int, set[int]] = {}
     for order_id, factory_id in Assignment.objects.filter(
-        order_id__in=ids, status__in=(AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
+        order_id__in=ids,
+        # a factory whose late part the seller moved to a standby factory is not offered
+        # the order again either (production/standby.py)
+        status__in=(AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.SWITCHED),
     ).values_list("order_id", "factory_id"):
         excluded.setdefault(order_id, set()).add(factory_id)
     accepted: dict[int, int] = {}

@@ -215,6 +215,7 @@ class OrderEventAction(models.TextChoices):
     STANDBY_PROPOSED = "standby_proposed", _("Standby factory proposed")
     STANDBY_SWITCHED = "standby_switched", _("Part moved to a standby factory")
     STANDBY_DECLINED = "standby_declined", _("Standby factory declined")
+    REOPEN_REST = "reopen_rest", _("Waiting again for the rest")
     MILESTONE_MATERIALS_READY = "milestone_materials_ready", _("Materials ready")
     MILESTONE_PRODUCTION_STARTED = "milestone_production_started", _("Production started")
     MILESTONE_QUALITY_PASSED = "milestone_quality_passed", _("Quality check passed")

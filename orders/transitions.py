@@ -77,6 +77,14 @@ TRANSITIONS: dict[str, Transition] = {
     "expire_counter": Transition(
         (S.OFFERED,), S.OPEN, "system", pgettext_lazy("order cannot be", "reopened")
     ),
+    # the offer for a part moved to a standby factory (production/standby.py) was declined
+    # or expired: the quantity no accepted part covers is matched again
+    "reopen_rest": Transition(
+        (S.ACCEPTED, S.IN_PRODUCTION),
+        S.OPEN,
+        "system",
+        pgettext_lazy("order cannot be", "reopened"),
+    ),
     "start_production": Transition(
         (S.ACCEPTED,), S.IN_PRODUCTION, "factory", pgettext_lazy("order cannot be", "started")
     ),

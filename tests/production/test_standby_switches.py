@@ -6,18 +6,20 @@ Time is controlled with time_machine."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import translation
 from pytest_django import Settings
 
 from factories.models import CapacityWindow
 from marketplace.errors import Conflict
 from marketplace.models import Notification, User
 from matching.models import Assignment, AssignmentStatus
-from matching.offers import offer_accept
+from matching.offers import offer_accept, offer_decline, offer_expire
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import order_cancel
 from production.models import Delay, DelayStatus, StandbySwitch, StandbySwitchStatus
@@ -28,9 +30,17 @@ from production.standby import (
     standby_switches_propose,
 )
 from production.tasks import standby_switches_propose_task
-from tests.builders import make_assignment, make_factory, make_order, make_window
+from tests.builders import make_assignment, make_factory, make_order, make_window, run_matching
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """The services' messages are read in English here (a page test may leave another
+    language active)."""
+    with translation.override("en"):
+        yield
 
 
 def noon(day: dt.date) -> dt.datetime:
@@ -330,3 +340,36 @@ def test_a_cancelled_order_cannot_be_moved_to_its_standby() -> None:
 
     assert caught.value.current == OrderStatus.CANCELLED
     assert window_units(window.pk) == (2500, 0, 0)
+
+
+@pytest.mark.parametrize("lost", ["declined", "expired"])
+def test_when_the_standby_loses_the_offer_the_order_is_matched_again_without_either(
+    lost: str,
+) -> None:
+    part = accepted_part()
+    window = standby_window()
+    switch = proposed_when_late(part)
+    order = Order.objects.get(pk=part.order_id)
+    offer = standby_switch_accept(switch=switch, actor=order.seller).offer
+    assert offer is not None
+    third = standby_window()
+    third.factory.capabilities.update(unit_price="11.90")  # the dearest: chosen only if alone
+
+    if lost == "declined":
+        offer_decline(offer=offer, actor=window.factory.owner, reason="no_capacity")
+    else:
+        assert offer.expires_at is not None
+        assert offer_expire(offer_id=offer.pk, now=offer.expires_at + dt.timedelta(minutes=1))
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OPEN
+    assert OrderEvent.objects.filter(order=order, action="reopen_rest").exists()
+    assert window_units(window.pk)[1:] == (0, 0)
+    assert window_units(part.window_id)[1:] == (0, 0)
+
+    run_matching()
+
+    [new] = Assignment.objects.filter(order=order, status=AssignmentStatus.PROPOSED)
+    assert new.factory_id == third.factory_id
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OFFERED

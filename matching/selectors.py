@@ -457,7 +457,13 @@ def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
     if offer.status == AssignmentStatus.PROPOSED:
         if offer.is_expired_at(timezone.now()):
             return ()
-        return ("accept", "decline", "counter") if action_allowed(offer.order, "counter") else ()
+        if action_allowed(offer.order, "counter"):
+            return ("accept", "decline", "counter")
+        # the offer of a part the seller moved to a standby factory (production/standby.py):
+        # the order is accepted already, so it is answered without a counter-offer
+        if offer.order.status in (OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION):
+            return ("accept", "decline")
+        return ()
     if offer.status != AssignmentStatus.ACCEPTED:
         return ()
     actions = [a for a in ("post_milestone", "report_delay") if action_allowed(offer.order, a)]

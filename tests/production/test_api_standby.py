@@ -67,6 +67,8 @@ def test_the_seller_moves_the_part_to_the_standby_through_the_api(seller: User) 
     # the standby factory's owner sees the offer in their inbox
     inbox = client_for(window.factory.owner).get("/api/offers/", {"status": "proposed"})
     assert [row["id"] for row in inbox.json()["results"]] == [offer.pk]
+    # answered like any offer, without a counter-offer (the order is accepted already)
+    assert inbox.json()["results"][0]["allowed_actions"] == ["accept", "decline"]
 
 
 def test_the_seller_keeps_the_part_through_the_api(seller: User) -> None:

@@ -19,6 +19,7 @@ from tests.production.test_standby_switches import (
     after,
     proposed_when_late,
     standby_window,
+    window_units,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +154,52 @@ def test_the_dashboard_lists_an_order_whose_part_has_a_standby_waiting(language:
 
     client.post(url(switch, "decline"))
     assert 'id="needs-standby"' not in client.get("/seller/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "moved"), [("en", "Moved to a standby factory"), ("zh-hans", "已转给备用工厂")]
+)
+def test_after_the_switch_both_factories_and_the_seller_see_where_the_part_is(
+    language: str, moved: str
+) -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    window = standby_window()
+    switch = proposed_when_late(part)
+    with time_machine.travel(after(part.planned_start, 2), tick=False):
+        logged_in(seller, language).post(url(switch, "accept"))
+    offer = Assignment.objects.get(factory=window.factory)
+
+    order_page = logged_in(seller, language).get(f"/seller/orders/{part.order_id}/")
+    first = logged_in(part.factory.owner, language).get(f"/factory/offers/{part.pk}/")
+    inbox = logged_in(window.factory.owner, language).get("/factory/offers/")
+    offer_page = logged_in(window.factory.owner, language).get(f"/factory/offers/{offer.pk}/")
+
+    assert moved in order_page.content.decode()
+    assert first.status_code == 200
+    assert moved in first.content.decode()
+    assert f"/factory/offers/{offer.pk}/" in inbox.content.decode()
+    assert offer_page.status_code == 200
+    # the first factory's owner cannot reach the standby's offer, nor the standby the first part
+    assert logged_in(part.factory.owner).get(f"/factory/offers/{offer.pk}/").status_code == 404
+    assert logged_in(window.factory.owner).get(f"/factory/offers/{part.pk}/").status_code == 404
+
+
+def test_the_standby_factory_accepts_the_offer_on_its_page() -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    window = standby_window()
+    switch = proposed_when_late(part)
+    with time_machine.travel(after(part.planned_start, 2), tick=False):
+        logged_in(seller).post(url(switch, "accept"))
+    offer = Assignment.objects.get(factory=window.factory)
+    client = logged_in(window.factory.owner)
+
+    page = client.get(f"/factory/offers/{offer.pk}/").content.decode()
+    assert f'action="/factory/offers/{offer.pk}/accept/"' in page
+    response = client.post(f"/factory/offers/{offer.pk}/accept/")
+
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == AssignmentStatus.ACCEPTED
+    assert window_units(window.pk) == (2500, 500, 0)

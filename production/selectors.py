@@ -56,7 +56,12 @@ def order_standby_pending(*, order: Order) -> list[StandbySwitch]:
     """The standby proposals of an order that wait for the seller, while it may answer."""
     if not action_allowed(order, "switch_to_standby"):
         return []
-    return list(order_standby_switches(order=order).filter(status=StandbySwitchStatus.PENDING))
+    pending = order_standby_switches(order=order).filter(
+        status=StandbySwitchStatus.PENDING,
+        part__status=AssignmentStatus.ACCEPTED,
+        part__shipped_on__isnull=True,
+    )
+    return list(pending)
 
 
 def order_disputes(*, order: Order) -> QuerySet[Dispute]:

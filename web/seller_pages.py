@@ -85,6 +85,7 @@ def _needs_action(seller: Any) -> dict[str, list[Order]]:
         seller_assignment_list(seller=seller).filter(
             order=OuterRef("pk"),
             status=AssignmentStatus.ACCEPTED,
+            shipped_on__isnull=True,
             standby_switches__status=StandbySwitchStatus.PENDING,
         )
     )

@@ -203,3 +203,18 @@ def test_the_standby_factory_accepts_the_offer_on_its_page() -> None:
     offer.refresh_from_db()
     assert offer.status == AssignmentStatus.ACCEPTED
     assert window_units(window.pk) == (2500, 500, 0)
+
+
+def test_a_proposal_for_a_part_that_shipped_meanwhile_is_no_longer_shown() -> None:
+    seller = make_user()
+    part = accepted_part(seller)
+    standby_window()
+    proposed_when_late(part)
+    Assignment.objects.filter(pk=part.pk).update(shipped_on=part.planned_finish)
+    client = logged_in(seller)
+
+    assert (
+        'id="standby-waiting"'
+        not in client.get(f"/seller/orders/{part.order_id}/").content.decode()
+    )
+    assert 'id="needs-standby"' not in client.get("/seller/").content.decode()

@@ -157,10 +157,14 @@ def test_the_dashboard_lists_an_order_whose_part_has_a_standby_waiting(language:
 
 
 @pytest.mark.parametrize(
-    ("language", "moved"), [("en", "Moved to a standby factory"), ("zh-hans", "已转给备用工厂")]
+    ("language", "moved", "history"),
+    [
+        ("en", "Moved to a standby factory", "The seller moved 500 units from"),
+        ("zh-hans", "已转给备用工厂", "卖家已将 500 件从"),
+    ],
 )
 def test_after_the_switch_both_factories_and_the_seller_see_where_the_part_is(
-    language: str, moved: str
+    language: str, moved: str, history: str
 ) -> None:
     seller = make_user()
     part = accepted_part(seller)
@@ -176,6 +180,7 @@ def test_after_the_switch_both_factories_and_the_seller_see_where_the_part_is(
     offer_page = logged_in(window.factory.owner, language).get(f"/factory/offers/{offer.pk}/")
 
     assert moved in order_page.content.decode()
+    assert history in order_page.content.decode()
     assert first.status_code == 200
     assert moved in first.content.decode()
     assert f"/factory/offers/{offer.pk}/" in inbox.content.decode()

@@ -385,6 +385,15 @@ def capacity_window_hold(*, window_id: int, units: int) -> None:
     )
 
 
+def capacity_window_hold_if_room(*, window_id: int, units: int) -> bool:
+    """Offer ``units`` of the window only if neither booked nor offered units take them (a
+    conditional update: a standby offer, production/standby.py); False when they do not."""
+    updated = CapacityWindow.objects.filter(
+        pk=window_id, booked_units__lte=F("total_units") - F("offered_units") - units
+    ).update(offered_units=F("offered_units") + units)
+    return updated == 1
+
+
 def capacity_window_book(*, window_id: int, units: int, offered: bool = False) -> bool:
     """Book ``units`` if they still fit (a conditional update, so concurrent bookings
     never over-book); False when they do not. ``offered``: the units were held by an

@@ -25,7 +25,8 @@ accept, decline and expiry, and a counter-offer's making, accept, reject and exp
 (``offer_lock``; the counter row only under its assignment's lock); cancelling an order 2, 3, 6, 7
 (matching withdraws the parts and frees their units, then production answers the pending
 delays); a delay's answer 2, 3, 7 (``delay_lock``); a dispute's answer 2, 3, 8 and its
-resolution 2, 3, 4, 8 (``dispute_lock``); milestones and delivery 2, 3; a
+resolution 2, 3, 4, 8 (``dispute_lock``); moving a part to its standby factory 2, 3, 6, 7 and
+keeping it 2, 3 (production/standby.py); milestones and delivery 2, 3; a
 window's edit 4, 6. ``tests/matching/test_lock_order.py`` runs them at once on one order and
 one window.
 """

@@ -480,6 +480,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "production.tasks.milestone_reminders_send_task",
         "schedule": float(env_int("MILESTONE_REMINDERS_EVERY_SECONDS", 3600)),
     },
+    # parts in trouble (a milestone overdue, a delay past the due date): propose a standby
+    "propose-standby-factories": {
+        "task": "production.tasks.standby_switches_propose_task",
+        "schedule": float(env_int("STANDBY_CHECK_EVERY_SECONDS", 3600)),
+    },
     "draft-replenishments": {
         "task": "shops.tasks.replenishments_propose_task",
         "schedule": float(env_int("REPLENISHMENTS_EVERY_SECONDS", 3600)),

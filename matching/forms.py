@@ -26,6 +26,7 @@ ASSIGNMENT_LABELS = {
     AssignmentStatus.EXPIRED: _("Expired"),
     AssignmentStatus.SUPERSEDED: _("Moved by a later run"),
     AssignmentStatus.WITHDRAWN: _("Withdrawn (order cancelled)"),
+    AssignmentStatus.SWITCHED: _("Moved to a standby factory"),
 }
 
 

@@ -30,7 +30,7 @@ def accepted_text(params: Params) -> str:
     return _("%(factory)s accepted %(quantity)s units, to finish by %(date)s.") % params
 
 
-@order_event_texts.register("offer_lost", "reopen")
+@order_event_texts.register("offer_lost", "reopen", "reopen_rest")
 def lost_text(params: Params) -> str:
     """Why an order waits again: a run moved its offer, or a factory declined or let it
     expire."""

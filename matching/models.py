@@ -159,6 +159,9 @@ class AssignmentStatus(models.TextChoices):
     COUNTER_EXPIRED = "counter_expired", _("Counter-offer expired")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Withdrawn (order cancelled)")
+    # the seller moved the part's remaining quantity to a standby factory
+    # (production/standby.py); its units were freed
+    SWITCHED = "switched", _("Moved to a standby factory")
 
 
 # statuses that hold units offered in their window, waiting for an answer (the factory's to

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -221,6 +221,10 @@ def order_waits_again(
         capacity_window_release(window_id=other.window_id, units=other.quantity, offered=True)
     if order.status == OrderStatus.OFFERED:
         order_transition(order=order, action=actions[0], actor=actor, params=params)
+    elif order.status in (OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION) and _uncovered(order):
+        # the offer of a part moved to a standby factory (production/standby.py) was lost:
+        # what no accepted part covers is matched again
+        order_transition(order=order, action="reopen_rest", actor=actor, params=params)
     else:
         order_event_record(order=order, action=actions[1], actor=actor, params=params)
     notification_create(
@@ -231,6 +235,14 @@ def order_waits_again(
         exclude=actor,
     )
     match_run_request_on_change()
+
+
+def _uncovered(order: Order) -> bool:
+    """Whether the order's accepted parts make less than its quantity."""
+    accepted = order.assignments.filter(status=AssignmentStatus.ACCEPTED).aggregate(
+        units=Sum("quantity")
+    )["units"]
+    return (accepted or 0) < order.quantity
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:

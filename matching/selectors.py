@@ -125,7 +125,10 @@ def order_histories(orders: Sequence[Order]) -> dict[int, OrderHistory]:
     ids = [order.pk for order in orders]
     excluded: dict[int, set[int]] = {}
     for order_id, factory_id in Assignment.objects.filter(
-        order_id__in=ids, status__in=(AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
+        order_id__in=ids,
+        # a factory whose late part the seller moved to a standby factory is not offered
+        # the order again either (production/standby.py)
+        status__in=(AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.SWITCHED),
     ).values_list("order_id", "factory_id"):
         excluded.setdefault(order_id, set()).add(factory_id)
     accepted: dict[int, int] = {}
@@ -469,7 +472,13 @@ def offer_allowed_actions(offer: Assignment) -> tuple[str, ...]:
     if offer.status == AssignmentStatus.PROPOSED:
         if offer.is_expired_at(timezone.now()):
             return ()
-        return ("accept", "decline", "counter") if action_allowed(offer.order, "counter") else ()
+        if action_allowed(offer.order, "counter"):
+            return ("accept", "decline", "counter")
+        # the offer of a part the seller moved to a standby factory (production/standby.py):
+        # the order is accepted already, so it is answered without a counter-offer
+        if offer.order.status in (OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION):
+            return ("accept", "decline")
+        return ()
     if offer.status != AssignmentStatus.ACCEPTED:
         return ()
     actions = [a for a in ("post_milestone", "report_delay") if action_allowed(offer.order, a)]

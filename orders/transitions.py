@@ -77,6 +77,14 @@ TRANSITIONS: dict[str, Transition] = {
     "expire_counter": Transition(
         (S.OFFERED,), S.OPEN, "system", pgettext_lazy("order cannot be", "reopened")
     ),
+    # the offer for a part moved to a standby factory (production/standby.py) was declined
+    # or expired: the quantity no accepted part covers is matched again
+    "reopen_rest": Transition(
+        (S.ACCEPTED, S.IN_PRODUCTION),
+        S.OPEN,
+        "system",
+        pgettext_lazy("order cannot be", "reopened"),
+    ),
     "start_production": Transition(
         (S.ACCEPTED,), S.IN_PRODUCTION, "factory", pgettext_lazy("order cannot be", "started")
     ),
@@ -120,6 +128,11 @@ ACTIONS_IN_PLACE: dict[str, tuple[str, ...]] = {
     "open_dispute": (S.DELIVERED,),
     "answer_dispute": (S.DELIVERED,),
     "resolve_dispute": (S.DELIVERED,),
+    # a part in trouble and its standby factory (production/standby.py): proposed by the
+    # system, then moved there or kept by the seller
+    "propose_standby": (S.ACCEPTED, S.IN_PRODUCTION),
+    "switch_to_standby": (S.ACCEPTED, S.IN_PRODUCTION),
+    "decline_standby": (S.ACCEPTED, S.IN_PRODUCTION),
 }
 
 # Order of actions in ``allowed_actions`` (what a user may do; system actions are left out).

@@ -28,6 +28,7 @@ from production.models import (
     DisputePhoto,
     DisputeStatus,
     Milestone,
+    StandbySwitch,
 )
 from production.scores import factory_scores_recompute
 from production.selectors import delay_pending_for
@@ -57,6 +58,17 @@ class DelayAdmin(ViewOnlyAdmin):
     search_fields = ("assignment__order__title", "assignment__factory__name", "reason")
     list_select_related = ("assignment__order", "assignment__factory")
     raw_id_fields = ("assignment", "reported_by")
+
+
+@admin.register(StandbySwitch)
+class StandbySwitchAdmin(ViewOnlyAdmin):
+    """Standby factories proposed for late parts (production/standby.py); the seller answers."""
+
+    list_display = ("id", "part", "trigger", "factory", "quantity", "status", "created_at")
+    list_filter = ("status", "trigger")
+    search_fields = ("part__order__title", "part__factory__name", "factory__name")
+    list_select_related = ("part__order", "part__factory", "factory")
+    raw_id_fields = ("part", "window", "factory", "offer", "decided_by")
 
 
 class DisputePhotoInline(ReadOnlyInline):

@@ -24,7 +24,8 @@ from matching.api import OfferViewSet as MatchingOfferViewSet
 from orders.api import OrderViewSet as OrdersOrderViewSet
 from orders.api import valid_data
 from orders.serializers import OrderSerializer
-from production import disputes, selectors, services
+from production import disputes, selectors, services, standby
+from production.models import StandbySwitch
 from production.serializers import (
     DelayDecisionSerializer,
     DelaySerializer,
@@ -35,6 +36,8 @@ from production.serializers import (
     OrderPartSerializer,
     RatingSerializer,
     SampleDecisionSerializer,
+    StandbyDecisionSerializer,
+    StandbySwitchSerializer,
 )
 
 
@@ -58,6 +61,40 @@ class OrderViewSet(OrdersOrderViewSet):
             raise ValidationError({"delay": _("This order has no such delay.")})
         delay = services.delay_accept(delay=delay, actor=request.user)
         return Response(DelaySerializer(delay).data)
+
+    @extend_schema(responses=StandbySwitchSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="standby-switches")
+    def standby_switches(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """The standby factories proposed for parts of the order that are late."""
+        found = selectors.order_standby_switches(order=self.get_object())
+        return Response(StandbySwitchSerializer(found, many=True).data)
+
+    @extend_schema(request=StandbyDecisionSerializer, responses=StandbySwitchSerializer)
+    @action(detail=True, methods=["post"], url_path="accept-standby")
+    def accept_standby(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Move a late part to its standby factory: the first factory's part is withdrawn,
+        the standby factory is offered the quantity (409 when it no longer has room)."""
+        switch = standby.standby_switch_accept(
+            switch=self._standby_switch(request), actor=request.user
+        )
+        return Response(StandbySwitchSerializer(switch).data)
+
+    @extend_schema(request=StandbyDecisionSerializer, responses=StandbySwitchSerializer)
+    @action(detail=True, methods=["post"], url_path="decline-standby")
+    def decline_standby(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
+        """Keep a late part at its factory rather than move it to the standby."""
+        switch = standby.standby_switch_decline(
+            switch=self._standby_switch(request), actor=request.user
+        )
+        return Response(StandbySwitchSerializer(switch).data)
+
+    def _standby_switch(self, request: AuthenticatedRequest) -> StandbySwitch:
+        order = self.get_object()
+        data = valid_data(StandbyDecisionSerializer, request)
+        switch = selectors.order_standby_switch(order=order, switch_id=data["switch"])
+        if switch is None:
+            raise ValidationError({"switch": _("This order has no such standby proposal.")})
+        return switch
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-delivery")

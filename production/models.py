@@ -58,6 +58,8 @@ class DelayStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the seller")
     ACCEPTED = "accepted", _("Accepted by the seller")
     DECLINED = "declined", _("Order cancelled by the seller")
+    # the seller moved the part to its standby factory instead (production/standby.py)
+    SWITCHED = "switched", _("Part moved to a standby factory")
 
 
 class Delay(models.Model):
@@ -209,3 +211,96 @@ class DisputePhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.photo.name)
+
+
+class StandbyTrigger(models.TextChoices):
+    """Why a part's standby factory was proposed to the seller (production/standby.py)."""
+
+    MILESTONE_OVERDUE = "milestone_overdue", _("A milestone is overdue")
+    DELAY_PAST_DUE = "delay_past_due", _("A delay moves the delivery past the due date")
+
+
+class StandbySwitchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the seller")
+    SWITCHED = "switched", _("Moved to the standby factory")
+    DECLINED = "declined", _("Declined by the seller")
+
+
+class StandbySwitch(models.Model):
+    """A part in trouble and the standby factory found for it when the trouble was noticed
+    (the best other window that could still make the part's quantity by the order's due
+    date on the capacity free then). The seller moves the part there (a new offer to that
+    factory; the first part is withdrawn and its units freed) or keeps it. Read and written
+    only under its part's lock (no kind of its own in the lock order)."""
+
+    part = models.ForeignKey(
+        "matching.Assignment",
+        related_name="standby_switches",
+        on_delete=models.CASCADE,
+        verbose_name=_("part"),
+    )
+    trigger = models.CharField(_("trigger"), max_length=30, choices=StandbyTrigger.choices)
+    # the late milestone and its planned day, or the delay's new finish
+    trigger_date = models.DateField(_("date of the trouble"))
+    window = models.ForeignKey(
+        "factories.CapacityWindow",
+        related_name="+",
+        on_delete=models.PROTECT,
+        verbose_name=_("standby window"),
+    )
+    factory = models.ForeignKey(
+        "factories.Factory",
+        related_name="+",
+        on_delete=models.PROTECT,
+        verbose_name=_("standby factory"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
+    planned_finish = models.DateField(_("planned finish"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=StandbySwitchStatus.choices,
+        default=StandbySwitchStatus.PENDING,
+    )
+    # the offer made to the standby factory when the seller agreed
+    offer = models.OneToOneField(
+        "matching.Assignment",
+        null=True,
+        blank=True,
+        related_name="standby_of",
+        on_delete=models.SET_NULL,
+        verbose_name=_("offer to the standby factory"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("standby switch")
+        verbose_name_plural = _("standby switches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["part"],
+                condition=Q(status="pending"),
+                name="one_pending_standby_switch_per_part",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="standby_switch_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Standby for offer #%(offer)s at %(factory)s (%(status)s)") % {
+            "offer": self.part_id,
+            "factory": self.factory,
+            "status": self.get_status_display(),
+        }

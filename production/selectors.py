@@ -14,7 +14,15 @@ from factories.probation import Probation, factory_probation
 from marketplace.models import User
 from matching.models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from orders.models import Order
-from production.models import Delay, DelayStatus, Dispute, DisputeStatus
+from orders.transitions import action_allowed
+from production.models import (
+    Delay,
+    DelayStatus,
+    Dispute,
+    DisputeStatus,
+    StandbySwitch,
+    StandbySwitchStatus,
+)
 
 
 def order_parts(*, order: Order) -> QuerySet[Assignment]:
@@ -29,6 +37,31 @@ def order_parts(*, order: Order) -> QuerySet[Assignment]:
 
 def order_delay(*, order: Order, delay_id: int) -> Delay | None:
     return Delay.objects.filter(assignment__order=order, pk=delay_id).first()
+
+
+def order_standby_switches(*, order: Order) -> QuerySet[StandbySwitch]:
+    """The standby factories proposed for an order's parts (production/standby.py)."""
+    return (
+        StandbySwitch.objects.filter(part__order=order)
+        .select_related("part__factory", "factory")
+        .order_by("pk")
+    )
+
+
+def order_standby_switch(*, order: Order, switch_id: int) -> StandbySwitch | None:
+    return order_standby_switches(order=order).filter(pk=switch_id).first()
+
+
+def order_standby_pending(*, order: Order) -> list[StandbySwitch]:
+    """The standby proposals of an order that wait for the seller, while it may answer."""
+    if not action_allowed(order, "switch_to_standby"):
+        return []
+    pending = order_standby_switches(order=order).filter(
+        status=StandbySwitchStatus.PENDING,
+        part__status=AssignmentStatus.ACCEPTED,
+        part__shipped_on__isnull=True,
+    )
+    return list(pending)
 
 
 def order_disputes(*, order: Order) -> QuerySet[Dispute]:

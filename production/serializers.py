@@ -7,7 +7,14 @@ from rest_framework import serializers
 
 from matching.models import Assignment
 from orders.models import MilestoneKind
-from production.models import Delay, Dispute, DisputePhoto, DisputeReason, Milestone
+from production.models import (
+    Delay,
+    Dispute,
+    DisputePhoto,
+    DisputeReason,
+    Milestone,
+    StandbySwitch,
+)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -156,3 +163,36 @@ class DisputeOpenSerializer(serializers.Serializer):
 
 class DisputeAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=2000)
+
+
+class StandbySwitchSerializer(serializers.ModelSerializer):
+    """A part in trouble and the standby factory proposed for it (production/standby.py)."""
+
+    part_factory_name = serializers.CharField(source="part.factory.name", read_only=True)
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+
+    class Meta:
+        model = StandbySwitch
+        fields = [
+            "id",
+            "part",
+            "part_factory_name",
+            "trigger",
+            "trigger_date",
+            "factory",
+            "factory_name",
+            "quantity",
+            "unit_price",
+            "planned_finish",
+            "status",
+            "offer",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class StandbyDecisionSerializer(serializers.Serializer):
+    switch = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of the standby proposal."
+    )

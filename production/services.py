@@ -433,12 +433,24 @@ def sample_decide(*, order: Order, actor: User | None, approve: bool, note: str 
     return order
 
 
+def overdue_milestone(*, part: Assignment, today: dt.date) -> tuple[str, dt.date] | None:
+    """The milestone of a part not yet shipped that is late past MILESTONE_REMINDER_GRACE_DAYS
+    and the day it was due: shipped after the planned finish, production started after the
+    planned start; None when none is."""
+    grace = dt.timedelta(days=settings.MILESTONE_REMINDER_GRACE_DAYS)
+    if part.planned_finish + grace < today:
+        return MilestoneKind.SHIPPED, part.planned_finish
+    posted = set(part.milestones.values_list("kind", flat=True))
+    if MilestoneKind.PRODUCTION_STARTED not in posted and part.planned_start + grace < today:
+        return MilestoneKind.PRODUCTION_STARTED, part.planned_start
+    return None
+
+
 def milestone_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind factories whose parts are late: not started after their planned start, or
     not shipped after their planned finish (by MILESTONE_REMINDER_GRACE_DAYS). One
     reminder per part and overdue milestone; returns how many were sent."""
     today = today or timezone.localdate()
-    grace = dt.timedelta(days=settings.MILESTONE_REMINDER_GRACE_DAYS)
     sent = 0
     parts = Assignment.objects.filter(
         status=AssignmentStatus.ACCEPTED,
@@ -446,13 +458,10 @@ def milestone_reminders_send(*, today: dt.date | None = None) -> int:
         shipped_on__isnull=True,
     ).select_related("factory__owner", "order")
     for part in parts:
-        posted = set(part.milestones.values_list("kind", flat=True))
-        if part.planned_finish + grace < today:
-            overdue, due = MilestoneKind.SHIPPED, part.planned_finish
-        elif MilestoneKind.PRODUCTION_STARTED not in posted and part.planned_start + grace < today:
-            overdue, due = MilestoneKind.PRODUCTION_STARTED, part.planned_start
-        else:
+        found = overdue_milestone(part=part, today=today)
+        if found is None:
             continue
+        overdue, due = found
         kind = f"reminder_{overdue}_{part.pk}"
         if part.factory.owner.notifications.filter(kind=kind).exists():
             continue

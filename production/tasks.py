@@ -1,5 +1,6 @@
-"""Celery interface to the production services: reminders of late milestones and the
-periodic recomputation of the factories' scores and track records."""
+"""Celery interface to the production services: reminders of late milestones, standby
+factories proposed for parts in trouble, and the periodic recomputation of the factories'
+scores and track records."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from celery import shared_task
 
 from production.scores import factory_probation_update, factory_scores_recompute
 from production.services import milestone_reminders_send
+from production.standby import standby_switches_propose
 from production.track_record import track_records_learn
 
 
@@ -24,3 +26,8 @@ def factory_scores_recompute_task() -> int:
 @shared_task
 def track_records_learn_task() -> int:
     return track_records_learn()
+
+
+@shared_task
+def standby_switches_propose_task() -> int:
+    return standby_switches_propose()

@@ -42,7 +42,7 @@ from orders.models import Order, OrderStatus
 from orders.selectors import order_history, order_list
 from orders.transitions import dispute_deadline
 from orders.views import back_to_order, labelled, own_order, relax_suggestions
-from production import disputes, services
+from production import disputes, services, standby
 from production.forms import (
     DELAY_LABELS,
     MILESTONE_LABELS,
@@ -51,8 +51,15 @@ from production.forms import (
     SampleDecisionForm,
     dispute_shown,
 )
-from production.models import DelayStatus
-from production.selectors import order_delay, order_disputes, order_parts
+from production.messages import standby_proposed_text
+from production.models import DelayStatus, StandbySwitchStatus
+from production.selectors import (
+    order_delay,
+    order_disputes,
+    order_parts,
+    order_standby_pending,
+    order_standby_switch,
+)
 
 
 def _needs_action(seller: Any) -> dict[str, list[Order]]:
@@ -74,10 +81,21 @@ def _needs_action(seller: Any) -> dict[str, list[Order]]:
             order=OuterRef("pk"), status=AssignmentStatus.COUNTERED
         )
     )
+    standby = Exists(
+        seller_assignment_list(seller=seller).filter(
+            order=OuterRef("pk"),
+            status=AssignmentStatus.ACCEPTED,
+            shipped_on__isnull=True,
+            standby_switches__status=StandbySwitchStatus.PENDING,
+        )
+    )
     delivered = orders.filter(status=OrderStatus.DELIVERED)
     unmatched = orders.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
     groups = {
         "counters": orders.filter(counters),
+        "standby": orders.filter(
+            standby, status__in=(OrderStatus.ACCEPTED, OrderStatus.IN_PRODUCTION)
+        ),
         "delays": orders.filter(pending_delays),
         "shipped": orders.filter(status=OrderStatus.SHIPPED),
         "unrated": delivered.filter(unrated),
@@ -178,6 +196,10 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     holds = sample_holds_live(now=timezone.now(), sample_id=order.pk)
     pending_delays = [d for p in parts for d in p.delays.all() if d.status == DelayStatus.PENDING]
     actions = order.allowed_actions
+    standby_switches = [
+        shown_with(switch, text=standby_proposed_text(standby.standby_switch_params(switch)))
+        for switch in order_standby_pending(order=order)
+    ]
     context = {
         "order": order,
         "actions": actions,
@@ -192,6 +214,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "hold": holds[0] if holds else None,
         "dispute_deadline": dispute_deadline(order) if "open_dispute" in actions else None,
         "pending_delays": pending_delays,
+        "standby_switches": standby_switches,
         "cancel_form": CancelForm(auto_id="cancel-%s") if "cancel" in actions else None,
         "reorder_form": (
             ReorderForm(auto_id="reorder-%s", initial={"quantity": order.quantity})
@@ -348,3 +371,37 @@ def counter_reject_view(request: AuthenticatedHttpRequest, pk: int, offer_pk: in
         done=_("Counter-offer rejected: the order is matched again."),
     )
     return back_to_order(assignment.order)
+
+
+def _standby_answer(
+    request: AuthenticatedHttpRequest, pk: int, switch_pk: int, *, move: bool
+) -> HttpResponse:
+    order = own_order(request, pk)
+    switch = order_standby_switch(order=order, switch_id=switch_pk)
+    if switch is None:
+        raise Http404(_("This order has no such standby proposal."))
+    if move:
+        call_service(
+            request,
+            lambda: standby.standby_switch_accept(switch=switch, actor=request.user),
+            done=_("The part is moved: the standby factory is offered it."),
+        )
+    else:
+        call_service(
+            request,
+            lambda: standby.standby_switch_decline(switch=switch, actor=request.user),
+            done=_("The part stays with its factory."),
+        )
+    return back_to_order(order)
+
+
+@seller_required
+@require_POST
+def standby_accept(request: AuthenticatedHttpRequest, pk: int, switch_pk: int) -> HttpResponse:
+    return _standby_answer(request, pk, switch_pk, move=True)
+
+
+@seller_required
+@require_POST
+def standby_decline(request: AuthenticatedHttpRequest, pk: int, switch_pk: int) -> HttpResponse:
+    return _standby_answer(request, pk, switch_pk, move=False)

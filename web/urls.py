@@ -94,6 +94,16 @@ seller_page_urls = [
         name="seller-order-accept-delay",
     ),
     path(
+        "orders/<int:pk>/standby/<int:switch_pk>/accept/",
+        seller_pages.standby_accept,
+        name="seller-order-accept-standby",
+    ),
+    path(
+        "orders/<int:pk>/standby/<int:switch_pk>/decline/",
+        seller_pages.standby_decline,
+        name="seller-order-decline-standby",
+    ),
+    path(
         "orders/<int:pk>/parts/<int:part_pk>/rate/",
         seller_pages.order_rate,
         name="seller-order-rate",

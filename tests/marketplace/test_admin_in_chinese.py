@@ -37,7 +37,7 @@ from matching.offers import offer_accept, offer_decline
 from matching.whatif import what_if_execute, what_if_request
 from orders.models import MilestoneKind, Order
 from production.disputes import dispute_answer, dispute_open
-from production.models import Dispute
+from production.models import Dispute, StandbySwitch, StandbyTrigger
 from production.services import delay_report, delivery_confirm, milestone_post
 from shops.models import Platform, Sale
 from shops.services import shop_connection_create, sku_create, sku_replenish, webhook_receive
@@ -180,6 +180,18 @@ def marketplace_in_use(settings: Any, staff_user: User) -> None:
         actor=part.factory.owner,
         new_finish=part.planned_finish + dt.timedelta(days=3),
         reason="面料晚到",
+    )
+    # a standby factory proposed for the late part (production/standby.py)
+    standby = make_window(make_factory(name="Shaoxing Textiles"), units_per_day=100)
+    StandbySwitch.objects.create(
+        part=part,
+        trigger=StandbyTrigger.DELAY_PAST_DUE,
+        trigger_date=part.planned_finish + dt.timedelta(days=3),
+        window=standby,
+        factory=standby.factory,
+        quantity=part.quantity,
+        unit_price=Decimal("10.00"),
+        planned_finish=part.planned_finish,
     )
     # a delivered part with a dispute the factory answered
     made = make_assignment(

@@ -34,8 +34,9 @@ from matching.offers import offer_accept, offer_decline, offer_expire
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel
 from production.disputes import dispute_answer, dispute_open, dispute_resolve
-from production.models import Delay, Dispute
+from production.models import Delay, Dispute, StandbySwitch
 from production.services import delay_accept, delay_report, delivery_confirm
+from production.standby import standby_switch_accept, standby_switch_decline
 from tests.builders import days, make_assignment, make_factory, make_order, make_user, make_window
 from tests.builders import run_matching as run_matching_here
 
@@ -120,6 +121,7 @@ class Scene:
     countered: Assignment  # an offer the factory countered, waiting for the seller
     shipped: Assignment
     dispute: Dispute
+    standby: StandbySwitch | None = None  # the delayed part's standby, another factory's window
 
 
 def _shipped(seller: User, window: CapacityWindow) -> Assignment:
@@ -150,8 +152,29 @@ def make_scene() -> Scene:
     delivery_confirm(order=delivered.order, actor=seller)
     dispute = dispute_open(order=delivered.order, actor=seller, reason="defects", text="Holes")
     make_order(seller, quantity=400, due_date=days(40))  # open: the next run places it
+    standby_window = make_window(make_factory(), units_per_day=1000, start=1, end=30)
+    standby = StandbySwitch.objects.create(
+        part=late,
+        trigger="delay_past_due",
+        trigger_date=days(12),
+        window=standby_window,
+        factory=standby_window.factory,
+        quantity=late.quantity,
+        unit_price=Decimal("10.00"),
+        planned_finish=days(5),
+    )
     return Scene(
-        owner, seller, window, offer, other_offer, delayed, accepted, countered, shipped, dispute
+        owner,
+        seller,
+        window,
+        offer,
+        other_offer,
+        delayed,
+        accepted,
+        countered,
+        shipped,
+        dispute,
+        standby,
     )
 
 
@@ -189,7 +212,18 @@ def writes(scene: Scene) -> dict[str, Callable[[], object]]:
         "expire a counter": lambda: counter_expire(
             assignment_id=scene.countered.pk, now=timezone.now() + dt.timedelta(days=2)
         ),
+        "move a part to its standby": lambda: standby_switch_accept(
+            switch=_standby(scene), actor=scene.seller
+        ),
+        "keep a part rather than its standby": lambda: standby_switch_decline(
+            switch=_standby(scene), actor=scene.seller
+        ),
     }
+
+
+def _standby(scene: Scene) -> StandbySwitch:
+    assert scene.standby is not None
+    return scene.standby
 
 
 WRITES = [
@@ -208,6 +242,8 @@ WRITES = [
     "accept a counter",
     "reject a counter",
     "expire a counter",
+    "move a part to its standby",
+    "keep a part rather than its standby",
 ]
 
 
@@ -253,6 +289,7 @@ def test_all_writes_at_once_never_deadlock(category_tree: None) -> None:
         del chosen["counter an offer"]  # the accept answers the same offer
         del chosen["reject a counter"]  # the counter's accept races it instead
         del chosen["expire a counter"]
+        del chosen["keep a part rather than its standby"]  # the move races it instead
         barrier = threading.Barrier(len(chosen))
 
         def run(name: str, write: Callable[[], object], barrier: threading.Barrier) -> None:

@@ -23,7 +23,7 @@ from matching.models import (
 )
 from orders.models import OrderKind
 from production import services as production
-from production.models import Delay
+from production.models import Delay, StandbySwitch
 from shops.models import Replenishment, Sale, ShopConnection, Sku
 from shops.services import shop_connection_create, sku_create, sku_replenish
 from tests.builders import (
@@ -58,6 +58,7 @@ class World:
     sale: Sale | None = None
     replenishment: Replenishment | None = None
     guidance: PriceGuidance | None = None  # the latest run's advice on the victim's window
+    standby: StandbySwitch | None = None  # a standby factory proposed for the victim's part
     own: dict[str, Any] = field(default_factory=dict)  # the attacker's own rows
 
     @property
@@ -106,6 +107,17 @@ def build_world(attacker_role: str) -> World:
     )
     world.own["notification"] = _notify(world.attacker, "Attacker's own")
     world.guidance = _guidance(world.run, window)
+    standby_window = make_window(make_factory(), units_per_day=200)
+    world.standby = StandbySwitch.objects.create(
+        part=part,
+        trigger="delay_past_due",
+        trigger_date=delay.new_finish,
+        window=standby_window,
+        factory=standby_window.factory,
+        quantity=part.quantity,
+        unit_price=Decimal("10.00"),
+        planned_finish=standby_window.end_date,
+    )
     _add_shop(world)
     if attacker_role == Role.FACTORY_OWNER:
         own_factory = make_factory(world.attacker)
@@ -184,6 +196,7 @@ SNAPSHOT_MODELS = (
     "production.Delay",
     "production.Dispute",
     "production.DisputePhoto",
+    "production.StandbySwitch",
     "matching.Assignment",
     "matching.MatchRun",
     "shops.ShopConnection",

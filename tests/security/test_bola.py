@@ -309,6 +309,11 @@ def _sku(world: World) -> int:
     return world.sku.pk
 
 
+def _standby(world: World) -> int:
+    assert world.standby is not None
+    return world.standby.pk
+
+
 def _replenishment(world: World) -> int:
     assert world.replenishment is not None
     return world.replenishment.pk
@@ -434,6 +439,19 @@ CASES: dict[tuple[str, str], list[Check]] = {
         _detail(order_id, lambda w: {"delay": w.delay.pk}),
         RejectsForeignId(
             (SELLER,), SELLER, "delay", lambda w: {"delay": w.delay.pk}, own="order"
+        ),  # fmt: skip
+    ],
+    ("GET", "/api/orders/{id}/standby-switches/"): [_detail(order_id)],
+    ("POST", "/api/orders/{id}/accept-standby/"): [
+        _detail(order_id, lambda w: {"switch": _standby(w)}),
+        RejectsForeignId(
+            (SELLER,), SELLER, "switch", lambda w: {"switch": _standby(w)}, own="order"
+        ),  # fmt: skip
+    ],
+    ("POST", "/api/orders/{id}/decline-standby/"): [
+        _detail(order_id, lambda w: {"switch": _standby(w)}),
+        RejectsForeignId(
+            (SELLER,), SELLER, "switch", lambda w: {"switch": _standby(w)}, own="order"
         ),  # fmt: skip
     ],
     ("POST", "/api/orders/{id}/confirm-delivery/"): [_detail(order_id)],

@@ -1,6 +1,7 @@
 """A demo shop (``seed_demo --lifecycle``): the first seller's Tmall store with four weeks of
 sales of two SKUs, one of them about to run out, so the shops page has an order drafted for
-approval. Through the same services as the webhook and the pages."""
+approval. The sales are written as rows (as if received); the shop, the SKUs and the draft
+through the shops' services."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ BULK_UPLOAD_COLUMNS: tuple[BulkUploadColumn, ...] = (
 REQUIRED_FIELDS = tuple(c.field for c in BULK_UPLOAD_COLUMNS if c.required)
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
     """ "Due date (YYYY-MM-DD)" -> "due_date"; "交货日期（YYYY-MM-DD）" -> "交货日期"."""
     text = text.replace("\ufeff", "").strip()
     text = re.split(r"[(（\[【]", text, maxsplit=1)[0]
@@ -135,7 +135,7 @@ def _header_key(text: str) -> str:
 _HEADER_TO_FIELD: dict[str, str] = {}
 for _column in BULK_UPLOAD_COLUMNS:
     for _name in (_column.field, _column.header_en, _column.header_zh, *_column.aliases):
-        _HEADER_TO_FIELD[_header_key(_name)] = _column.field
+        _HEADER_TO_FIELD[header_key(_name)] = _column.field
 _HEADER_TO_FIELD.update({"latitude": "ship_to_latitude", "longitude": "ship_to_longitude"})
 
 _YES = {"yes", "y", "true", "1", "是", "允许", "可以", "可", "√", "✓"}
@@ -369,7 +369,7 @@ def _columns(header: list[CellValue]) -> dict[int, str]:
     for index, cell in enumerate(header):
         if _is_blank(cell):
             continue
-        name = _HEADER_TO_FIELD.get(_header_key(str(cell)))
+        name = _HEADER_TO_FIELD.get(header_key(str(cell)))
         if name is None:
             unknown.append(f"“{str(cell).strip()}” ({get_column_letter(index + 1)})")
             continue

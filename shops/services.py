@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from marketplace.models import ProductCategory, Role, User
+from orders.bulk_upload import header_key
 from orders.models import Order
 from orders.services import order_create, order_open
 from shops.models import Platform, Replenishment, Sale, ShopConnection, Sku, WebhookDelivery
@@ -195,7 +195,8 @@ def webhook_receive(
 # --- CSV exports ---------------------------------------------------------------------------
 
 # column -> headers of the common Chinese shop back ends (Taobao/Tmall, JD, Pinduoduo,
-# Douyin) and English; case, spaces, hyphens and a hint in brackets are ignored
+# Douyin) and English; case, spaces, hyphens and a hint in brackets are ignored, as in the
+# orders' bulk upload (``orders.bulk_upload.header_key``)
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_id": ("order_id", "订单编号", "订单号", "主订单编号", "子订单编号", "订单id"),
     "sku": ("sku", "商家编码", "商品编码", "sku编码", "商家sku编码", "货号", "外部系统编号"),
@@ -206,13 +207,7 @@ CSV_MAX_BYTES = 5 * 1024 * 1024
 CSV_MAX_ROWS = 20_000
 
 
-def _header_key(text: str) -> str:
-    text = text.replace("\ufeff", "").strip()
-    text = re.split(r"[(（\[【]", text, maxsplit=1)[0]
-    return re.sub(r"[\s_\-]+", "", text.casefold())
-
-
-_CSV_HEADERS = {_header_key(h): column for column, hs in CSV_COLUMNS.items() for h in hs}
+_CSV_HEADERS = {header_key(h): column for column, hs in CSV_COLUMNS.items() for h in hs}
 
 
 @dataclass(frozen=True)
@@ -256,7 +251,7 @@ def _csv_rows(data: bytes) -> tuple[dict[str, int], list[list[str]]]:
         raise CsvRefused(_("The file is empty."))
     columns: dict[str, int] = {}
     for index, header in enumerate(table[0]):
-        column = _CSV_HEADERS.get(_header_key(header))
+        column = _CSV_HEADERS.get(header_key(header))
         if column is not None and column not in columns:
             columns[column] = index
     missing = [c for c in ("order_id", "sku", "quantity") if c not in columns]

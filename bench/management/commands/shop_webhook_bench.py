@@ -13,8 +13,6 @@ are deleted afterwards unless ``--keep``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import random
 import statistics
@@ -30,6 +28,7 @@ from django.test import Client
 from marketplace.models import Role, User
 from shops.models import Platform, Sale
 from shops.services import shop_connection_create
+from shops.signatures import generic_signature
 
 
 def _body(order_id: str, rng: random.Random) -> bytes:
@@ -41,9 +40,8 @@ def _body(order_id: str, rng: random.Random) -> bytes:
 
 
 def _headers(secret: str, body: bytes, at: int) -> dict[str, str]:
-    stamp = str(at)
-    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {"HTTP_X_SHOP_TIMESTAMP": stamp, "HTTP_X_SHOP_SIGNATURE": f"sha256={digest}"}
+    signature = generic_signature(secret, str(at), body)
+    return {"HTTP_X_SHOP_TIMESTAMP": str(at), "HTTP_X_SHOP_SIGNATURE": f"sha256={signature}"}
 
 
 class Command(BaseCommand):

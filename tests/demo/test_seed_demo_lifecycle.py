@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
 from matching.models import Assignment, AssignmentStatus
@@ -36,6 +38,14 @@ def test_the_demo_has_orders_at_every_stage_and_capacity_adds_up() -> None:
     # a counter-offer waits for its seller; delivered parts taught lead times
     assert Assignment.objects.filter(status=AssignmentStatus.COUNTERED).count() == 1
     assert FactoryCapability.objects.filter(lead_p90_days__isnull=False).exists()
+    # ... learned mostly from past jobs that took days (demo/history.py), not from today's
+    # milestones posted within a second: typical lead times of days, most factories on time
+    leads = sorted(FactoryCapability.objects.values_list("lead_p50_days", flat=True))
+    assert 3 <= leads[len(leads) // 2] <= 20
+    delays = sorted(FactoryCapability.objects.values_list("delay_p50_days", flat=True))
+    assert delays[len(delays) // 2] == 0
+    past = Order.objects.filter(created_at__lt=timezone.now() - dt.timedelta(days=20))
+    assert past.filter(status=OrderStatus.DELIVERED).count() >= Factory.objects.count()
     # the first seller's shop: a SKU about to run out has an order drafted for approval
     assert Replenishment.objects.filter(order__status=OrderStatus.DRAFT).count() == 1
     _assert_capacity_and_history_add_up()

@@ -23,6 +23,7 @@ from marketplace.money import from_fen
 from marketplace.notifications import notification_create
 from matching.guidance import price_guidance_record
 from matching.models import (
+    LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
     MatchRun,
@@ -209,6 +210,11 @@ class _Fit:
     superseded: list[Assignment] = dataclasses.field(default_factory=list)
     rescheduled: list[Assignment] = dataclasses.field(default_factory=list)
     kept: set[int] = dataclasses.field(default_factory=set)  # orders whose offers stay
+    # the pools (拼单) of this run by window: their ``Assignment.pool_key``
+    pool_keys: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    def pool_key(self, part: PlannedAssignment) -> str:
+        return "" if part.pool is None else self.pool_keys[part.pool]
 
 
 def _fit(
@@ -220,7 +226,7 @@ def _fit(
 ) -> _Fit:
     """Each order's plan, whole or not at all, where its rows are unchanged and the locked
     windows still have room (its old offers' units freed first)."""
-    fit = _Fit()
+    fit = _Fit(pool_keys=_pool_keys(run.pk, order_ids, plans, locked))
     room = {pk: w.remaining_units for pk, w in locked.windows.items()}
     for order_id in order_ids:
         parts = plans.get(order_id, [])
@@ -231,7 +237,7 @@ def _fit(
         if current and {p.window_id: p.quantity for p in parts} == {
             w: a.quantity for w, a in current.items()
         }:
-            fit.rescheduled += _kept_offers_with_new_dates(current, parts, run.pk)
+            fit.rescheduled += _kept_offers_with_new_dates(current, parts, fit)
             fit.kept.add(order_id)
             continue
         change: dict[int, int] = defaultdict(int)  # room by window: old offers freed, parts placed
@@ -284,11 +290,11 @@ def _apply(*, run: MatchRun, fit: _Fit) -> Written:
             planned_start=plan.planned_start,
             planned_finish=plan.planned_finish,
             expires_at=expires_at,
-            pool_key=pool_key(run.pk, plan.pool),
+            pool_key=fit.pool_key(plan),
         )
         for plan in new_parts
     )
-    _record_pools(run, new_parts)
+    _record_pools(run, new_parts, fit)
     _notify_factories(created, superseded, expires_at)
     moved = len({a.order_id for a in superseded} & matched)
     return Written(assignments=created, moved_offers=moved)
@@ -333,14 +339,14 @@ def _listed(offers: list[Assignment]) -> list[list[int]]:
 
 
 def _kept_offers_with_new_dates(
-    current: dict[int, Assignment], parts: list[PlannedAssignment], run_id: int
+    current: dict[int, Assignment], parts: list[PlannedAssignment], fit: _Fit
 ) -> list[Assignment]:
     """Offers that stay where they are, with the days the new schedule plans for them (and
     the pool this run put them in)."""
     changed = []
     for part in parts:
         offer = current[part.window_id]
-        key = pool_key(run_id, part.pool)
+        key = fit.pool_key(part)
         if (offer.planned_start, offer.planned_finish, offer.pool_key) != (
             part.planned_start,
             part.planned_finish,
@@ -352,25 +358,43 @@ def _kept_offers_with_new_dates(
     return changed
 
 
-def pool_key(run_id: int, window_id: int | None) -> str:
-    """``Assignment.pool_key`` of a part of a run's pool in a window (拼单); empty: none."""
-    return "" if window_id is None else f"{run_id}-{window_id}"
+def _pool_keys(
+    run_id: int,
+    order_ids: list[int],
+    plans: dict[int, list[PlannedAssignment]],
+    locked: _LockedRows,
+) -> dict[int, str]:
+    """The key of each pool (拼单) the run plans, by window: the key its unanswered offers
+    carry from an earlier run when the pool keeps them (so it stays one pool with the parts
+    its factory accepted meanwhile), else ``"<run id>-<window id>"``."""
+    keys: dict[int, str] = {}
+    for order_id in order_ids:
+        current = locked.current_offers(order_id)
+        for part in plans.get(order_id, []):
+            offer = current.get(part.window_id)
+            if part.pool is not None and offer is not None and offer.pool_key:
+                keys.setdefault(part.pool, offer.pool_key)
+    for parts in plans.values():
+        for part in parts:
+            if part.pool is not None:
+                keys.setdefault(part.pool, f"{run_id}-{part.pool}")
+    return keys
 
 
-def _record_pools(run: MatchRun, new_parts: list[PlannedAssignment]) -> None:
+def _record_pools(run: MatchRun, new_parts: list[PlannedAssignment], fit: _Fit) -> None:
     """A history line on each newly offered order of a pool (拼单): how many orders and
     units the lot holds together (never the other sellers' names or prices)."""
-    pools: dict[int, list[tuple[int, int]]] = defaultdict(list)  # window: (order, units)
+    pools: dict[str, list[tuple[int, int]]] = defaultdict(list)  # key: (order, units)
     for plan in new_parts:
         if plan.pool is not None:
-            pools[plan.pool].append((plan.order_id, plan.quantity))
+            pools[fit.pool_key(plan)].append((plan.order_id, plan.quantity))
     if not pools:
         return
-    prefix = f"{run.pk}-"  # the offers this run kept in its pools carry its key already
-    for offer in Assignment.objects.filter(pool_key__startswith=prefix).exclude(
-        order_id__in=[o for members in pools.values() for o, _ in members]
-    ):
-        pools[offer.window_id].append((offer.order_id, offer.quantity))
+    # the pools' other live parts: offers the run kept, parts accepted meanwhile
+    for offer in Assignment.objects.filter(
+        pool_key__in=list(pools), status__in=LIVE_ASSIGNMENT_STATUSES
+    ).exclude(order_id__in=[o for members in pools.values() for o, _ in members]):
+        pools[offer.pool_key].append((offer.order_id, offer.quantity))
     OrderEvent.objects.bulk_create(
         OrderEvent(
             order_id=order_id,

@@ -366,6 +366,8 @@ def solve_component(
         # greedy answer, without the search's arrays or a CP-SAT model, whose building
         # alone would take a share of a second per component
         start, large = greedy, True
+    elif not plain:
+        start = greedy  # nothing but pooled pairs: CP-SAT starts from no order placed
     else:
         search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
         start = improved_start(plain, problem, greedy, search_deadline)

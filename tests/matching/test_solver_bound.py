@@ -16,6 +16,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 import matching.solver.model as model_module
+from bench.market_score import Placement, evaluate_market
 from matching.solver import (
     Capability,
     FactoryData,
@@ -202,6 +203,11 @@ def test_the_bound_is_never_below_the_exact_optimum(
         solution = solve(problem)
         assert solution.value <= best <= solution.value_bound, f"instance {n}"
         pooled += sum(a.pool is not None for a in solution.assignments)
+        if pool:  # the shared evaluator accepts every answer with its pools
+            evaluate_market(
+                problem,
+                [Placement(a.order_id, a.window_id, a.quantity) for a in solution.assignments],
+            )
         contested += solution.value < sum(
             o.quantity * 10_000 * priority_weight(o, SOLVER)
             for o in problem.orders

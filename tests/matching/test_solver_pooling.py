@@ -8,6 +8,7 @@ from bench.market_score import InfeasibleAssignment, Placement, evaluate_market
 from matching.solver import MatchingProblem, OrderData, UnmatchedReason, solve
 from matching.solver.candidate_arrays import build_candidate_arrays, pack_pairs, unpack_pairs
 from matching.solver.candidates import find_candidates
+from matching.solver.model import EXACT_MAX_PAIRS
 from matching.solver.relax import suggest_relaxations
 from tests.matching.test_solver_model import FIRST_DAY, SOLVER, factory, order, window
 
@@ -210,3 +211,15 @@ def test_a_pool_counts_the_booked_units_of_its_window() -> None:
     assert evaluate_market(dataclasses.replace(problem, windows=(booked,)), placed)
     with pytest.raises(InfeasibleAssignment):
         evaluate_market(problem, placed)
+
+
+def test_a_component_of_pooled_pairs_only_larger_than_an_exact_one_is_solved() -> None:
+    # 30 pooling orders of 10 units, each below the minimum of 100: more pairs than the exact
+    # path takes, and none the greedy start or the local search may use
+    orders = [pooling(order(i, quantity=10, due=40)) for i in range(1, 31)]
+    assert len(orders) > EXACT_MAX_PAIRS
+
+    solution = solve(problem_of(orders))
+
+    assert solution.matched_units == 300
+    assert {a.pool for a in solution.assignments} == {1}

@@ -1,6 +1,7 @@
 """Pooling (拼单): orders below a factory's minimum share one lot whose total reaches it."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -10,6 +11,8 @@ from matching.solver.candidate_arrays import build_candidate_arrays, pack_pairs,
 from matching.solver.candidates import find_candidates
 from matching.solver.model import EXACT_MAX_PAIRS
 from matching.solver.relax import suggest_relaxations
+from matching.solver.serialize import problem_from_data, solution_from_data, to_data
+from matching.solver.shards import merge_solutions, split_into_shards
 from tests.matching.test_solver_model import FIRST_DAY, SOLVER, factory, order, window
 
 
@@ -223,3 +226,19 @@ def test_a_component_of_pooled_pairs_only_larger_than_an_exact_one_is_solved() -
 
     assert solution.matched_units == 300
     assert {a.pool for a in solution.assignments} == {1}
+
+
+def test_a_pool_is_solved_the_same_in_a_shard_sent_as_json() -> None:
+    problem = problem_of(
+        [pooling(order(1, quantity=60)), pooling(order(2, quantity=50)), order(3, quantity=20)]
+    )
+    plan = split_into_shards(problem)
+
+    solutions = [
+        solution_from_data(json.loads(json.dumps(to_data(solve(problem_from_data(data))))))
+        for data in (json.loads(json.dumps(to_data(shard))) for shard in plan.shards)
+    ]
+    merged = merge_solutions(plan, solutions)
+
+    assert [(a.order_id, a.pool) for a in merged.assignments] == [(1, 1), (2, 1)]
+    assert merged.unmatched == {3: UnmatchedReason.QUANTITY_OUT_OF_RANGE}

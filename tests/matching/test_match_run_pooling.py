@@ -277,3 +277,15 @@ def test_a_pool_part_of_which_the_factory_accepted_stands_in_the_next_run(
     assert (event.params["orders"], event.params["units"]) == (3, 1400)
     api = client_for(owner).get(f"/api/offers/{joined.pk}/").json()
     assert api["pool"] == {"orders": 3, "units": 1400}
+
+
+def test_another_factory_owner_cannot_read_a_pooled_offer(window: CapacityWindow) -> None:
+    pooling_order(quantity=600), pooling_order(quantity=500)
+    run_matching()
+    offer = Assignment.objects.first()
+    assert offer is not None
+    stranger = make_user(Role.FACTORY_OWNER)
+
+    assert client_for(stranger).get(f"/api/offers/{offer.pk}/").status_code == 404
+    page = page_client(stranger).get(reverse("factory-offer", args=[offer.pk]))
+    assert page.status_code == 404

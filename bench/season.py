@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the solver's fairness setting in optimizer-fair (default 20)",
     )
     parser.add_argument(
+        "--pooling-share",
+        type=float,
+        default=0.3,
+        help="share of orders that allow pooling (拼单) below a factory's minimum (default 0.3)",
+    )
+    parser.add_argument(
         "--policies",
         default=",".join(DEFAULT_POLICIES),
         help=f"comma-separated, of {', '.join(POLICIES)} (default {', '.join(DEFAULT_POLICIES)})",
@@ -125,6 +131,7 @@ COLUMNS = (
     ("accepted_moved", "{:>4}"),
     ("gini_work", "{:>6.3f}"),
     ("factories_with_work", "{:>6.3f}"),
+    ("pooled_orders_served", "{:>6}"),
     ("evaluator", "{:>4}"),
 )
 
@@ -161,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
             hindsight_time_limit_seconds=args.hindsight_time_limit,
             workers=args.workers,
             fairness_percent=args.fairness_percent,
+            pooling_share=args.pooling_share,
             behaviour=ALL_ACCEPT if args.all_accept else Behaviour(),
         )
         lines, sims = run_season(

@@ -55,7 +55,7 @@ def test_the_demo_has_orders_at_every_stage_and_capacity_adds_up() -> None:
 
 # Small sizes other than the default (60 factories, 400 orders) at which the run splits
 # orders and the declines supersede parts of them that the demo then tried to answer.
-@pytest.mark.parametrize(("factories", "orders"), [(20, 300), (25, 250)])
+@pytest.mark.parametrize(("factories", "orders"), [(25, 300), (30, 250)])
 def test_the_demo_at_other_sizes_answers_only_offers_still_waiting(
     factories: int, orders: int
 ) -> None:

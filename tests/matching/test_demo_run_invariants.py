@@ -24,6 +24,8 @@ def _assert_every_assignment_obeys_the_rules(
     assert assignments, "the demo run should place orders"
     per_window: dict[int, int] = defaultdict(int)
     per_order: dict[Order, int] = defaultdict(int)
+    per_pool: dict[str, int] = defaultdict(int)
+    pool_minimum: dict[str, int] = {}
     for a in assignments:
         order, window = a.order, a.window
         per_window[window.pk] += a.quantity
@@ -39,11 +41,20 @@ def _assert_every_assignment_obeys_the_rules(
         assert a.factory.active and a.factory.verified
         assert window.start_date <= a.planned_start <= a.planned_finish <= window.end_date
         assert a.planned_finish <= latest_finish
-        assert a.factory.min_order_quantity <= a.quantity <= a.factory.max_order_quantity
+        assert a.quantity <= a.factory.max_order_quantity
+        if a.pool_key:  # pooled (拼单): below the minimum, the pool's total reaches it
+            assert order.allows_pooling and not order.allow_split
+            per_pool[a.pool_key] += a.quantity
+            pool_minimum[a.pool_key] = a.factory.min_order_quantity
+        else:
+            assert a.factory.min_order_quantity <= a.quantity
         assert order.status == OrderStatus.OFFERED
     for order, units in per_order.items():
         assert units == order.quantity  # split parts add up to the whole order
     assert any(order.allow_split for order in per_order), "the demo has split orders"
+    assert per_pool, "the demo has pooled orders"
+    for key, units in per_pool.items():
+        assert units >= pool_minimum[key], key
     for window_id, units in per_window.items():
         assert units <= remaining_before[window_id]
         window = CapacityWindow.objects.get(pk=window_id)

@@ -98,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=90.0,
         metavar="S",
         help="then up to S seconds (within --bound-time-limit) for CP-SAT's proven bound on "
-        "the blocks of at most 20,000 pairs (default 90; 0: off)",
+        "the blocks of at most 5,000 pairs (default 90; 0: off)",
     )
     parser.add_argument(
         "--mip-bound",

@@ -336,7 +336,7 @@ def lp_bound(
     smallest of that and of two more proofs: ``lagrange_seconds`` > 0, the Lagrangian
     bound started from the LP's duals (``matching.solver.lagrange``: each window solved in
     integers); ``exact_seconds`` > 0, CP-SAT's proven bound on the MIP of the blocks of
-    at most 20,000 pairs, smallest first (``matching.solver.exact_bound``). Both hold for
+    at most 5,000 pairs, smallest first (``matching.solver.exact_bound``). Both hold for
     every answer, stopped early or not.
 
     ``mip_seconds`` > 0: also run HiGHS's branch and cut on the MIP for that long (blocks

@@ -224,9 +224,9 @@ def check_lagrangian_and_cpsat_bounds(
     found = HighsJob(model, integer=False, time_limit_seconds=30.0, seed=0).answer()
     assert found is not None
     tighter = False
-    for cells in (2_000, 7, 2):
+    for cells in (2_000, 5):
         lagrangian = Lagrangian(model, pairs, max_cells=cells)
-        per_block, tried = lagrangian.improve(found.row_duals, 5.0, iterations=30)
+        per_block, tried = lagrangian.improve(found.row_duals, 5.0, iterations=20)
         assert tried >= 1
         assert certified(per_block) >= best, f"instance {n}: Lagrangian with {cells} cells"
         tighter |= cells == 2_000 and certified(per_block) < lp_value * (1 - 1e-6)

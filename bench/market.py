@@ -199,7 +199,6 @@ def _pairs_and_bound(
     mip_seconds: float,
     lagrange_seconds: float = 0.0,
     exact_seconds: float = 0.0,
-    workers: int = 2,
 ) -> tuple[int, Bound]:
     pairs = eligible_pairs(problem)
     return len(pairs), lp_bound(
@@ -209,7 +208,6 @@ def _pairs_and_bound(
         mip_seconds=mip_seconds,
         lagrange_seconds=lagrange_seconds,
         exact_seconds=exact_seconds,
-        workers=workers,
     )
 
 
@@ -231,7 +229,6 @@ def bench_size(
         mip_bound_seconds,
         lagrange_seconds,
         exact_bound_seconds,
-        config.workers,
     )
     if found.error is not None:
         raise RuntimeError(f"the LP bound failed:\n{found.error}")

@@ -324,7 +324,6 @@ def lp_bound(
     mip_seconds: float = 0.0,
     lagrange_seconds: float = 0.0,
     exact_seconds: float = 0.0,
-    workers: int = 2,
 ) -> Bound:
     """An upper bound on the objective of every solution: the solver's LP bound
     (``matching.solver.bound``, with its linking and big-item rows) over every eligible
@@ -372,9 +371,7 @@ def lp_bound(
     if exact_seconds > 0 and left() > 0:
         from matching.solver.exact_bound import cpsat_block_bounds
 
-        exact, _answers, exact_proven = cpsat_block_bounds(
-            model, min(exact_seconds, left()), workers=workers
-        )
+        exact, _answers, exact_proven = cpsat_block_bounds(model, min(exact_seconds, left()))
         exact_blocks = int(np.isfinite(exact).sum())
         per_block = np.minimum(per_block, exact)
     if mip_seconds > 0:

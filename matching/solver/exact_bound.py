@@ -9,7 +9,8 @@ coefficient is a whole number of fen, so the model goes to CP-SAT as it is, with
 rounded, and CP-SAT's best objective bound on a block is a bound on every answer there.
 
 Blocks go smallest first, each with its share of the time left by size (what the small
-ones leave rolls over); blocks above ``max_pairs`` are left to the LP and the Lagrangian.
+ones leave rolls over), in two passes (``cpsat_block_bounds``); blocks above ``max_pairs``
+are left to the LP and the Lagrangian.
 A block whose solve ends without a solution gives no bound (infinite): CP-SAT reports its
 bound only with a solution.
 """
@@ -32,6 +33,8 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_MAX_PAIRS = 5_000
 # a block gets at least this long
 MIN_BLOCK_SECONDS = 0.05
+# in the first pass a block gets at most this share of its share of the time by size
+FIRST_PASS_SHARE = 0.25
 
 
 def integral(values: FloatArray, what: str) -> IntArray:
@@ -95,34 +98,50 @@ def cpsat_block_bounds(
     time_limit_seconds: float,
     *,
     max_pairs: int = DEFAULT_MAX_PAIRS,
-    workers: int = 2,
+    workers: int = 1,
     seed: int = 0,
 ) -> tuple[FloatArray, FloatArray, int]:
     """Per block, CP-SAT's proven bound on the MIP's value (+inf where it gives none) and
     the value of the best answer it found (0 where none), and how many blocks it proved
-    optimal."""
+    optimal.
+
+    Two passes: every block, smallest first, with at most ``FIRST_PASS_SHARE`` of its share
+    of the time by size (most small blocks are proven within it); then the blocks left
+    unproven, again smallest first, sharing what is left. CP-SAT runs with
+    ``linearization_level`` 2 (its LP relaxation with the knapsack rows' cuts): one worker
+    then proved a 606-pair block of the 10k market in 0.8 s where two workers with the
+    defaults took 5.8 s."""
     started = time.perf_counter()
     sizes = np.bincount(model.col_block[: model.pairs], minlength=model.blocks)
     found = np.full(model.blocks, np.inf)
     answers = np.zeros(model.blocks)
     models = BlockModels(model)
     chosen = [int(b) for b in np.argsort(sizes, kind="stable") if 0 < sizes[b] <= max_pairs]
-    left = int(sizes[chosen].sum())
-    proven = 0
-    for block in chosen:
-        remaining = time_limit_seconds - (time.perf_counter() - started)
-        if remaining <= 0:
-            break
-        share = max(MIN_BLOCK_SECONDS, remaining * int(sizes[block]) / max(left, 1))
-        left -= int(sizes[block])
-        cp = models.model(block)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(share, remaining)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        status = solver.solve(cp)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found[block] = float(solver.best_objective_bound)
-            answers[block] = float(solver.objective_value)
-            proven += status == cp_model.OPTIMAL
-    return found, answers, proven
+    proven: set[int] = set()
+    cached: dict[int, cp_model.CpModel] = {}
+    for share_of_time in (FIRST_PASS_SHARE, 1.0):
+        todo = [b for b in chosen if b not in proven]
+        left = int(sizes[todo].sum())
+        for block in todo:
+            remaining = time_limit_seconds - (time.perf_counter() - started)
+            if remaining <= 0:
+                break
+            share = remaining * int(sizes[block]) / max(left, 1)
+            left -= int(sizes[block])
+            cp = cached.pop(block, None) or models.model(block)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = min(
+                max(MIN_BLOCK_SECONDS, share * share_of_time), remaining
+            )
+            solver.parameters.num_workers = workers
+            solver.parameters.random_seed = seed
+            solver.parameters.linearization_level = 2
+            status = solver.solve(cp)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found[block] = min(found[block], float(solver.best_objective_bound))
+                answers[block] = max(answers[block], float(solver.objective_value))
+            if status == cp_model.OPTIMAL:
+                proven.add(block)
+            elif share_of_time < 1.0:
+                cached[block] = cp
+    return found, answers, len(proven)

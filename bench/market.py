@@ -85,6 +85,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time for the LP bound (default 600; stopped early it is still valid, weaker)",
     )
     parser.add_argument(
+        "--lagrange-seconds",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="after the LP, up to S seconds (within --bound-time-limit) for the Lagrangian "
+        "bound from its duals (default 20; 0: off)",
+    )
+    parser.add_argument(
+        "--exact-bound-seconds",
+        type=float,
+        default=90.0,
+        metavar="S",
+        help="then up to S seconds (within --bound-time-limit) for CP-SAT's proven bound on "
+        "the blocks of at most 5,000 pairs (default 90; 0: off)",
+    )
+    parser.add_argument(
         "--mip-bound",
         type=float,
         default=0.0,
@@ -178,10 +194,21 @@ class SizeResult:
 
 
 def _pairs_and_bound(
-    problem: MatchingProblem, time_limit: float, mip_seconds: float
+    problem: MatchingProblem,
+    time_limit: float,
+    mip_seconds: float,
+    lagrange_seconds: float = 0.0,
+    exact_seconds: float = 0.0,
 ) -> tuple[int, Bound]:
     pairs = eligible_pairs(problem)
-    return len(pairs), lp_bound(problem, time_limit, pairs=pairs, mip_seconds=mip_seconds)
+    return len(pairs), lp_bound(
+        problem,
+        time_limit,
+        pairs=pairs,
+        mip_seconds=mip_seconds,
+        lagrange_seconds=lagrange_seconds,
+        exact_seconds=exact_seconds,
+    )
 
 
 def bench_size(
@@ -191,9 +218,18 @@ def bench_size(
     dump: Path | None,
     bound_time_limit: float = 600.0,
     mip_bound_seconds: float = 0.0,
+    lagrange_seconds: float = 0.0,
+    exact_bound_seconds: float = 0.0,
 ) -> SizeResult:
     problem = generate_market(config).problem
-    found = in_child(_pairs_and_bound, problem, bound_time_limit, mip_bound_seconds)
+    found = in_child(
+        _pairs_and_bound,
+        problem,
+        bound_time_limit,
+        mip_bound_seconds,
+        lagrange_seconds,
+        exact_bound_seconds,
+    )
     if found.error is not None:
         raise RuntimeError(f"the LP bound failed:\n{found.error}")
     candidate_pairs, bound = found.value
@@ -206,6 +242,11 @@ def bench_size(
                     "bound": bound.value,
                     "lp_status": bound.lp_status,
                     "lp_objective": bound.lp_objective,
+                    "lp_bound": bound.lp_value,
+                    "lagrange_bound": bound.lagrange_value,
+                    "lagrange_prices": bound.lagrange_prices,
+                    "exact_blocks": bound.exact_blocks,
+                    "exact_proven": bound.exact_proven,
                     "seconds": round(bound.seconds, 3),
                 }
             )
@@ -346,6 +387,8 @@ def run_market(args: argparse.Namespace) -> int:
             args.dump if full else None,
             args.bound_time_limit,
             args.mip_bound,
+            args.lagrange_seconds,
+            args.exact_bound_seconds,
         )
         failures += result.failures
         all_lines.extend(result.lines)
@@ -359,6 +402,18 @@ def run_market(args: argparse.Namespace) -> int:
                 f"HiGHS {bound.lp_status}, {bound.seconds:.1f} s)",
                 flush=True,
             )
+            if bound.lp_value is not None and bound.lp_value != bound.value:
+                lagrange = (
+                    "-"
+                    if bound.lagrange_value is None
+                    else f"{math.ceil(bound.lagrange_value):,} ({bound.lagrange_prices} prices)"
+                )
+                print(
+                    f"  of which: LP {math.ceil(bound.lp_value):,}; with the Lagrangian "
+                    f"{lagrange}; CP-SAT bounded {bound.exact_blocks} blocks "
+                    f"({bound.exact_proven} proven optimal)",
+                    flush=True,
+                )
     if args.plot is not None:
         plot(all_lines, args.plot)
     return 1 if failures else 0

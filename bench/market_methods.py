@@ -299,6 +299,12 @@ class Bound:
     lp_status: str
     lp_objective: float | None
     seconds: float
+    # the LP's certified bound alone (``value`` is at most it), and how the rest went
+    lp_value: float | None = None
+    lagrange_value: float | None = None
+    lagrange_prices: int = 0
+    exact_blocks: int = 0
+    exact_proven: int = 0
 
 
 def trivial_bound(pairs: PairTable, order_block: np.ndarray | None = None) -> np.ndarray:
@@ -316,12 +322,21 @@ def lp_bound(
     time_limit_seconds: float = 600.0,
     pairs: PairTable | None = None,
     mip_seconds: float = 0.0,
+    lagrange_seconds: float = 0.0,
+    exact_seconds: float = 0.0,
 ) -> Bound:
     """An upper bound on the objective of every solution: the solver's LP bound
     (``matching.solver.bound``, with its linking and big-item rows) over every eligible
     pair, certified by its duals. Blocks share the time limit; a block stopped by it still
     gives a valid, slightly weaker bound, and each block counts the smaller of that and
     its orders' best windows.
+
+    Within what is left of ``time_limit_seconds`` after the LP, each block then counts the
+    smallest of that and of two more proofs: ``lagrange_seconds`` > 0, the Lagrangian
+    bound started from the LP's duals (``matching.solver.lagrange``: each window solved in
+    integers); ``exact_seconds`` > 0, CP-SAT's proven bound on the MIP of the blocks of
+    at most 5,000 pairs, smallest first (``matching.solver.exact_bound``). Both hold for
+    every answer, stopped early or not.
 
     ``mip_seconds`` > 0: also run HiGHS's branch and cut on the MIP for that long (blocks
     share it) and take, per block, the smaller of the LP bound and HiGHS's MIP dual bound.
@@ -337,7 +352,28 @@ def lp_bound(
     model = build_lp(table, big_items=1)
     found = run_highs(model, integer=False, time_limit_seconds=time_limit_seconds, seed=0)
     per_block = np.minimum(dual_bound_by_block(model, found.row_duals), best_windows_bound(table))
+    lp_value = certified(per_block)
     status = found.status
+
+    def left() -> float:
+        return time_limit_seconds - (time.perf_counter() - started)
+
+    lagrange_value, prices = None, 0
+    if lagrange_seconds > 0 and left() > 0:
+        from matching.solver.lagrange import Lagrangian
+
+        lagrangian, prices = Lagrangian(model, table).improve(
+            found.row_duals, min(lagrange_seconds, left())
+        )
+        per_block = np.minimum(per_block, lagrangian)
+        lagrange_value = certified(per_block)
+    exact_blocks = exact_proven = 0
+    if exact_seconds > 0 and left() > 0:
+        from matching.solver.exact_bound import cpsat_block_bounds
+
+        exact, _answers, exact_proven = cpsat_block_bounds(model, min(exact_seconds, left()))
+        exact_blocks = int(np.isfinite(exact).sum())
+        per_block = np.minimum(per_block, exact)
     if mip_seconds > 0:
         mip = run_highs(model, integer=True, time_limit_seconds=mip_seconds, seed=0)
         assert mip.block_bounds is not None
@@ -349,7 +385,17 @@ def lp_bound(
         usable = np.isfinite(mip.block_bounds) & (mip.block_bounds >= found_value - 1.0)
         per_block = np.where(usable, np.minimum(per_block, mip.block_bounds), per_block)
         status = f"LP {status}; MIP {mip.status}"
-    return Bound(certified(per_block), status, found.objective, time.perf_counter() - started)
+    return Bound(
+        certified(per_block),
+        status,
+        found.objective,
+        time.perf_counter() - started,
+        lp_value=lp_value,
+        lagrange_value=lagrange_value,
+        lagrange_prices=prices,
+        exact_blocks=exact_blocks,
+        exact_proven=exact_proven,
+    )
 
 
 def dual_bound(model: MipModel, y: np.ndarray) -> float:

@@ -185,6 +185,11 @@ class LpModel:
     # per chain group: its load column, and whether it is the first of its window
     load_col: IntArray
     group_first: BoolArray
+    # per pair, the rows that tie windows together (-1 for none): its whole order's "at
+    # most one window" row; its splittable order's "parts add up" row; its linking row
+    order_row: IntArray
+    made_row: IntArray
+    link_row: IntArray
 
 
 def build_lp(pairs: BoundPairs, big_items: int = 0) -> LpModel:
@@ -259,6 +264,12 @@ def build_lp(pairs: BoundPairs, big_items: int = 0) -> LpModel:
     link = add_rows(len(split), -np.inf, 0.0, component[split])
     add_entries(link, split, 1.0)
     add_entries(link, made_col[split], -1.0)
+    pair_order_row = np.full(n, -1, dtype=np.int64)
+    pair_order_row[whole] = order_row[pairs.order[whole]]
+    pair_made_row = np.full(n, -1, dtype=np.int64)
+    pair_made_row[split] = made[split_order_of]
+    pair_link_row = np.full(n, -1, dtype=np.int64)
+    pair_link_row[split] = link
 
     # chain rows and load columns: one per (window, due day), in that order
     by_group = np.lexsort((pairs.due_day, pairs.window))
@@ -342,6 +353,9 @@ def build_lp(pairs: BoundPairs, big_items: int = 0) -> LpModel:
         pair_group=group,
         load_col=load_col,
         group_first=first_in_window,
+        order_row=pair_order_row,
+        made_row=pair_made_row,
+        link_row=pair_link_row,
     )
 
 

@@ -67,8 +67,11 @@ MAX_OBJECTIVE_MAGNITUDE = 2**60
 COMPONENT_FLOOR_SECONDS = 0.1
 # within one solve, the floors together take at most this share of the time left
 FLOOR_SHARE = 0.25
-# how much more time per pair a component the local search answers alone gets
-LARGE_TIME_WEIGHT = 3
+# how much more time per pair a component the local search answers alone gets: 1 since
+# the bound's per-block split (docs/benchmarks.md, "A tighter bound"): at 3 the components
+# of 1,000-5,000 pairs got a few tenths of a second of CP-SAT each and ended below what
+# CP-SAT finds on them with more; at 1 the 10k x 2k gap fell on all three seeds
+LARGE_TIME_WEIGHT = 1
 # Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
 # milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
 # local search). Without this a one-pair shard of a large run got a sliver of a second and

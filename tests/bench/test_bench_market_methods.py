@@ -165,6 +165,12 @@ def test_highs_finds_the_brute_force_optimum_and_the_bound_holds() -> None:
         assert greedy <= best <= bound
         # branch and cut closes the bound on instances this small
         assert best <= lp_bound(problem, mip_seconds=5.0).value <= best * (1 + 1e-6) + 2
+        # so do CP-SAT's proven bound on the blocks and the Lagrangian: certified, and
+        # never above the LP's
+        tighter = lp_bound(problem, lagrange_seconds=1.0, exact_seconds=5.0)
+        assert tighter.lp_value == bound
+        assert best <= tighter.value <= best * (1 + 1e-6) + 2
+        assert tighter.exact_proven == tighter.exact_blocks > 0
         lp_above_best += bound > best * (1 + 1e-6)
         greedy_below_best += greedy < best
     # the instances are not trivial: the LP relaxation and greedy both fall short sometimes

@@ -1,8 +1,10 @@
 """The whole-problem bound is a proof: on many small random instances, with and without
 splitting, and with orders pooled below a factory's minimum (拼单), neither the LP bound
-(``matching.solver.bound``) nor the bound ``solve`` reports is ever below the exact optimum
-of the value (10,000 x weighted units - cost), found by brute force (whole orders) and by
-CP-SAT run to optimality on the exact model."""
+(``matching.solver.bound``), the Lagrangian bound (``matching.solver.lagrange``, at the LP's
+duals, after subgradient steps, at random prices, with loads counted in granules or unit by
+unit), CP-SAT's bound on the MIP (``matching.solver.exact_bound``) nor the bound ``solve``
+reports is ever below the exact optimum of the value (10,000 x weighted units - cost), found
+by brute force (whole orders) and by CP-SAT run to optimality on the exact model."""
 
 from __future__ import annotations
 
@@ -28,13 +30,23 @@ from matching.solver import (
     WindowData,
     solve,
 )
-from matching.solver.bound import LpBound, pairs_of_blocks, unit_value
+from matching.solver.bound import (
+    BoundPairs,
+    HighsJob,
+    LpBound,
+    build_lp,
+    certified,
+    pairs_of_blocks,
+    unit_value,
+)
 from matching.solver.candidate_arrays import (
     build_candidate_arrays,
     component_groups,
     components,
 )
 from matching.solver.candidates import Candidate, find_candidates
+from matching.solver.exact_bound import cpsat_block_bounds
+from matching.solver.lagrange import Lagrangian
 from matching.solver.model import (
     add_deadline_capacity,
     add_order_made_once,
@@ -180,7 +192,7 @@ def test_the_bound_is_never_below_the_exact_optimum(
     split: bool, pool: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(1206 + split + 2 * pool)
-    contested = lp_above = pooled = 0
+    contested = lp_above = pooled = lagrange_below_lp = 0
     for n in range(INSTANCES):
         problem = random_problem(rng, split=split, pool=pool)
         candidates, _ = find_candidates(problem)
@@ -197,6 +209,7 @@ def test_the_bound_is_never_below_the_exact_optimum(
             lp = LpBound(pairs, 30.0, big_items=big_items).finish()
             assert lp.status == "Optimal"
             assert lp.value >= best, f"instance {n}: LP bound {lp.value} < optimum {best}"
+        lagrange_below_lp += check_lagrangian_and_cpsat_bounds(pairs, best, lp.value, n, pool)
         # every other instance, solve takes the LP bound (as on large components) beside
         # CP-SAT's stage-1 bound
         monkeypatch.setattr(model_module, "LP_BOUND_MIN_PAIRS", 1 if n % 2 else 1_000)
@@ -218,6 +231,40 @@ def test_the_bound_is_never_below_the_exact_optimum(
     assert contested > INSTANCES // 2 and lp_above > 0
     # with pooling, some answers do pool orders
     assert pooled > 0 if pool else pooled == 0
+    # and the Lagrangian is tighter than the LP on some of them
+    assert lagrange_below_lp > 0
+
+
+def check_lagrangian_and_cpsat_bounds(
+    pairs: BoundPairs, best: int, lp_value: float, n: int, pool: bool
+) -> bool:
+    """The Lagrangian bound at the LP's duals and after subgradient steps, at random prices,
+    with whole units and with coarse granules, and CP-SAT's bound on the MIP all hold;
+    CP-SAT's answer to the MIP is the optimum (with pools, at least it: the MIP leaves out
+    the pools' minimums). Whether the Lagrangian beat the LP."""
+    model = build_lp(pairs, big_items=1)
+    found = HighsJob(model, integer=False, time_limit_seconds=30.0, seed=0).answer()
+    assert found is not None
+    tighter = False
+    for cells in (2_000, 5):
+        lagrangian = Lagrangian(model, pairs, max_cells=cells)
+        per_block, tried = lagrangian.improve(found.row_duals, 5.0, iterations=20)
+        assert tried >= 1
+        assert certified(per_block) >= best, f"instance {n}: Lagrangian with {cells} cells"
+        tighter |= cells == 2_000 and certified(per_block) < lp_value * (1 - 1e-6)
+        prices = np.random.default_rng(n)
+        for scale in (1e3, 1e6, 1e9):
+            y = found.row_duals + prices.uniform(-1, 1, len(found.row_duals)) * scale
+            at = lagrangian.evaluate(*lagrangian.prices(y)).per_block
+            assert certified(at) >= best, f"instance {n}: prices x {scale}, {cells} cells"
+    exact, answers, proven = cpsat_block_bounds(model, 10.0, workers=1)
+    assert proven == model.blocks
+    assert certified(exact) >= best, f"instance {n}: CP-SAT's bound"
+    if pool:
+        assert round(answers.sum()) >= best, f"instance {n}: the MIP relaxes the pools"
+    else:
+        assert round(answers.sum()) == best, f"instance {n}: the MIP's optimum is the optimum"
+    return tighter
 
 
 def test_a_run_over_many_components_reports_the_sum_of_their_bounds() -> None:

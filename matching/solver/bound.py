@@ -44,6 +44,8 @@ than HiGHS's on the same LP, and it is far slower on the large blocks.)
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import os
 import subprocess
@@ -156,6 +158,21 @@ def pairs_of_blocks(
         room=room,
         block=block,
     )
+
+
+def pack_bound_pairs(pairs: BoundPairs) -> str:
+    """``pairs`` as JSON-friendly text (compressed ``.npz``, base64), for a Celery message."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, **{name: getattr(pairs, name) for name in BoundPairs.__dataclass_fields__}
+    )
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def unpack_bound_pairs(text: str) -> BoundPairs:
+    """``pack_bound_pairs`` read back."""
+    with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as found:
+        return BoundPairs(**{name: found[name] for name in BoundPairs.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

@@ -168,11 +168,13 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # The whole-problem bound: CP-SAT's stage-1 bound on the components it solves; the LP
     # bound (HiGHS, in its own process, beside the search) on the others, and on those
     # holding unanswered offers (whose stay-matched rule the LP does not state).
+    # (A shard of a run leaves the LP to the run: shards.py, ``whole_problem_pairs``.)
     holding = np.array([bool(o.current) for o in problem.orders], dtype=np.bool_)
     by_lp = [
         i
         for i, rows in enumerate(groups)
-        if len(rows) >= LP_BOUND_MIN_PAIRS or holding[arrays.order[rows]].any()
+        if params.lp_bound
+        and (len(rows) >= LP_BOUND_MIN_PAIRS or holding[arrays.order[rows]].any())
     ]
     lp = (
         LpBound(

@@ -167,6 +167,9 @@ class SolverParams:
     fairness_percent: int = 0
     # rush orders are planned against the factory's P90 delay, others against its P50
     rush_plans_p90: bool = True
+    # the LP bound of the large components (HiGHS beside the search); off in the shards of
+    # a run, whose split starts one LP bound over the whole problem (shards.py)
+    lp_bound: bool = True
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,10 @@ SEARCH_SHARE = 0.6
 # On larger components, the share of the time the local search may use before the
 # large-neighbourhood search (lns.py) takes the rest (it stops earlier when it stalls).
 LNS_SEARCH_SHARE = 0.5
+# Components of at most CPSAT_MAX_PAIRS pairs are solved together, as one model, up to
+# this many pairs (``batches``): at 100k x 10k the 952 such components, one solve each,
+# took 30 s of a 60 s limit in fixed costs alone.
+BATCH_MAX_PAIRS = 2_000
 # Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
 # the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
 LP_BOUND_MIN_PAIRS = 1_000
@@ -192,15 +196,18 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # the same as solving the whole problem lexicographically, and far easier for CP-SAT.
     # Smallest first: they are solved to optimality in milliseconds, and the time they leave
     # rolls over to the large ones. Each gets a floor plus its share by size of the time
-    # left (model building included), so no small component is starved.
+    # left (model building included), so no small component is starved. Small components
+    # are solved a batch at a time (``batches``): each solve has a fixed cost (objects,
+    # greedy, search, model, three CP-SAT stages) that hundreds of them could not afford.
     solve_start = time.perf_counter()
+    units = batches(groups)
     results: list[ComponentResult] = []
-    sizes = [time_weight(len(rows)) for rows in groups]
+    sizes = [time_weight(sum(len(groups[i]) for i in unit)) for unit in units]
     pairs_left = sum(sizes)
     columns: ProblemColumns | None = None
-    for index in reversed(range(len(groups))):
+    for index, unit in enumerate(units):
         time_left = max(deadline - time.perf_counter(), 0.0)
-        parts_left = index + 1
+        parts_left = len(units) - index
         share = time_share(
             time_left,
             pairs=sizes[index],
@@ -208,7 +215,7 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
             parts_left=parts_left,
             floor=component_floor(time_left, parts_left),
         )
-        rows = groups[index]
+        rows = np.sort(np.concatenate([groups[i] for i in unit]))
         if len(rows) > CPSAT_MAX_PAIRS:
             # no per-pair objects: the packing reads the arrays, and only the pairs the
             # search looks at closely (neighbourhoods, the answer) become objects
@@ -218,24 +225,26 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
             component = to_candidates(problem, arrays, rows)
             results.append(solve_component(component, problem, share))
         pairs_left -= sizes[index]
-    results.reverse()  # as components: largest first
 
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
-    component_bounds = [
-        min(float(best), result.value_bound)
-        for best, result in zip(best_windows, results, strict=True)
-    ]
+    component_bounds = [float(best) for best in best_windows]
     if lp_bound is not None:
         for block, index in enumerate(by_lp):
             component_bounds[index] = min(component_bounds[index], lp_bound.per_block[block])
-    value_bound = certified_sum(component_bounds)
+    # a batch's CP-SAT bound covers its components together
+    value_bound = certified_sum(
+        [
+            min(sum(component_bounds[i] for i in unit), result.value_bound)
+            for unit, result in zip(units, results, strict=True)
+        ]
+    )
     solve_seconds = time.perf_counter() - solve_start
 
     found = [r for r in results if r.status in ("OPTIMAL", "FEASIBLE")]
     if not found:
         return dataclasses.replace(
             without_assignments(
-                problem, unmatched, results[0].status, len(arrays), build_seconds, solve_seconds
+                problem, unmatched, results[-1].status, len(arrays), build_seconds, solve_seconds
             ),
             value_bound=value_bound,
         )
@@ -280,6 +289,29 @@ def best_windows_values(
         labels[starts], weights=best, minlength=int(labels.max()) + 1
     ).astype(np.float64)
     return found
+
+
+def batches(groups: list[IntArray]) -> list[list[int]]:
+    """The order in which ``solve`` takes the components (``groups``, largest first), and
+    which it solves together: smallest first, consecutive components of at most
+    ``CPSAT_MAX_PAIRS`` pairs in batches of up to ``BATCH_MAX_PAIRS`` pairs (one model of
+    independent parts: its lexicographic optimum is theirs), every larger one alone."""
+    units: list[list[int]] = []
+    batch: list[int] = []
+    pairs = 0
+    for index in reversed(range(len(groups))):
+        size = len(groups[index])
+        if batch and (size > CPSAT_MAX_PAIRS or pairs + size > BATCH_MAX_PAIRS):
+            units.append(batch)
+            batch, pairs = [], 0
+        if size > CPSAT_MAX_PAIRS:
+            units.append([index])
+            continue
+        batch.append(index)
+        pairs += size
+    if batch:
+        units.append(batch)
+    return units
 
 
 def certified_sum(bounds: list[float]) -> float:

@@ -26,6 +26,7 @@ from matching.models import (
     MatchRunTrigger,
 )
 from matching.selectors import RowVersions, matching_problem_load
+from matching.solver.bound import BoundPairs
 from matching.solver.problem import MatchingProblem
 from matching.solver.shards import (
     ShardPlan,
@@ -180,6 +181,10 @@ class RunSnapshot:
 class PreparedRun:
     snapshot: RunSnapshot
     shards: tuple[MatchingProblem, ...]
+    # the pairs of the whole problem's LP bound (block i is shard i), and the seconds of
+    # the run's limit left for it after the split: the run's one bound (shards.py)
+    bound_pairs: BoundPairs | None = None
+    bound_seconds: float = 0.0
 
 
 def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
@@ -213,9 +218,14 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
         open_orders=sum(1 for order in loaded.problem.orders if not order.current),
         load_seconds=load_seconds,
         versions=loaded.versions,
-        plan=dataclasses.replace(plan, shards=()),
+        plan=dataclasses.replace(plan, shards=(), bound_pairs=None),
     )
-    return PreparedRun(snapshot=snapshot, shards=plan.shards)
+    return PreparedRun(
+        snapshot=snapshot,
+        shards=plan.shards,
+        bound_pairs=plan.bound_pairs,
+        bound_seconds=max(limit - plan.split_seconds, 0.0),
+    )
 
 
 def _orders_to_place() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 from django.conf import settings
 from django.db.models import F, Value
@@ -15,9 +16,12 @@ from matching.models import (
     MatchRunPhase,
 )
 from matching.runs import PreparedRun, match_run_prepare, match_run_progress_record
+from matching.solver.bound import BoundPairs, LpBound
 from matching.solver.problem import MatchingProblem
 from matching.solver.shards import (
     ShardResult,
+    run_shard_bounds,
+    shards_within,
     solve_shard,
 )
 from matching.write import match_run_write
@@ -40,20 +44,47 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
     if settings.MATCHING_SHARDS_ON_WORKERS and len(prepared.shards) > 1:
         from matching.tasks import match_run_solve_shards_on_workers
 
-        match_run_solve_shards_on_workers(snapshot=prepared.snapshot, shards=prepared.shards)
+        match_run_solve_shards_on_workers(
+            snapshot=prepared.snapshot,
+            shards=prepared.shards,
+            bound_pairs=prepared.bound_pairs,
+            bound_seconds=prepared.bound_seconds,
+        )
         return None
     return _solve_here_and_write(prepared)
 
 
 def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
+    """Every shard here, one after the other, with the run's LP bound (HiGHS in its own
+    process) beside them for the run's whole time."""
     worker = socket.gethostname()
     run_id = prepared.snapshot.run_id
+    started = time.perf_counter()
+    lp = (
+        LpBound(prepared.bound_pairs, prepared.bound_seconds)
+        if prepared.bound_pairs is not None
+        else None
+    )
+    # building the LP took some of the shards' time
+    shards = shards_within(
+        prepared.shards,
+        sum(s.solver.time_limit_seconds for s in prepared.shards) - (time.perf_counter() - started),
+    )
     results = []
-    for index, shard in enumerate(prepared.shards):
+    for index, shard in enumerate(shards):
         result = solve_shard(shard, index=index, worker=worker)
         _record_shard_done(run_id, result)
         results.append(result)
-    return match_run_write(snapshot=prepared.snapshot, results=results)
+    shard_bounds = None
+    if lp is not None:
+        waited = prepared.bound_seconds - (time.perf_counter() - started)
+        shard_bounds = run_shard_bounds(lp.finish(max(waited, 0.0)))
+    return match_run_write(snapshot=prepared.snapshot, results=results, shard_bounds=shard_bounds)
+
+
+def match_run_bound(*, bound_pairs: BoundPairs, seconds: float) -> tuple[float, ...]:
+    """The run's LP bound per shard, on whichever worker took it (beside the shards)."""
+    return run_shard_bounds(LpBound(bound_pairs, seconds).finish(seconds))
 
 
 def match_shard_solve(

@@ -1,13 +1,16 @@
 """Celery interface to the matching services: a service call, nothing else.
 
 A run is started by ``match_run_execute_task(run_id)``. A run with several independent
-shards fans out as a chord: ``match_shard_solve_task`` per shard on any worker, then
+shards fans out as a chord: ``match_run_bound_task`` (the run's LP bound over the whole
+problem) and ``match_shard_solve_task`` per shard on any worker, then
 ``match_run_write_task`` writes everything in one transaction. Shard tasks carry their
 shard's data (not ids), so every shard solves exactly the snapshot the run loaded.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from celery import Task, chord, group, shared_task
@@ -16,11 +19,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
+from matching.solver.bound import BoundPairs, pack_bound_pairs
 from matching.solver.problem import MatchingProblem
 from matching.solver.serialize import from_data, problem_from_data, to_data
 from matching.solver.shards import ShardResult
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 
 class MatchRunTask(Task):
@@ -102,6 +107,24 @@ def match_shard_solve_task(
     return to_data(result)
 
 
+@shared_task(ignore_result=False)
+def match_run_bound_task(pairs: str, deadline: float) -> dict[str, Any]:
+    """The run's LP bound over the whole problem, per shard, until ``deadline`` (epoch
+    seconds: the end of the run's limit), beside the shards. Any failure only leaves the
+    shards' own bounds."""
+    from matching.solve import match_run_bound
+    from matching.solver.bound import unpack_bound_pairs
+
+    try:
+        bounds = match_run_bound(
+            bound_pairs=unpack_bound_pairs(pairs), seconds=max(deadline - time.time(), 0.1)
+        )
+    except Exception:  # the run must not fail for its bound
+        logger.exception("The run's LP bound failed; the shards' own bounds stand")
+        return {"run_shard_bounds": None}
+    return {"run_shard_bounds": list(bounds)}
+
+
 @shared_task(
     bind=True,
     base=MatchRunTask,
@@ -115,9 +138,11 @@ def match_run_write_task(
     from matching.runs import RunSnapshot
     from matching.write import match_run_write
 
+    bounds = [r["run_shard_bounds"] for r in results if "run_shard_bounds" in r]
     match_run_write(
         snapshot=from_data(RunSnapshot, snapshot),
-        results=[from_data(ShardResult, result) for result in results],
+        results=[from_data(ShardResult, r) for r in results if "run_shard_bounds" not in r],
+        shard_bounds=bounds[0] if bounds else None,  # None too when the bound task failed
     )
 
 
@@ -133,14 +158,27 @@ def match_run_shards_failed_task(request: Any, exc: Exception, traceback: Any, r
 
 
 def match_run_solve_shards_on_workers(
-    *, snapshot: Any, shards: tuple[MatchingProblem, ...]
+    *,
+    snapshot: Any,
+    shards: tuple[MatchingProblem, ...],
+    bound_pairs: BoundPairs | None = None,
+    bound_seconds: float = 0.0,
 ) -> None:
-    """Send the chord: every shard to any worker, then one write of all results."""
+    """Send the chord: the run's bound (first, so that it runs beside the shards) and every
+    shard to any worker, then one write of all results."""
     write = match_run_write_task.s(run_id=snapshot.run_id, snapshot=to_data(snapshot))
     write.on_error(match_run_shards_failed_task.s(run_id=snapshot.run_id))
+    bound = (
+        [match_run_bound_task.s(pack_bound_pairs(bound_pairs), time.time() + bound_seconds)]
+        if bound_pairs is not None
+        else []
+    )
     header = group(
-        match_shard_solve_task.s(to_data(shard), index, run_id=snapshot.run_id)
-        for index, shard in enumerate(shards)
+        bound
+        + [
+            match_shard_solve_task.s(to_data(shard), index, run_id=snapshot.run_id)
+            for index, shard in enumerate(shards)
+        ]
     )
     chord(header)(write)
 

@@ -10,6 +10,7 @@ import itertools
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -38,6 +39,7 @@ from matching.solver.relax import Relaxation, suggest_relaxations
 from matching.solver.shards import (
     ShardResult,
     merge_solutions,
+    with_run_bound,
 )
 from orders.models import Order, OrderEvent, OrderEventAction, OrderStatus
 from orders.transitions import order_transition_many
@@ -45,8 +47,15 @@ from orders.transitions import order_transition_many
 logger = logging.getLogger(__name__)
 
 
-def match_run_write(*, snapshot: RunSnapshot, results: list[ShardResult]) -> MatchRun | None:
-    """Merge the shards' solutions and write all of it in one transaction."""
+def match_run_write(
+    *,
+    snapshot: RunSnapshot,
+    results: list[ShardResult],
+    shard_bounds: Sequence[float] | None = None,
+) -> MatchRun | None:
+    """Merge the shards' solutions and write all of it in one transaction. ``shard_bounds``:
+    the run's whole-problem LP bound per shard, which tightens each shard's own bound."""
+    results = with_run_bound(results, shard_bounds)
     solution = merge_solutions(snapshot.plan, [r.solution for r in results])
     # before the transaction: it locks the run's row until it commits
     match_run_progress_record(snapshot.run_id, phase=MatchRunPhase.WRITING)

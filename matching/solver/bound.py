@@ -44,6 +44,8 @@ than HiGHS's on the same LP, and it is far slower on the large blocks.)
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import os
 import subprocess
@@ -127,6 +129,16 @@ def row_unit_values(arrays: CandidateArrays, weights: IntArray, rows: IntArray) 
     return value.astype(np.float64)
 
 
+def dense_rank(index: npt.NDArray[np.integer], size: int) -> IntArray:
+    """``np.unique(index, return_inverse=True)[1]`` for indices in ``[0, size)``, without
+    sorting (at 100k x 10k the two sorts took 3 s of the bound's build)."""
+    used = np.zeros(size, dtype=np.bool_)
+    used[index] = True
+    rank = np.cumsum(used, dtype=np.int64) - 1
+    dense: IntArray = rank[index]
+    return dense
+
+
 def pairs_of_blocks(
     problem: MatchingProblem,
     arrays: CandidateArrays,
@@ -143,8 +155,8 @@ def pairs_of_blocks(
     end = np.array([w.end_date.toordinal() for w in problem.windows], dtype=np.int64)[window]
     room = arrays.room[rows].astype(np.int64)
     return BoundPairs(
-        order=np.unique(order, return_inverse=True)[1].astype(np.int64),
-        window=np.unique(window, return_inverse=True)[1].astype(np.int64),
+        order=dense_rank(order, len(problem.orders)),
+        window=dense_rank(window, len(problem.windows)),
         quantity=quantity,
         smallest=np.where(split, arrays.min_units[rows], quantity).astype(np.int64),
         largest=np.where(split, np.minimum(arrays.max_units[rows], room), quantity).astype(
@@ -156,6 +168,21 @@ def pairs_of_blocks(
         room=room,
         block=block,
     )
+
+
+def pack_bound_pairs(pairs: BoundPairs) -> str:
+    """``pairs`` as JSON-friendly text (compressed ``.npz``, base64), for a Celery message."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, **{name: getattr(pairs, name) for name in BoundPairs.__dataclass_fields__}
+    )
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def unpack_bound_pairs(text: str) -> BoundPairs:
+    """``pack_bound_pairs`` read back."""
+    with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as found:
+        return BoundPairs(**{name: found[name] for name in BoundPairs.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

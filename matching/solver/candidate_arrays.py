@@ -24,8 +24,9 @@ import datetime as dt
 import hashlib
 import math
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -486,6 +487,44 @@ def to_candidates(
             *columns, strict=True
         )
     ]
+
+
+class RowCandidates(Sequence[Candidate]):
+    """The ``Candidate`` objects of ``rows``, each made the first time it is asked for: a
+    component too large for CP-SAT needs objects only for the pairs of its neighbourhoods
+    and the pairs it chose, not for its millions of pairs."""
+
+    def __init__(self, problem: MatchingProblem, arrays: CandidateArrays, rows: IntArray) -> None:
+        self.problem = problem
+        self.arrays = arrays
+        self.rows = rows
+        self.made: dict[int, Candidate] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, index: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(index, slice):
+            return self.many(range(len(self.rows))[index])
+        index = int(index)
+        if index not in self.made:
+            self.made[index] = to_candidates(self.problem, self.arrays, self.rows[[index]])[0]
+        return self.made[index]
+
+    def many(self, indices: Iterable[int]) -> list[Candidate]:
+        """The objects of ``indices``, those not made yet made in one go."""
+        wanted = [int(i) for i in indices]
+        missing = sorted({i for i in wanted if i not in self.made})
+        if missing:
+            made = to_candidates(self.problem, self.arrays, self.rows[missing])
+            self.made.update(zip(missing, made, strict=True))
+        return [self.made[i] for i in wanted]
 
 
 def components(problem: MatchingProblem, arrays: CandidateArrays) -> Int32Array:

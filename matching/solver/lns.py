@@ -94,10 +94,9 @@ class LargeNeighbourhoodSearch:
         self.repair_seconds = repair_seconds
         self.ruin_seconds = ruin_seconds
         self.rng = np.random.default_rng(seed)
-        candidates = packing.candidates
-        windows = int(packing.pair_window.max()) + 1 if len(candidates) else 0
+        windows = int(packing.pair_window.max()) + 1 if len(packing.pair_window) else 0
         factory_of = np.zeros(windows, dtype=np.int64)
-        factory_of[packing.pair_window] = [c.factory.id for c in candidates]
+        factory_of[packing.pair_window] = packing.pair_factory
         self.windows_of_factory: dict[int, np.ndarray] = {
             int(f): np.flatnonzero(factory_of == f) for f in np.unique(factory_of)
         }

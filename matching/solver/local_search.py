@@ -31,16 +31,18 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from matching.solver.candidates import Candidate, part_range
-from matching.solver.problem import WindowData
-from matching.solver.schedule import free_until
+from matching.solver.problem import OrderData, WindowData
+from matching.solver.schedule import first_usable_day, free_per_day
 
 Key = tuple[int, int]  # (order id, window id)
+IntArray = npt.NDArray[np.int64]
 # ejection chains (``try_eject``): up to this many steps deep; past the first step, and for
 # taking out orders of any weight, only an order's EJECT_CHAIN_WINDOWS windows with the most
 # room are tried, and then at most EJECT_MAX_OUT orders are taken out of one window
@@ -71,6 +73,90 @@ class _Order:
     whole: np.ndarray  # those that may take the whole order
 
 
+@dataclass(frozen=True)
+class PairTable:
+    """The pairs of one component as the packing reads them: one entry per pair, in the
+    order ``find_candidates`` lists them (by order, then window), made from ``Candidate``
+    objects (``pair_table``) or straight from the candidate arrays
+    (``model.pair_table_of_rows``) without any per-pair object."""
+
+    order_id: IntArray
+    window_id: IntArray
+    factory_id: IntArray
+    latest_finish: IntArray  # day ordinal (``date.toordinal``)
+    weight: IntArray  # stage-1 weight of one unit made by the pair
+    cost: IntArray  # stage-2 weight of one unit (fen)
+    quality: IntArray  # stage-3 weight of one unit, 0..100
+    smallest: IntArray  # the order's part range in the pair's factory (``part_range``)
+    largest: IntArray
+    # per order, in the order of its first pair
+    orders: Sequence[OrderData]
+    # per window, in the order of its first pair
+    windows: Sequence[WindowData]
+    # the pairs as objects, made when asked for (the neighbourhoods of ``lns.py``, the
+    # chosen pairs of a component)
+    candidates: Sequence[Candidate]
+
+
+def pair_table(
+    candidates: list[Candidate],
+    weight_of: Callable[[Candidate], int],
+    cost_of: Callable[[Candidate], int],
+) -> PairTable:
+    """The ``PairTable`` of ``candidates`` (objects)."""
+    ranges = [part_range(c.order, c.factory) for c in candidates]
+    orders: dict[int, OrderData] = {}
+    windows: dict[int, WindowData] = {}
+    for c in candidates:
+        orders.setdefault(c.order.id, c.order)
+        windows.setdefault(c.window.id, c.window)
+
+    def column(values: Iterable[int]) -> IntArray:
+        return np.fromiter(values, dtype=np.int64, count=len(candidates))
+
+    return PairTable(
+        order_id=column(c.order.id for c in candidates),
+        window_id=column(c.window.id for c in candidates),
+        factory_id=column(c.factory.id for c in candidates),
+        latest_finish=column(c.latest_finish.toordinal() for c in candidates),
+        weight=column(weight_of(c) for c in candidates),
+        cost=column(cost_of(c) for c in candidates),
+        quality=column(min(max(c.factory.reliability_percent, 0), 100) for c in candidates),
+        smallest=column(r[0] for r in ranges),
+        largest=column(r[1] for r in ranges),
+        orders=list(orders.values()),
+        windows=list(windows.values()),
+        candidates=candidates,
+    )
+
+
+def first_appearance(ids: IntArray) -> IntArray:
+    """Dense indices of ``ids``, numbered in the order each id first appears."""
+    _unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int64)
+    dense: IntArray = rank[inverse.reshape(-1)]
+    return dense
+
+
+def window_slack(windows: Sequence[WindowData], fpd: dt.date) -> tuple[IntArray, IntArray]:
+    """Per window its last day (days from ``fpd``, at least 0) and ``slack[w, t]``: the units
+    it can make by day ``t`` (free units up to it, capped by its remaining units)."""
+    ends = np.array([max((w.end_date - fpd).days, 0) for w in windows], dtype=np.int64)
+    horizon = int(ends.max()) + 1 if len(ends) else 1
+    slack = np.zeros((len(windows), horizon), dtype=np.int64)
+    days = np.arange(horizon, dtype=np.int64)
+    for i, w in enumerate(windows):
+        free = free_per_day(w, fpd)
+        prefix = np.zeros(len(free) + 1, dtype=np.int64)
+        np.cumsum(free, out=prefix[1:])
+        first = (first_usable_day(w, fpd) - fpd).days
+        end = int(ends[i]) + 1
+        usable = np.clip(days[:end] - first + 1, 0, len(free))
+        slack[i, :end] = np.minimum(prefix[usable], w.remaining_units)
+    return ends, slack
+
+
 class Packing:
     """The assignment of one component as arrays; see the module docstring."""
 
@@ -82,56 +168,51 @@ class Packing:
         cost_of: Callable[[Candidate], int],
         start: dict[Key, int],
     ) -> None:
-        fpd = first_production_date
-        self.candidates = candidates
-        window_index: dict[int, int] = {}
-        windows: list[WindowData] = []
-        for c in candidates:
-            if c.window.id not in window_index:
-                window_index[c.window.id] = len(windows)
-                windows.append(c.window)
-        ends = [max((w.end_date - fpd).days, 0) for w in windows]
-        horizon = max(ends) + 1
-        self.end = np.array(ends, dtype=np.int64)
-        # slack[w, t]: units due by day t that window w can still take (before the start)
-        self.slack = np.zeros((len(windows), horizon), dtype=np.int64)
-        for i, w in enumerate(windows):
-            row = [
-                min(free_until(w, fpd, fpd + dt.timedelta(days=t)), w.remaining_units)
-                for t in range(ends[i] + 1)
-            ]
-            self.slack[i, : ends[i] + 1] = row
+        self.setup(pair_table(candidates, weight_of, cost_of), first_production_date, start)
+
+    @classmethod
+    def of_table(
+        cls, table: PairTable, first_production_date: dt.date, start: dict[Key, int]
+    ) -> Packing:
+        """The packing of a ``PairTable`` (from the arrays: no per-pair object)."""
+        packing = cls.__new__(cls)
+        packing.setup(table, first_production_date, start)
+        return packing
+
+    def setup(self, table: PairTable, fpd: dt.date, start: dict[Key, int]) -> None:
+        self.table = table
+        self.candidates = table.candidates
+        self.pair_order = first_appearance(table.order_id)
+        self.pair_window = first_appearance(table.window_id)
+        self.pair_order_id = table.order_id
+        self.pair_window_id = table.window_id
+        self.pair_factory = table.factory_id
+        self.end, self.slack = window_slack(table.windows, fpd)
         self.room_by_day = self.slack.copy()
-        for i in range(len(windows)):
-            end = ends[i] + 1
+        for i in range(len(table.windows)):
+            end = int(self.end[i]) + 1
             self.room_by_day[i, :end] = np.minimum.accumulate(self.slack[i, end - 1 :: -1])[::-1]
-        self.pair_window = np.array([window_index[c.window.id] for c in candidates], dtype=np.int64)
-        self.pair_due = np.array(
-            [
-                min(max((c.latest_finish - fpd).days, 0), ends[window_index[c.window.id]])
-                for c in candidates
-            ],
-            dtype=np.int64,
+        self.pair_due = np.minimum(
+            np.maximum(table.latest_finish - fpd.toordinal(), 0), self.end[self.pair_window]
         )
-        self.pair_cost = np.array([cost_of(c) for c in candidates], dtype=np.int64)
-        ranges = [part_range(c.order, c.factory) for c in candidates]
-        self.pair_smallest = np.array([r[0] for r in ranges], dtype=np.int64)
-        self.pair_largest = np.array([r[1] for r in ranges], dtype=np.int64)
-        window_ids = np.array([c.window.id for c in candidates], dtype=np.int64)
-        order_index: dict[int, int] = {}
+        self.pair_cost = table.cost
+        self.pair_smallest = table.smallest
+        self.pair_largest = table.largest
+        # per order: its pairs, cheapest first (then by window id)
+        by_order = np.lexsort((table.window_id, table.cost, self.pair_order))
+        bounds = np.searchsorted(
+            self.pair_order[by_order], np.arange(len(table.orders) + 1, dtype=np.int64)
+        )
+        first_pair = np.full(len(table.orders), len(self.pair_order), dtype=np.int64)
+        np.minimum.at(first_pair, self.pair_order, np.arange(len(self.pair_order)))
+        unit_weights = table.weight[first_pair].tolist() if len(first_pair) else []
         self.orders: list[_Order] = []
-        by_order: dict[int, list[int]] = defaultdict(list)
-        for p, c in enumerate(candidates):
-            by_order[c.order.id].append(p)
-        for order_id, pair_list in by_order.items():
-            order = candidates[pair_list[0]].order
-            unit_weight = weight_of(candidates[pair_list[0]])
-            pairs = np.array(pair_list, dtype=np.int64)
-            pairs = pairs[np.lexsort((window_ids[pairs], self.pair_cost[pairs]))]
-            order_index[order_id] = len(self.orders)
+        for o, order in enumerate(table.orders):
+            pairs = by_order[bounds[o] : bounds[o + 1]]
+            unit_weight = int(unit_weights[o])
             self.orders.append(
                 _Order(
-                    index=len(self.orders),
+                    index=o,
                     quantity=order.quantity,
                     value=unit_weight * order.quantity,
                     unit_weight=unit_weight,
@@ -143,29 +224,42 @@ class Packing:
                     whole=pairs[self.pair_largest[pairs] >= order.quantity],
                 )
             )
-        self.pair_order = np.array([order_index[c.order.id] for c in candidates], dtype=np.int64)
         # per window: the orders that have a pair in it
         by_window = np.lexsort((self.pair_order, self.pair_window))
-        starts = np.searchsorted(self.pair_window[by_window], np.arange(len(windows) + 1))
+        starts = np.searchsorted(
+            self.pair_window[by_window], np.arange(len(table.windows) + 1, dtype=np.int64)
+        )
         self.window_orders = [
             np.unique(self.pair_order[by_window[starts[w] : starts[w + 1]]])
-            for w in range(len(windows))
+            for w in range(len(table.windows))
         ]
         # the assignment: per order its (pair, units); per window the orders in it
         self.made: list[list[tuple[int, int]]] = [[] for _ in self.orders]
-        self.in_window: list[set[int]] = [set() for _ in windows]
+        self.in_window: list[set[int]] = [set() for _ in table.windows]
         self.best_made: list[list[tuple[int, int]]] | None = None
         # while an ejection chain runs: (order, its parts before) for every change, to undo
         self.journal: list[tuple[int, list[tuple[int, int]]]] | None = None
         self.weighted = 0  # priority-weighted units of the assignment
         self.cost = 0  # its cost (what ``cost_of`` gives per unit)
-        parts_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        key_index = {c.key: p for p, c in enumerate(candidates)}
-        for key, units in start.items():
-            p = key_index[key]
-            parts_of[int(self.pair_order[p])].append((p, units))
-        for o, parts in parts_of.items():
-            self.assign(o, parts)
+        self.order_index = {order.id: o for o, order in enumerate(table.orders)}
+        if start:
+            parts_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for (order_id, window_id), units in start.items():
+                p = self.pair_of(order_id, window_id)
+                parts_of[int(self.pair_order[p])].append((p, units))
+            for o, parts in parts_of.items():
+                self.assign(o, parts)
+
+    def pair_of(self, order_id: int, window_id: int) -> int:
+        """The pair index of (order id, window id); KeyError when it is no pair."""
+        pairs = self.orders[self.order_index[order_id]].pairs
+        found = pairs[self.pair_window_id[pairs] == window_id]
+        if not len(found):
+            raise KeyError((order_id, window_id))
+        return int(found[0])
+
+    def key(self, p: int) -> Key:
+        return (int(self.pair_order_id[p]), int(self.pair_window_id[p]))
 
     # --- primitive operations ------------------------------------------------------------
 
@@ -471,8 +565,13 @@ class Packing:
 
     def assignment(self) -> dict[Key, int]:
         """The best assignment found (the current one unless ruin and recreate ran)."""
+        return {self.key(p): units for p, units in self.best_parts()}
+
+    def best_parts(self) -> list[tuple[int, int]]:
+        """(pair, units) of the best assignment found (the current one unless ruin and
+        recreate ran)."""
         made = self.best_made if self.best_made is not None else self.made
-        return {self.candidates[p].key: units for parts in made for p, units in parts}
+        return [part for parts in made for part in parts]
 
 
 def improve_assignment(

@@ -35,6 +35,7 @@ from matching.solver.candidate_arrays import (
     FloatArray,
     Int32Array,
     IntArray,
+    RowCandidates,
     component_groups,
     components,
     problem_pairs,
@@ -42,7 +43,7 @@ from matching.solver.candidate_arrays import (
 )
 from matching.solver.candidates import Candidate, part_range
 from matching.solver.lns import large_neighbourhood_search
-from matching.solver.local_search import Packing, improve_packing
+from matching.solver.local_search import Packing, PairTable, improve_packing
 from matching.solver.problem import (
     MatchingProblem,
     MatchingSolution,
@@ -89,6 +90,10 @@ SEARCH_SHARE = 0.6
 # On larger components, the share of the time the local search may use before the
 # large-neighbourhood search (lns.py) takes the rest (it stops earlier when it stalls).
 LNS_SEARCH_SHARE = 0.5
+# Components of at most CPSAT_MAX_PAIRS pairs are solved together, as one model, up to
+# this many pairs (``batches``): at 100k x 10k the 952 such components, one solve each,
+# took 30 s of a 60 s limit in fixed costs alone.
+BATCH_MAX_PAIRS = 2_000
 # Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
 # the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
 LP_BOUND_MIN_PAIRS = 1_000
@@ -178,11 +183,13 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # The whole-problem bound: CP-SAT's stage-1 bound on the components it solves; the LP
     # bound (HiGHS, in its own process, beside the search) on the others, and on those
     # holding unanswered offers (whose stay-matched rule the LP does not state).
+    # (A shard of a run leaves the LP to the run: shards.py, ``whole_problem_pairs``.)
     holding = np.array([bool(o.current) for o in problem.orders], dtype=np.bool_)
     by_lp = [
         i
         for i, rows in enumerate(groups)
-        if len(rows) >= LP_BOUND_MIN_PAIRS or holding[arrays.order[rows]].any()
+        if params.lp_bound
+        and (len(rows) >= LP_BOUND_MIN_PAIRS or holding[arrays.order[rows]].any())
     ]
     lp = (
         LpBound(
@@ -199,14 +206,18 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # the same as solving the whole problem lexicographically, and far easier for CP-SAT.
     # Smallest first: they are solved to optimality in milliseconds, and the time they leave
     # rolls over to the large ones. Each gets a floor plus its share by size of the time
-    # left (model building included), so no small component is starved.
+    # left (model building included), so no small component is starved. Small components
+    # are solved a batch at a time (``batches``): each solve has a fixed cost (objects,
+    # greedy, search, model, three CP-SAT stages) that hundreds of them could not afford.
     solve_start = time.perf_counter()
+    units = batches(groups)
     results: list[ComponentResult] = []
-    sizes = [time_weight(len(rows)) for rows in groups]
+    sizes = [time_weight(sum(len(groups[i]) for i in unit)) for unit in units]
     pairs_left = sum(sizes)
-    for index in reversed(range(len(groups))):
+    columns: ProblemColumns | None = None
+    for index, unit in enumerate(units):
         time_left = max(deadline - time.perf_counter(), 0.0)
-        parts_left = index + 1
+        parts_left = len(units) - index
         share = time_share(
             time_left,
             pairs=sizes[index],
@@ -214,27 +225,36 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
             parts_left=parts_left,
             floor=component_floor(time_left, parts_left),
         )
-        component = to_candidates(problem, arrays, groups[index])
-        results.append(solve_component(component, problem, share))
+        rows = np.sort(np.concatenate([groups[i] for i in unit]))
+        if len(rows) > CPSAT_MAX_PAIRS:
+            # no per-pair objects: the packing reads the arrays, and only the pairs the
+            # search looks at closely (neighbourhoods, the answer) become objects
+            columns = columns or ProblemColumns.of(problem)
+            results.append(solve_large_component(problem, arrays, rows, columns, share))
+        else:
+            component = to_candidates(problem, arrays, rows)
+            results.append(solve_component(component, problem, share))
         pairs_left -= sizes[index]
-    results.reverse()  # as components: largest first
 
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
-    component_bounds = [
-        min(float(best), result.value_bound)
-        for best, result in zip(best_windows, results, strict=True)
-    ]
+    component_bounds = [float(best) for best in best_windows]
     if lp_bound is not None:
         for block, index in enumerate(by_lp):
             component_bounds[index] = min(component_bounds[index], lp_bound.per_block[block])
-    value_bound = certified_sum(component_bounds)
+    # a batch's CP-SAT bound covers its components together
+    value_bound = certified_sum(
+        [
+            min(sum(component_bounds[i] for i in unit), result.value_bound)
+            for unit, result in zip(units, results, strict=True)
+        ]
+    )
     solve_seconds = time.perf_counter() - solve_start
 
     found = [r for r in results if r.status in ("OPTIMAL", "FEASIBLE")]
     if not found:
         return dataclasses.replace(
             without_assignments(
-                problem, unmatched, results[0].status, len(arrays), build_seconds, solve_seconds
+                problem, unmatched, results[-1].status, len(arrays), build_seconds, solve_seconds
             ),
             value_bound=value_bound,
         )
@@ -284,6 +304,29 @@ def best_windows_values(
         labels[starts], weights=best, minlength=int(labels.max()) + 1
     ).astype(np.float64)
     return found
+
+
+def batches(groups: list[IntArray]) -> list[list[int]]:
+    """The order in which ``solve`` takes the components (``groups``, largest first), and
+    which it solves together: smallest first, consecutive components of at most
+    ``CPSAT_MAX_PAIRS`` pairs in batches of up to ``BATCH_MAX_PAIRS`` pairs (one model of
+    independent parts: its lexicographic optimum is theirs), every larger one alone."""
+    units: list[list[int]] = []
+    batch: list[int] = []
+    pairs = 0
+    for index in reversed(range(len(groups))):
+        size = len(groups[index])
+        if batch and (size > CPSAT_MAX_PAIRS or pairs + size > BATCH_MAX_PAIRS):
+            units.append(batch)
+            batch, pairs = [], 0
+        if size > CPSAT_MAX_PAIRS:
+            units.append([index])
+            continue
+        batch.append(index)
+        pairs += size
+    if batch:
+        units.append(batch)
+    return units
 
 
 def certified_sum(bounds: list[float]) -> float:
@@ -359,21 +402,24 @@ def solve_component(
     # the greedy start and the searches never start a pool (拼单): pooled pairs are used by
     # CP-SAT only, whose model holds every pool to its factory's minimum
     plain = [c for c in candidates if not c.pooled]
-    greedy = greedy_choice(plain, problem)
+    packing = Packing(plain, fpd, lambda c: pair_weight(c, params), unit_cost, {})
+    greedy_parts = greedy_fill(packing, params)
+    greedy = {packing.key(p): units for p, units in greedy_parts}
     large = len(candidates) > CPSAT_MAX_PAIRS
     if len(candidates) <= EXACT_MAX_PAIRS:
         time_limit_seconds = max(time_limit_seconds, EXACT_SECONDS)
         start = greedy
     elif time_limit_seconds <= 0:
         # the run's time is up (a build that took it all, on an overloaded machine): the
-        # greedy answer, without the search's arrays or a CP-SAT model, whose building
-        # alone would take a share of a second per component
+        # greedy answer, without the search or a CP-SAT model, whose building alone would
+        # take a share of a second per component
         start, large = greedy, True
     elif not plain:
         start = greedy  # nothing but pooled pairs: CP-SAT starts from no order placed
     else:
         search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
-        start = improved_start(plain, problem, greedy, search_deadline)
+        found = improved_start(packing, problem, greedy_parts, search_deadline)
+        start = {packing.key(p): units for p, units in found}
     if large:
         chosen = [(c, start[c.key]) for c in candidates if c.key in start]
         cost_value = sum(unit_cost(c) * made for c, made in chosen)
@@ -466,22 +512,23 @@ def solve_component(
 
 
 def improved_start(
-    candidates: list[Candidate],
+    packing: Packing,
     problem: MatchingProblem,
-    greedy: dict[Key, int],
+    greedy: list[tuple[int, int]],
     deadline: float,
-) -> dict[Key, int]:
+) -> list[tuple[int, int]]:
     """The better (more weighted units, then less cost) of the greedy answer and the local
-    search's: that one starts from the unanswered offers the greedy kept where they stand
-    and inserts every other order, heaviest first, into the window it fits best. On a
-    component too large for one CP-SAT model the local search gets ``LNS_SEARCH_SHARE`` of
-    the time (less when it stalls) and the large-neighbourhood search (``lns.py``) the rest."""
+    search's, as (pair, units) of ``packing``, which holds the greedy answer: the search
+    starts from the unanswered offers the greedy kept where they stand and inserts every
+    other order, heaviest first, into the window it fits best. On a component too large for
+    one CP-SAT model the local search gets ``LNS_SEARCH_SHARE`` of the time (less when it
+    stalls) and the large-neighbourhood search (``lns.py``) the rest."""
     params = problem.solver
     fpd = problem.first_production_date
-    holding = {c.order.id for c in candidates if c.order.current}
-    pinned = {key: made for key, made in greedy.items() if key[0] in holding}
-    packing = Packing(candidates, fpd, lambda c: pair_weight(c, params), unit_cost, pinned)
-    large = len(candidates) > CPSAT_MAX_PAIRS
+    for o, order in enumerate(packing.orders):
+        if order.movable and packing.made[o]:
+            packing.unassign(o)
+    large = len(packing.pair_order) > CPSAT_MAX_PAIRS
     now = time.perf_counter()
     share = LNS_SEARCH_SHARE if large else 1.0
     improve_packing(packing, now + max(deadline - now, 0.0) * share, params.random_seed)
@@ -493,14 +540,113 @@ def improved_start(
             workers=params.workers,
             seed=params.random_seed,
         )
-    searched = packing.assignment()
-    by_key = {c.key: c for c in candidates}
+    searched = packing.best_parts()
+    weight, cost = packing.table.weight, packing.pair_cost
 
-    def score(made: dict[Key, int]) -> tuple[int, int]:
-        weighted = sum(pair_weight(by_key[k], params) * u for k, u in made.items())
-        return weighted, -sum(unit_cost(by_key[k]) * u for k, u in made.items())
+    def score(made: list[tuple[int, int]]) -> tuple[int, int]:
+        pairs = np.array([p for p, _ in made], dtype=np.int64)
+        units = np.array([u for _, u in made], dtype=np.int64)
+        return int(weight[pairs].dot(units)), -int(cost[pairs].dot(units))
 
     return searched if score(searched) > score(greedy) else greedy
+
+
+def solve_large_component(
+    problem: MatchingProblem,
+    arrays: CandidateArrays,
+    rows: IntArray,
+    columns: ProblemColumns,
+    time_limit_seconds: float,
+) -> ComponentResult:
+    """A component too large for one CP-SAT model (``solve_component``'s ``large`` case)
+    straight from the arrays: the greedy start, the local search and the
+    large-neighbourhood search on a ``Packing`` of the rows; ``Candidate`` objects only for
+    the pairs a neighbourhood's sub-model or the answer needs."""
+    started = time.perf_counter()
+    fpd = problem.first_production_date
+    # the searches never start a pool (拼单): a component this large leaves its pooled pairs
+    # out, as ``solve_component`` leaves them to CP-SAT
+    rows = rows[~arrays.pooled[rows]]
+    packing = Packing.of_table(pair_table_of_rows(problem, arrays, rows, columns), fpd, {})
+    start = greedy_fill(packing, problem.solver)
+    if time_limit_seconds > 0:
+        start = improved_start(packing, problem, start, started + time_limit_seconds)
+    made = sorted(start)
+    objects = RowCandidates(problem, arrays, rows).many(p for p, _ in made)
+    chosen = [(c, units) for c, (_, units) in zip(objects, made, strict=True)]
+    cost_value = int(sum(int(packing.pair_cost[p]) * units for p, units in made))
+    return ComponentResult(chosen, "FEASIBLE" if chosen else "UNKNOWN", cost_value, 0)
+
+
+@dataclass(frozen=True)
+class ProblemColumns:
+    """Per order, window and factory of a problem (by index) what the packing of a large
+    component reads, made once per ``solve``."""
+
+    order_id: IntArray
+    window_id: IntArray
+    factory_id: IntArray
+    order_weight: IntArray  # priority_weight
+    factory_fairness: IntArray  # 10,000 + fairness % x free % (1 when fairness is off)
+    factory_quality: IntArray  # reliability, 0..100
+
+    @classmethod
+    def of(cls, problem: MatchingProblem) -> ProblemColumns:
+        params = problem.solver
+
+        def ints(values: list[int]) -> IntArray:
+            return np.array(values, dtype=np.int64)
+
+        factories = problem.factories
+        if params.fairness_percent:
+            fairness = ints(
+                [
+                    10_000
+                    + params.fairness_percent * (100 - min(max(f.booked_percent or 0, 0), 100))
+                    for f in factories
+                ]
+            )
+        else:
+            fairness = np.ones(len(factories), dtype=np.int64)
+        return cls(
+            order_id=ints([o.id for o in problem.orders]),
+            window_id=ints([w.id for w in problem.windows]),
+            factory_id=ints([f.id for f in factories]),
+            order_weight=ints([priority_weight(o, params) for o in problem.orders]),
+            factory_fairness=fairness,
+            factory_quality=ints([min(max(f.reliability_percent, 0), 100) for f in factories]),
+        )
+
+
+def pair_table_of_rows(
+    problem: MatchingProblem, arrays: CandidateArrays, rows: IntArray, columns: ProblemColumns
+) -> PairTable:
+    """The ``PairTable`` of ``rows`` (one component, by order then window) from the arrays,
+    with the weights and costs ``pair_weight`` and ``unit_cost`` give the objects."""
+    order = arrays.order[rows].astype(np.int64)
+    window = arrays.window[rows].astype(np.int64)
+    factory = arrays.factory[rows].astype(np.int64)
+    order_first = np.unique(order)  # rows are by order: first appearance is ascending
+    _ids, window_first = np.unique(window, return_index=True)
+    windows = window[np.sort(window_first)]
+    return PairTable(
+        order_id=columns.order_id[order],
+        window_id=columns.window_id[window],
+        factory_id=columns.factory_id[factory],
+        latest_finish=arrays.latest_finish[rows].astype(np.int64),
+        weight=columns.order_weight[order] * columns.factory_fairness[factory],
+        cost=(
+            arrays.unit_price_fen[rows].astype(np.int64)
+            + arrays.transport_cost_fen_per_unit[rows]
+            + arrays.cost_adjust_fen_per_unit[rows]
+        ),
+        quality=columns.factory_quality[factory],
+        smallest=arrays.min_units[rows].astype(np.int64),
+        largest=arrays.max_units[rows].astype(np.int64),
+        orders=[problem.orders[i] for i in order_first.tolist()],
+        windows=[problem.windows[i] for i in windows.tolist()],
+        candidates=RowCandidates(problem, arrays, rows),
+    )
 
 
 def neighbourhood_model(
@@ -531,80 +677,79 @@ def neighbourhood_model(
 
 
 def greedy_choice(candidates: list[Candidate], problem: MatchingProblem) -> dict[Key, int]:
-    """A feasible start for CP-SAT: units per pair.
+    """A feasible start for CP-SAT: units per pair (``greedy_fill`` on the packing of
+    ``candidates``)."""
+    params = problem.solver
+    packing = Packing(
+        candidates, problem.first_production_date, lambda c: pair_weight(c, params), unit_cost, {}
+    )
+    return {packing.key(p): units for p, units in greedy_fill(packing, params)}
+
+
+def greedy_fill(packing: Packing, params: SolverParams) -> list[tuple[int, int]]:
+    """A feasible start for CP-SAT, placed in ``packing`` (empty before): (pair, units).
 
     Orders go by priority weight (rush, then older), then by due date. A whole order
-    takes its cheapest window that still has room for it by every deadline (the same
-    earliest-deadline-first test the model uses); a splittable order that fits nowhere
-    whole is spread over its cheapest windows in parts of at least its lot size, or
-    waits if the parts cannot cover it.
+    takes its cheapest window (then the most reliable factory, then the lowest window id)
+    that still has room for it by every deadline (the same earliest-deadline-first test
+    the model uses: the packing's ``room``); a splittable order that fits nowhere whole is
+    spread over its cheapest windows in parts of at least its lot size, or waits if the
+    parts cannot cover it. Unanswered offers go first, where they stand, when they still
+    can. One array look-up per order: no per-pair object.
     """
-    fpd = problem.first_production_date
-    by_order: dict[int, list[Candidate]] = defaultdict(list)
-    for c in candidates:
-        by_order[c.order.id].append(c)
-    # per window: the (latest finish, units) placed so far, and the units still unbooked
-    placed: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    unbooked: dict[int, int] = {c.window.id: c.window.remaining_units for c in candidates}
-
-    def room(c: Candidate) -> int:
-        """The most units of c's order the window can still take by its latest finish."""
-        window = c.window
-        due = min(c.latest_finish, window.end_date)
-        most = unbooked[window.id]
-        load = sum(units for t, units in placed[window.id] if t < due)
-        for t in sorted({due} | {t for t, _ in placed[window.id] if t >= due}):
-            load += sum(units for t2, units in placed[window.id] if t2 == t)
-            most = min(most, free_until(window, fpd, t) - load)
-        return max(most, 0)
-
-    def place(c: Candidate, made: int) -> None:
-        placed[c.window.id].append((min(c.latest_finish, c.window.end_date), made))
-        unbooked[c.window.id] -= made
-
-    chosen: dict[Key, int] = {}
+    table = packing.table
+    orders = table.orders
+    chosen: list[tuple[int, int]] = []
+    placed = np.zeros(len(orders), dtype=np.bool_)
     # unanswered offers first, where they stand (when that is still possible)
-    for options in by_order.values():
-        order = options[0].order
-        here = {c.window.id: c for c in options}
-        current = [(here.get(p.window_id), p.units) for p in order.current]
-        found = [(c, units) for c, units in current if c is not None]
-        if not current or len(found) < len(current) or any(room(c) < u for c, u in found):
+    for o, order in enumerate(orders):
+        if not order.current:
             continue
-        for c, units in found:
-            place(c, units)
-            chosen[c.key] = units
-    placed_orders = {order_id for order_id, _window_id in chosen}
-    order_of = sorted(
-        (options for order_id, options in by_order.items() if order_id not in placed_orders),
-        key=lambda cs: (-priority_weight(cs[0].order, problem.solver), cs[0].order.due_date),
+        try:
+            found = [(packing.pair_of(order.id, p.window_id), p.units) for p in order.current]
+        except KeyError:
+            continue
+        if any(packing.room(p) < units for p, units in found):
+            continue
+        packing.assign(o, found)
+        chosen.extend(found)
+        placed[o] = True
+    # each order's windows: cheapest, then the most reliable factory, then by window id
+    by_option = np.lexsort((table.window_id, -table.quality, table.cost, packing.pair_order))
+    bounds = np.searchsorted(
+        packing.pair_order[by_option], np.arange(len(orders) + 1, dtype=np.int64)
     )
-    for options in order_of:
-        options = sorted(options, key=lambda c: (unit_cost(c), -quality(c), c.window.id))
-        order = options[0].order
-        whole = next((c for c in options if room(c) >= order.quantity), None)
-        if whole is not None and part_range(order, whole.factory)[1] >= order.quantity:
-            place(whole, order.quantity)
-            chosen[whole.key] = order.quantity
+    weight = np.array([priority_weight(order, params) for order in orders], dtype=np.int64)
+    due = np.array([order.due_date.toordinal() for order in orders], dtype=np.int64)
+    smallest, largest = packing.pair_smallest, packing.pair_largest
+    for o in np.lexsort((due, -weight)).tolist():
+        if placed[o]:
+            continue
+        order = orders[o]
+        options = by_option[bounds[o] : bounds[o + 1]]
+        rooms = np.maximum(packing.rooms(options), 0)
+        fits = np.flatnonzero(rooms >= order.quantity)
+        if len(fits) and largest[options[fits[0]]] >= order.quantity:
+            part = (int(options[fits[0]]), order.quantity)
+            packing.assign(o, [part])
+            chosen.append(part)
             continue
         if not order.allow_split:
             continue
-        parts: list[tuple[Candidate, int]] = []
+        parts: list[tuple[int, int]] = []
         left = order.quantity
-        for c in options:
-            smallest, largest = part_range(order, c.factory)
-            made = min(room(c), largest, left)
+        for p, room in zip(options.tolist(), rooms.tolist(), strict=True):
+            made = min(room, int(largest[p]), left)
             if 0 < left - made < order.min_lot_quantity:  # leave a remainder a lot can take
                 made = left - order.min_lot_quantity
-            if made >= smallest:
-                parts.append((c, made))
+            if made >= smallest[p]:
+                parts.append((p, made))
                 left -= made
             if left == 0:
                 break
         if left == 0:
-            for c, made in parts:
-                place(c, made)
-                chosen[c.key] = made
+            packing.assign(o, parts)
+            chosen.extend(parts)
     return chosen
 
 

@@ -180,6 +180,9 @@ class SolverParams:
     # pooling (拼单): orders that allow it and are below a factory's minimum may share one
     # lot in a window whose pooled total reaches the minimum; False turns pooling off
     pooling: bool = True
+    # the LP bound of the large components (HiGHS beside the search); off in the shards of
+    # a run, whose split starts one LP bound over the whole problem (shards.py)
+    lp_bound: bool = True
 
 
 @dataclass(frozen=True)

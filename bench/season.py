@@ -83,8 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--accept-rates",
         action="store_true",
-        help="the optimizer weighs each capability by its acceptance rate learned from the "
-        "answers so far (Capability.accept_rate)",
+        help="every optimizer policy weighs each capability by its acceptance rate learned "
+        "from the answers so far (Capability.accept_rate; optimizer-accept always does)",
     )
     parser.add_argument(
         "--policies",

@@ -528,6 +528,7 @@ class Simulation:
         self.last_run_hour = -math.inf
         self.queued_run_hour: float | None = None  # the event run waiting, if any
         self.event_runs_done = 0
+        self.run_hours: list[float] = []  # every run, scheduled or event-triggered
 
     # --- events -------------------------------------------------------------------------
 
@@ -572,6 +573,7 @@ class Simulation:
 
     def _event_run(self, hour: float, _k: int) -> None:
         self.last_run_hour = hour
+        self.run_hours.append(hour)
         self.lapse_orders(hour)
         self.on_run(hour)
 

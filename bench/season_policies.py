@@ -73,6 +73,9 @@ def solver_params(scenario: Scenario, time_limit: float, **overrides: object) ->
 class OptimizerPolicy(Simulation):
     name = "optimizer"
     event_runs = True
+    # weigh capabilities by their learned acceptance rates (also on for every optimizer
+    # policy with ``SeasonConfig.accept_rates``)
+    learns_accept_rates = False
 
     def solver_overrides(self) -> dict[str, object]:
         """Extra ``SolverParams`` fields of a variant (the fairness term)."""
@@ -83,7 +86,7 @@ class OptimizerPolicy(Simulation):
         with the acceptance rate learned from the answers so far (``Capability.accept_rate``,
         which scales the solver's stage-1 weight)."""
         capabilities = self.scenario.factories[factory_id].capabilities
-        if not self.config.accept_rates:
+        if not (self.config.accept_rates or self.learns_accept_rates):
             return capabilities
         return tuple(
             dataclasses.replace(c, accept_rate=self.accept_rate(factory_id, c.category_id))
@@ -479,8 +482,17 @@ class FairOptimizerPolicy(OptimizerPolicy):
         return {"fairness_percent": self.config.fairness_percent}
 
 
+class AcceptOptimizerPolicy(OptimizerPolicy):
+    """The optimizer with acceptance-aware offers (``MATCHING_ACCEPT_RATES`` in the app):
+    each capability weighed by the share of its offers accepted so far."""
+
+    name = "optimizer-accept"
+    learns_accept_rates = True
+
+
 POLICIES: dict[str, type[Simulation]] = {
     "optimizer": OptimizerPolicy,
+    "optimizer-accept": AcceptOptimizerPolicy,
     "optimizer-fair": FairOptimizerPolicy,
     "first-come": FirstComePolicy,
     "greedy-batch": GreedyBatchPolicy,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 from matching.solver import solve
 from matching.solver.bound import VALUE_PER_WEIGHTED_UNIT
@@ -19,6 +20,7 @@ from matching.solver.problem import (
     SolverParams,
     WindowData,
 )
+from matching.solver.serialize import problem_from_data, to_data
 
 DAY = dt.date(2026, 12, 1)
 
@@ -110,3 +112,8 @@ def test_the_value_and_its_bound_stay_in_priority_weights_with_acceptance_rates(
     # the value counts units at their priority weight, not scaled by the rates
     full = VALUE_PER_WEIGHTED_UNIT * priority_weight(problem.orders[0], problem.solver) * 1900
     assert 0.99 * full < solution.value <= solution.value_bound <= full
+
+
+def test_acceptance_rates_survive_the_trip_to_a_shard_worker() -> None:
+    problem = cheap_and_willing(0.4, None)
+    assert problem_from_data(json.loads(json.dumps(to_data(problem)))) == problem

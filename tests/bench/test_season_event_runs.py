@@ -98,3 +98,11 @@ def test_without_acceptance_rates_the_optimizer_passes_the_capabilities_as_they_
     learning = OptimizerPolicy(build_scenario(dataclasses.replace(SMALL, accept_rates=True)))
     fid = next(iter(scenario.factories))
     assert {c.accept_rate for c in learning.capabilities(fid)} == {ACCEPT_RATE_PRIOR}
+
+
+def test_the_season_learns_rates_with_the_app_s_prior() -> None:
+    from bench import season_model
+    from matching import selectors
+
+    assert season_model.ACCEPT_RATE_PRIOR == selectors.ACCEPT_RATE_PRIOR
+    assert season_model.ACCEPT_RATE_PRIOR_WEIGHT == selectors.ACCEPT_RATE_PRIOR_WEIGHT

@@ -10,7 +10,10 @@ rejected solution:
   each part at least the order's lot size, the parts adding up to the whole order;
 - the window's factory is active and verified, has a capability for the category whose
   unit price is at most the order's maximum, and takes the order's (or part's) quantity
-  (its minimum to maximum order quantity);
+  (its minimum to maximum order quantity), or, pooling (拼单): a whole order that allows
+  pooling and is below the factory's minimum is a pooled part of the window's one lot, and
+  the pooled parts of a window add up to at least the factory's minimum and at most its
+  maximum (``SolverParams.pooling`` on);
 - the new units of a window stay within its remaining (unbooked) units;
 - run day by day, earliest deadline first, on the window's free profile (booked work keeps
   its days; production starts at the first production date), every order finishes by its
@@ -144,14 +147,20 @@ def part_range(order: OrderData, factory: FactoryData) -> tuple[int, int]:
     return smallest, min(order.quantity, factory.max_order_quantity)
 
 
-def evaluate_market(problem: MatchingProblem, placements: Iterable[Placement]) -> MarketScore:
-    """Score ``placements`` after checking every rule; raise ``InfeasibleAssignment``."""
+def evaluate_market(
+    problem: MatchingProblem, placements: Iterable[Placement], *, pool_minimums: bool = True
+) -> MarketScore:
+    """Score ``placements`` after checking every rule; raise ``InfeasibleAssignment``.
+
+    ``pool_minimums=False``: pooled parts (拼单) need not reach the factory's minimum
+    together (the season's accepted parts: a factory may accept part of a pool)."""
     orders = {o.id: o for o in problem.orders}
     windows = {w.id: w for w in problem.windows}
     factories = {f.id: f for f in problem.factories}
     made: dict[int, int] = defaultdict(int)  # units placed per order
     used: set[tuple[int, int]] = set()  # (order, window)
     by_window: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    pooled: dict[int, int] = defaultdict(int)  # pooled units per window
     weighted = production = transport = 0
     for placement in placements:
         order = orders.get(placement.order_id)
@@ -198,7 +207,14 @@ def evaluate_market(problem: MatchingProblem, placements: Iterable[Placement]) -
                 "part_below_lot",
                 f"order {order.id}: a part of {units} units, its lot is {order.min_lot_quantity}",
             )
-        if not factory.min_order_quantity <= units <= factory.max_order_quantity:
+        if (
+            problem.solver.pooling
+            and order.allows_pooling
+            and not order.allow_split
+            and units < factory.min_order_quantity
+        ):
+            pooled[window.id] += units
+        elif not factory.min_order_quantity <= units <= factory.max_order_quantity:
             raise InfeasibleAssignment(
                 "quantity_out_of_range",
                 f"order {order.id}: {units} units, factory {factory.id} takes "
@@ -215,6 +231,15 @@ def evaluate_market(problem: MatchingProblem, placements: Iterable[Placement]) -
             raise InfeasibleAssignment(
                 "wrong_quantity",
                 f"order {order_id}: parts add up to {units} of {orders[order_id].quantity} units",
+            )
+    for window_id, units in pooled.items():
+        units += windows[window_id].pooled_units  # the pool's booked units
+        factory = factories[windows[window_id].factory_id]
+        if pool_minimums and not factory.min_order_quantity <= units <= factory.max_order_quantity:
+            raise InfeasibleAssignment(
+                "pool_out_of_range",
+                f"window {window_id}: a pool of {units} units, factory {factory.id} takes "
+                f"{factory.min_order_quantity}..{factory.max_order_quantity}",
             )
     for window_id, jobs in by_window.items():
         check_window(windows[window_id], jobs, problem.first_production_date)
@@ -406,10 +431,14 @@ def eligible_pairs(problem: MatchingProblem, chunk: int = 2048) -> PairTable:
             # a whole order, or the smallest and largest part of a splittable one
             smallest = np.where(split, np.maximum(np.maximum(lot, fmin[None, :]), 1), quantity)
             largest = np.where(split, np.minimum(quantity, fmax[None, :]), quantity)
+            # a pooling order below the factory's minimum may be a pooled part (拼单)
+            pooling = np.array(
+                [problem.solver.pooling and o.allows_pooling for o in chunk_orders], dtype=bool
+            )[:, None]
             in_range = np.where(
                 split,
                 smallest <= largest,
-                (fmin[None, :] <= quantity) & (quantity <= fmax[None, :]),
+                (pooling | (fmin[None, :] <= quantity)) & (quantity <= fmax[None, :]),
             )
             ok = (
                 (price[None, :] <= max_price[:, None])

@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the solver's fairness setting in optimizer-fair (default 20)",
     )
     parser.add_argument(
+        "--pooling-share",
+        type=float,
+        default=0.3,
+        help="share of orders that allow pooling (拼单) below a factory's minimum (default 0.3)",
+    )
+    parser.add_argument(
         "--event-delay-hours",
         type=float,
         default=None,
@@ -144,6 +150,7 @@ COLUMNS = (
     ("accepted_moved", "{:>4}"),
     ("gini_work", "{:>6.3f}"),
     ("factories_with_work", "{:>6.3f}"),
+    ("pooled_orders_served", "{:>6}"),
     ("evaluator", "{:>4}"),
 )
 
@@ -180,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
             hindsight_time_limit_seconds=args.hindsight_time_limit,
             workers=args.workers,
             fairness_percent=args.fairness_percent,
+            pooling_share=args.pooling_share,
             event_delay_hours=args.event_delay_hours,
             min_run_gap_hours=args.min_run_gap_hours,
             accept_rates=args.accept_rates,

@@ -134,6 +134,8 @@ class SeasonConfig:
     rush: bool = True
     # window supply: days between a capability's windows
     window_gap_days: tuple[int, int] = (7, 35)
+    # share of orders that allow pooling (拼单) below a factory's minimum
+    pooling_share: float = 0.3
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     @property
@@ -230,7 +232,7 @@ def _round_to(value: float, step: int) -> int:
 def build_scenario(config: SeasonConfig) -> Scenario:
     """Everything exogenous of one season: the same for every policy of a seed."""
     streams = np.random.SeedSequence(config.seed).spawn(5)
-    arrivals, supply, traits_rng, cancels, _spare = (np.random.default_rng(s) for s in streams)
+    arrivals, supply, traits_rng, cancels, pooling = (np.random.default_rng(s) for s in streams)
     shape = demand_shape(config.start, config.days)
     counts = arrivals.poisson(config.orders_per_week / 7.0 * shape)
     total = int(counts.sum())
@@ -256,8 +258,10 @@ def build_scenario(config: SeasonConfig) -> Scenario:
                 cancel = arrival + 24.0 * float(cancels.exponential(behaviour.cancel_mean_days))
             else:
                 cancels.random()  # keep the stream aligned per order
+            # one draw per order (its own stream): whether it allows pooling
+            allows_pooling = bool(pooling.random() < config.pooling_share)
             orders[template.id] = SeasonOrder(
-                template=dataclasses.replace(template, age_days=0),
+                template=dataclasses.replace(template, age_days=0, allows_pooling=allows_pooling),
                 arrival_hour=arrival,
                 due_date=config.start + dt.timedelta(days=day + due_in),
                 cancel_hour=cancel,

@@ -349,6 +349,11 @@ def _plan_factories(
 # --- Writing -------------------------------------------------------------------
 
 
+# small orders that may share a lot with others to reach a factory's minimum (拼单)
+POOLING_BELOW = 500
+POOLING_SHARE = 0.5
+
+
 def demo_data_present() -> bool:
     return User.objects.filter(username=MARKER_USERNAME).exists()
 
@@ -510,6 +515,8 @@ def _write(
     )
 
     slugs = sorted(categories)
+    # its own stream, so the rest of the demo is drawn as before pooling existed
+    pooling_rng = random.Random(len(factory_plans) * 7919 + order_count)
     destinations = [d for d, _ in DESTINATIONS]
     destination_weights = [w for _, w in DESTINATIONS]
     for _ in range(order_count):
@@ -541,6 +548,7 @@ def _write(
             priority="rush" if rush else "normal",
             allow_split=splittable,
             min_lot_quantity=quantity // 4 if splittable else 1,
+            allows_pooling=quantity < POOLING_BELOW and pooling_rng.random() < POOLING_SHARE,
             draft=draft,
             request_match=False,
         )

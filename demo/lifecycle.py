@@ -81,7 +81,9 @@ def demo_lifecycle_advance(*, seed: int = 2026) -> LifecycleSummary:
             offer_accept(offer=offer, actor=offer.factory.owner)
             stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
             _advance(offer, stage, rng)
-            if stage == "production_started" and not delayed:
+            offer.order.refresh_from_db()
+            started = offer.order.status == OrderStatus.IN_PRODUCTION
+            if stage == "production_started" and started and not delayed:
                 delay_report(
                     part=offer,
                     actor=offer.factory.owner,

@@ -386,6 +386,9 @@ MATCHING_ACCEPT_RATES = env_bool("MATCHING_ACCEPT_RATES", False)
 # before its latest finish, the P90 delay for rush orders (the P50 when this is off), the
 # P50 delay for the others (production/track_record.py, docs/matching.md).
 MATCHING_RUSH_PLANS_P90 = env_bool("MATCHING_RUSH_PLANS_P90", True)
+# Pooling (拼单): orders that allow it, each below a factory's minimum, may share one lot in
+# a window whose pooled units reach the minimum (docs/matching.md#pooling-拼单); off: never.
+MATCHING_POOLING = env_bool("MATCHING_POOLING", True)
 # Attempts of a shard that fails before the whole run is marked failed.
 MATCHING_SHARD_RETRIES = env_int("MATCHING_SHARD_RETRIES", 2)
 # A run's task that meets a database error (a lock, a lost connection) is retried this many

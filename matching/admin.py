@@ -433,6 +433,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "planned_start",
         "planned_finish",
         "status",
+        "pool_key",
     )
     list_filter = ("status", RecentRunFilter, "factory__province")
     inlines: ClassVar[tuple[type[admin.options.InlineModelAdmin[Any, Any]], ...]] = (CounterInline,)
@@ -450,7 +451,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
                 "fields": (
                     ("quantity", "unit_price", "production_cost_display"),
                     ("distance_km", "transport_days", "transport_cost"),
-                    ("planned_start", "planned_finish"),
+                    ("planned_start", "planned_finish", "pool_key"),
                 )
             },
         ),

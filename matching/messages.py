@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.messages import (
     Params,
@@ -23,6 +24,20 @@ LISTED_OFFERS = 10
 @order_event_texts.register("offer")
 def _offered(params: Params) -> str:
     return _("Match run #%(run)s.") % params
+
+
+@order_event_texts.register("pooled")
+def pooled_text(params: Params) -> str:
+    """An order offered as part of a pool (拼单): how many orders share the lot and their
+    units together, nothing about the others."""
+    return (
+        ngettext(
+            "Match run #%(run)s: pooled, %(orders)s order, %(units)s units together in one lot.",
+            "Match run #%(run)s: pooled, %(orders)s orders, %(units)s units together in one lot.",
+            params["orders"],
+        )
+        % params
+    )
 
 
 @order_event_texts.register("accept", "accept_part")

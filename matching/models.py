@@ -209,6 +209,9 @@ class Assignment(models.Model):
     transport_cost = models.DecimalField(_("transport cost (CNY)"), max_digits=18, decimal_places=2)
     planned_start = models.DateField(_("planned start"))
     planned_finish = models.DateField(_("planned finish"))
+    # pooling (拼单): the lot this part shares with other orders below the factory's minimum,
+    # "<run id>-<window id>" of the run that formed it; empty for a part made on its own
+    pool_key = models.CharField(_("pool"), max_length=40, blank=True, db_index=True)
     status = models.CharField(
         _("status"),
         max_length=20,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
@@ -117,6 +117,7 @@ def _order_data(
         excluded_factory_ids=history.excluded,
         preferred_factory_id=history.sample_factory_id,
         required_factory_id=required,
+        allows_pooling=order.allows_pooling,
     )
 
 
@@ -223,6 +224,9 @@ def _window_data(window: LiveWindow, movable: set[int], capabilities: Capabiliti
     )
     held = window.total_units - window.remaining_units - moving  # booked and not moving
     days = (window.end_date - window.start_date).days + 1
+    # a pool (拼单) some of whose offers the run reconsiders: its booked parts count toward it
+    pools = {a.pool_key for a in window.live_assignments if a.pk in movable and a.pool_key}
+    pooled = sum(a.quantity for a in fixed if a.pool_key and a.pool_key in pools)
     return WindowData(
         id=window.pk,
         factory_id=window.factory_id,
@@ -232,6 +236,7 @@ def _window_data(window: LiveWindow, movable: set[int], capabilities: Capabiliti
         units_per_day=per_day,
         remaining_units=max(0, min(window.remaining_units + moving, per_day * days - held)),
         commitments=tuple(_commitment(a) for a in fixed),
+        pooled_units=pooled,
     )
 
 
@@ -461,6 +466,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
             fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
             rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90,
+            pooling=settings.MATCHING_POOLING,
         ),
     )
     if settings.MATCHING_ACCEPT_RATES:
@@ -661,3 +667,35 @@ def category_capacity_load(
             sample_holds_live(now=timezone.now()),
         ),
     )
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    """A pool (拼单) as either side may see it: how many orders share the lot and their units
+    together; never the other sellers' names, prices or places."""
+
+    orders: int
+    units: int
+
+
+def pool_summaries(*, keys: Iterable[str]) -> dict[str, PoolSummary]:
+    """Per pool key (``Assignment.pool_key``): its live parts (waiting or accepted)."""
+    wanted = sorted({key for key in keys if key})
+    if not wanted:
+        return {}
+    rows = (
+        Assignment.objects.filter(pool_key__in=wanted, status__in=LIVE_ASSIGNMENT_STATUSES)
+        .values("pool_key")
+        .annotate(orders=Count("order", distinct=True), units=Sum("quantity"))
+    )
+    return {row["pool_key"]: PoolSummary(row["orders"], row["units"] or 0) for row in rows}
+
+
+def with_pools(assignments: Iterable[Assignment]) -> list[Assignment]:
+    """The assignments, each with ``pool``: its ``PoolSummary``, or None when it is made on
+    its own (for the pages)."""
+    listed = list(assignments)
+    pools = pool_summaries(keys=(a.pool_key for a in listed))
+    for assignment in listed:
+        setattr(assignment, "pool", pools.get(assignment.pool_key))  # noqa: B010 (page only)
+    return listed

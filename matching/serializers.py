@@ -23,7 +23,12 @@ from matching.models import (
     WhatIf,
     WhatIfKind,
 )
-from matching.selectors import offer_allowed_actions, seller_assignment_allowed_actions
+from matching.selectors import (
+    PoolSummary,
+    offer_allowed_actions,
+    pool_summaries,
+    seller_assignment_allowed_actions,
+)
 from orders.models import MAX_ORDER_QUANTITY, OrderPriority, UnmatchedReason
 from orders.selectors import seller_reliability
 
@@ -96,6 +101,11 @@ class CounterSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PoolSerializer(serializers.Serializer):
+    orders = serializers.IntegerField(help_text="Orders sharing the lot (this one included)")
+    units = serializers.IntegerField(help_text="Their units together")
+
+
 class _AssignmentBase(serializers.ModelSerializer):
     # empty unless declined (a read-only model field loses allow_blank: say it here)
     decline_reason = serializers.ChoiceField(
@@ -103,6 +113,27 @@ class _AssignmentBase(serializers.ModelSerializer):
     )
     # null unless the factory answered the offer with a counter-offer
     counter = CounterSerializer(source="counter_offer", read_only=True, allow_null=True)
+    pool = serializers.SerializerMethodField(
+        help_text="Pooling (拼单): null, or the lot this part shares with other orders below "
+        "the factory's minimum: how many orders and their units together (nothing else "
+        "about the others)"
+    )
+
+    @property
+    def _pools_read(self) -> dict[str, PoolSummary | None]:
+        found: dict[str, PoolSummary | None] = self.__dict__.setdefault("_pools", {})
+        return found
+
+    @extend_schema_field(PoolSerializer(allow_null=True))
+    def get_pool(self, assignment: Assignment) -> dict[str, int] | None:
+        if not assignment.pool_key:
+            return None
+        known = self._pools_read  # one query per pool a list shows
+        if assignment.pool_key not in known:
+            found = pool_summaries(keys=[assignment.pool_key])
+            known[assignment.pool_key] = found.get(assignment.pool_key)
+        pool = known[assignment.pool_key]
+        return None if pool is None else {"orders": pool.orders, "units": pool.units}
 
     class Meta:
         model = Assignment
@@ -132,6 +163,7 @@ class _AssignmentBase(serializers.ModelSerializer):
             "rating_comment",
             "created_at",
             "counter",
+            "pool",
         ]
         read_only_fields = fields
 

@@ -23,6 +23,7 @@ from marketplace.money import from_fen
 from marketplace.notifications import notification_create
 from matching.guidance import price_guidance_record
 from matching.models import (
+    LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
     MatchRun,
@@ -38,7 +39,7 @@ from matching.solver.shards import (
     ShardResult,
     merge_solutions,
 )
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderEventAction, OrderStatus
 from orders.transitions import order_transition_many
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,26 @@ def _write_assignments(
     order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
     locked = _LockedRows.lock(order_ids=order_ids, planned=planned, versions=versions)
     fit = _fit(run=run, order_ids=order_ids, plans=plans, locked=locked)
+    # a pool (拼单) is written whole or not at all: when one of its orders changed or lost
+    # its room, none of its orders is placed (they wait again, like orders left unmatched)
+    while broken := _broken_pools(plans, fit):
+        logger.info("Match run %s: pools in windows %s not written whole", run.pk, broken)
+        for order_id, parts in plans.items():
+            if any(p.pool in broken for p in parts):
+                plans[order_id] = []
+        fit = _fit(run=run, order_ids=order_ids, plans=plans, locked=locked)
     return _apply(run=run, fit=fit)
+
+
+def _broken_pools(plans: dict[int, list[PlannedAssignment]], fit: _Fit) -> set[int]:
+    """The pools (by window) of which some order's plan was not written."""
+    standing = {p.order_id for p in fit.new_parts} | fit.kept
+    return {
+        p.pool
+        for order_id, parts in plans.items()
+        for p in parts
+        if p.pool is not None and order_id not in standing
+    }
 
 
 @dataclass
@@ -189,6 +209,12 @@ class _Fit:
     new_parts: list[PlannedAssignment] = dataclasses.field(default_factory=list)
     superseded: list[Assignment] = dataclasses.field(default_factory=list)
     rescheduled: list[Assignment] = dataclasses.field(default_factory=list)
+    kept: set[int] = dataclasses.field(default_factory=set)  # orders whose offers stay
+    # the pools (拼单) of this run by window: their ``Assignment.pool_key``
+    pool_keys: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    def pool_key(self, part: PlannedAssignment) -> str:
+        return "" if part.pool is None else self.pool_keys[part.pool]
 
 
 def _fit(
@@ -200,7 +226,7 @@ def _fit(
 ) -> _Fit:
     """Each order's plan, whole or not at all, where its rows are unchanged and the locked
     windows still have room (its old offers' units freed first)."""
-    fit = _Fit()
+    fit = _Fit(pool_keys=_pool_keys(run.pk, order_ids, plans, locked))
     room = {pk: w.remaining_units for pk, w in locked.windows.items()}
     for order_id in order_ids:
         parts = plans.get(order_id, [])
@@ -211,7 +237,8 @@ def _fit(
         if current and {p.window_id: p.quantity for p in parts} == {
             w: a.quantity for w, a in current.items()
         }:
-            fit.rescheduled += _kept_offers_with_new_dates(current, parts)
+            fit.rescheduled += _kept_offers_with_new_dates(current, parts, fit)
+            fit.kept.add(order_id)
             continue
         change: dict[int, int] = defaultdict(int)  # room by window: old offers freed, parts placed
         for offer in current.values():
@@ -236,7 +263,7 @@ def _apply(*, run: MatchRun, fit: _Fit) -> Written:
     Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
         status=AssignmentStatus.SUPERSEDED, updated_at=now
     )
-    Assignment.objects.bulk_update(fit.rescheduled, ["planned_start", "planned_finish"])
+    Assignment.objects.bulk_update(fit.rescheduled, ["planned_start", "planned_finish", "pool_key"])
     matched = {p.order_id for p in new_parts}
     Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
     order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})
@@ -263,9 +290,11 @@ def _apply(*, run: MatchRun, fit: _Fit) -> Written:
             planned_start=plan.planned_start,
             planned_finish=plan.planned_finish,
             expires_at=expires_at,
+            pool_key=fit.pool_key(plan),
         )
         for plan in new_parts
     )
+    _record_pools(run, new_parts, fit)
     _notify_factories(created, superseded, expires_at)
     moved = len({a.order_id for a in superseded} & matched)
     return Written(assignments=created, moved_offers=moved)
@@ -310,16 +339,78 @@ def _listed(offers: list[Assignment]) -> list[list[int]]:
 
 
 def _kept_offers_with_new_dates(
-    current: dict[int, Assignment], parts: list[PlannedAssignment]
+    current: dict[int, Assignment], parts: list[PlannedAssignment], fit: _Fit
 ) -> list[Assignment]:
-    """Offers that stay where they are, with the days the new schedule plans for them."""
+    """Offers that stay where they are, with the days the new schedule plans for them (and
+    the pool this run put them in)."""
     changed = []
     for part in parts:
         offer = current[part.window_id]
-        if (offer.planned_start, offer.planned_finish) != (part.planned_start, part.planned_finish):
+        key = fit.pool_key(part)
+        if (offer.planned_start, offer.planned_finish, offer.pool_key) != (
+            part.planned_start,
+            part.planned_finish,
+            key,
+        ):
             offer.planned_start, offer.planned_finish = part.planned_start, part.planned_finish
+            offer.pool_key = key
             changed.append(offer)
     return changed
+
+
+def _pool_keys(
+    run_id: int,
+    order_ids: list[int],
+    plans: dict[int, list[PlannedAssignment]],
+    locked: _LockedRows,
+) -> dict[int, str]:
+    """The key of each pool (拼单) the run plans, by window: the key its unanswered offers
+    carry from an earlier run when the pool keeps them (so it stays one pool with the parts
+    its factory accepted meanwhile), else ``"<run id>-<window id>"``."""
+    keys: dict[int, str] = {}
+    for order_id in order_ids:
+        current = locked.current_offers(order_id)
+        for part in plans.get(order_id, []):
+            offer = current.get(part.window_id)
+            if part.pool is not None and offer is not None and offer.pool_key:
+                keys.setdefault(part.pool, offer.pool_key)
+    for parts in plans.values():
+        for part in parts:
+            if part.pool is not None:
+                keys.setdefault(part.pool, f"{run_id}-{part.pool}")
+    return keys
+
+
+def _record_pools(run: MatchRun, new_parts: list[PlannedAssignment], fit: _Fit) -> None:
+    """A history line on each newly offered order of a pool (拼单): how many orders and
+    units the lot holds together (never the other sellers' names or prices)."""
+    pools: dict[str, list[tuple[int, int]]] = defaultdict(list)  # key: (order, units)
+    for plan in new_parts:
+        if plan.pool is not None:
+            pools[fit.pool_key(plan)].append((plan.order_id, plan.quantity))
+    if not pools:
+        return
+    # the pools' other live parts: offers the run kept, parts accepted meanwhile
+    for offer in Assignment.objects.filter(
+        pool_key__in=list(pools), status__in=LIVE_ASSIGNMENT_STATUSES
+    ).exclude(order_id__in=[o for members in pools.values() for o, _ in members]):
+        pools[offer.pool_key].append((offer.order_id, offer.quantity))
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order_id=order_id,
+            action=OrderEventAction.POOLED,
+            from_status=OrderStatus.OFFERED,
+            to_status=OrderStatus.OFFERED,
+            params={
+                "run": run.pk,
+                "orders": len(members),
+                "units": sum(units for _, units in members),
+            },
+        )
+        for members in pools.values()
+        for order_id, _units in members
+        if any(p.order_id == order_id for p in new_parts)
+    )
 
 
 def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
@@ -355,7 +446,13 @@ def _write_unmatched(
         return None
     left = matching_problem_load(time_limit_seconds=0, move_offers=False).problem
     left = dataclasses.replace(left, orders=tuple(o for o in left.orders if o.id in unmatched))
-    relaxations = suggest_relaxations(left, dataclasses.replace(solution, assignments=()))
+    pooled_units: dict[int, int] = defaultdict(int)  # this run's pools (拼单), now booked
+    for a in solution.assignments:
+        if a.pool is not None:
+            pooled_units[a.window_id] += a.quantity
+    relaxations = suggest_relaxations(
+        left, dataclasses.replace(solution, assignments=()), pooled_units=pooled_units
+    )
     # bulk_update leaves updated_at alone: recording the outcome is not an edit
     Order.objects.bulk_update(
         [
@@ -390,6 +487,11 @@ def _relaxation_data(relaxation: Relaxation) -> dict[str, object]:
     if relaxation.quantity is not None:
         data["quantity"] = relaxation.quantity
         data["quantity_factory"] = relaxation.quantity_factory_id
+    if relaxation.allow_pooling:
+        data["allow_pooling"] = True
+    if relaxation.pool_units_needed is not None:
+        data["pool_units_needed"] = relaxation.pool_units_needed
+        data["pool_factory"] = relaxation.pool_factory_id
     return data
 
 

@@ -104,6 +104,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
         "priority",
         ("category", LeafCategoryListFilter),
         "unmatched_reason",
+        "allows_pooling",
         DueDateFilter,
     )
     search_fields = ("title", "seller__username", "seller__company_name", "ship_to_city")
@@ -122,7 +123,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
                 "fields": (
                     ("quantity", "max_unit_price"),
                     ("due_date", "priority"),
-                    ("allow_split", "min_lot_quantity"),
+                    ("allow_split", "min_lot_quantity", "allows_pooling"),
                 )
             },
         ),
@@ -196,6 +197,7 @@ class OrderAdmin(CategoryFieldMixin, ServiceModelAdmin):
             priority=data["priority"],
             allow_split=bool(data.get("allow_split")),
             min_lot_quantity=data.get("min_lot_quantity") or 1,
+            allows_pooling=bool(data.get("allows_pooling")),
             kind=data.get("kind") or "bulk",
             sample=data.get("sample"),
             sample_factory_required=bool(data.get("sample_factory_required")),

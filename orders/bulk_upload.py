@@ -33,6 +33,8 @@ priority           优先级                             no        normal/rush (
 allow_split        允许拆单                           no        yes/no (是/否, true/false,
                                                                1/0); empty: no
 min_lot_quantity   最小批量                           no        whole number; empty: 1
+allows_pooling     允许拼单                           no        yes/no (是/否, true/false,
+                                                               1/0); empty: no
 kind               类型, 订单类型                     no        sample/bulk (打样/大货);
                                                                empty: bulk
 notes              备注                               no        text
@@ -119,6 +121,7 @@ BULK_UPLOAD_COLUMNS: tuple[BulkUploadColumn, ...] = (
     BulkUploadColumn("priority", "priority (normal/rush)", "优先级（普通/加急）", False),
     BulkUploadColumn("allow_split", "allow_split (yes/no)", "允许拆单（是/否）", False),
     BulkUploadColumn("min_lot_quantity", "min_lot_quantity", "最小批量", False),
+    BulkUploadColumn("allows_pooling", "allows_pooling (yes/no)", "允许拼单（是/否）", False),
     BulkUploadColumn("kind", "kind (sample/bulk)", "类型（打样/大货）", False, ("订单类型",)),
     BulkUploadColumn("notes", "notes", "备注", False),
 )
@@ -526,6 +529,7 @@ def _cell_message(field_name: str, value: str) -> str:
         "ship_to_longitude": _("“%(value)s” is not a number."),
         "due_date": _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. %(example)s."),
         "allow_split": _("“%(value)s” is not yes or no."),
+        "allows_pooling": _("“%(value)s” is not yes or no."),
     }
     example = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     return messages[field_name] % {"value": value, "example": example}
@@ -543,6 +547,7 @@ _CONVERTERS: dict[str, tuple[Callable[[CellValue], Any], Any]] = {
     "priority": (_to_choice(_PRIORITY), OrderPriority.NORMAL),
     "allow_split": (_to_bool, False),
     "min_lot_quantity": (_to_int, 1),
+    "allows_pooling": (_to_bool, False),
     "kind": (_to_choice(_KIND), OrderKind.BULK),
     "notes": (_text, ""),
 }
@@ -648,6 +653,7 @@ def _check_row(
         "ship_to_latitude": 0.0,
         "ship_to_longitude": 0.0,
         "allow_split": False,
+        "allows_pooling": False,
     }
     for name in problems:
         if name in stand_ins:
@@ -764,6 +770,7 @@ def _example_rows(*, language: str) -> list[list[CellValue]]:
             "普通" if zh else "normal",
             "否" if zh else "no",
             500,
+            "是" if zh else "yes",
             "大货" if zh else "bulk",
             "胸前印logo" if zh else "Logo printed on the chest",
         ],
@@ -779,6 +786,7 @@ def _example_rows(*, language: str) -> list[list[CellValue]]:
             "加急" if zh else "rush",
             "是" if zh else "yes",
             500,
+            "否" if zh else "no",
             "大货" if zh else "bulk",
             "",
         ],
@@ -848,6 +856,7 @@ def bulk_upload_template_xlsx(*, language: str = "en") -> bytes:
     lists = {
         "priority": "普通,加急" if zh else "normal,rush",
         "allow_split": "是,否" if zh else "yes,no",
+        "allows_pooling": "是,否" if zh else "yes,no",
         "kind": "大货,打样" if zh else "bulk,sample",
     }
     for index, column in enumerate(BULK_UPLOAD_COLUMNS, start=1):

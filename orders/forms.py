@@ -67,6 +67,7 @@ _PLACEHOLDERS: dict[str, Any] = {
     "priority": OrderPriority.NORMAL,
     "allow_split": False,
     "min_lot_quantity": 1,
+    "allows_pooling": False,
     "kind": OrderKind.BULK,
     "sample": None,
     "sample_factory_required": False,
@@ -141,6 +142,14 @@ class OrderForm(forms.Form):
     )
     min_lot_quantity = forms.IntegerField(
         label=_("Minimum lot"), initial=1, widget=forms.NumberInput(attrs={"min": 1, "step": 1})
+    )
+    allows_pooling = forms.BooleanField(
+        label=_("Allow pooling"),
+        required=False,
+        help_text=_(
+            "Below a factory's minimum, it may be made in one lot with other sellers' orders; "
+            "your price, ship-to and history stay your own."
+        ),
     )
     sample = SampleField(
         label=_("Made like the sample"),

@@ -49,6 +49,7 @@ class UnmatchedReason(models.TextChoices):
     FACTORY_ON_PROBATION = "factory_on_probation", _("Over the limits of new factories")
     DUE_DATE_TOO_SOON = "due_date_too_soon", _("Due date too soon")
     CAPACITY_FULL = "capacity_full", _("Capacity full")
+    POOL_TOO_SMALL = "pool_too_small", _("Pool below the factory's minimum")
 
 
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN)
@@ -89,6 +90,15 @@ class Order(models.Model):
     )
     min_lot_quantity = models.PositiveIntegerField(
         _("minimum lot"), default=1, validators=[MinValueValidator(1)]
+    )
+    # below a factory's minimum order quantity, the order may share one production lot with
+    # other orders of the category (拼单, docs/lifecycle.md#pooling-拼单); a whole order only
+    allows_pooling = models.BooleanField(
+        _("allows pooling"),
+        default=False,
+        help_text=_(
+            "Below a factory's minimum, it may be made in one lot with other sellers' orders."
+        ),
     )
     priority = models.CharField(
         _("priority"), max_length=10, choices=OrderPriority.choices, default=OrderPriority.NORMAL
@@ -170,10 +180,18 @@ class Order(models.Model):
             parts.append(gettext("a due date of %(date)s") % {"date": s["due_date"]})
         if "quantity" in s:
             parts.append(gettext("a quantity of %(quantity)s") % {"quantity": s["quantity"]})
+        if s.get("allow_pooling"):
+            parts.append(gettext("pooling allowed"))
+        pool = ""
+        if "pool_units_needed" in s:
+            pool = gettext("Its pool needs %(units)s more units.") % {
+                "units": s["pool_units_needed"]
+            }
         if not parts:
-            return ""
+            return pool
         either = gettext(" or ").join(parts)
-        return gettext("Would match with %(change)s.") % {"change": either}
+        text = gettext("Would match with %(change)s.") % {"change": either}
+        return f"{text} {pool}" if pool else text
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:
@@ -216,6 +234,7 @@ class OrderEventAction(models.TextChoices):
     STANDBY_SWITCHED = "standby_switched", _("Part moved to a standby factory")
     STANDBY_DECLINED = "standby_declined", _("Standby factory declined")
     REOPEN_REST = "reopen_rest", _("Waiting again for the rest")
+    POOLED = "pooled", _("Pooled with other orders")
     MILESTONE_MATERIALS_READY = "milestone_materials_ready", _("Materials ready")
     MILESTONE_PRODUCTION_STARTED = "milestone_production_started", _("Production started")
     MILESTONE_QUALITY_PASSED = "milestone_quality_passed", _("Quality check passed")

@@ -70,6 +70,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "priority",
             "allow_split",
             "min_lot_quantity",
+            "allows_pooling",
             "kind",
             "sample",
             "sample_factory_required",

@@ -87,6 +87,8 @@ def relax_suggestions(order: Order) -> list[str]:
     if "quantity" in suggestion:
         quantity = number_format(suggestion["quantity"], force_grouping=True)
         lines.append(_("a quantity of %(quantity)s") % {"quantity": quantity})
+    if suggestion.get("allow_pooling"):
+        lines.append(_("pooling allowed"))
     return lines
 
 

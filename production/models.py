@@ -224,6 +224,7 @@ class StandbySwitchStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the seller")
     SWITCHED = "switched", _("Moved to the standby factory")
     DECLINED = "declined", _("Declined by the seller")
+    CLOSED = "closed", _("Closed: the order was cancelled")
 
 
 class StandbySwitch(models.Model):

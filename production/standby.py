@@ -275,66 +275,15 @@ def standby_switch_accept(*, switch: StandbySwitch, actor: User | None) -> Stand
     freed, the standby factory is offered the quantity (409 when its window has no room
     left for it now)."""
     switch, part, order = _lock_pending(switch.pk, "switch_to_standby")
-    if part.shipped_on is not None:
-        raise Conflict(
-            _("The part has shipped, so it cannot be moved to the standby factory."),
-            current="shipped",
-            allowed=("decline_standby",),
-        )
-    if part.status != AssignmentStatus.ACCEPTED:
-        raise Conflict(
-            _("The part is %(status)s now, so it cannot be moved to the standby factory.")
-            % {"status": part.get_status_display().lower()},
-            current=part.status,
-            allowed=("decline_standby",),
-        )
-    choice = standby_find(part=part, window_id=switch.window_id)
-    no_room = Conflict(
-        _(
-            "%(factory)s no longer has room to make %(quantity)s units by the due date; "
-            "keep the part or wait for the next proposal."
-        )
-        % {"factory": switch.factory.name, "quantity": f"{part.quantity:,}"},
-        current=switch.status,
-        allowed=("decline_standby",),
-    )
-    if choice is None:
-        raise no_room
-    # the windows in id order (6): the standby's is held only if it still has the room
-    for window_id in sorted({part.window_id, choice.window_id}):
-        if window_id == choice.window_id:
-            if not capacity_window_hold_if_room(window_id=window_id, units=part.quantity):
-                raise no_room
-        else:
-            capacity_window_release(window_id=window_id, units=part.quantity)
-    # a delay of the first part waiting for the seller is closed with it (7)
-    for delay in Delay.objects.select_for_update(no_key=True, of=("self",)).filter(
-        assignment=part, status=DelayStatus.PENDING
-    ):
-        delay.status = DelayStatus.SWITCHED
-        delay.decided_at = timezone.now()
-        delay.save(update_fields=["status", "decided_at"])
-    now = timezone.now()
-    offer = Assignment.objects.create(
-        run_id=part.run_id,
-        order=order,
-        factory_id=choice.factory_id,
-        window_id=choice.window_id,
-        quantity=part.quantity,
-        unit_price=from_fen(choice.unit_price_fen),
-        distance_km=round(choice.distance_km, 1),
-        transport_days=choice.transport_days,
-        transport_cost=from_fen(choice.transport_cost_fen_per_unit * part.quantity),
-        planned_start=choice.planned_start,
-        planned_finish=choice.planned_finish,
-        status=AssignmentStatus.PROPOSED,
-        expires_at=offer_expiry(now),
-    )
+    choice = _standby_still_free(switch, part)
+    _move_units(part, choice, no_room=_no_room(switch, part))
+    _close_pending_delays(part)
+    offer = _offer_to_standby(part, order, choice)
     part.status = AssignmentStatus.SWITCHED
     part.save(update_fields=["status", "updated_at"])
     switch.status = StandbySwitchStatus.SWITCHED
     switch.offer = offer
-    switch.decided_at = now
+    switch.decided_at = offer.created_at
     switch.decided_by = actor
     switch.planned_finish = choice.planned_finish
     switch.save(update_fields=["status", "offer", "decided_at", "decided_by", "planned_finish"])
@@ -350,6 +299,81 @@ def standby_switch_accept(*, switch: StandbySwitch, actor: User | None) -> Stand
             recipients=[recipient], kind=kind, params=params, order_id=order.pk, exclude=actor
         )
     return switch
+
+
+def _no_room(switch: StandbySwitch, part: Assignment) -> Conflict:
+    return Conflict(
+        _(
+            "%(factory)s no longer has room to make %(quantity)s units by the due date; "
+            "keep the part or wait for the next proposal."
+        )
+        % {"factory": switch.factory.name, "quantity": f"{part.quantity:,}"},
+        current=switch.status,
+        allowed=("decline_standby",),
+    )
+
+
+def _standby_still_free(switch: StandbySwitch, part: Assignment) -> StandbyChoice:
+    """The standby window on the capacity free now; 409 when the part shipped or left
+    ``accepted``, or the window has no room for it any more."""
+    if part.shipped_on is not None:
+        raise Conflict(
+            _("The part has shipped, so it cannot be moved to the standby factory."),
+            current="shipped",
+            allowed=("decline_standby",),
+        )
+    if part.status != AssignmentStatus.ACCEPTED:
+        raise Conflict(
+            _("The part is %(status)s now, so it cannot be moved to the standby factory.")
+            % {"status": part.get_status_display().lower()},
+            current=part.status,
+            allowed=("decline_standby",),
+        )
+    choice = standby_find(part=part, window_id=switch.window_id)
+    if choice is None:
+        raise _no_room(switch, part)
+    return choice
+
+
+def _move_units(part: Assignment, choice: StandbyChoice, *, no_room: Conflict) -> None:
+    """The windows in id order (6): the standby's is held only if it still has the room,
+    the first part's booked units are released."""
+    for window_id in sorted({part.window_id, choice.window_id}):
+        if window_id == choice.window_id:
+            if not capacity_window_hold_if_room(window_id=window_id, units=part.quantity):
+                raise no_room
+        else:
+            capacity_window_release(window_id=window_id, units=part.quantity)
+
+
+def _close_pending_delays(part: Assignment) -> None:
+    """A delay of the first part waiting for the seller is closed with it (7)."""
+    for delay in Delay.objects.select_for_update(no_key=True, of=("self",)).filter(
+        assignment=part, status=DelayStatus.PENDING
+    ):
+        delay.status = DelayStatus.SWITCHED
+        delay.decided_at = timezone.now()
+        delay.save(update_fields=["status", "decided_at"])
+
+
+def _offer_to_standby(part: Assignment, order: Order, choice: StandbyChoice) -> Assignment:
+    """The new offer to the standby factory: the part's quantity, in the first part's run,
+    expiring like a run's offer."""
+    return Assignment.objects.create(
+        run_id=part.run_id,
+        order=order,
+        factory_id=choice.factory_id,
+        window_id=choice.window_id,
+        quantity=part.quantity,
+        unit_price=from_fen(choice.unit_price_fen),
+        distance_km=round(choice.distance_km, 1),
+        transport_days=choice.transport_days,
+        transport_cost=from_fen(choice.transport_cost_fen_per_unit * part.quantity),
+        planned_start=choice.planned_start,
+        planned_finish=choice.planned_finish,
+        status=AssignmentStatus.PROPOSED,
+        expires_at=offer_expiry(timezone.now()),
+    )
 
 
 @transaction.atomic

@@ -31,7 +31,12 @@ from matching.counters import counter_create
 from matching.forms import CounterForm, DeclineForm
 from matching.models import WAITING_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, PriceGuidance
 from matching.offers import offer_accept, offer_decline
-from matching.selectors import offer_allowed_actions, offer_list, price_guidance_list
+from matching.selectors import (
+    offer_allowed_actions,
+    offer_list,
+    price_guidance_list,
+    with_pools,
+)
 from orders.selectors import order_history, seller_reliability
 from production import disputes, services
 from production import selectors as production_selectors
@@ -119,7 +124,9 @@ def _calendar_context(request: AuthenticatedHttpRequest, start: dt.date) -> dict
 @factory_owner_required
 def offer_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     offers = offer_list(owner=request.user)
-    waiting = list(offers.filter(status=AssignmentStatus.PROPOSED).order_by("expires_at", "pk"))
+    waiting = with_pools(
+        offers.filter(status=AssignmentStatus.PROPOSED).order_by("expires_at", "pk")
+    )
     reliability = seller_reliability(seller_ids=[o.order.seller_id for o in waiting])
     return render(
         request,
@@ -224,6 +231,7 @@ def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, done)
             return redirect("factory-offer", pk=offer.pk)
+    with_pools([offer])
     return render(
         request,
         "factories/offer_detail.html",

@@ -27,6 +27,7 @@ from matching.selectors import (
     sample_holds_live,
     seller_assignment_allowed_actions,
     seller_assignment_list,
+    with_pools,
 )
 from orders.forms import (
     ACTION_LABELS,
@@ -165,7 +166,7 @@ def _parts(order: Order) -> list[Assignment]:
 @seller_required
 def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = labelled(own_order(request, pk))
-    offers = list(
+    offers = with_pools(
         seller_assignment_list(seller=request.user)
         .filter(order=order)
         .exclude(status__in=(AssignmentStatus.SUPERSEDED,))

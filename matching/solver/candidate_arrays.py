@@ -81,6 +81,9 @@ class CandidateArrays:
     # the window's end when that is earlier): free units up to it, capped by the window's
     # remaining units (``free_until``; the bound's chain and a part's largest size)
     room: Int32Array
+    # the order is below the factory's minimum and may be made there only in a pool (拼单)
+    # whose pooled units reach it (``candidates.poolable``, ``model.add_pool_minimums``)
+    pooled: BoolArray
     # per order (index into problem.orders): HAS_PAIRS, or the index into
     # ``candidates.REASONS`` of the furthest filter any of its windows passed
     reason_code: IntArray
@@ -138,6 +141,7 @@ class _Tables:
     o_pref: IntArray  # preferred factory id or -1
     o_p90: BoolArray  # planned against the factories' P90 delay (rush, rush_plans_p90)
     o_restricted: BoolArray  # has exclusions or a required factory
+    o_pool: BoolArray  # may be pooled below a factory's minimum (and pooling is on)
     # factories
     f_id: IntArray
     f_lat: FloatArray
@@ -236,6 +240,10 @@ def _tables(problem: MatchingProblem) -> _Tables:
             [bool(o.excluded_factory_ids) or o.required_factory_id is not None for o in orders],
             dtype=np.bool_,
         ).reshape(n),
+        o_pool=np.array(
+            [problem.solver.pooling and o.allows_pooling and not o.allow_split for o in orders],
+            dtype=np.bool_,
+        ).reshape(n),
         f_id=ints([f.id for f in factories]),
         f_lat=floats([f.latitude for f in factories]),
         f_lon=floats([f.longitude for f in factories]),
@@ -301,6 +309,9 @@ def _chunk(
         np.maximum(np.maximum(t.o_lot[oi][row], f_min), 1) <= np.minimum(qty, f_max),
         (f_min <= qty) & (qty <= f_max),
     )
+    # below the factory's minimum, a pooling order passes filter 3 as a pooled pair
+    pool_ok = ~qty_ok & t.o_pool[oi][row] & (qty < f_min) & (qty <= f_max)
+    qty_ok = qty_ok | pool_ok
     # probation: the whole order within the factory's units and value (at its price)
     probation_ok = (qty <= t.f_units[wf][col]) & (qty * t.w_price[wc][col] <= t.f_value[wf][col])
     stage = np.where(price_ok, np.where(qty_ok, np.where(probation_ok, 4, 3), 2), 1).astype(np.int8)
@@ -308,7 +319,8 @@ def _chunk(
         stage[~_allowed(problem, t, oi, wc)] = 0
     reached = stage.max(axis=1).astype(np.int64) if len(wc) else np.zeros(len(oi), np.int64)
     r, c = np.nonzero(stage == 4)
-    del stage, price_ok, qty_ok, probation_ok
+    pooled = pool_ok[r, c]
+    del stage, price_ok, qty_ok, probation_ok, pool_ok
     # distance per (order place, factory of the block): few places and factories repeat
     factories, per_window = np.unique(wf, return_inverse=True)
     where_to = np.empty(len(oi), dtype=np.complex128)
@@ -359,6 +371,7 @@ def _chunk(
         "min_units": smallest[keep],
         "max_units": largest[keep],
         "room": room[keep],
+        "pooled": pooled[keep],
     }
     return kept, reached
 
@@ -378,6 +391,7 @@ FIELDS: dict[str, type[np.generic]] = {
     "min_units": np.int32,
     "max_units": np.int32,
     "room": np.int32,
+    "pooled": np.bool_,
 }
 
 
@@ -451,6 +465,7 @@ def to_candidates(
             "latest_finish",
             "usable_days",
             "cost_adjust_fen_per_unit",
+            "pooled",
         )
     ]
     return [
@@ -465,8 +480,9 @@ def to_candidates(
             latest_finish=date(latest),
             usable_days=usable,
             cost_adjust_fen_per_unit=adjust,
+            pooled=pooled,
         )
-        for o, w, f, price, distance, days, cost, latest, usable, adjust in zip(
+        for o, w, f, price, distance, days, cost, latest, usable, adjust, pooled in zip(
             *columns, strict=True
         )
     ]
@@ -598,6 +614,8 @@ def unpack_pairs(packed: PackedPairs) -> CandidateArrays:
     """``pack_pairs`` read back."""
     types: dict[str, type[np.generic]] = {**FIELDS, "reason_code": np.int64}
     text = dict(packed.columns)
+    if "pooled" not in text:  # packed before pooling: no pooled pairs
+        text["pooled"] = base64.b64encode(zlib.compress(bytes(packed.rows), 1)).decode("ascii")
     if set(text) != set(types):
         raise ValueError(f"packed pairs with columns {sorted(text)}")
     columns = {

@@ -41,6 +41,9 @@ class Candidate:
     # what stage 2 adds to (or, for a preferred factory, takes off) the cost of one unit:
     # the reliability premium less the preference bonus, in fen
     cost_adjust_fen_per_unit: int = 0
+    # the order is below the factory's minimum and may only be made here in a pool (拼单)
+    # whose pooled units in the window reach the minimum (``model.add_pool_minimums``)
+    pooled: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -115,6 +118,18 @@ def part_range(order: OrderData, factory: FactoryData) -> tuple[int, int]:
         return (order.quantity, order.quantity) if fits else (1, 0)
     smallest = max(order.min_lot_quantity, factory.min_order_quantity, 1)
     return smallest, min(order.quantity, factory.max_order_quantity)
+
+
+def poolable(problem: MatchingProblem, order: OrderData, factory: FactoryData) -> bool:
+    """Filter 3 passed through a pool (拼单): pooling is on, the whole order (not split)
+    allows it, and its quantity is below the factory's minimum (and within its maximum)."""
+    return (
+        problem.solver.pooling
+        and order.allows_pooling
+        and not order.allow_split
+        and order.quantity < factory.min_order_quantity
+        and order.quantity <= factory.max_order_quantity
+    )
 
 
 # The filters in order; an order left without windows gets the reason of the filter that
@@ -196,9 +211,12 @@ def candidates_for_order(
             passed_most = max(passed_most, 1)
             continue
         smallest, largest = part_range(order, factory)
+        pooled = False
         if smallest > largest:
-            passed_most = max(passed_most, 2)
-            continue
+            if not poolable(problem, order, factory):
+                passed_most = max(passed_most, 2)
+                continue
+            smallest, largest, pooled = order.quantity, order.quantity, True
         if not within_probation(order, factory, option.unit_price_fen):
             passed_most = max(passed_most, 3)
             continue
@@ -231,6 +249,7 @@ def candidates_for_order(
                 latest_finish=latest_finish,
                 usable_days=days,
                 cost_adjust_fen_per_unit=cost_adjust(problem, order, option),
+                pooled=pooled,
             )
         )
     if kept:

@@ -163,6 +163,13 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     # objects are made one component at a time, as it is solved
     arrays = problem_pairs(problem)
     unmatched = arrays.unmatched(problem)
+    # an order whose every pair is pooled and that gets nothing: its pool was too small
+    pool_only = np.zeros(len(problem.orders), dtype=np.bool_)
+    pool_only[arrays.order[arrays.pooled]] = True
+    pool_only[arrays.order[~arrays.pooled]] = False
+    unmatched |= {
+        problem.orders[int(i)].id: UnmatchedReason.POOL_TOO_SMALL for i in np.flatnonzero(pool_only)
+    }
     if not len(arrays):
         build_seconds = time.perf_counter() - build_start
         return without_assignments(problem, unmatched, "NO_CANDIDATES", 0, build_seconds, 0.0)
@@ -236,7 +243,12 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     chosen = [c for r in found for c in r.chosen]
     assignments = plan_assignments(chosen, problem.first_production_date)
     assigned = {a.order_id for a in assignments}
-    # An order that kept candidates but got no window lost the contest for capacity.
+    # An order that kept candidates but got no window lost the contest for capacity (so did
+    # a pooling order with a pool open in one of its windows: 拼单).
+    open_pools = {a.pool for a in assignments if a.pool is not None}
+    window_ids = np.array([w.id for w in problem.windows], dtype=np.int64)
+    for i in arrays.order[np.isin(window_ids[arrays.window], list(open_pools))]:
+        unmatched.pop(problem.orders[int(i)].id, None)
     reasons = {
         o.id: unmatched.get(o.id, UnmatchedReason.CAPACITY_FULL)
         for o in problem.orders
@@ -346,7 +358,10 @@ def solve_component(
     started = time.perf_counter()
     fpd = problem.first_production_date
     params = problem.solver
-    greedy = greedy_choice(candidates, problem)
+    # the greedy start and the searches never start a pool (拼单): pooled pairs are used by
+    # CP-SAT only, whose model holds every pool to its factory's minimum
+    plain = [c for c in candidates if not c.pooled]
+    greedy = greedy_choice(plain, problem)
     large = len(candidates) > CPSAT_MAX_PAIRS
     if len(candidates) <= EXACT_MAX_PAIRS:
         time_limit_seconds = max(time_limit_seconds, EXACT_SECONDS)
@@ -356,9 +371,11 @@ def solve_component(
         # greedy answer, without the search's arrays or a CP-SAT model, whose building
         # alone would take a share of a second per component
         start, large = greedy, True
+    elif not plain:
+        start = greedy  # nothing but pooled pairs: CP-SAT starts from no order placed
     else:
         search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
-        start = improved_start(candidates, problem, greedy, search_deadline)
+        start = improved_start(plain, problem, greedy, search_deadline)
     if large:
         chosen = [(c, start[c.key]) for c in candidates if c.key in start]
         cost_value = sum(unit_cost(c) * made for c, made in chosen)
@@ -379,6 +396,7 @@ def solve_component(
         window = window_candidates[0].window
         add_remaining_units(model, window, window_candidates, units)
         add_deadline_capacity(model, window, window_candidates, units, fpd)
+        add_pool_minimums(model, window_candidates, x, units)
     moved = add_offers_stay_unless_moved(model, candidates, x, units, greedy, params)
 
     # Objectives, lexicographic: weighted units, then cost, then quality (all per unit).
@@ -795,6 +813,25 @@ def add_deadline_capacity(
             model.add(sum(units[c.key] for c in due) <= room)
 
 
+def add_pool_minimums(
+    model: cp_model.CpModel, candidates: list[Candidate], x: Choice, units: Units
+) -> None:
+    """Pooling (拼单): the pooled pairs of one window (orders below its factory's minimum)
+    make one production lot, open or not; a pooled pair is used only in an open pool, and an
+    open pool's units (with the pool's booked units, ``window.pooled_units``) are within the
+    factory's minimum and maximum. Orders at or above the minimum never count toward a pool."""
+    pooled = [c for c in candidates if c.pooled]
+    if not pooled:
+        return
+    window, factory = pooled[0].window, pooled[0].factory
+    pool_open = model.new_bool_var(f"pool_w{window.id}")
+    for c in pooled:
+        model.add_implication(x[c.key], pool_open)
+    total = sum(units[c.key] for c in pooled) + window.pooled_units
+    model.add(total >= factory.min_order_quantity * pool_open)
+    model.add(total <= factory.max_order_quantity)
+
+
 def plan_assignments(
     chosen: list[tuple[Candidate, int]], first_production_date: dt.date
 ) -> tuple[PlannedAssignment, ...]:
@@ -821,6 +858,7 @@ def plan_assignments(
                     transport_cost_fen_per_unit=c.transport_cost_fen_per_unit,
                     planned_start=dates.start,
                     planned_finish=dates.finish,
+                    pool=c.window.id if c.pooled else None,
                 )
             )
     return tuple(sorted(assignments, key=lambda a: (a.order_id, a.window_id)))

@@ -28,6 +28,9 @@ class UnmatchedReason(StrEnum):
     FACTORY_ON_PROBATION = "factory_on_probation"
     DUE_DATE_TOO_SOON = "due_date_too_soon"
     CAPACITY_FULL = "capacity_full"
+    # the order allows pooling and is below the minimum of every factory that could make it:
+    # the other pooling orders in those windows did not reach a minimum with it (拼单)
+    POOL_TOO_SMALL = "pool_too_small"
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,10 @@ class WindowData:
     # total units of the window minus every booked unit (never negative)
     remaining_units: int
     commitments: tuple[Commitment, ...] = ()
+    # pooling (拼单): booked units (among the commitments) of the pool whose other orders'
+    # offers this run reconsiders; they count toward the pool's minimum and maximum, so a
+    # pool whose factory accepted some of its orders is not undone by the next run
+    pooled_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,9 @@ class OrderData:
     # (its cost counts the order's whole maximum price less), or the only one allowed
     preferred_factory_id: int | None = None
     required_factory_id: int | None = None
+    # below a factory's minimum, the order may be pooled with other pooling orders of the
+    # same category in one window (one production lot, 拼单) whose total reaches it
+    allows_pooling: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,9 @@ class SolverParams:
     fairness_percent: int = 0
     # rush orders are planned against the factory's P90 delay, others against its P50
     rush_plans_p90: bool = True
+    # pooling (拼单): orders that allow it and are below a factory's minimum may share one
+    # lot in a window whose pooled total reaches the minimum; False turns pooling off
+    pooling: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,6 +226,8 @@ class PlannedAssignment:
     transport_cost_fen_per_unit: int
     planned_start: dt.date
     planned_finish: dt.date
+    # the window id of the pool (拼单) the order is made in, None when it is made on its own
+    pool: int | None = None
 
     @property
     def production_cost_fen(self) -> int:

@@ -33,6 +33,14 @@ suggestion names the window (and its factory) where it would fit; ties go to the
 unit price, then the lowest window id. Quantities are only ever lowered: an order below
 every factory's minimum quantity gets no quantity suggestion.
 
+Pooling (拼单, ``pool_hints``): an order below a factory's minimum that does not allow
+pooling is told to allow it (``allow_pooling``) when, in some window where it passes every
+other filter in what is left, its units with those of the run's pool there and of the other
+unmatched pooling orders that could join it reach the factory's minimum. A pooling order
+left unmatched is told how many more units the nearest pool needs (``pool_units_needed``:
+the factory's minimum less its own units, the run's pool there and the other unmatched
+pooling orders that could join; the smallest over its windows).
+
 Cost. Let D_w be the days of window w, C_w its commitments (booked plus this run's), and
 W_c the windows of an order's category that have room left. The index is built once per
 call: each window's free-per-day profile and its prefix sums, O(D_w + C_w log C_w) per
@@ -55,7 +63,14 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from matching.solver.candidates import factory_allowed, probation_units, within_probation
+from matching.solver.candidates import (
+    Candidate,
+    candidates_for_order,
+    capable_windows_by_category,
+    factory_allowed,
+    probation_units,
+    within_probation,
+)
 from matching.solver.geo import haversine_km, transport_for
 from matching.solver.problem import (
     Commitment,
@@ -91,6 +106,12 @@ class Relaxation:
     quantity_factory_id: int | None = None
     # the order already fits in what is left as it is (the solver ran out of time)
     fits_as_is: bool = False
+    # pooling (拼单): allowing it would let the order join a pool that reaches the minimum
+    allow_pooling: bool = False
+    # a pooling order: the units its nearest pool still needs to reach the minimum, and where
+    pool_units_needed: int | None = None
+    pool_window_id: int | None = None
+    pool_factory_id: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -100,6 +121,8 @@ class Relaxation:
             and self.due_date is None
             and self.quantity is None
             and not self.fits_as_is
+            and not self.allow_pooling
+            and self.pool_units_needed is None
         )
 
 
@@ -189,23 +212,97 @@ def rooms_by_category(
 
 
 def suggest_relaxations(
-    problem: MatchingProblem, solution: MatchingSolution
+    problem: MatchingProblem,
+    solution: MatchingSolution,
+    *,
+    pooled_units: dict[int, int] | None = None,
 ) -> dict[int, Relaxation]:
     """A ``Relaxation`` for every order of ``solution.unmatched`` found in ``problem``.
 
-    Unmatched ids that are not orders of the problem are left out.
+    Unmatched ids that are not orders of the problem are left out. ``pooled_units``: the
+    units of the run's pools per window, when the caller passes the problem read back with
+    them booked and no assignments (default: those of ``solution.assignments``).
     """
     wanted = [order for order in problem.orders if order.id in solution.unmatched]
     if not wanted:
         return {}
-    rooms = rooms_by_category(problem, windows_after(problem, solution))
+    after = windows_after(problem, solution)
+    rooms = rooms_by_category(problem, after)
     prices = {c: [room.unit_price_fen for room in rs] for c, rs in rooms.items()}
-    return {
+    if pooled_units is None:
+        pooled_units = defaultdict(int)
+        for a in solution.assignments:
+            if a.pool is not None:
+                pooled_units[a.window_id] += a.quantity
+    pools = pool_hints(problem, pooled_units, wanted, after)
+    found = {
         order.id: relax_order(
             order, rooms.get(order.category_id, []), prices.get(order.category_id, []), problem
         )
         for order in wanted
     }
+    for order_id, (allow, needed, window_id, factory_id) in pools.items():
+        found[order_id] = dataclasses.replace(
+            found[order_id],
+            allow_pooling=allow,
+            pool_units_needed=needed,
+            pool_window_id=window_id,
+            pool_factory_id=factory_id,
+        )
+    return found
+
+
+def pool_hints(
+    problem: MatchingProblem,
+    pooled_units: dict[int, int],
+    wanted: list[OrderData],
+    after: dict[int, WindowData],
+) -> dict[int, tuple[bool, int | None, int | None, int | None]]:
+    """Per unmatched order below a factory's minimum: ``allow_pooling`` (it does not allow
+    pooling, and doing so would reach a pool's minimum somewhere) or ``pool_units_needed``
+    with the window and factory (it allows pooling; the fewest units a pool it could join
+    still needs), as (allow_pooling, pool_units_needed, window id, factory id). Only with
+    pooling on."""
+    if not problem.solver.pooling:
+        return {}
+    left = dataclasses.replace(problem, windows=tuple(after.values()))
+    capable = capable_windows_by_category(left)
+    # the pooled pairs each wanted order would have (as if it allowed pooling)
+    pooled: dict[int, list[Candidate]] = {}
+    for order in wanted:
+        if order.allow_split:
+            continue
+        below = [
+            option
+            for option in capable.get(order.category_id, [])
+            if order.quantity < option.factory.min_order_quantity
+        ]
+        if below:
+            as_pooling = dataclasses.replace(order, allows_pooling=True)
+            pairs, _reason = candidates_for_order(left, as_pooling, below)
+            if pairs:
+                pooled[order.id] = pairs
+    if not pooled:
+        return {}
+    # units per window: the run's pool there and the unmatched pooling orders that could join
+    units: dict[int, int] = defaultdict(int, pooled_units)
+    allows = {order.id: order.allows_pooling for order in wanted}
+    for order_id, pairs in pooled.items():
+        if allows[order_id]:
+            for c in pairs:
+                units[c.window.id] += c.order.quantity
+    hints: dict[int, tuple[bool, int | None, int | None, int | None]] = {}
+    for order_id, pairs in pooled.items():
+        own = pairs[0].order.quantity
+        if not allows[order_id]:
+            if any(units[c.window.id] + own >= c.factory.min_order_quantity for c in pairs):
+                hints[order_id] = (True, None, None, None)
+            continue
+        best = min(pairs, key=lambda c: (c.factory.min_order_quantity - units[c.window.id], c.key))
+        need = best.factory.min_order_quantity - units[best.window.id]
+        if need > 0:
+            hints[order_id] = (False, need, best.window.id, best.factory.id)
+    return hints
 
 
 def relax_order(

@@ -127,3 +127,16 @@ def test_batch_policies_offer_only_to_factories_that_have_not_said_no(policy: ty
         if (offer.order_id, offer.factory_id) in lost:
             assert offer.status in ("declined", "expired")
     assert evaluate_accepted(sim)[1] == "ok"
+
+
+def test_pooling_serves_orders_below_every_factorys_minimum_and_passes_the_evaluator() -> None:
+    without = policy_metrics(
+        OptimizerPolicy(build_scenario(dataclasses.replace(SMALL, pooling_share=0.0))).run(), 0.0
+    )
+    pooled = policy_metrics(
+        OptimizerPolicy(build_scenario(dataclasses.replace(SMALL, pooling_share=1.0))).run(), 0.0
+    )
+
+    assert without["pooled_orders_served"] == 0
+    assert pooled["pooled_orders_served"] > 0
+    assert pooled["evaluator"] == without["evaluator"] == "ok"

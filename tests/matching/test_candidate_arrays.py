@@ -128,6 +128,7 @@ def random_problem(rng: random.Random, limits: random.Random | None = None) -> M
                 required_factory_id=rng.choice(factory_ids) if rng.random() < 0.15 else None,
                 preferred_factory_id=rng.choice(factory_ids) if rng.random() < 0.3 else None,
                 priority=limits.choice((Priority.NORMAL, Priority.NORMAL, Priority.RUSH)),
+                allows_pooling=limits.random() < 0.4,
             )
         )
     return MatchingProblem(
@@ -141,6 +142,7 @@ def random_problem(rng: random.Random, limits: random.Random | None = None) -> M
         solver=SolverParams(
             reliability_premium_percent=rng.choice((0, 10, 30)),
             rush_plans_p90=limits.random() < 0.8,
+            pooling=limits.random() < 0.8,
         ),
     )
 
@@ -164,14 +166,17 @@ def assert_same_as_objects(problem: MatchingProblem) -> None:
 def test_the_same_pairs_fields_reasons_and_components_on_many_random_problems() -> None:
     rng, limits = random.Random(20261206), random.Random(14)
     reasons: set[UnmatchedReason] = set()
-    pairs = 0
+    pairs = pooled = 0
     for _ in range(600):
         problem = random_problem(rng, limits)
         assert_same_as_objects(problem)
         candidates, unmatched = find_candidates(problem)
         reasons.update(unmatched.values())
         pairs += len(candidates)
-    assert reasons == set(UnmatchedReason)  # every filter was the last one somewhere
+        pooled += sum(c.pooled for c in candidates)
+    # every filter was the last one somewhere (a pool too small is the solver's answer)
+    assert reasons == set(UnmatchedReason) - {UnmatchedReason.POOL_TOO_SMALL}
+    assert pooled > 20  # pooled pairs (拼单) among them
     assert pairs > 500  # enough pairs for the comparison to mean something
 
 

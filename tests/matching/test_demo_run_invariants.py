@@ -9,17 +9,23 @@ import pytest
 from django.core.management import call_command
 
 from factories.models import CapacityWindow
-from matching.models import Assignment, MatchRunStatus
+from matching.models import Assignment, MatchRun, MatchRunStatus
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel
 from tests.builders import days, make_order, run_matching
 
 
-def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -> None:
-    assignments = list(Assignment.objects.select_related("order", "window", "factory"))
+def _assert_every_assignment_obeys_the_rules(
+    run: MatchRun, remaining_before: dict[int, int]
+) -> None:
+    assignments = list(
+        Assignment.objects.filter(run=run).select_related("order", "window", "factory")
+    )
     assert assignments, "the demo run should place orders"
     per_window: dict[int, int] = defaultdict(int)
     per_order: dict[Order, int] = defaultdict(int)
+    per_pool: dict[str, int] = defaultdict(int)
+    pool_minimum: dict[str, int] = {}
     for a in assignments:
         order, window = a.order, a.window
         per_window[window.pk] += a.quantity
@@ -35,11 +41,20 @@ def _assert_every_assignment_obeys_the_rules(remaining_before: dict[int, int]) -
         assert a.factory.active and a.factory.verified
         assert window.start_date <= a.planned_start <= a.planned_finish <= window.end_date
         assert a.planned_finish <= latest_finish
-        assert a.factory.min_order_quantity <= a.quantity <= a.factory.max_order_quantity
+        assert a.quantity <= a.factory.max_order_quantity
+        if a.pool_key:  # pooled (拼单): below the minimum, the pool's total reaches it
+            assert order.allows_pooling and not order.allow_split
+            per_pool[a.pool_key] += a.quantity
+            pool_minimum[a.pool_key] = a.factory.min_order_quantity
+        else:
+            assert a.factory.min_order_quantity <= a.quantity
         assert order.status == OrderStatus.OFFERED
     for order, units in per_order.items():
         assert units == order.quantity  # split parts add up to the whole order
     assert any(order.allow_split for order in per_order), "the demo has split orders"
+    assert per_pool, "the demo has pooled orders"
+    for key, units in per_pool.items():
+        assert units >= pool_minimum[key], key
     for window_id, units in per_window.items():
         assert units <= remaining_before[window_id]
         window = CapacityWindow.objects.get(pk=window_id)
@@ -57,9 +72,10 @@ def test_a_run_on_the_demo_data_keeps_every_rule() -> None:
     assert run.status == MatchRunStatus.SUCCEEDED, run.error
     assert run.open_orders == open_before
     assert run.matched_orders is not None
-    assert 0 < run.matched_orders == Assignment.objects.values("order").distinct().count()
-    assert run.matched_units == sum(Assignment.objects.values_list("quantity", flat=True))
-    _assert_every_assignment_obeys_the_rules(remaining_before)
+    offers = Assignment.objects.filter(run=run)
+    assert 0 < run.matched_orders == offers.values("order").distinct().count()
+    assert run.matched_units == sum(offers.values_list("quantity", flat=True))
+    _assert_every_assignment_obeys_the_rules(run, remaining_before)
     unmatched = Order.objects.filter(status=OrderStatus.OPEN)
     assert all(order.unmatched_reason for order in unmatched)
 
@@ -88,11 +104,13 @@ def test_a_second_run_respects_the_offers_of_the_first() -> None:
     assert second.matched_orders is not None
     assert second.matched_orders > 0
     live = Assignment.objects.filter(status__in=("proposed", "accepted"))
-    per_window: dict[int, int] = defaultdict(int)
+    per_window: dict[tuple[int, str], int] = defaultdict(int)
     for a in live:
-        per_window[a.window_id] += a.quantity
+        per_window[a.window_id, a.status] += a.quantity
     for window in CapacityWindow.objects.all():
-        assert window.offered_units == per_window.get(window.pk, 0)
+        assert window.offered_units == per_window[window.pk, "proposed"]
+        # the demo's past jobs (demo/history.py) are booked in past windows
+        assert window.booked_units == per_window[window.pk, "accepted"]
         assert window.offered_units <= remaining_before[window.pk]
         _assert_no_day_is_booked_twice(window, [a for a in live if a.window_id == window.pk])
 

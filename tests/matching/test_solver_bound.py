@@ -1,7 +1,8 @@
 """The whole-problem bound is a proof: on many small random instances, with and without
-splitting, neither the LP bound (``matching.solver.bound``) nor the bound ``solve`` reports
-is ever below the exact optimum of the value (10,000 x weighted units - cost), found by
-brute force (whole orders) and by CP-SAT run to optimality on the exact model."""
+splitting, and with orders pooled below a factory's minimum (拼单), neither the LP bound
+(``matching.solver.bound``) nor the bound ``solve`` reports is ever below the exact optimum
+of the value (10,000 x weighted units - cost), found by brute force (whole orders) and by
+CP-SAT run to optimality on the exact model."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 import matching.solver.model as model_module
+from bench.market_score import Placement, evaluate_market
 from matching.solver import (
     Capability,
     FactoryData,
@@ -36,6 +38,7 @@ from matching.solver.candidates import Candidate, find_candidates
 from matching.solver.model import (
     add_deadline_capacity,
     add_order_made_once,
+    add_pool_minimums,
     add_remaining_units,
     add_units,
     priority_weight,
@@ -47,8 +50,9 @@ INSTANCES = 30
 SOLVER = SolverParams(time_limit_seconds=5.0, workers=1, random_seed=3)
 
 
-def random_problem(rng: random.Random, *, split: bool) -> MatchingProblem:
-    """Two or three windows of one category, four to seven orders competing for them."""
+def random_problem(rng: random.Random, *, split: bool, pool: bool = False) -> MatchingProblem:
+    """Two or three windows of one category, four to seven orders competing for them (with
+    ``pool``, most orders allow pooling and factories have minimums above some orders)."""
     factories, windows = [], []
     for i in range(1, rng.randint(2, 3) + 1):
         factories.append(
@@ -56,7 +60,7 @@ def random_problem(rng: random.Random, *, split: bool) -> MatchingProblem:
                 id=i,
                 latitude=30.0 + rng.uniform(-3, 3),
                 longitude=115.0 + rng.uniform(-3, 3),
-                min_order_quantity=rng.choice((1, 20)),
+                min_order_quantity=rng.choice((1, 20, 120, 200) if pool else (1, 20)),
                 max_order_quantity=rng.choice((150, 400)),
                 capabilities=(Capability(1, rng.randint(900, 1100), 1),),
             )
@@ -92,6 +96,7 @@ def random_problem(rng: random.Random, *, split: bool) -> MatchingProblem:
                 age_days=rng.randint(0, 120),
                 allow_split=splittable,
                 min_lot_quantity=max(1, quantity // rng.randint(2, 5)) if splittable else 1,
+                allows_pooling=pool and rng.random() < 0.7,
             )
         )
     return MatchingProblem(
@@ -117,6 +122,7 @@ def exact_value(problem: MatchingProblem, candidates: list[Candidate]) -> int:
         if here:
             add_remaining_units(model, window, here, units)
             add_deadline_capacity(model, window, here, units, fpd)
+            add_pool_minimums(model, here, x, units)
     model.maximize(
         sum(
             unit_value(c, priority_weight(c.order, problem.solver)) * units[c.key]
@@ -154,6 +160,10 @@ def fits(problem: MatchingProblem, chosen: list[Candidate], fpd: dt.date) -> boo
     window = chosen[0].window
     if sum(c.order.quantity for c in chosen) > window.remaining_units:
         return False
+    pooled = sum(c.order.quantity for c in chosen if c.pooled)
+    factory = chosen[0].factory
+    if pooled and not factory.min_order_quantity <= pooled <= factory.max_order_quantity:
+        return False
     return all(
         sum(c.order.quantity for c in chosen if min(c.latest_finish, window.end_date) <= t)
         <= free_until(window, fpd, t)
@@ -161,14 +171,18 @@ def fits(problem: MatchingProblem, chosen: list[Candidate], fpd: dt.date) -> boo
     )
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["whole orders", "with splitting"])
+@pytest.mark.parametrize(
+    ("split", "pool"),
+    [(False, False), (True, False), (False, True)],
+    ids=["whole orders", "with splitting", "with pooling"],
+)
 def test_the_bound_is_never_below_the_exact_optimum(
-    split: bool, monkeypatch: pytest.MonkeyPatch
+    split: bool, pool: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(1206 + split)
-    contested = lp_above = 0
+    rng = random.Random(1206 + split + 2 * pool)
+    contested = lp_above = pooled = 0
     for n in range(INSTANCES):
-        problem = random_problem(rng, split=split)
+        problem = random_problem(rng, split=split, pool=pool)
         candidates, _ = find_candidates(problem)
         if not candidates:
             continue
@@ -188,6 +202,12 @@ def test_the_bound_is_never_below_the_exact_optimum(
         monkeypatch.setattr(model_module, "LP_BOUND_MIN_PAIRS", 1 if n % 2 else 1_000)
         solution = solve(problem)
         assert solution.value <= best <= solution.value_bound, f"instance {n}"
+        pooled += sum(a.pool is not None for a in solution.assignments)
+        if pool:  # the shared evaluator accepts every answer with its pools
+            evaluate_market(
+                problem,
+                [Placement(a.order_id, a.window_id, a.quantity) for a in solution.assignments],
+            )
         contested += solution.value < sum(
             o.quantity * 10_000 * priority_weight(o, SOLVER)
             for o in problem.orders
@@ -196,6 +216,8 @@ def test_the_bound_is_never_below_the_exact_optimum(
         lp_above += lp.value > best * (1 + 1e-6)
     # the instances are not trivial: capacity runs out, and the LP is not always exact
     assert contested > INSTANCES // 2 and lp_above > 0
+    # with pooling, some answers do pool orders
+    assert pooled > 0 if pool else pooled == 0
 
 
 def test_a_run_over_many_components_reports_the_sum_of_their_bounds() -> None:

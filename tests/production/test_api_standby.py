@@ -48,6 +48,19 @@ def test_the_seller_reads_the_standby_proposed_for_a_late_part(seller: User) -> 
     assert row["trigger"] == "milestone_overdue"
 
 
+def test_after_a_cancel_the_seller_reads_the_proposal_closed(seller: User) -> None:
+    part = accepted_part(seller)
+    standby_window()
+    proposed_when_late(part)
+    client = client_for(seller)
+    assert client.post(f"/api/orders/{part.order_id}/cancel/", {}, format="json").status_code == 200
+
+    [row] = client.get(f"/api/orders/{part.order_id}/standby-switches/").json()
+
+    assert (row["status"], row["offer"]) == ("closed", None)
+    assert answer(client, part.order_id, "accept", row["id"]).status_code == 409
+
+
 def test_the_seller_moves_the_part_to_the_standby_through_the_api(seller: User) -> None:
     part = accepted_part(seller)
     window = standby_window()

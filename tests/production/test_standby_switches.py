@@ -328,18 +328,33 @@ def test_a_part_that_shipped_meanwhile_cannot_be_moved() -> None:
     assert standby_switch_decline(switch=switch, actor=order.seller).status == "declined"
 
 
-def test_a_cancelled_order_cannot_be_moved_to_its_standby() -> None:
+def test_cancelling_the_order_closes_its_waiting_standby_proposal() -> None:
     part = accepted_part()
     window = standby_window()
     switch = proposed_when_late(part)
     order = Order.objects.get(pk=part.order_id)
     order_cancel(order=order, actor=order.seller)
 
-    with pytest.raises(Conflict) as caught:
-        standby_switch_accept(switch=switch, actor=order.seller)
-
-    assert caught.value.current == OrderStatus.CANCELLED
+    switch.refresh_from_db()
+    assert (switch.status, switch.decided_by) == (StandbySwitchStatus.CLOSED, None)
+    assert switch.decided_at is not None
+    for answer in (standby_switch_accept, standby_switch_decline):
+        with pytest.raises(Conflict) as caught:
+            answer(switch=switch, actor=order.seller)
+        assert caught.value.current == StandbySwitchStatus.CLOSED
     assert window_units(window.pk) == (2500, 0, 0)
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+
+
+def test_cancelling_leaves_an_answered_proposal_as_it_was() -> None:
+    part = accepted_part()
+    standby_window()
+    switch = standby_switch_decline(switch=proposed_when_late(part), actor=None)
+    order = Order.objects.get(pk=part.order_id)
+
+    order_cancel(order=order, actor=order.seller)
+
+    assert StandbySwitch.objects.get(pk=switch.pk).status == StandbySwitchStatus.DECLINED
 
 
 @pytest.mark.parametrize("lost", ["declined", "expired"])

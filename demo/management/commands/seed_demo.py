@@ -25,6 +25,7 @@ from demo.data import (
     demo_data_present,
     demo_logins,
 )
+from demo.history import demo_history_create
 from demo.lifecycle import demo_lifecycle_advance
 from matching.models import MatchRunTrigger
 from matching.runs import match_run_request
@@ -70,7 +71,9 @@ class Command(BaseCommand):
             )
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
+        past_jobs = demo_history_create(seed=options["seed"])
         self._write_summary(summary, seconds=time.perf_counter() - started, seed=options["seed"])
+        self._say(f"  {past_jobs} past orders delivered before today (lead times, scores)")
         if options["lifecycle"]:
             self._advance_lifecycle(options["seed"])
         elif options["match"]:

@@ -74,6 +74,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of orders that allow pooling (拼单) below a factory's minimum (default 0.3)",
     )
     parser.add_argument(
+        "--event-delay-hours",
+        type=float,
+        default=None,
+        help="batch policies also run this many hours after an arrival, a new window, a "
+        "decline, an expiry or a cancellation, as the app's on-change runs (default: off)",
+    )
+    parser.add_argument(
+        "--min-run-gap-hours",
+        type=float,
+        default=0.0,
+        help="with --event-delay-hours: no run sooner than this after the previous one (default 0)",
+    )
+    parser.add_argument(
+        "--accept-rates",
+        action="store_true",
+        help="every optimizer policy weighs each capability by its acceptance rate learned "
+        "from the answers so far (Capability.accept_rate; optimizer-accept always does)",
+    )
+    parser.add_argument(
         "--policies",
         default=",".join(DEFAULT_POLICIES),
         help=f"comma-separated, of {', '.join(POLICIES)} (default {', '.join(DEFAULT_POLICIES)})",
@@ -169,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             fairness_percent=args.fairness_percent,
             pooling_share=args.pooling_share,
+            event_delay_hours=args.event_delay_hours,
+            min_run_gap_hours=args.min_run_gap_hours,
+            accept_rates=args.accept_rates,
             behaviour=ALL_ACCEPT if args.all_accept else Behaviour(),
         )
         lines, sims = run_season(

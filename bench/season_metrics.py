@@ -123,14 +123,25 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
     ]
     offered_orders = len(first_offer)
     # orders a factory could make when first looked at: waits to the first offer, never
-    # offered counting as infinitely long
-    waits = [
-        math.inf
-        if sim.orders[oid].first_offer_hour is None
-        else sim.orders[oid].first_offer_hour - scenario.orders[oid].arrival_hour  # type: ignore[operator]
-        for oid in arrived
-        if oid in sim.makeable
-    ]
+    # offered counting as infinitely long, except where the wait was cut short before one
+    # interval had passed (cancelled by the seller, or the season ended): whether such an
+    # order would have been offered within the interval is unknown, so it is left out
+    waits: list[float] = []
+    censored = 0
+    for oid in arrived:
+        if oid not in sim.makeable:
+            continue
+        arrival = scenario.orders[oid].arrival_hour
+        first = sim.orders[oid].first_offer_hour
+        if first is not None:
+            waits.append(first - arrival)
+            continue
+        cancel = scenario.orders[oid].cancel_hour
+        cut = min(end, cancel) if sim.orders[oid].status == "cancelled" and cancel else end
+        if cut - arrival < config.interval_hours:
+            censored += 1
+        else:
+            waits.append(math.inf)
     within = sum(1 for w in waits if w <= config.interval_hours)
     p90 = nearest_rank(waits, 90)
     counters = sim.counters
@@ -144,6 +155,10 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
         "orders_per_week": config.orders_per_week,
         "interval_hours": config.interval_hours,
         "time_limit": config.time_limit_seconds,
+        "event_delay_hours": config.event_delay_hours,
+        "min_run_gap_hours": config.min_run_gap_hours,
+        "accept_rates": config.accept_rates or getattr(sim, "learns_accept_rates", False),
+        "event_runs": sim.event_runs_done,
         "orders": len(arrived),
         "units_ordered": sum(scenario.orders[oid].template.quantity for oid in arrived),
         "window_units": window_units,
@@ -165,6 +180,7 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
         "first_offer_p50_h": _rounded(percentile(first_offer, 50)) if online else None,
         "first_offer_p90_h": _rounded(percentile(first_offer, 90)) if online else None,
         "makeable_orders": len(waits) if online else None,
+        "makeable_censored": censored if online else None,
         "makeable_first_offer_p90_h": _rounded(p90) if online and p90 != math.inf else None,
         "makeable_offered_within_interval": round(within / max(1, len(waits)), 4)
         if online

@@ -58,6 +58,10 @@ MATCHING_LEAD_DAYS = 1
 MATCHING_MOVE_PENALTY_FEN = 5_000
 MATCHING_MOVE_THRESHOLD_PERCENT = 5
 MATCHING_RELIABILITY_PREMIUM_PERCENT = 10
+# acceptance rates learned from answers (``accept_rates``): a new factory is assumed to
+# accept this share, worth this many offers of evidence (matching.selectors does the same)
+ACCEPT_RATE_PRIOR = 0.8
+ACCEPT_RATE_PRIOR_WEIGHT = 4.0
 
 # keyed random streams
 STREAM_PAIR = 1
@@ -118,6 +122,15 @@ class SeasonConfig:
     workers: int = 2
     # the solver's fairness setting (SolverParams.fairness_percent) of ``optimizer-fair``
     fairness_percent: int = 20
+    # event-triggered runs of the batch policies, as ``match_run_request_on_change``: an
+    # arrival, a published window, a decline, an expiry or a cancellation queues a run this
+    # many hours later unless one is queued already (None: only the runs every interval);
+    # a run never starts sooner than ``min_run_gap_hours`` after the previous one
+    event_delay_hours: float | None = None
+    min_run_gap_hours: float = 0.0
+    # acceptance-aware offers (``optimizer``): each capability's ``accept_rate`` is the
+    # share of its offers accepted so far (declines and expiries count against), smoothed
+    accept_rates: bool = False
     rush: bool = True
     # window supply: days between a capability's windows
     window_gap_days: tuple[int, int] = (7, 35)
@@ -487,6 +500,8 @@ class Simulation:
 
     name = "base"
     uses_day_profiles = False
+    # batch policies answer ``request_run`` with event-triggered runs (when configured)
+    event_runs = False
 
     def __init__(self, scenario: Scenario, draws: Draws | None = None) -> None:
         self.scenario = scenario
@@ -510,6 +525,14 @@ class Simulation:
         self._events: list[tuple[float, int, str, int]] = []
         self._sequence = 0
         self.hour = 0.0
+        # (factory, category) -> [offers accepted, offers answered or expired]: the answers
+        # the marketplace has seen so far (what the app's history would hold)
+        self.answer_history: dict[tuple[int, int], list[int]] = {}
+        self.factory_answers: dict[int, list[int]] = {}
+        self.last_run_hour = -math.inf
+        self.queued_run_hour: float | None = None  # the event run waiting, if any
+        self.event_runs_done = 0
+        self.run_hours: list[float] = []  # every run, scheduled or event-triggered
 
     # --- events -------------------------------------------------------------------------
 
@@ -541,6 +564,7 @@ class Simulation:
     def _event_arrive(self, hour: float, oid: int) -> None:
         self.orders[oid].status = "open"
         self.on_arrival(hour, oid)
+        self.request_run(hour)
 
     def _event_publish(self, hour: float, wid: int) -> None:
         state = self.windows[wid]
@@ -549,10 +573,34 @@ class Simulation:
             data = state.window.data
             state.free = list(free_per_day(data, data.start_date))
         self.on_publish(hour, wid)
+        self.request_run(hour)
 
     def _event_run(self, hour: float, _k: int) -> None:
+        self.last_run_hour = hour
+        self.run_hours.append(hour)
         self.lapse_orders(hour)
         self.on_run(hour)
+
+    def request_run(self, hour: float) -> None:
+        """Orders or capacity changed: queue a run ``event_delay_hours`` later (no sooner
+        than ``min_run_gap_hours`` after the last run), unless a run is queued already or
+        the next scheduled run comes first (the app's debounce; off unless configured and
+        the policy runs in batches)."""
+        delay = self.config.event_delay_hours
+        if delay is None or not self.event_runs or self.queued_run_hour is not None:
+            return
+        at = max(hour + delay, self.last_run_hour + self.config.min_run_gap_hours)
+        interval = self.config.interval_hours
+        next_scheduled = (math.floor(hour / interval) + 1) * interval
+        if next_scheduled <= at:
+            return
+        self.queued_run_hour = at
+        self.push(at, "event_run", 0)
+
+    def _event_event_run(self, hour: float, _item: int) -> None:
+        self.queued_run_hour = None
+        self.event_runs_done += 1
+        self._event_run(hour, 0)
 
     def _event_cancel(self, hour: float, oid: int) -> None:
         order = self.orders[oid]
@@ -569,6 +617,7 @@ class Simulation:
         order.offers = []
         order.status = "cancelled"
         self.counters.cancelled += 1
+        self.request_run(hour)
 
     def _event_answer(self, hour: float, offer_id: int) -> None:
         offer = self.offers[offer_id]
@@ -577,7 +626,9 @@ class Simulation:
         order = self.orders[offer.order_id]
         state = self.factory_state[offer.factory_id]
         draw = self.draws.pair(offer.order_id, offer.factory_id)
-        if draw.accept_uniform < self._accept_probability(offer):
+        accepted = draw.accept_uniform < self._accept_probability(offer)
+        self.record_answer(offer, accepted)
+        if accepted:
             offer.status = "accepted"
             offer.answered_hour = hour
             offer.frozen = (offer.window_id, offer.start, offer.finish, offer.units)
@@ -599,6 +650,7 @@ class Simulation:
         if offer.status != "proposed":
             return
         self.counters.expiries += 1
+        self.record_answer(offer, False)
         state = self.factory_state[offer.factory_id]
         state.expired_in_a_row += 1
         if (
@@ -627,6 +679,27 @@ class Simulation:
         state.delivered_on_time += int(self.outcome(offer)[1])
 
     # --- shared machinery ---------------------------------------------------------------
+
+    def record_answer(self, offer: Offer, accepted: bool) -> None:
+        category = self.scenario.orders[offer.order_id].template.category_id
+        seen = self.answer_history.setdefault((offer.factory_id, category), [0, 0])
+        seen[0] += int(accepted)
+        seen[1] += 1
+        factory = self.factory_answers.setdefault(offer.factory_id, [0, 0])
+        factory[0] += int(accepted)
+        factory[1] += 1
+
+    def accept_rate(self, factory_id: int, category_id: int) -> float:
+        """The observed share of this capability's offers its factory accepted (declines
+        and expiries count against), shrunk towards the factory's own share and that one
+        towards ``ACCEPT_RATE_PRIOR`` (``ACCEPT_RATE_PRIOR_WEIGHT`` offers each); never the
+        hidden probabilities of the model."""
+        accepted, answered = self.factory_answers.get(factory_id, (0, 0))
+        factory = (accepted + ACCEPT_RATE_PRIOR * ACCEPT_RATE_PRIOR_WEIGHT) / (
+            answered + ACCEPT_RATE_PRIOR_WEIGHT
+        )
+        yes, total = self.answer_history.get((factory_id, category_id), (0, 0))
+        return (yes + factory * ACCEPT_RATE_PRIOR_WEIGHT) / (total + ACCEPT_RATE_PRIOR_WEIGHT)
 
     def _accept_probability(self, offer: Offer) -> float:
         template = self.scenario.orders[offer.order_id].template
@@ -725,6 +798,7 @@ class Simulation:
         order.offers = [i for i in order.offers if self.offers[i].status == "accepted"]
         if order.status == "offered":
             order.status = "open"
+        self.request_run(hour)
 
     def lapse_orders(self, hour: float) -> None:
         """Open orders that can no longer be made before their due date leave the market."""

@@ -45,6 +45,7 @@ from bench.season_model import (
 from matching.solver import solve
 from matching.solver.candidates import find_candidates
 from matching.solver.problem import (
+    Capability,
     Commitment,
     FactoryData,
     MatchingProblem,
@@ -71,10 +72,26 @@ def solver_params(scenario: Scenario, time_limit: float, **overrides: object) ->
 
 class OptimizerPolicy(Simulation):
     name = "optimizer"
+    event_runs = True
+    # weigh capabilities by their learned acceptance rates (also on for every optimizer
+    # policy with ``SeasonConfig.accept_rates``)
+    learns_accept_rates = False
 
     def solver_overrides(self) -> dict[str, object]:
         """Extra ``SolverParams`` fields of a variant (the fairness term)."""
         return {}
+
+    def capabilities(self, factory_id: int) -> tuple[Capability, ...]:
+        """The factory's capabilities as a run sees them: with ``accept_rates`` on, each
+        with the acceptance rate learned from the answers so far (``Capability.accept_rate``,
+        which scales the solver's stage-1 weight)."""
+        capabilities = self.scenario.factories[factory_id].capabilities
+        if not (self.config.accept_rates or self.learns_accept_rates):
+            return capabilities
+        return tuple(
+            dataclasses.replace(c, accept_rate=self.accept_rate(factory_id, c.category_id))
+            for c in capabilities
+        )
 
     def on_run(self, hour: float) -> None:
         scenario = self.scenario
@@ -131,6 +148,7 @@ class OptimizerPolicy(Simulation):
                 scenario.factories[fid],
                 active=scenario.factories[fid].active and not self.factory_state[fid].paused(hour),
                 on_time_percent=self.factory_state[fid].on_time_percent,
+                capabilities=self.capabilities(fid),
             )
             for fid in sorted(factory_ids)
         ]
@@ -256,6 +274,7 @@ class DayProfilePolicy(Simulation):
 
 class GreedyBatchPolicy(DayProfilePolicy):
     name = "greedy-batch"
+    event_runs = True
 
     def on_run(self, hour: float) -> None:
         started = time.perf_counter()
@@ -463,8 +482,17 @@ class FairOptimizerPolicy(OptimizerPolicy):
         return {"fairness_percent": self.config.fairness_percent}
 
 
+class AcceptOptimizerPolicy(OptimizerPolicy):
+    """The optimizer with acceptance-aware offers (``MATCHING_ACCEPT_RATES`` in the app):
+    each capability weighed by the share of its offers accepted so far."""
+
+    name = "optimizer-accept"
+    learns_accept_rates = True
+
+
 POLICIES: dict[str, type[Simulation]] = {
     "optimizer": OptimizerPolicy,
+    "optimizer-accept": AcceptOptimizerPolicy,
     "optimizer-fair": FairOptimizerPolicy,
     "first-come": FirstComePolicy,
     "greedy-batch": GreedyBatchPolicy,

@@ -378,6 +378,10 @@ MATCHING_RELIABILITY_PREMIUM_PERCENT = env_int("MATCHING_RELIABILITY_PREMIUM_PER
 # Fairness (off at 0): a unit placed at a factory whose windows are all free weighs this many
 # percent more than one at a fully booked factory (docs/matching.md, "Fairness").
 MATCHING_FAIRNESS_PERCENT = env_int("MATCHING_FAIRNESS_PERCENT", 0)
+# Acceptance-aware offers (off by default): each capability's share of offers accepted within
+# SCORES_WINDOW_DAYS (declines and expiries count against; shrunk towards 80% worth 4 offers)
+# scales the solver's stage-1 weight, so offers go where they are likely to be accepted.
+MATCHING_ACCEPT_RATES = env_bool("MATCHING_ACCEPT_RATES", False)
 # Lead times with confidence: an order is planned to finish its factory's learned delay
 # before its latest finish, the P90 delay for rush orders (the P50 when this is off), the
 # P50 delay for the others (production/track_record.py, docs/matching.md).

@@ -334,6 +334,73 @@ def _movable_offers(orders: list[LiveOrder]) -> dict[int, list[Assignment]]:
     return movable
 
 
+# acceptance rates (MATCHING_ACCEPT_RATES): a factory without answers is assumed to accept
+# this share, worth this many offers; a capability's rate is shrunk towards its factory's
+ACCEPT_RATE_PRIOR = 0.8
+ACCEPT_RATE_PRIOR_WEIGHT = 4.0
+# answered offers: accepted (a part later moved to a standby factory was accepted first),
+# declined or left to expire; counter-offers are neither
+ACCEPTED_ANSWERS = (AssignmentStatus.ACCEPTED, AssignmentStatus.SWITCHED)
+REFUSED_ANSWERS = (AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
+
+
+def capability_accept_rates(*, factory_ids: Iterable[int]) -> dict[tuple[int, int], float]:
+    """(factory, category) -> the share of its offers of the last ``SCORES_WINDOW_DAYS``
+    the factory accepted (declines and expiries count against), shrunk towards the
+    factory's own share, and that towards ``ACCEPT_RATE_PRIOR``; every capability of the
+    given factories."""
+    since = timezone.now() - dt.timedelta(days=settings.SCORES_WINDOW_DAYS)
+    ids = list(factory_ids)
+    counts: dict[tuple[int, int], list[int]] = {}
+    for factory_id, category_id, status, count in (
+        Assignment.objects.filter(
+            factory_id__in=ids,
+            created_at__gte=since,
+            status__in=ACCEPTED_ANSWERS + REFUSED_ANSWERS,
+        )
+        .values_list("factory_id", "order__category_id", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        seen = counts.setdefault((factory_id, category_id), [0, 0])
+        seen[0] += count if status in ACCEPTED_ANSWERS else 0
+        seen[1] += count
+    weight = ACCEPT_RATE_PRIOR_WEIGHT
+    factory_rate: dict[int, float] = {}
+    for factory_id in ids:
+        yes = sum(c[0] for (f, _), c in counts.items() if f == factory_id)
+        total = sum(c[1] for (f, _), c in counts.items() if f == factory_id)
+        factory_rate[factory_id] = (yes + ACCEPT_RATE_PRIOR * weight) / (total + weight)
+    return {
+        (factory_id, category_id): (yes + factory_rate[factory_id] * weight) / (total + weight)
+        for factory_id, category_id in FactoryCapability.objects.filter(
+            factory_id__in=ids
+        ).values_list("factory_id", "category_id")
+        for yes, total in [counts.get((factory_id, category_id), [0, 0])]
+    }
+
+
+def with_accept_rates(problem: MatchingProblem) -> MatchingProblem:
+    """The problem with every capability's ``accept_rate`` from the factories' answers."""
+    rates = capability_accept_rates(factory_ids=[f.id for f in problem.factories])
+    return dataclasses.replace(
+        problem,
+        factories=tuple(
+            dataclasses.replace(
+                factory,
+                capabilities=tuple(
+                    dataclasses.replace(
+                        c,
+                        accept_rate=rates.get((factory.id, c.category_id), ACCEPT_RATE_PRIOR),
+                    )
+                    for c in factory.capabilities
+                ),
+            )
+            for factory in problem.factories
+        ),
+    )
+
+
 def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True) -> LoadedProblem:
     """Everything the solver needs: open orders, offered orders whose offers no factory
     has answered yet (``move_offers``; the run may move those offers), and the capacity of
@@ -402,6 +469,8 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             pooling=settings.MATCHING_POOLING,
         ),
     )
+    if settings.MATCHING_ACCEPT_RATES:
+        problem = with_accept_rates(problem)
     if problem.solver.fairness_percent:
         # each factory's booked share over all its windows, before the run is split in shards
         problem = with_booked_percent(problem)

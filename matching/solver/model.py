@@ -116,11 +116,16 @@ def priority_weight(order: OrderData, params: SolverParams) -> int:
 
 
 def pair_weight(candidate: Candidate, params: SolverParams) -> int:
-    """Stage-1 weight of one unit made by ``candidate``: its order's priority weight, and with
+    """Stage-1 weight of one unit made by ``candidate``: its order's priority weight, times its
+    capability's acceptance rate in hundredths when the problem carries those, and with
     the fairness setting on, up to ``fairness_percent`` more at a factory whose capacity is
     still unbooked (the slope, at the run's start, of a concave reward on each factory's
     share of its own capacity). The value and its bound stay in priority weights."""
     base = priority_weight(candidate.order, params)
+    capability = candidate.factory.capability_for(candidate.window.category_id)
+    if capability is not None and capability.accept_rate is not None:
+        # expected accepted units: in hundredths, 1..100 (Capability.accept_rate)
+        base *= min(max(round(100 * capability.accept_rate), 1), 100)
     if not params.fairness_percent:
         return base
     free = 100 - min(max(candidate.factory.booked_percent or 0, 0), 100)
@@ -471,6 +476,7 @@ def solve_component(
     if (
         weight is unscaled
         and not params.fairness_percent
+        and all(unscaled[c.key] == priority_weight(c.order, params) for c in candidates)
         and status1 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         and math.isfinite(stage1.best_objective_bound)
         and stage1.best_objective_bound >= stage1.objective_value

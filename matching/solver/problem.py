@@ -43,6 +43,11 @@ class Capability:
     # before its latest finish (P90 for rush orders with SolverParams.rush_plans_p90)
     slip_p50_days: int = 0
     slip_p90_days: int = 0
+    # the share of this capability's offers its factory accepted (0..1; declines and expiries
+    # count against), or None: unknown, not weighed. When set (on every capability of the
+    # problem, or on none), a unit's stage-1 weight is scaled by it (model.pair_weight), so
+    # the solver offers expected accepted units
+    accept_rate: float | None = None
 
 
 @dataclass(frozen=True)

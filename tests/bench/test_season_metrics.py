@@ -3,6 +3,7 @@ lines (``python -m bench season``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -118,6 +119,39 @@ def test_metrics_of_a_hand_made_history() -> None:
     assert line["factories_with_work"] == pytest.approx(0.5)
     assert line["accepted_moved"] == 0
     assert line["transport_fen_per_unit"] > 0
+
+
+def test_a_makeable_order_whose_wait_was_cut_short_within_an_interval_is_left_out() -> None:
+    base = tiny_scenario()
+    template = base.orders[1]
+    extra = {
+        # arrives 18 h before the season's end, never offered: unknown, left out
+        4: dataclasses.replace(template, arrival_hour=150.0, cancel_hour=None),
+        # cancelled 10 h after arriving, before any offer: left out
+        5: dataclasses.replace(template, arrival_hour=40.0, cancel_hour=50.0),
+        # cancelled 60 h after arriving, never offered: waited longer than an interval
+        6: dataclasses.replace(template, arrival_hour=40.0, cancel_hour=100.0),
+    }
+    scenario = dataclasses.replace(
+        base,
+        orders={
+            **base.orders,
+            **{oid: dataclasses.replace(o, template=dataclasses.replace(o.template, id=oid))
+               for oid, o in extra.items()},
+        },
+    )  # fmt: skip
+    sim = Simulation(scenario)
+    for state in sim.orders.values():
+        state.status = "open"
+    sim.orders[5].status = sim.orders[6].status = "cancelled"
+    day = START + dt.timedelta(days=2)
+    sim.make_offer(15.0, 1, 1, 100, day, day, answer=False)
+    sim.makeable.update({1, 3, 4, 5, 6})
+    line = policy_metrics(sim, 0.0)
+    # kept: order 1 (5 h), order 3 and order 6 (never offered); left out: 4 and 5
+    assert line["makeable_censored"] == 2
+    assert line["makeable_orders"] == 3
+    assert line["makeable_offered_within_interval"] == pytest.approx(1 / 3, abs=1e-4)
 
 
 def test_cli_prints_one_json_line_per_policy_and_writes_the_plots(

@@ -593,6 +593,9 @@ class ProblemColumns:
     window_id: IntArray
     factory_id: IntArray
     order_weight: IntArray  # priority_weight
+    # the window's capability's acceptance rate in hundredths, 1..100 (1 when the problem
+    # carries no rates: ``Capability.accept_rate``)
+    window_accept: IntArray
     factory_fairness: IntArray  # 10,000 + fairness % x free % (1 when fairness is off)
     factory_quality: IntArray  # reliability, 0..100
 
@@ -619,9 +622,21 @@ class ProblemColumns:
             window_id=ints([w.id for w in problem.windows]),
             factory_id=ints([f.id for f in factories]),
             order_weight=ints([priority_weight(o, params) for o in problem.orders]),
+            window_accept=ints(window_accept_rates(problem)),
             factory_fairness=fairness,
             factory_quality=ints([min(max(f.reliability_percent, 0), 100) for f in factories]),
         )
+
+
+def window_accept_rates(problem: MatchingProblem) -> list[int]:
+    """Per window, the factor ``pair_weight`` gives its capability's acceptance rate."""
+    factories = {f.id: f for f in problem.factories}
+    rates = []
+    for w in problem.windows:
+        capability = factories[w.factory_id].capability_for(w.category_id)
+        rate = capability.accept_rate if capability is not None else None
+        rates.append(1 if rate is None else min(max(round(100 * rate), 1), 100))
+    return rates
 
 
 def pair_table_of_rows(
@@ -640,7 +655,11 @@ def pair_table_of_rows(
         window_id=columns.window_id[window],
         factory_id=columns.factory_id[factory],
         latest_finish=arrays.latest_finish[rows].astype(np.int64),
-        weight=columns.order_weight[order] * columns.factory_fairness[factory],
+        weight=(
+            columns.order_weight[order]
+            * columns.window_accept[window]
+            * columns.factory_fairness[factory]
+        ),
         cost=(
             arrays.unit_price_fen[rows].astype(np.int64)
             + arrays.transport_cost_fen_per_unit[rows]

@@ -133,11 +133,28 @@ def with_offers(problem: MatchingProblem, rng: random.Random) -> MatchingProblem
     return dataclasses.replace(problem, orders=tuple(orders))
 
 
-def market(orders: int, factories: int, seed: int = 0, fairness: int = 0) -> MatchingProblem:
+def market(
+    orders: int, factories: int, seed: int = 0, fairness: int = 0, rates: bool = False
+) -> MatchingProblem:
     config = MarketConfig(orders=orders, factories=factories, weeks=8, seed=seed)
     problem = generate_market(config).problem
     solver = dataclasses.replace(problem.solver, fairness_percent=fairness, time_limit_seconds=0)
-    return dataclasses.replace(problem, solver=solver)
+    problem = dataclasses.replace(problem, solver=solver)
+    return with_accept_rates(problem, random.Random(seed)) if rates else problem
+
+
+def with_accept_rates(problem: MatchingProblem, rng: random.Random) -> MatchingProblem:
+    """Every capability with an acceptance rate (as the loader sets them: all or none)."""
+    factories = tuple(
+        dataclasses.replace(
+            f,
+            capabilities=tuple(
+                dataclasses.replace(c, accept_rate=rng.uniform(0.2, 1.0)) for c in f.capabilities
+            ),
+        )
+        for f in problem.factories
+    )
+    return dataclasses.replace(problem, factories=factories)
 
 
 def test_the_greedy_on_arrays_gives_what_it_gave_on_objects_on_random_problems() -> None:
@@ -162,11 +179,15 @@ def test_the_greedy_on_arrays_gives_what_it_gave_on_objects_on_a_generated_marke
         assert greedy_choice(candidates, problem) == reference_greedy(candidates, problem)
 
 
-@pytest.mark.parametrize("fairness", [0, 20])
+@pytest.mark.parametrize(
+    ("fairness", "rates"),
+    [(0, False), (20, False), (20, True)],
+    ids=["plain", "fairness", "fairness and acceptance rates"],
+)
 def test_a_large_component_packed_from_the_arrays_is_the_packing_of_its_objects(
-    fairness: int,
+    fairness: int, rates: bool
 ) -> None:
-    problem = market(1_250, 250, fairness=fairness)
+    problem = market(1_250, 250, fairness=fairness, rates=rates)
     arrays = build_candidate_arrays(problem)
     rows = component_groups(components(problem, arrays))[0]
     candidates = to_candidates(problem, arrays, rows)

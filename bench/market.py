@@ -4,7 +4,7 @@
 the instance (``market_generate``), computes the LP bound over every eligible pair, runs
 each method in its own forked process (its wall-clock seconds and peak resident memory are
 that process's), and checks and scores every answer with the one evaluator
-(``market_score``). See docs/benchmarks-market.md.
+(``market_score``). See docs/benchmarks.md ("Marketplace").
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ lines (``t-shirts-3`` is a third kind of T-shirt, with its own market price), so
 marketplace with 2,000 factories has about 200 categories, and their popularity is long
 tailed (Zipf): a few product lines get most of the orders and most of the factories.
 
-What is generated (see docs/benchmarks-market.md for the numbers):
+What is generated (see docs/benchmarks.md ("Marketplace") for the numbers):
 
 - categories: ``max(20, factories // 10)`` product lines; popularity ``1 / rank**0.9``;
 - factories: a city by cluster weight, 1-3 capabilities among the product lines of the

@@ -12,6 +12,15 @@ from marketplace.models import User
 from tests.browser.conftest import Screens, click_to, open_home
 from tests.builders import PASSWORD
 
+# the width of a phone screen, in CSS pixels
+PHONE = 375
+
+
+def no_sideways_scroll(page: Page, width: int = PHONE) -> None:
+    """The page is no wider than the screen: nothing to scroll sideways."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{page.url} is {wide}px wide at {width}px"
+
 
 def label(language: str, text: str) -> str:
     """``text`` as the pages show it in ``language`` (the catalogue's translation)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from marketplace.models import Role
@@ -18,17 +18,16 @@ from production.models import Dispute, DisputeStatus
 from production.services import delivery_confirm, milestone_post
 from production.track_record import track_records_learn
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page
-from tests.browser.navigation import click_in_header, label, log_in_from_home
+from tests.browser.navigation import (
+    PHONE,
+    click_in_header,
+    label,
+    log_in_from_home,
+    no_sideways_scroll,
+)
 from tests.builders import make_assignment, make_factory, make_order, make_user, make_window
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
-
-PHONE = 375
-
-
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE, f"{page.url} is {width}px wide at {PHONE}px"
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -12,12 +12,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from marketplace.models import Role, User
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page, open_home
-from tests.browser.navigation import click_in_header, log_in_from_home
+from tests.browser.navigation import PHONE, click_in_header, log_in_from_home
 from tests.builders import PASSWORD, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
-
-PHONE = 375
 
 
 def test_a_language_chosen_in_the_header_is_kept_for_the_next_log_in(

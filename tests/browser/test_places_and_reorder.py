@@ -15,13 +15,17 @@ from pytest_django.live_server_helper import LiveServer
 from marketplace.models import Role
 from orders.models import Order, OrderStatus
 from tests.browser.conftest import Screens, check_accessibility, click_to, new_page
-from tests.browser.navigation import click_in_header, label, log_in_from_home
+from tests.browser.navigation import (
+    PHONE,
+    click_in_header,
+    label,
+    log_in_from_home,
+    no_sideways_scroll,
+)
 from tests.builders import category, days, make_factory, make_user, make_window
 from tests.orders.test_api_order_reorder import delivered_bulk
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
-
-PHONE = 375
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -70,5 +74,4 @@ def test_a_seller_names_the_city_and_reorders_by_clicking(
         label(language, "The reorder is posted; it is matched with factories shortly.")
     )
     assert (repeat.quantity, repeat.status, repeat.sample) == (900, OrderStatus.OPEN, original)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE, f"the order page is {width}px wide at {PHONE}px"
+    no_sideways_scroll(page)

@@ -8,14 +8,20 @@ page scrolls sideways."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from marketplace.models import Role
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order
 from tests.browser.conftest import Screens, click_to, new_page
-from tests.browser.navigation import click_in_header, label, log_in_from_home
+from tests.browser.navigation import (
+    PHONE,
+    click_in_header,
+    label,
+    log_in_from_home,
+    no_sideways_scroll,
+)
 from tests.builders import (
     category,
     days,
@@ -27,13 +33,6 @@ from tests.builders import (
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
-
-PHONE = 375
-
-
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE, f"{page.url} is {width}px wide at {PHONE}px"
 
 
 def pooled_text(language: str, orders: int, units: str) -> str:

@@ -7,7 +7,7 @@ capacity calendar. axe checks every page; no page scrolls sideways."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -15,7 +15,13 @@ from marketplace.models import Role
 from matching.models import Assignment, AssignmentStatus
 from production.models import StandbySwitchStatus
 from tests.browser.conftest import Screens, click_to, new_page
-from tests.browser.navigation import click_in_header, label, log_in_from_home
+from tests.browser.navigation import (
+    PHONE,
+    click_in_header,
+    label,
+    log_in_from_home,
+    no_sideways_scroll,
+)
 from tests.builders import make_factory, make_order, make_user, make_window, run_matching
 from tests.production.test_standby_switches import (
     accepted_part,
@@ -24,13 +30,6 @@ from tests.production.test_standby_switches import (
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("category_tree")]
-
-PHONE = 375
-
-
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE, f"{page.url} is {width}px wide at {PHONE}px"
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

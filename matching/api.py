@@ -259,6 +259,7 @@ class QuoteApi(APIView):
                 "allow_split",
                 "min_lot_quantity",
                 "priority",
+                "allows_pooling",
             )
         }
         quote_order_validate(seller=cast(User, request.user), **order)

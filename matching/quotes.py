@@ -95,6 +95,12 @@ class Quote:
     available_factory_ids: frozenset[int] = frozenset()
     lead_p50_days: int | None = None
     lead_p90_days: int | None = None
+    # when it does not fit alone: factories that could make it in a pool (拼单) with other
+    # sellers' small orders (it is below their minimum), and the smallest of those minimums
+    pool_factories: int = 0
+    pool_minimum: int | None = None
+    # the order already allows pooling (else pooling is a change that would help)
+    pooling_allowed: bool = False
 
     @property
     def higher_price_fen(self) -> int | None:
@@ -105,6 +111,11 @@ class Quote:
     def later_due_date(self) -> dt.date | None:
         """The due date to move to, when only a later date makes it fit."""
         return None if self.fits else self.earliest_due_date
+
+    @property
+    def allow_pooling_helps(self) -> bool:
+        """Allowing pooling is a change that would let factories make it (in a pool)."""
+        return self.pool_factories > 0 and not self.pooling_allowed
 
 
 def split_reachable(parts: list[tuple[int, int]], quantity: int) -> bool:
@@ -191,10 +202,32 @@ def _smaller_quantities(
     return sorted(found, reverse=True)
 
 
+def pool_options(
+    problem: MatchingProblem, order: OrderData, capable: list[CapableWindow]
+) -> tuple[int, int | None]:
+    """The factories that could make the whole order in a pool (拼单): every filter passed,
+    the order below their minimum (so only a pool reaching it makes it there), and the
+    smallest such minimum. A quote of the order alone never counts on a pool: whether other
+    sellers' orders join it is for the match run to find."""
+    if order.allow_split or not problem.solver.pooling:
+        return 0, None
+    candidates, _reason = candidates_for_order(
+        problem, dataclasses.replace(order, allows_pooling=True), capable
+    )
+    pooled = [candidate for candidate in candidates if candidate.pooled]
+    if not pooled:
+        return 0, None
+    factories = {candidate.factory.id for candidate in pooled}
+    return len(factories), min(candidate.factory.min_order_quantity for candidate in pooled)
+
+
 def quote_problem(problem: MatchingProblem, order: OrderData, *, last_due_date: dt.date) -> Quote:
     """The quote of ``order`` on the free capacity of ``problem`` (its windows and factories;
-    its own orders are not used). Pure: no database."""
+    its own orders are not used). Pure: no database. Pooling is left out of the verdict (a
+    pool needs other orders) and reported apart (``pool_options``)."""
     capable = capable_windows_by_category(problem).get(order.category_id, [])
+    pooling_allowed = order.allows_pooling
+    order = dataclasses.replace(order, allows_pooling=False)
 
     def fits(changed: OrderData) -> bool:
         return order_fits(problem, changed, capable)[0]
@@ -211,7 +244,12 @@ def quote_problem(problem: MatchingProblem, order: OrderData, *, last_due_date: 
         lambda ordinal: fits(dataclasses.replace(order, due_date=dt.date.fromordinal(ordinal))),
     )
     smaller, split = None, False
+    pool_factories, pool_minimum = 0, None
     if not ok:
+        pool_factories, pool_minimum = pool_options(problem, order, capable)
+        if pooling_allowed and pool_factories and not available:
+            # as a run says of an order whose every pair is pooled and that gets nothing
+            reason = UnmatchedReason.POOL_TOO_SMALL
         for quantity in _smaller_quantities(problem, order, capable):
             lot = min(order.min_lot_quantity, quantity)
             if fits(dataclasses.replace(order, quantity=quantity, min_lot_quantity=lot)):
@@ -230,6 +268,9 @@ def quote_problem(problem: MatchingProblem, order: OrderData, *, last_due_date: 
         smaller_quantity=smaller,
         split_fits=split,
         available_factory_ids=frozenset(available) if ok else frozenset(),
+        pool_factories=pool_factories,
+        pool_minimum=pool_minimum,
+        pooling_allowed=pooling_allowed,
     )
 
 
@@ -247,6 +288,7 @@ def quote_compute(
     allow_split: bool = False,
     min_lot_quantity: int = 1,
     priority: str = Priority.NORMAL,
+    allows_pooling: bool = False,
 ) -> Quote:
     """The quote of an order that is not saved, on the capacity free now (every live offer
     and accepted part booked). Reads only; the caller has validated the order's fields."""
@@ -263,6 +305,7 @@ def quote_compute(
         priority=Priority(priority),
         allow_split=allow_split,
         min_lot_quantity=min(max(min_lot_quantity, 1), quantity),
+        allows_pooling=allows_pooling,
     )
     problem = MatchingProblem(
         first_production_date=first_day,
@@ -270,7 +313,9 @@ def quote_compute(
         factories=factories,
         windows=windows,
         transport=transport_params(),
-        solver=SolverParams(rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90),
+        solver=SolverParams(
+            rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90, pooling=settings.MATCHING_POOLING
+        ),
     )
     last = timezone.localdate() + dt.timedelta(days=settings.PLANNING_HORIZON_DAYS)
     quote = quote_problem(problem, order, last_due_date=last)
@@ -290,6 +335,7 @@ def quote_order_validate(
     allow_split: bool = False,
     min_lot_quantity: int = 1,
     priority: str = Priority.NORMAL,
+    allows_pooling: bool = False,
 ) -> None:
     """The order rules (``order_validate``) on the fields a quote reads: a ValidationError
     names each bad one with the order form's own message. Nothing is saved."""
@@ -305,6 +351,7 @@ def quote_order_validate(
         ship_to_longitude=0.0,
         allow_split=allow_split,
         min_lot_quantity=min_lot_quantity,
+        allows_pooling=allows_pooling,
         priority=priority,
         kind=OrderKind.BULK,
     )
@@ -341,7 +388,9 @@ def quote_lines(quote: Quote) -> list[str]:
         changes = quote_changes(quote)
         if changes:
             lines.append(_("It would fit with: %(changes)s.") % {"changes": "; ".join(changes)})
-        else:
+        if quote.pool_factories and quote.pooling_allowed:
+            lines.append(pool_line(quote))
+        elif not changes:
             lines.append(_("No single change of price, due date, quantity or splitting helps now."))
     # when it does not fit, the lowest price and earliest date are the changes named above
     if quote.fits and quote.lowest_unit_price_fen is not None:
@@ -393,7 +442,31 @@ def quote_changes(quote: Quote) -> list[str]:
         changes.append(_("a quantity of %(quantity)s") % {"quantity": quantity})
     if quote.split_fits:
         changes.append(_("several factories allowed to make it"))
+    if quote.allow_pooling_helps:
+        changes.append(
+            ngettext(
+                "pooling allowed: %(count)s factory could make it in one lot with other "
+                "sellers' small orders",
+                "pooling allowed: %(count)s factories could make it in one lot with other "
+                "sellers' small orders",
+                quote.pool_factories,
+            )
+            % {"count": quote.pool_factories}
+        )
     return changes
+
+
+def pool_line(quote: Quote) -> str:
+    """What pooling offers an order that allows it and fits nowhere alone."""
+    minimum = number_format(quote.pool_minimum or 0, force_grouping=True)
+    return ngettext(
+        "%(count)s factory could make it in a pool once other sellers' small orders "
+        "bring the lot to its minimum of %(minimum)s units; the next match run looks for them.",
+        "%(count)s factories could make it in a pool once other sellers' small orders "
+        "bring the lot to their minimum (from %(minimum)s units); the next match run looks "
+        "for them.",
+        quote.pool_factories,
+    ) % {"count": quote.pool_factories, "minimum": minimum}
 
 
 def quote_as_data(quote: Quote) -> dict[str, Any]:
@@ -414,11 +487,13 @@ def quote_as_data(quote: Quote) -> dict[str, Any]:
         "earliest_due_date": quote.earliest_due_date,
         "price_range": price_range,
         "lead_time": {"p50_days": quote.lead_p50_days, "p90_days": quote.lead_p90_days},
+        "pool": {"factories": quote.pool_factories, "minimum": quote.pool_minimum},
         "suggestions": {
             "max_unit_price": cny(quote.higher_price_fen),
             "due_date": quote.later_due_date,
             "quantity": quote.smaller_quantity,
             "allow_split": quote.split_fits,
+            "allows_pooling": quote.allow_pooling_helps,
         },
         "message": quote_lines(quote),
     }

@@ -365,6 +365,7 @@ class QuoteRequestSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(
         choices=OrderPriority.choices, required=False, default=OrderPriority.NORMAL
     )
+    allows_pooling = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = place_fill(
@@ -399,11 +400,22 @@ class QuoteLeadTimeSerializer(serializers.Serializer):
     )
 
 
+class QuotePoolSerializer(serializers.Serializer):
+    factories = serializers.IntegerField(
+        help_text="When it fits nowhere alone: factories that could make it in a pool (拼单) "
+        "with other sellers' small orders, being below their minimum."
+    )
+    minimum = serializers.IntegerField(
+        allow_null=True, help_text="The smallest minimum order quantity among those factories."
+    )
+
+
 class QuoteSuggestionsSerializer(serializers.Serializer):
     max_unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     due_date = serializers.DateField(allow_null=True)
     quantity = serializers.IntegerField(allow_null=True)
     allow_split = serializers.BooleanField()
+    allows_pooling = serializers.BooleanField()
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -436,6 +448,7 @@ class QuoteSerializer(serializers.Serializer):
     lead_time = QuoteLeadTimeSerializer(
         help_text="The middle of the learned lead times of the factories with room (P50, P90)."
     )
+    pool = QuotePoolSerializer(help_text="What pooling (拼单) offers when it fits nowhere alone.")
     suggestions = QuoteSuggestionsSerializer(
         help_text="When it does not fit: each single change that would make it fit."
     )

@@ -100,6 +100,7 @@ def order_quote(request: AuthenticatedHttpRequest) -> HttpResponse:
             "allow_split": bool(data.get("allow_split")),
             "min_lot_quantity": data.get("min_lot_quantity") or 1,
             "priority": data.get("priority") or OrderPriority.NORMAL,
+            "allows_pooling": bool(data.get("allows_pooling")),
         }
         try:  # the form's own messages already stand beside the fields
             quote_order_validate(seller=request.user, **fields)

@@ -76,7 +76,9 @@ def test_an_order_that_fits_gets_the_factories_lowest_price_and_earliest_date(
         "due_date": None,
         "quantity": None,
         "allow_split": False,
+        "allows_pooling": False,
     }
+    assert answer["pool"] == {"factories": 0, "minimum": None}
     assert answer["message"]
     assert not Order.objects.exists()
     assert not Assignment.objects.exists()
@@ -246,6 +248,7 @@ def test_it_answers_in_the_request_language(seller_api: APIClient, factory: Fact
         {"quantity": 1500},
         {"quantity": 2600},
         {"quantity": 2600, "allow_split": True, "min_lot_quantity": 500},
+        {"quantity": 300, "allows_pooling": True},
     ],
 )
 def test_a_match_run_of_the_order_then_posted_does_what_the_quote_said(
@@ -253,8 +256,8 @@ def test_a_match_run_of_the_order_then_posted_does_what_the_quote_said(
 ) -> None:
     """Two factories (10.00 and 10.50 CNY, one with an accepted part booked): the quote, then
     the order posted as quoted and a real match run over the database."""
-    cheap = make_window(make_factory(), start=1, end=20, units_per_day=100)
-    dear = make_factory()
+    cheap = make_window(make_factory(min_order_quantity=400), start=1, end=20, units_per_day=100)
+    dear = make_factory(min_order_quantity=400)
     make_capability(dear, unit_price="10.50")
     booked = make_window(dear, start=1, end=20, units_per_day=100)
     make_assignment(make_order(quantity=500), booked, status=AssignmentStatus.ACCEPTED)
@@ -268,6 +271,7 @@ def test_a_match_run_of_the_order_then_posted_does_what_the_quote_said(
         due_date=dt.date.fromisoformat(data["due_date"]),
         allow_split=data.get("allow_split", False),
         min_lot_quantity=data.get("min_lot_quantity", 1),
+        allows_pooling=data.get("allows_pooling", False),
     )
     run_matching()
 
@@ -295,3 +299,60 @@ def test_the_quote_names_the_lead_times_of_the_factories_with_room(
     assert answer["fits"] is True, answer
     assert answer["lead_time"] == {"p50_days": 10, "p90_days": 20}
     assert any("nine in ten within 20 days" in line for line in answer["message"])
+
+
+def pooling_factories() -> None:
+    """Two factories whose minimum (1,000 and 2,000 units) is above the order's 300."""
+    for minimum in (1000, 2000):
+        make_window(make_factory(min_order_quantity=minimum), start=1, end=20, units_per_day=100)
+
+
+def test_an_order_below_every_minimum_hears_that_allowing_pooling_would_help(
+    seller_api: APIClient,
+) -> None:
+    pooling_factories()
+
+    answer = quote(seller_api, quantity=300)
+
+    assert answer["fits"] is False
+    assert answer["reason"] == "quantity_out_of_range"
+    assert answer["pool"] == {"factories": 2, "minimum": 1000}
+    assert answer["suggestions"]["allows_pooling"] is True
+    assert any("pooling allowed: 2 factories" in line for line in answer["message"])
+
+
+def test_an_order_that_allows_pooling_is_told_the_pool_it_could_join_not_that_it_fits(
+    seller_api: APIClient,
+) -> None:
+    """A pool needs other sellers' orders: the quote of one order never counts on it."""
+    pooling_factories()
+
+    answer = quote(seller_api, quantity=300, allows_pooling=True)
+
+    assert answer["fits"] is False
+    assert answer["reason"] == "pool_too_small"  # as a run of this order alone would say
+    assert answer["pool"] == {"factories": 2, "minimum": 1000}
+    assert answer["suggestions"]["allows_pooling"] is False
+    assert any("minimum (from 1,000 units)" in line for line in answer["message"])
+    chinese = seller_api.post(
+        URL, body(quantity=300, allows_pooling=True), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
+    assert any("拼单" in line for line in chinese["message"])
+
+
+def test_with_pooling_turned_off_no_pool_is_offered(seller_api: APIClient, settings: Any) -> None:
+    settings.MATCHING_POOLING = False
+    pooling_factories()
+
+    answer = quote(seller_api, quantity=300, allows_pooling=True)
+
+    assert answer["pool"] == {"factories": 0, "minimum": None}
+    assert answer["suggestions"]["allows_pooling"] is False
+
+
+def test_a_splittable_order_is_not_offered_a_pool(seller_api: APIClient) -> None:
+    pooling_factories()
+
+    answer = quote(seller_api, quantity=300, allow_split=True)
+
+    assert answer["pool"]["factories"] == 0

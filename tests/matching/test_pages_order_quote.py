@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from factories.models import Factory
 from marketplace.models import User
 from orders.models import Order
 from tests.builders import days, make_factory, make_window
@@ -93,3 +94,17 @@ def test_only_sellers_get_quotes(client: Client, owner: User) -> None:
 
 def test_a_get_is_refused(seller_client: Client) -> None:
     assert seller_client.get(QUOTE).status_code == 405
+
+
+def test_a_small_order_that_allows_pooling_is_told_the_pool_it_could_join(
+    seller_client: Client,
+) -> None:
+    make_window(make_factory(min_order_quantity=1000), start=1, end=20, units_per_day=100)
+    Factory.objects.filter(min_order_quantity=1).update(min_order_quantity=800)
+
+    asked = quoted(seller_client, quantity="300")
+    pooling = quoted(seller_client, quantity="300", allows_pooling="on")
+
+    assert "pooling allowed: 2 factories" in asked
+    assert "2 factories could make it in a pool" in pooling
+    assert "minimum (from 800 units)" in pooling

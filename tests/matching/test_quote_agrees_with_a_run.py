@@ -2,12 +2,12 @@
 
 On random small instances (the what-to-relax tests' generator: factories far and near,
 booked work, remaining units, minimum and maximum quantities, inactive factories, other
-categories), each order, whole or splittable, is quoted on the windows as they are and then
-solved alone by the solver's ``solve``: the quote fits exactly when the run matches it (with
-the run's reason when not), the run's dearest part costs between the quote's lowest price
-and the seller's maximum, and each value the quote names (lowest price, earliest due date, smaller
-quantity, splitting) makes the run match the order while one fen less or one day earlier
-does not.
+categories), each order, whole, splittable or allowing pooling (拼单), is quoted on the
+windows as they are and then solved alone by the solver's ``solve``: the quote fits exactly
+when the run matches it (with the run's reason when not), the run's dearest part costs
+between the quote's lowest price and the seller's maximum, and each value the quote names
+(lowest price, earliest due date, smaller quantity, splitting) makes the run match the order
+while one fen less or one day earlier does not.
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ def check(problem: MatchingProblem, order: OrderData) -> None:
     if quote.split_fits:
         assert not order.allow_split
         assert matched(problem, dataclasses.replace(order, allow_split=True))
+    if quote.pool_factories:
+        assert not quote.fits and not order.allow_split
+        assert quote.pool_minimum is not None and order.quantity < quote.pool_minimum
 
 
 def test_the_quote_says_what_a_run_of_that_order_alone_does_on_random_instances() -> None:
@@ -91,6 +94,9 @@ def test_the_quote_says_what_a_run_of_that_order_alone_does_on_random_instances(
                 order = dataclasses.replace(
                     order, allow_split=True, min_lot_quantity=min(lot, order.quantity)
                 )
+            elif rng.random() < 0.4:
+                # a pool needs other orders: alone, the run makes it nowhere below a minimum
+                order = dataclasses.replace(order, allows_pooling=True)
             check(problem, order)
             checked += 1
     assert checked > 200

@@ -238,61 +238,9 @@ def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = N
         .values_list("pk", flat=True)
         .first()
     )
-    matched = list(
-        Assignment.objects.filter(run=run)
-        .values(
-            "order_id",
-            "order__quantity",
-            "order__category_id",
-            "order__category__name",
-            "order__category__name_zh",
-        )
-        .annotate(units=Sum("quantity"))
-        .order_by("order_id")
-    )
-    matched_ids = {row["order_id"] for row in matched}
-    unmatched_rows = Order.objects.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
-    if run.started_at is not None:  # orders posted after the run loaded its data are not its
-        unmatched_rows = unmatched_rows.filter(created_at__lte=run.started_at)
-    unmatched = [
-        row
-        for row in unmatched_rows.values(
-            "id",
-            "title",
-            "quantity",
-            "max_unit_price",
-            "due_date",
-            "category_id",
-            "category__name",
-            "category__name_zh",
-            "unmatched_reason",
-            "relax_suggestion",
-        ).order_by("id")
-        if row["id"] not in matched_ids
-    ]
-
-    reasons: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    relax_counts: dict[str, int] = dict.fromkeys(RELAX_KINDS, 0)
-    relax_examples: dict[str, list[RelaxExample]] = {kind: [] for kind in RELAX_KINDS}
-    without_suggestion = 0
-    for row in unmatched:
-        reasons[row["unmatched_reason"]][0] += 1
-        reasons[row["unmatched_reason"]][1] += row["quantity"]
-        suggestion = row["relax_suggestion"] or {}
-        kinds = [kind for kind in RELAX_KINDS if suggestion.get(kind) is not None]
-        without_suggestion += not kinds
-        for kind in kinds:
-            relax_counts[kind] += 1
-            if len(relax_examples[kind]) < RELAX_EXAMPLES:
-                relax_examples[kind].append(
-                    RelaxExample(
-                        order_id=row["id"],
-                        title=row["title"],
-                        current=_relax_current(kind, row),
-                        suggested=str(suggestion[kind]),
-                    )
-                )
-
+    matched = _matched_rows(run)
+    unmatched = _unmatched_rows(run, matched_ids={row["order_id"] for row in matched})
+    relax, without_suggestion = _relax_kinds(unmatched)
     production = run.production_cost or Decimal("0.00")
     transport = run.transport_cost or Decimal("0.00")
     return RunReport(
@@ -306,14 +254,8 @@ def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = N
         matched_units=sum(row["units"] for row in matched),
         unmatched_orders=len(unmatched),
         unmatched_units=sum(row["quantity"] for row in unmatched),
-        unmatched_by_reason=tuple(
-            ReasonCount(reason=reason, label=_reason_label(reason), orders=n, units=units)
-            for reason, (n, units) in sorted(reasons.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        ),
-        relax=tuple(
-            RelaxKind(kind=kind, orders=relax_counts[kind], examples=tuple(relax_examples[kind]))
-            for kind in RELAX_KINDS
-        ),
+        unmatched_by_reason=_reason_counts(unmatched),
+        relax=relax,
         unmatched_without_suggestion=without_suggestion,
         costs=CostSplit(production=production, transport=transport, total=production + transport),
         objective=run.objective,
@@ -326,6 +268,83 @@ def match_run_report(*, run: MatchRun, weeks: int = 8, today: dt.date | None = N
         fill_by_category=_fill_by_category(matched, unmatched),
         utilisation=utilisation_by_region_and_week(weeks=weeks, today=today),
     )
+
+
+def _matched_rows(run: MatchRun) -> list[dict[str, Any]]:
+    """The run's orders with the units it assigned them (one row per order)."""
+    rows = (
+        Assignment.objects.filter(run=run)
+        .values(
+            "order_id",
+            "order__quantity",
+            "order__category_id",
+            "order__category__name",
+            "order__category__name_zh",
+        )
+        .annotate(units=Sum("quantity"))
+        .order_by("order_id")
+    )
+    return [dict(row) for row in rows]
+
+
+def _unmatched_rows(run: MatchRun, *, matched_ids: set[int]) -> list[dict[str, Any]]:
+    """The open orders the run left with a reason (not those posted after it loaded)."""
+    rows = Order.objects.filter(status=OrderStatus.OPEN).exclude(unmatched_reason="")
+    if run.started_at is not None:
+        rows = rows.filter(created_at__lte=run.started_at)
+    fields = (
+        "id",
+        "title",
+        "quantity",
+        "max_unit_price",
+        "due_date",
+        "category_id",
+        "category__name",
+        "category__name_zh",
+        "unmatched_reason",
+        "relax_suggestion",
+    )
+    return [row for row in rows.values(*fields).order_by("id") if row["id"] not in matched_ids]
+
+
+def _reason_counts(unmatched: list[dict[str, Any]]) -> tuple[ReasonCount, ...]:
+    """Orders and units per reason, the most frequent first."""
+    reasons: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in unmatched:
+        reasons[row["unmatched_reason"]][0] += 1
+        reasons[row["unmatched_reason"]][1] += row["quantity"]
+    return tuple(
+        ReasonCount(reason=reason, label=_reason_label(reason), orders=n, units=units)
+        for reason, (n, units) in sorted(reasons.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    )
+
+
+def _relax_kinds(unmatched: list[dict[str, Any]]) -> tuple[tuple[RelaxKind, ...], int]:
+    """Per kind of what-to-relax change, the orders it would help and a few examples; and
+    the number of unmatched orders with no suggestion."""
+    counts: dict[str, int] = dict.fromkeys(RELAX_KINDS, 0)
+    examples: dict[str, list[RelaxExample]] = {kind: [] for kind in RELAX_KINDS}
+    without_suggestion = 0
+    for row in unmatched:
+        suggestion = row["relax_suggestion"] or {}
+        kinds = [kind for kind in RELAX_KINDS if suggestion.get(kind) is not None]
+        without_suggestion += not kinds
+        for kind in kinds:
+            counts[kind] += 1
+            if len(examples[kind]) < RELAX_EXAMPLES:
+                examples[kind].append(
+                    RelaxExample(
+                        order_id=row["id"],
+                        title=row["title"],
+                        current=_relax_current(kind, row),
+                        suggested=str(suggestion[kind]),
+                    )
+                )
+    relax = tuple(
+        RelaxKind(kind=kind, orders=counts[kind], examples=tuple(examples[kind]))
+        for kind in RELAX_KINDS
+    )
+    return relax, without_suggestion
 
 
 def _reason_label(reason: str) -> str:

@@ -2,7 +2,9 @@
 
 The gazetteer is cpca's table of administrative divisions (``cpca/resources/adcodes.csv``:
 adcode, Chinese name, longitude, latitude; MIT licence), read from the installed package
-without importing it (it would import pandas), with pinyin names from ``pypinyin``. It holds
+without importing it (it would import pandas), with pinyin names from ``pypinyin`` (the few
+it misreads as CC-CEDICT reads them, ``READINGS``; an autonomous prefecture by its place name,
+大理白族自治州 as Dali). It holds
 the municipalities and special administrative regions, every prefecture-level city and every
 county-level city (义乌市, 昆山市, 晋江市: many factories are there); not districts or counties.
 
@@ -42,6 +44,33 @@ PROVINCE_ENGLISH = {
 }
 MUNICIPALITIES = ("11", "12", "31", "50", "81", "82")  # Beijing ... Chongqing, HK, Macau
 NOT_A_CITY = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+# names pypinyin's own dictionary reads wrong (长 as zhang, 都 as dou, 什 as shen ...): the
+# readings of CC-CEDICT (pypinyin-dict's cc_cedict), written here so that no 60 MB phrase
+# table is loaded for ~15 names; tests/marketplace/test_places.py holds each one
+READINGS = {
+    "什邡": "Shifang",
+    "天长": "Tianchang",
+    "宜都": "Yidu",
+    "库尔勒": "Kuerle",
+    "昌都": "Changdu",
+    "朝阳": "Chaoyang",
+    "栖霞": "Qixia",
+    "漯河": "Luohe",
+    "珲春": "Hunchun",
+    "都匀": "Duyun",
+    "锡林郭勒": "Xilinguole",
+    "长治": "Changzhi",
+    "长葛": "Changge",
+    "阿勒泰": "Aletai",
+    "阿图什": "Atushi",
+    "霍林郭勒": "Huolinguole",
+}
+# the peoples an autonomous prefecture (自治州) is named for follow its place name, which is
+# what it is called by in English (大理白族自治州: Dali)
+PEOPLES = (
+    "朝鲜族", "土家族", "苗族", "藏族", "羌族", "彝族", "布依族", "侗族", "哈尼族", "壮族",
+    "傣族", "白族", "景颇族", "傈僳族", "回族", "蒙古族", "蒙古", "柯尔克孜", "哈萨克",
+)  # fmt: skip
 CLOSE_MATCHES = 5
 
 
@@ -102,8 +131,18 @@ def _bare(name: str) -> str:
     return name
 
 
+def _place_name(name: str) -> str:
+    """The name without its suffix, and an autonomous prefecture's without its peoples."""
+    bare = _bare(name)
+    if name.endswith("自治州"):
+        while people := next((p for p in PEOPLES if bare.endswith(p)), None):
+            bare = bare[: -len(people)]
+    return bare
+
+
 def _pinyin(name: str) -> str:
-    return "".join(lazy_pinyin(_bare(name))).capitalize()
+    bare = _place_name(name)
+    return READINGS.get(bare) or "".join(lazy_pinyin(bare)).capitalize()
 
 
 def _key(text: str) -> str:

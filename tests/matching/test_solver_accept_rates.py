@@ -5,7 +5,6 @@ changes (pure, no database)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 
 from matching.solver import solve
@@ -16,51 +15,21 @@ from matching.solver.problem import (
     Capability,
     FactoryData,
     MatchingProblem,
-    OrderData,
     SolverParams,
-    WindowData,
 )
 from matching.solver.serialize import problem_from_data, to_data
-
-DAY = dt.date(2026, 12, 1)
+from tests.matching.test_solver_fairness import DAY, order, window
+from tests.matching.test_solver_fairness import factory as plain_factory
 
 
 def factory(factory_id: int, price_fen: int, accept_rate: float | None) -> FactoryData:
-    return FactoryData(
-        id=factory_id,
-        latitude=30.0,
-        longitude=120.0,
-        min_order_quantity=1,
-        max_order_quantity=10_000,
-        capabilities=(
-            Capability(
-                category_id=1, unit_price_fen=price_fen, daily_output=1000, accept_rate=accept_rate
-            ),
+    """The fairness tests' factory, its capability with ``accept_rate``."""
+    plain = plain_factory(factory_id, price_fen)
+    return dataclasses.replace(
+        plain,
+        capabilities=tuple(
+            dataclasses.replace(c, accept_rate=accept_rate) for c in plain.capabilities
         ),
-    )
-
-
-def window(window_id: int, factory_id: int) -> WindowData:
-    return WindowData(
-        id=window_id,
-        factory_id=factory_id,
-        category_id=1,
-        start_date=DAY,
-        end_date=DAY + dt.timedelta(days=9),
-        units_per_day=100,
-        remaining_units=1000,
-    )
-
-
-def order(order_id: int, quantity: int) -> OrderData:
-    return OrderData(
-        id=order_id,
-        category_id=1,
-        quantity=quantity,
-        max_unit_price_fen=2_000,
-        due_date=DAY + dt.timedelta(days=20),
-        latitude=30.0,
-        longitude=120.0,
     )
 
 

@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fairness-percent",
         type=int,
         default=20,
-        help="the solver's fairness setting in optimizer-fair (default 20)",
+        help="the solver's fairness setting in optimizer-fair and optimizer-pair-fair (default 20)",
     )
     parser.add_argument(
         "--pooling-share",

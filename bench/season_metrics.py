@@ -158,6 +158,7 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
         "event_delay_hours": config.event_delay_hours,
         "min_run_gap_hours": config.min_run_gap_hours,
         "accept_rates": config.accept_rates or getattr(sim, "learns_accept_rates", False),
+        "pair_estimates": getattr(sim, "learns_pair_estimates", False),
         "event_runs": sim.event_runs_done,
         "orders": len(arrived),
         "units_ordered": sum(scenario.orders[oid].template.quantity for oid in arrived),

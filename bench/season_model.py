@@ -418,6 +418,21 @@ class Offer:
     usage: list[tuple[int, int]] = field(default_factory=list)
     # the (window, start, finish, units) when accepted: must never change after
     frozen: tuple[int, dt.date, dt.date, int] | None = None
+    # what the marketplace knows of the pair: the order's price over the factory's less 1,
+    # the distance (1,000 km) and the window's load (when the offer was made; once answered,
+    # what the factory saw besides this offer), for a per-pair acceptance estimate
+    features: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class PairAnswer:
+    """One offer's answer as the marketplace saw it: its features (``Offer.features``),
+    whether the factory answered before the expiry and whether it accepted."""
+
+    factory_id: int
+    features: tuple[float, float, float]
+    answered: bool
+    accepted: bool
 
 
 @dataclass
@@ -529,6 +544,7 @@ class Simulation:
         # the marketplace has seen so far (what the app's history would hold)
         self.answer_history: dict[tuple[int, int], list[int]] = {}
         self.factory_answers: dict[int, list[int]] = {}
+        self.pair_answers: list[PairAnswer] = []  # every answer and expiry, in order
         self.last_run_hour = -math.inf
         self.queued_run_hour: float | None = None  # the event run waiting, if any
         self.event_runs_done = 0
@@ -627,7 +643,10 @@ class Simulation:
         state = self.factory_state[offer.factory_id]
         draw = self.draws.pair(offer.order_id, offer.factory_id)
         accepted = draw.accept_uniform < self._accept_probability(offer)
-        self.record_answer(offer, accepted)
+        # the load the factory saw when it answered (the window's bookings and live offers
+        # besides this one: the marketplace knows them)
+        offer.features = (*offer.features[:2], self._load_seen(offer))
+        self.record_answer(offer, accepted, answered=True)
         if accepted:
             offer.status = "accepted"
             offer.answered_hour = hour
@@ -680,7 +699,8 @@ class Simulation:
 
     # --- shared machinery ---------------------------------------------------------------
 
-    def record_answer(self, offer: Offer, accepted: bool) -> None:
+    def record_answer(self, offer: Offer, accepted: bool, answered: bool = False) -> None:
+        self.pair_answers.append(PairAnswer(offer.factory_id, offer.features, answered, accepted))
         category = self.scenario.orders[offer.order_id].template.category_id
         seen = self.answer_history.setdefault((offer.factory_id, category), [0, 0])
         seen[0] += int(accepted)
@@ -706,16 +726,18 @@ class Simulation:
         capability = self.scenario.factories[offer.factory_id].capability_for(template.category_id)
         assert capability is not None
         distance = self.draws.transport(offer.order_id, offer.factory_id)[0]
-        window = self.windows[offer.window_id]
-        # the load the factory sees: everything else its window holds
-        load = max(0.0, window.load - offer.units / max(1, window.window.data.remaining_units))
         return accept_probability(
             self.config.behaviour,
             template.max_unit_price_fen,
             capability.unit_price_fen,
             distance,
-            load,
+            self._load_seen(offer),
         )
+
+    def _load_seen(self, offer: Offer) -> float:
+        """The load the factory sees: everything else its window holds."""
+        window = self.windows[offer.window_id]
+        return max(0.0, window.load - offer.units / max(1, window.window.data.remaining_units))
 
     def outcome(self, offer: Offer) -> tuple[dt.date, bool]:
         """The day an accepted part is delivered and whether by its due date."""
@@ -743,6 +765,15 @@ class Simulation:
         """A new unanswered offer; its answer (or expiry) is drawn now and queued
         (``answer=False``: the caller settles it, e.g. a job taken on a board)."""
         window = self.windows[window_id]
+        factory_id = window.window.data.factory_id
+        template = self.scenario.orders[order_id].template
+        capability = self.scenario.factories[factory_id].capability_for(template.category_id)
+        price = capability.unit_price_fen if capability is not None else 1
+        features = (
+            template.max_unit_price_fen / max(1, price) - 1.0,
+            self.draws.transport(order_id, factory_id)[0] / 1000.0,
+            window.load,
+        )
         offer = Offer(
             id=len(self.offers) + 1,
             order_id=order_id,
@@ -754,6 +785,7 @@ class Simulation:
             made_hour=hour,
             expires_hour=hour + OFFER_EXPIRY_HOURS,
             usage=usage or [],
+            features=features,
         )
         self.offers[offer.id] = offer
         window.held += units

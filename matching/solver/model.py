@@ -116,14 +116,23 @@ def priority_weight(order: OrderData, params: SolverParams) -> int:
 
 
 def pair_weight(candidate: Candidate, params: SolverParams) -> int:
-    """Stage-1 weight of one unit made by ``candidate``: its order's priority weight, times its
-    capability's acceptance rate in hundredths when the problem carries those, and with
+    """Stage-1 weight of one unit made by ``candidate``: its order's priority weight, times the
+    pair's acceptance estimate (``OrderData.window_accept``) or else its capability's
+    acceptance rate in hundredths when the problem carries those, and with
     the fairness setting on, up to ``fairness_percent`` more at a factory whose capacity is
     still unbooked (the slope, at the run's start, of a concave reward on each factory's
     share of its own capacity). The value and its bound stay in priority weights."""
     base = priority_weight(candidate.order, params)
     capability = candidate.factory.capability_for(candidate.window.category_id)
-    if capability is not None and capability.accept_rate is not None:
+    pair_rate = (
+        candidate.order.window_accept_by_id.get(candidate.window.id)
+        if candidate.order.window_accept
+        else None
+    )
+    if pair_rate is not None:
+        # the caller's per-pair estimate (OrderData.window_accept), in hundredths
+        base *= min(max(pair_rate, 1), 100)
+    elif capability is not None and capability.accept_rate is not None:
         # expected accepted units: in hundredths, 1..100 (Capability.accept_rate)
         base *= min(max(round(100 * capability.accept_rate), 1), 100)
     if not params.fairness_percent:
@@ -596,6 +605,8 @@ class ProblemColumns:
     # the window's capability's acceptance rate in hundredths, 1..100 (1 when the problem
     # carries no rates: ``Capability.accept_rate``)
     window_accept: IntArray
+    # some order carries a per-pair acceptance estimate (``OrderData.window_accept``)
+    pair_accept: bool
     factory_fairness: IntArray  # 10,000 + fairness % x free % (1 when fairness is off)
     factory_quality: IntArray  # reliability, 0..100
 
@@ -623,6 +634,7 @@ class ProblemColumns:
             factory_id=ints([f.id for f in factories]),
             order_weight=ints([priority_weight(o, params) for o in problem.orders]),
             window_accept=ints(window_accept_rates(problem)),
+            pair_accept=any(o.window_accept for o in problem.orders),
             factory_fairness=fairness,
             factory_quality=ints([min(max(f.reliability_percent, 0), 100) for f in factories]),
         )
@@ -637,6 +649,21 @@ def window_accept_rates(problem: MatchingProblem) -> list[int]:
         rate = capability.accept_rate if capability is not None else None
         rates.append(1 if rate is None else min(max(round(100 * rate), 1), 100))
     return rates
+
+
+def pair_accept_of_rows(
+    problem: MatchingProblem, order: IntArray, window: IntArray, accept: IntArray
+) -> IntArray:
+    """Per row (order, window by index), the pair's acceptance estimate in hundredths where
+    its order carries one (``OrderData.window_accept``), else ``accept`` (as ``pair_weight``)."""
+    out = accept.copy()
+    for row, (o, w) in enumerate(zip(order.tolist(), window.tolist(), strict=True)):
+        data = problem.orders[o]
+        if data.window_accept:
+            rate = data.window_accept_by_id.get(problem.windows[w].id)
+            if rate is not None:
+                out[row] = min(max(rate, 1), 100)
+    return out
 
 
 def pair_table_of_rows(
@@ -657,7 +684,11 @@ def pair_table_of_rows(
         latest_finish=arrays.latest_finish[rows].astype(np.int64),
         weight=(
             columns.order_weight[order]
-            * columns.window_accept[window]
+            * (
+                pair_accept_of_rows(problem, order, window, columns.window_accept[window])
+                if columns.pair_accept
+                else columns.window_accept[window]
+            )
             * columns.factory_fairness[factory]
         ),
         cost=(

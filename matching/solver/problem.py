@@ -9,6 +9,7 @@ sees integers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -150,6 +151,17 @@ class OrderData:
     # below a factory's minimum, the order may be pooled with other pooling orders of the
     # same category in one window (one production lot, 拼单) whose total reaches it
     allows_pooling: bool = False
+    # a per-pair acceptance estimate (off when empty): (window id, the chance in hundredths,
+    # 1..100, that the window's factory accepts this order's offer), estimated by the caller
+    # from the answers seen (the order's price against the factory's, the distance, the
+    # window's load). A listed pair's stage-1 weight is scaled by it in place of its
+    # capability's ``accept_rate`` (model.pair_weight); set on every pair or on none
+    window_accept: tuple[tuple[int, int], ...] = ()
+
+    @functools.cached_property
+    def window_accept_by_id(self) -> dict[int, int]:
+        """``window_accept`` as a mapping, made once per order."""
+        return dict(self.window_accept)
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,11 @@ from __future__ import annotations
 import dataclasses
 
 from bench.season_metrics import evaluate_accepted, policy_metrics
-from bench.season_model import ACCEPT_RATE_PRIOR, SeasonConfig, build_scenario
+from bench.season_model import ACCEPT_RATE_PRIOR, build_scenario
 from bench.season_policies import AcceptOptimizerPolicy, GreedyBatchPolicy, OptimizerPolicy
+from tests.bench.test_season_simulation import SMALL as SEASON_SMALL
 
-SMALL = SeasonConfig(
-    weeks=2,
-    factories=30,
-    orders_per_week=120,
-    seed=5,
-    interval_hours=24.0,
-    time_limit_seconds=2.0,
-    hindsight_time_limit_seconds=20.0,
-    workers=1,
-)
+SMALL = dataclasses.replace(SEASON_SMALL, time_limit_seconds=2.0)
 EVENTS = dataclasses.replace(SMALL, event_delay_hours=0.5, min_run_gap_hours=3.0)
 
 

@@ -5,62 +5,39 @@ changes (pure, no database)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
+import random
 
 from matching.solver import solve
 from matching.solver.bound import VALUE_PER_WEIGHTED_UNIT
+from matching.solver.candidate_arrays import (
+    build_candidate_arrays,
+    component_groups,
+    components,
+    to_candidates,
+)
 from matching.solver.candidates import find_candidates
-from matching.solver.model import pair_weight, priority_weight
+from matching.solver.model import ProblemColumns, pair_table_of_rows, pair_weight, priority_weight
 from matching.solver.problem import (
     Capability,
     FactoryData,
     MatchingProblem,
-    OrderData,
     SolverParams,
-    WindowData,
 )
 from matching.solver.serialize import problem_from_data, to_data
-
-DAY = dt.date(2026, 12, 1)
+from tests.matching.test_solver_fairness import DAY, order, window
+from tests.matching.test_solver_fairness import factory as plain_factory
+from tests.matching.test_solver_greedy_arrays import market
 
 
 def factory(factory_id: int, price_fen: int, accept_rate: float | None) -> FactoryData:
-    return FactoryData(
-        id=factory_id,
-        latitude=30.0,
-        longitude=120.0,
-        min_order_quantity=1,
-        max_order_quantity=10_000,
-        capabilities=(
-            Capability(
-                category_id=1, unit_price_fen=price_fen, daily_output=1000, accept_rate=accept_rate
-            ),
+    """The fairness tests' factory, its capability with ``accept_rate``."""
+    plain = plain_factory(factory_id, price_fen)
+    return dataclasses.replace(
+        plain,
+        capabilities=tuple(
+            dataclasses.replace(c, accept_rate=accept_rate) for c in plain.capabilities
         ),
-    )
-
-
-def window(window_id: int, factory_id: int) -> WindowData:
-    return WindowData(
-        id=window_id,
-        factory_id=factory_id,
-        category_id=1,
-        start_date=DAY,
-        end_date=DAY + dt.timedelta(days=9),
-        units_per_day=100,
-        remaining_units=1000,
-    )
-
-
-def order(order_id: int, quantity: int) -> OrderData:
-    return OrderData(
-        id=order_id,
-        category_id=1,
-        quantity=quantity,
-        max_unit_price_fen=2_000,
-        due_date=DAY + dt.timedelta(days=20),
-        latitude=30.0,
-        longitude=120.0,
     )
 
 
@@ -117,3 +94,58 @@ def test_the_value_and_its_bound_stay_in_priority_weights_with_acceptance_rates(
 def test_acceptance_rates_survive_the_trip_to_a_shard_worker() -> None:
     problem = cheap_and_willing(0.4, None)
     assert problem_from_data(json.loads(json.dumps(to_data(problem)))) == problem
+
+
+def with_pair_estimates(problem: MatchingProblem, rates: dict[int, int]) -> MatchingProblem:
+    """Every order carries the per-pair estimate ``rates`` (window id -> hundredths)."""
+    orders = tuple(
+        dataclasses.replace(o, window_accept=tuple(sorted(rates.items()))) for o in problem.orders
+    )
+    return dataclasses.replace(problem, orders=orders)
+
+
+def test_a_pair_estimate_takes_the_place_of_the_capability_rate() -> None:
+    # the capabilities say the cheap factory 1 accepts more often; the pair estimate
+    # (this order at these factories) says factory 2
+    problem = with_pair_estimates(cheap_and_willing(0.9, 0.4), {10: 30, 20: 80})
+    candidates, _ = find_candidates(problem)
+    base = priority_weight(problem.orders[0], problem.solver)
+    assert {c.factory.id: pair_weight(c, problem.solver) for c in candidates} == {
+        1: 30 * base,
+        2: 80 * base,
+    }
+    assert [a.factory_id for a in solve(problem).assignments] == [2]
+
+
+def test_without_pair_estimates_the_capability_rates_decide_as_before() -> None:
+    assert order(1, 300).window_accept == ()
+    assert [a.factory_id for a in solve(cheap_and_willing(0.9, 0.4)).assignments] == [1]
+
+
+def test_pair_estimates_survive_the_trip_to_a_shard_worker() -> None:
+    problem = with_pair_estimates(cheap_and_willing(None, None), {10: 30, 20: 80})
+    assert problem_from_data(json.loads(json.dumps(to_data(problem)))) == problem
+
+
+def test_a_large_component_from_the_arrays_weighs_pairs_by_their_estimates() -> None:
+    problem = market(1_250, 250, fairness=20, rates=True)
+    rng = random.Random(7)
+    orders = (
+        tuple(
+            dataclasses.replace(
+                o, window_accept=tuple((w.id, rng.randint(0, 120)) for w in problem.windows)
+            )
+            for o in problem.orders[::2]
+        )
+        + problem.orders[1::2]
+    )
+    problem = dataclasses.replace(problem, orders=orders)
+    arrays = build_candidate_arrays(problem)
+    rows = component_groups(components(problem, arrays))[0]
+    candidates = to_candidates(problem, arrays, rows)
+
+    table = pair_table_of_rows(problem, arrays, rows, ProblemColumns.of(problem))
+
+    assert table.weight.tolist() == [pair_weight(c, problem.solver) for c in candidates]
+    assert any(o.window_accept for o in table.orders)
+    assert any(not o.window_accept for o in table.orders)

@@ -396,11 +396,38 @@ FIELDS: dict[str, type[np.generic]] = {
 }
 
 
+def cheapest_per_order(kept: dict[str, Any], most: int) -> IntArray:
+    """The rows of a chunk's ``kept`` pairs (by order, then window) to keep when each order
+    keeps at most ``most`` pairs: its cheapest per unit (price, transport and cost
+    adjustment; then the lowest window), still by order, then window."""
+    order = kept["order"]
+    if len(order) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cost = (
+        kept["unit_price_fen"].astype(np.int64)
+        + kept["transport_cost_fen_per_unit"]
+        + kept["cost_adjust_fen_per_unit"]
+    )
+    by_cost = np.lexsort((kept["window"], cost, order))
+    starts = np.flatnonzero(np.concatenate(([True], order[by_cost][1:] != order[by_cost][:-1])))
+    first = np.repeat(starts, np.diff(np.append(starts, len(order))))
+    rank = np.arange(len(order)) - first
+    return np.sort(by_cost[rank < most])
+
+
 def build_candidate_arrays(
-    problem: MatchingProblem, chunk_cells: int = CHUNK_CELLS, *, by_order: bool = False
+    problem: MatchingProblem,
+    chunk_cells: int = CHUNK_CELLS,
+    *,
+    by_order: bool = False,
+    max_windows_per_order: int | None = None,
 ) -> CandidateArrays:
     """Every eligible pair of ``problem`` and the reason of every order without one; rows by
-    category, then order, then window, or (``by_order``) by order, then window."""
+    category, then order, then window, or (``by_order``) by order, then window.
+
+    ``max_windows_per_order``: each order keeps only its cheapest pairs, that many at most
+    (``cheapest_per_order``; a market too large for every pair: a million orders have
+    about 190 million). The unmatched reasons are those of every pair."""
     t = _tables(problem)
     n = len(problem.orders)
     reached = np.zeros(n, dtype=np.int64)
@@ -421,6 +448,9 @@ def build_candidate_arrays(
             chunk = oi[start : start + step]
             kept, got = _chunk(problem, t, chunk, wc)
             reached[chunk] = got
+            if max_windows_per_order is not None:
+                keep = cheapest_per_order(kept, max_windows_per_order)
+                kept = {name: column[keep] for name, column in kept.items()}
             parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
     # Each part holds whole orders, sorted by order then window: a stable sort by order
     # alone puts every row in (order, window) order. One column at a time, to bound memory.
@@ -588,7 +618,9 @@ def problem_pairs(problem: MatchingProblem) -> CandidateArrays:
     """The problem's eligible pairs: those it carries (a shard, see ``shards.py``), else
     built (``build_candidate_arrays``)."""
     if problem.pairs is None or problem.pairs.key != pairs_key(problem):
-        return build_candidate_arrays(problem)
+        return build_candidate_arrays(
+            problem, max_windows_per_order=problem.solver.max_windows_per_order
+        )
     return unpack_pairs(problem.pairs)
 
 

@@ -188,6 +188,9 @@ class SolverParams:
     # the LP bound of the large components (HiGHS beside the search); off in the shards of
     # a run, whose split starts one LP bound over the whole problem (shards.py)
     lp_bound: bool = True
+    # each order keeps only its cheapest eligible pairs, this many at most (None: all;
+    # ``candidate_arrays.build_candidate_arrays``): for markets too large for every pair
+    max_windows_per_order: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from matching.solver.candidate_arrays import (
     component_groups,
     components,
     haversine_km_arrays,
+    problem_pairs,
     to_candidates,
 )
 from matching.solver.candidates import find_candidates
@@ -277,3 +278,38 @@ def test_no_orders_and_no_windows() -> None:
     arrays = build_candidate_arrays(empty)
     assert len(arrays) == 0 and arrays.unmatched(empty) == {}
     assert component_groups(components(empty, arrays)) == []
+
+
+def test_each_order_keeps_only_its_cheapest_windows_when_asked() -> None:
+    problem = generate_market(MarketConfig(orders=600, factories=120, weeks=6, seed=1)).problem
+    every = to_candidates(problem, build_candidate_arrays(problem, by_order=True))
+    capped_arrays = build_candidate_arrays(
+        problem, chunk_cells=5_000, by_order=True, max_windows_per_order=3
+    )
+    capped = to_candidates(problem, capped_arrays)
+    assert capped_arrays.unmatched(problem) == build_candidate_arrays(problem).unmatched(problem)
+    by_order: dict[int, list[tuple[int, int]]] = {}
+    for c in every:
+        by_order.setdefault(c.order.id, []).append(
+            (
+                c.unit_price_fen + c.transport_cost_fen_per_unit + c.cost_adjust_fen_per_unit,
+                c.window.id,
+            )
+        )
+    expected = sorted(
+        (order, window)
+        for order, options in by_order.items()
+        for _cost, window in sorted(options)[:3]
+    )
+    assert sorted(c.key for c in capped) == expected
+    assert len(capped) < len(every)
+    # the rows kept are those of every pair, field for field
+    assert set(capped) <= set(every)
+
+
+def test_the_solver_reads_the_cap_from_its_parameters() -> None:
+    problem = generate_market(MarketConfig(orders=300, factories=60, weeks=6, seed=2)).problem
+    capped = replace(problem, solver=replace(problem.solver, max_windows_per_order=2))
+    arrays = problem_pairs(capped)
+    assert np.bincount(arrays.order).max() == 2
+    assert len(arrays) < len(problem_pairs(problem))

@@ -1,0 +1,227 @@
+"""The ``market`` benchmark's bound on instances too large for one LP: streamed by category.
+
+Orders and windows belong to one category each, and a pair joins an order and a window of
+the same category, so every row of the MIP (an order made once, a window's capacity by each
+due day) lies within one category: the problem is block diagonal by category, and the sum
+of valid bounds of the category blocks is a valid bound of the whole problem.
+
+``streamed_bound`` builds the eligible pairs of a batch of categories (a few million pairs;
+a large category alone), keeps per pair only what the bound reads (its window and due day,
+and the value of one unit: 8 bytes), bounds the batch and drops it before the next.
+
+The bound of a batch is the Lagrangian of the capacity rows. With prices ``y[w, d] >= 0``
+on "units due by day ``d`` in window ``w`` are at most its free units by ``d`` (and its
+remaining units)", every feasible answer is worth at most
+
+    sum(y[w, d] * free[w, d]) + sum over orders o of q_o * max(0, max over o's pairs p
+                                                                 of v_p - Y[w_p, due_p])
+
+where ``v_p`` is the objective of one unit made by the pair (``10_000 * weight - price -
+transport``, ``market_score``) and ``Y[w, t] = sum(y[w, d] for d >= t)``: an order makes
+at most its quantity, each unit in one window by its due day. That holds for any prices
+(so for every iterate, stopped at any time); projected subgradient steps lower it within
+the batch's share of the time. With ``y = 0`` it is every order in its best window.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.market_score import UNIT_VALUE, PairSource, category_pair_chunks
+from matching.solver.model import priority_weight
+from matching.solver.problem import MatchingProblem
+
+# a batch of categories is bounded together once it holds this many pairs (about 8 bytes
+# each while it is bounded, 4 x that in the step's temporaries)
+BATCH_PAIRS = 4_000_000
+# a relative margin for floating point, as ``matching.solver.bound.certified``
+MARGIN = 1e-9
+
+
+@dataclass
+class CompactPairs:
+    """The pairs of a batch of categories as the capacity Lagrangian reads them.
+
+    Windows are renumbered 0..W-1 within the batch; ``cell`` is ``window * days + due``;
+    pairs are grouped by order (``starts``: first pair of each order that has pairs).
+    """
+
+    cell: np.ndarray  # int32
+    value: np.ndarray  # int64: fen per unit
+    starts: np.ndarray  # int64
+    quantity: np.ndarray  # float64, per order with pairs
+    free: np.ndarray  # float64 [W, days]: free units by each day, within remaining units
+    days: int
+
+    def __len__(self) -> int:
+        return len(self.cell)
+
+
+def compact_pairs(
+    source: PairSource, categories: list[int], days: int, weights: np.ndarray
+) -> CompactPairs:
+    """The pairs of ``categories``, built chunk by chunk and kept as ``CompactPairs``;
+    ``weights``: every order's ``priority_weight``."""
+    problem = source.problem
+    windows = np.array(
+        [w for c in categories for w in source.windows_by_category[c]], dtype=np.int64
+    )
+    to_local = np.full(len(problem.windows), -1, dtype=np.int64)
+    to_local[windows] = np.arange(len(windows))
+    cells: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    orders: list[np.ndarray] = []
+    for category_id in categories:
+        for chunk in category_pair_chunks(source, category_id):
+            order, window, _quantity, _small, _large, _split, price, transport, due = chunk
+            cells.append((to_local[window] * days + due).astype(np.int32))
+            values.append(UNIT_VALUE * weights[order] - price - transport)
+            orders.append(order)
+    if not cells:
+        empty = np.zeros(0, dtype=np.int64)
+        return CompactPairs(
+            empty.astype(np.int32), empty, empty, empty.astype(float), np.zeros((0, days)), days
+        )
+    cell = np.concatenate(cells)
+    value = np.concatenate(values)
+    order = np.concatenate(orders)
+    del cells, values, orders
+    # chunks are by order then window within a category, and a category's orders are
+    # its own: each order's pairs are already together
+    first = np.flatnonzero(np.concatenate([[True], order[1:] != order[:-1]]))
+    quantity = np.array(
+        [problem.orders[int(o)].quantity for o in order[first].tolist()], dtype=np.float64
+    )
+    cumfree = source.cumfree[windows]
+    free = np.minimum(cumfree[:, 1 : days + 1], source.capacity[windows][:, None])
+    return CompactPairs(cell, value, first, quantity, free.astype(np.float64), days)
+
+
+@dataclass(frozen=True)
+class LagrangeResult:
+    value: float  # the best bound found (with the floating-point margin)
+    steps: int
+
+
+def capacity_lagrangian(
+    pairs: CompactPairs,
+    seconds: float,
+    max_steps: int = 500,
+    target_share: float = 0.15,
+    patience: int = 3,
+) -> LagrangeResult:
+    """The best capacity-Lagrangian bound of ``pairs`` found in ``seconds`` (at least the
+    bound at ``y = 0``), by projected subgradient steps with Polyak's step length."""
+    if len(pairs) == 0:
+        return LagrangeResult(0.0, 0)
+    started = time.perf_counter()
+    windows, days = pairs.free.shape
+    y = np.zeros((windows, days))
+    best = np.inf
+    theta = 1.0
+    stale = 0
+    steps = 0
+    order_of_pair = np.repeat(
+        np.arange(len(pairs.starts)), np.diff(np.append(pairs.starts, len(pairs)))
+    )
+    while True:
+        # Y[w, t]: prices of every row a unit due by t counts in
+        suffix = np.ascontiguousarray(np.cumsum(y[:, ::-1], axis=1)[:, ::-1]).ravel()
+        reduced = pairs.value - suffix[pairs.cell]
+        best_per_order = np.maximum.reduceat(reduced, pairs.starts)
+        gain = np.maximum(best_per_order, 0.0)
+        value = float(np.dot(y.ravel(), pairs.free.ravel()) + np.dot(pairs.quantity, gain))
+        steps += 1
+        if value < best:
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= patience:
+                theta, stale = theta / 2, 0
+        if steps >= max_steps or time.perf_counter() - started >= seconds or theta < 1e-4:
+            break
+        # a subgradient: the rows' slack under the relaxed answer (each order in its best
+        # window when that gains anything; ties all count, a heuristic direction only)
+        used = (reduced == best_per_order[order_of_pair]) & (best_per_order > 0)[order_of_pair]
+        load = np.bincount(
+            pairs.cell[used],
+            weights=pairs.quantity[order_of_pair[used]],
+            minlength=windows * days,
+        ).reshape(windows, days)
+        slack = pairs.free - np.cumsum(load, axis=1)
+        # only rows that bind or carry a price move
+        slack = np.where((y > 0) | (slack < 0), slack, 0.0)
+        norm = float(np.dot(slack.ravel(), slack.ravel()))
+        if norm == 0:
+            break
+        step = theta * target_share * best / norm
+        y = np.maximum(y - step * slack, 0.0)
+        del reduced, used, load
+    return LagrangeResult(best + abs(best) * MARGIN, steps)
+
+
+@dataclass(frozen=True)
+class StreamedBound:
+    value: float
+    pairs: int
+    batches: int
+    steps: int
+    seconds: float
+    build_seconds: float
+
+
+def category_batches(source: PairSource, batch_cells: int) -> Iterator[list[int]]:
+    """Categories (by id) grouped into batches of about ``batch_cells`` order-window cells;
+    a larger category alone."""
+    batch: list[int] = []
+    cells = 0
+    for category_id in source.categories:
+        size = source.cells(category_id)
+        if batch and cells + size > batch_cells:
+            yield batch
+            batch, cells = [], 0
+        batch.append(category_id)
+        cells += size
+    if batch:
+        yield batch
+
+
+def streamed_bound(
+    problem: MatchingProblem,
+    time_limit_seconds: float,
+    batch_pairs: int = BATCH_PAIRS,
+    source: PairSource | None = None,
+) -> StreamedBound:
+    """A bound on every answer's objective: the capacity Lagrangian of each batch of
+    categories, built, bounded and dropped in turn; each batch gets a share of the time
+    still left by its order-window cells (its pairs' build counted in it)."""
+    started = time.perf_counter()
+    source = PairSource.of(problem) if source is None else source
+    days = max(source.cumfree.shape[1] - 1, 1)
+    weights = np.array([priority_weight(o, problem.solver) for o in problem.orders], dtype=np.int64)
+    total_cells = sum(source.cells(c) for c in source.categories)
+    # cells per pair on the whole market, about 7: batches of about ``batch_pairs`` pairs
+    batch_cells = 7 * batch_pairs
+    cells_left = total_cells
+    value = 0.0
+    pairs = batches = steps = 0
+    build = 0.0
+    for batch in category_batches(source, batch_cells):
+        cells = sum(source.cells(c) for c in batch)
+        left = time_limit_seconds - (time.perf_counter() - started)
+        share = max(left, 0.0) * cells / max(cells_left, 1)
+        batch_started = time.perf_counter()
+        compact = compact_pairs(source, batch, days, weights)
+        build += time.perf_counter() - batch_started
+        found = capacity_lagrangian(compact, share - (time.perf_counter() - batch_started))
+        value += found.value
+        pairs += len(compact)
+        batches += 1
+        steps += found.steps
+        cells_left -= cells
+        del compact
+    return StreamedBound(value, pairs, batches, steps, time.perf_counter() - started, build)

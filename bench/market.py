@@ -62,7 +62,7 @@ KEYS = (
 # the bound's default time: one LP over every pair; streamed by category (above
 # ``market_score.STREAM_CELLS`` order-window cells, ``market_bound.streamed_bound``)
 LP_BOUND_SECONDS = 600.0
-STREAMED_BOUND_SECONDS = 180.0
+STREAMED_BOUND_SECONDS = 150.0
 # with --plot: these fractions of the given orders and factories
 PLOT_FRACTIONS = (1 / 8, 1 / 4, 1 / 2, 1)
 

@@ -107,34 +107,98 @@ class LagrangeResult:
     steps: int
 
 
+def _suffix(y: np.ndarray) -> np.ndarray:
+    """``Y[w, t] = sum(y[w, d] for d >= t)``, flat: the prices a unit due by ``t`` pays."""
+    return np.ascontiguousarray(np.cumsum(y[:, ::-1], axis=1)[:, ::-1]).ravel()
+
+
+def _relaxed(
+    cell: np.ndarray,
+    value: np.ndarray,
+    starts: np.ndarray,
+    pairs: CompactPairs,
+    y: np.ndarray,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The Lagrangian at ``y`` over the pairs (``cell``, ``value``, grouped by ``starts``):
+    its value, each pair's reduced value and each order's best."""
+    reduced = value - _suffix(y)[cell]
+    best = np.maximum.reduceat(reduced, starts)
+    bound = float(
+        np.dot(y.ravel(), pairs.free.ravel()) + np.dot(pairs.quantity, np.maximum(best, 0))
+    )
+    return bound, reduced, best
+
+
+def _slack(
+    cell: np.ndarray,
+    reduced: np.ndarray,
+    best: np.ndarray,
+    order_of_pair: np.ndarray,
+    pairs: CompactPairs,
+    y: np.ndarray,
+) -> np.ndarray:
+    """A subgradient: the rows' slack under the relaxed answer (each order in its best
+    window when that gains anything; ties all count: a direction only, never a bound),
+    zero on rows that neither bind nor carry a price."""
+    windows, days = pairs.free.shape
+    used = (reduced == best[order_of_pair]) & (best > 0)[order_of_pair]
+    load = np.bincount(
+        cell[used], weights=pairs.quantity[order_of_pair[used]], minlength=windows * days
+    ).reshape(windows, days)
+    slack = pairs.free - np.cumsum(load, axis=1)
+    return np.where((y > 0) | (slack < 0), slack, 0.0)
+
+
+def _best_pairs(reduced: np.ndarray, best: np.ndarray, order_of_pair: np.ndarray) -> np.ndarray:
+    """The first pair of each order with its best reduced value."""
+    ties = np.flatnonzero(reduced == best[order_of_pair])
+    owner = order_of_pair[ties]
+    return ties[np.concatenate(([True], owner[1:] != owner[:-1]))]
+
+
 def capacity_lagrangian(
     pairs: CompactPairs,
     seconds: float,
     max_steps: int = 500,
     target_share: float = 0.15,
-    patience: int = 3,
+    patience: int = 6,
+    inner_steps: int = 10,
 ) -> LagrangeResult:
     """The best capacity-Lagrangian bound of ``pairs`` found in ``seconds`` (at least the
-    bound at ``y = 0``), by projected subgradient steps with Polyak's step length."""
+    bound at ``y = 0``), by projected subgradient steps with Polyak's step length.
+
+    When orders have many pairs (more than 4 each on average) the steps are taken on a
+    working set of pairs (column generation): each round evaluates the bound on every
+    pair (the only values reported), adds each order's best pair to the working set,
+    then takes ``inner_steps`` steps on the working set alone, which are far cheaper."""
     if len(pairs) == 0:
         return LagrangeResult(0.0, 0)
     started = time.perf_counter()
     windows, days = pairs.free.shape
+    orders = len(pairs.starts)
     y = np.zeros((windows, days))
     best = np.inf
-    theta = 1.0
-    stale = 0
-    steps = 0
+    theta, stale, steps = 1.0, 0, 0
     order_of_pair = np.repeat(
-        np.arange(len(pairs.starts)), np.diff(np.append(pairs.starts, len(pairs)))
+        np.arange(orders, dtype=np.int32), np.diff(np.append(pairs.starts, len(pairs)))
     )
+    rounds = len(pairs) > 4 * orders
+    working = np.zeros(len(pairs), dtype=np.bool_) if rounds else None
+
+    def step(slack: np.ndarray) -> bool:
+        nonlocal y
+        norm = float(np.dot(slack.ravel(), slack.ravel()))
+        if norm == 0:
+            return False
+        y = np.maximum(y - theta * target_share * best / norm * slack, 0.0)
+        return True
+
+    def out_of_time() -> bool:
+        return steps >= max_steps or time.perf_counter() - started >= seconds or theta < 1e-4
+
     while True:
-        # Y[w, t]: prices of every row a unit due by t counts in
-        suffix = np.ascontiguousarray(np.cumsum(y[:, ::-1], axis=1)[:, ::-1]).ravel()
-        reduced = pairs.value - suffix[pairs.cell]
-        best_per_order = np.maximum.reduceat(reduced, pairs.starts)
-        gain = np.maximum(best_per_order, 0.0)
-        value = float(np.dot(y.ravel(), pairs.free.ravel()) + np.dot(pairs.quantity, gain))
+        # every pair: the bound (valid for any y), and a step
+        value, reduced, best_per_order = _relaxed(pairs.cell, pairs.value, pairs.starts, pairs, y)
         steps += 1
         if value < best:
             best, stale = value, 0
@@ -142,25 +206,33 @@ def capacity_lagrangian(
             stale += 1
             if stale >= patience:
                 theta, stale = theta / 2, 0
-        if steps >= max_steps or time.perf_counter() - started >= seconds or theta < 1e-4:
+        if out_of_time():
             break
-        # a subgradient: the rows' slack under the relaxed answer (each order in its best
-        # window when that gains anything; ties all count, a heuristic direction only)
-        used = (reduced == best_per_order[order_of_pair]) & (best_per_order > 0)[order_of_pair]
-        load = np.bincount(
-            pairs.cell[used],
-            weights=pairs.quantity[order_of_pair[used]],
-            minlength=windows * days,
-        ).reshape(windows, days)
-        slack = pairs.free - np.cumsum(load, axis=1)
-        # only rows that bind or carry a price move
-        slack = np.where((y > 0) | (slack < 0), slack, 0.0)
-        norm = float(np.dot(slack.ravel(), slack.ravel()))
-        if norm == 0:
+        if working is not None:
+            working[_best_pairs(reduced, best_per_order, order_of_pair)] = True
+        moved = step(_slack(pairs.cell, reduced, best_per_order, order_of_pair, pairs, y))
+        del reduced
+        if not moved:
             break
-        step = theta * target_share * best / norm
-        y = np.maximum(y - step * slack, 0.0)
-        del reduced, used, load
+        if working is None:
+            continue
+        # the working set alone: every order has a pair in it
+        rows = np.flatnonzero(working)
+        cell, value_w, owner = pairs.cell[rows], pairs.value[rows], order_of_pair[rows]
+        starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+        inner_best, inner_stale = np.inf, 0
+        for _ in range(inner_steps):
+            inner, reduced_w, best_w = _relaxed(cell, value_w, starts, pairs, y)
+            if inner < inner_best:
+                inner_best, inner_stale = inner, 0
+            else:
+                inner_stale += 1
+                if inner_stale >= patience:
+                    theta, inner_stale = theta / 2, 0
+            if time.perf_counter() - started >= seconds or theta < 1e-4:
+                break
+            if not step(_slack(cell, reduced_w, best_w, owner, pairs, y)):
+                break
     return LagrangeResult(best + abs(best) * MARGIN, steps)
 
 

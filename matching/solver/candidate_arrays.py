@@ -427,10 +427,14 @@ FIELDS: dict[str, type[np.generic]] = {
 }
 
 
-def cheapest_per_order(kept: dict[str, Any], most: int) -> IntArray:
+def some_per_order(kept: dict[str, Any], most: int) -> IntArray:
     """The rows of a chunk's ``kept`` pairs (by order, then window) to keep when each order
-    keeps at most ``most`` pairs: its cheapest per unit (price, transport and cost
-    adjustment; then the lowest window), still by order, then window."""
+    keeps at most ``most`` pairs, still by order, then window: by cost per unit (price,
+    transport, cost adjustment; then the lowest window), its ``most // 2`` cheapest and the
+    rest spread evenly over its dearer ones (every ``stride``-th, from an offset that varies
+    by order). Capacity, not cost, decides most of the objective: the cheapest windows of
+    orders of one category are mostly the same few, which could not take them all, so the
+    spread shows each window to some of the orders."""
     order = kept["order"]
     if len(order) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -441,17 +445,25 @@ def cheapest_per_order(kept: dict[str, Any], most: int) -> IntArray:
     )
     window = kept["window"]
     span = int(cost.max() - cost.min()) + 1
+    row = np.cumsum(np.concatenate(([0], order[1:] != order[:-1])))
     if len(order) < 1 << 21 and span < 1 << 21 and int(window.max()) < 1 << 21:
         # one int64 key (order row, cost, window): one sort instead of three
-        row = np.cumsum(np.concatenate(([0], order[1:] != order[:-1])))
-        key = (row << 42) | ((cost - cost.min()) << 21) | window
-        by_cost = np.argsort(key)
+        by_cost = np.argsort((row << 42) | ((cost - cost.min()) << 21) | window)
     else:
         by_cost = np.lexsort((window, cost, order))
-    starts = np.flatnonzero(np.concatenate(([True], order[by_cost][1:] != order[by_cost][:-1])))
-    first = np.repeat(starts, np.diff(np.append(starts, len(order))))
-    rank = np.arange(len(order)) - first
-    return np.sort(by_cost[rank < most])
+    starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+    count = np.diff(np.append(starts, len(order)))
+    rank = np.arange(len(order)) - np.repeat(starts, count)
+    cheapest = most // 2
+    spread = most - cheapest
+    # per order (repeated per pair): how far apart the spread ones are, and the first
+    stride = np.repeat(np.maximum((count - cheapest) // max(spread, 1), 1), count)
+    offset = np.repeat(np.arange(len(count)), count) % stride
+    beyond = rank - cheapest - offset
+    keep = (rank < cheapest) | (
+        (beyond >= 0) & (beyond % stride == 0) & (beyond // stride < spread)
+    )
+    return np.sort(by_cost[keep])
 
 
 def build_candidate_arrays(
@@ -464,9 +476,10 @@ def build_candidate_arrays(
     """Every eligible pair of ``problem`` and the reason of every order without one; rows by
     category, then order, then window, or (``by_order``) by order, then window.
 
-    ``max_windows_per_order``: each order keeps only its cheapest pairs, that many at most
-    (``cheapest_per_order``; a market too large for every pair: a million orders have
-    about 190 million). The unmatched reasons are those of every pair."""
+    ``max_windows_per_order``: each order keeps only that many pairs at most, its cheapest
+    and some spread over the dearer ones (``some_per_order``; for a market too large for
+    every pair: a million orders have about 190 million). The unmatched reasons are those
+    of every pair."""
     t = _tables(problem)
     n = len(problem.orders)
     reached = np.zeros(n, dtype=np.int64)
@@ -490,7 +503,7 @@ def build_candidate_arrays(
             kept, got = _chunk(problem, t, chunk, wc, geography, places)
             reached[chunk] = got
             if max_windows_per_order is not None:
-                keep = cheapest_per_order(kept, max_windows_per_order)
+                keep = some_per_order(kept, max_windows_per_order)
                 kept = {name: column[keep] for name, column in kept.items()}
             parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
     # Each part holds whole orders, sorted by order then window: a stable sort by order

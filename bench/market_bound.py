@@ -56,6 +56,9 @@ class CompactPairs:
     quantity: np.ndarray  # float64, per order with pairs
     free: np.ndarray  # float64 [W, days]: free units by each day, within remaining units
     days: int
+    # the category (0.. within the batch) of each order with pairs and of each window
+    order_category: np.ndarray | None = None
+    window_category: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.cell)
@@ -72,6 +75,12 @@ def compact_pairs(
     )
     to_local = np.full(len(problem.windows), -1, dtype=np.int64)
     to_local[windows] = np.arange(len(windows))
+    window_category = np.repeat(
+        np.arange(len(categories)), [len(source.windows_by_category[c]) for c in categories]
+    )
+    category_of_order = np.full(len(problem.orders), -1, dtype=np.int64)
+    for index, category_id in enumerate(categories):
+        category_of_order[source.orders_by_category[category_id]] = index
     cells: list[np.ndarray] = []
     values: list[np.ndarray] = []
     orders: list[np.ndarray] = []
@@ -98,7 +107,16 @@ def compact_pairs(
     )
     cumfree = source.cumfree[windows]
     free = np.minimum(cumfree[:, 1 : days + 1], source.capacity[windows][:, None])
-    return CompactPairs(cell, value, first, quantity, free.astype(np.float64), days)
+    return CompactPairs(
+        cell,
+        value,
+        first,
+        quantity,
+        free.astype(np.float64),
+        days,
+        category_of_order[order[first]],
+        window_category,
+    )
 
 
 @dataclass(frozen=True)
@@ -156,11 +174,38 @@ def _best_pairs(reduced: np.ndarray, best: np.ndarray, order_of_pair: np.ndarray
     return ties[np.concatenate(([True], owner[1:] != owner[:-1]))]
 
 
+def market_prices(pairs: CompactPairs) -> np.ndarray:
+    """The best start with one price per category on its windows' whole capacity (their
+    last row), per window: the value of the marginal unit when the category's orders, most
+    valuable first, fill all its capacity (0 when they do not fill it). At that price ``P``
+    the category's bound ``P * capacity + sum_o q_o * max(0, best_o - P)`` is least."""
+    windows = pairs.free.shape[0]
+    if pairs.order_category is None or pairs.window_category is None:
+        order_category = np.zeros(len(pairs.starts), dtype=np.int64)
+        window_category = np.zeros(windows, dtype=np.int64)
+    else:
+        order_category, window_category = pairs.order_category, pairs.window_category
+    best = np.maximum.reduceat(pairs.value, pairs.starts).astype(np.float64)
+    capacity = np.bincount(window_category, weights=pairs.free[:, -1])
+    price = np.zeros(len(capacity))
+    by_value = np.lexsort((-best, order_category))
+    groups = order_category[by_value]
+    bounds = np.searchsorted(groups, np.arange(len(capacity) + 1))
+    for category in range(len(capacity)):
+        mine = by_value[bounds[category] : bounds[category + 1]]
+        filled = np.cumsum(pairs.quantity[mine])
+        marginal = int(np.searchsorted(filled, capacity[category]))
+        if marginal < len(mine):
+            price[category] = max(float(best[mine[marginal]]), 0.0)
+    result: np.ndarray = price[window_category]
+    return result
+
+
 def capacity_lagrangian(
     pairs: CompactPairs,
     seconds: float,
     max_steps: int = 500,
-    target_share: float = 0.15,
+    target_share: float = 0.02,
     patience: int = 6,
     inner_steps: int = 10,
 ) -> LagrangeResult:
@@ -177,6 +222,7 @@ def capacity_lagrangian(
     windows, days = pairs.free.shape
     orders = len(pairs.starts)
     y = np.zeros((windows, days))
+    y[:, -1] = market_prices(pairs)
     best = np.inf
     theta, stale, steps = 1.0, 0, 0
     order_of_pair = np.repeat(

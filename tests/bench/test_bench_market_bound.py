@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.market_bound import CompactPairs, capacity_lagrangian, compact_pairs, streamed_bound
+from bench.market_bound import (
+    CompactPairs,
+    capacity_lagrangian,
+    compact_pairs,
+    market_prices,
+    streamed_bound,
+)
 from bench.market_generate import MarketConfig, generate_market
 from bench.market_methods import lp_bound, trivial_bound
 from bench.market_score import PairSource, eligible_pairs, evaluate_market
@@ -44,12 +50,29 @@ def test_the_streamed_bound_lies_between_the_lp_and_every_order_in_its_best_wind
     assert streamed.value <= trivial_bound(eligible_pairs(market)).sum() * (1 + 1e-6)
 
 
-def test_the_steps_lower_the_bound_below_every_order_in_its_best_window(
+def test_the_start_and_the_steps_lower_the_bound_below_every_order_in_its_best_window(
     market: MatchingProblem,
 ) -> None:
-    one_step = streamed_bound(market, 0.0).value
-    assert one_step == pytest.approx(trivial_bound(eligible_pairs(market)).sum(), rel=1e-6)
-    assert streamed_bound(market, 5.0).value < one_step * 0.99
+    every_order_in_its_best_window = trivial_bound(eligible_pairs(market)).sum()
+    start = streamed_bound(market, 0.0).value  # one price per category
+    assert start < every_order_in_its_best_window * 0.99
+    assert streamed_bound(market, 5.0).value < start * 0.99
+
+
+def test_the_start_price_is_the_value_of_the_marginal_unit() -> None:
+    # one window of 10 free units; orders of 6, 6 and 6 units worth 9, 7 and 5 a unit
+    pairs = CompactPairs(
+        cell=np.array([0, 0, 0], dtype=np.int32),
+        value=np.array([9, 7, 5], dtype=np.int64),
+        starts=np.array([0, 1, 2]),
+        quantity=np.array([6.0, 6.0, 6.0]),
+        free=np.array([[10.0]]),
+        days=1,
+    )
+    assert market_prices(pairs).tolist() == [7.0]
+    # at 7 a unit: 70 for the capacity, 6 x (9 - 7) for the first order; the best answer
+    # makes 6 x 9 + 4 x 7 = 82
+    assert capacity_lagrangian(pairs, 0.0).value == pytest.approx(82, rel=1e-6)
 
 
 def test_a_category_at_a_time_still_bounds_the_best_answer(market: MatchingProblem) -> None:

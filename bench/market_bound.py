@@ -201,6 +201,24 @@ def market_prices(pairs: CompactPairs) -> np.ndarray:
     return result
 
 
+@dataclass
+class _StepLength:
+    """Polyak's step length factor, halved after ``patience`` values in a row that are not
+    below the best one."""
+
+    patience: int
+    theta: float = 1.0
+
+    def track(self, value: float, best: float, stale: int) -> tuple[float, int]:
+        """(the best value, how many in a row were not below it) after ``value``."""
+        if value < best:
+            return value, 0
+        if stale + 1 >= self.patience:
+            self.theta /= 2
+            return best, 0
+        return best, stale + 1
+
+
 def capacity_lagrangian(
     pairs: CompactPairs,
     seconds: float,
@@ -209,8 +227,9 @@ def capacity_lagrangian(
     patience: int = 6,
     inner_steps: int = 10,
 ) -> LagrangeResult:
-    """The best capacity-Lagrangian bound of ``pairs`` found in ``seconds`` (at least the
-    bound at ``y = 0``), by projected subgradient steps with Polyak's step length.
+    """The best capacity-Lagrangian bound of ``pairs`` found in ``seconds``: from one
+    price per category (``market_prices``, already below every order in its best window,
+    the bound at ``y = 0``), projected subgradient steps with Polyak's step length.
 
     When orders have many pairs (more than 4 each on average) the steps are taken on a
     working set of pairs (column generation): each round evaluates the bound on every
@@ -224,7 +243,8 @@ def capacity_lagrangian(
     y = np.zeros((windows, days))
     y[:, -1] = market_prices(pairs)
     best = np.inf
-    theta, stale, steps = 1.0, 0, 0
+    length = _StepLength(patience)
+    stale, steps = 0, 0
     order_of_pair = np.repeat(
         np.arange(orders, dtype=np.int32), np.diff(np.append(pairs.starts, len(pairs)))
     )
@@ -236,22 +256,17 @@ def capacity_lagrangian(
         norm = float(np.dot(slack.ravel(), slack.ravel()))
         if norm == 0:
             return False
-        y = np.maximum(y - theta * target_share * best / norm * slack, 0.0)
+        y = np.maximum(y - length.theta * target_share * best / norm * slack, 0.0)
         return True
 
     def out_of_time() -> bool:
-        return steps >= max_steps or time.perf_counter() - started >= seconds or theta < 1e-4
+        return steps >= max_steps or time.perf_counter() - started >= seconds or length.theta < 1e-4
 
     while True:
         # every pair: the bound (valid for any y), and a step
         value, reduced, best_per_order = _relaxed(pairs.cell, pairs.value, pairs.starts, pairs, y)
         steps += 1
-        if value < best:
-            best, stale = value, 0
-        else:
-            stale += 1
-            if stale >= patience:
-                theta, stale = theta / 2, 0
+        best, stale = length.track(value, best, stale)
         if out_of_time():
             break
         if working is not None:
@@ -269,13 +284,8 @@ def capacity_lagrangian(
         inner_best, inner_stale = np.inf, 0
         for _ in range(inner_steps):
             inner, reduced_w, best_w = _relaxed(cell, value_w, starts, pairs, y)
-            if inner < inner_best:
-                inner_best, inner_stale = inner, 0
-            else:
-                inner_stale += 1
-                if inner_stale >= patience:
-                    theta, inner_stale = theta / 2, 0
-            if time.perf_counter() - started >= seconds or theta < 1e-4:
+            inner_best, inner_stale = length.track(inner, inner_best, inner_stale)
+            if time.perf_counter() - started >= seconds or length.theta < 1e-4:
                 break
             if not step(_slack(cell, reduced_w, best_w, owner, pairs, y)):
                 break

@@ -24,13 +24,17 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bench.market_bound import streamed_bound
 from bench.market_generate import MarketConfig, generate_market
 from bench.market_methods import METHODS, Bound, lp_bound
 from bench.market_score import (
+    STREAM_CELLS,
     InfeasibleAssignment,
+    PairSource,
     Placement,
     eligible_pairs,
     evaluate_market,
+    market_cells,
     placements_to_data,
 )
 from matching.solver.bound import relative_gap
@@ -55,6 +59,10 @@ KEYS = (
     "seconds",
     "peak_rss_mb",
 )
+# the bound's default time: one LP over every pair; streamed by category (above
+# ``market_score.STREAM_CELLS`` order-window cells, ``market_bound.streamed_bound``)
+LP_BOUND_SECONDS = 600.0
+STREAMED_BOUND_SECONDS = 150.0
 # with --plot: these fractions of the given orders and factories
 PLOT_FRACTIONS = (1 / 8, 1 / 4, 1 / 2, 1)
 
@@ -80,9 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bound-time-limit",
         type=float,
-        default=600.0,
+        default=None,
         metavar="S",
-        help="time for the LP bound (default 600; stopped early it is still valid, weaker)",
+        help=f"time for the bound (default {LP_BOUND_SECONDS:.0f}; {STREAMED_BOUND_SECONDS:.0f} "
+        f"when the market has more than {STREAM_CELLS:,} order-window cells and the bound "
+        "is streamed by category; stopped early it is still valid, weaker)",
     )
     parser.add_argument(
         "--lagrange-seconds",
@@ -195,12 +205,26 @@ class SizeResult:
 
 def _pairs_and_bound(
     problem: MatchingProblem,
-    time_limit: float,
+    time_limit: float | None,
     mip_seconds: float,
     lagrange_seconds: float = 0.0,
     exact_seconds: float = 0.0,
 ) -> tuple[int, Bound]:
-    pairs = eligible_pairs(problem)
+    source = PairSource.of(problem)
+    if market_cells(problem) > STREAM_CELLS:
+        # too large for one LP: the capacity Lagrangian of each batch of categories,
+        # streamed (bench/market_bound.py)
+        limit = STREAMED_BOUND_SECONDS if time_limit is None else time_limit
+        streamed = streamed_bound(problem, limit, source=source)
+        return streamed.pairs, Bound(
+            streamed.value,
+            f"streamed: capacity Lagrangian of {streamed.batches} batches of categories, "
+            f"{streamed.steps} steps, pairs built in {streamed.build_seconds:.1f} s",
+            None,
+            streamed.seconds,
+        )
+    time_limit = LP_BOUND_SECONDS if time_limit is None else time_limit
+    pairs = eligible_pairs(problem, source=source)
     return len(pairs), lp_bound(
         problem,
         time_limit,
@@ -216,7 +240,7 @@ def bench_size(
     methods: list[str],
     time_limit: float,
     dump: Path | None,
-    bound_time_limit: float = 600.0,
+    bound_time_limit: float | None = None,
     mip_bound_seconds: float = 0.0,
     lagrange_seconds: float = 0.0,
     exact_bound_seconds: float = 0.0,
@@ -397,11 +421,12 @@ def run_market(args: argparse.Namespace) -> int:
         if not args.json:
             bound = result.bound
             kind = "LP relaxation" if args.mip_bound <= 0 else "LP and HiGHS branch and cut"
-            print(
-                f"  bound {math.ceil(bound.value):,} ({kind} over every eligible pair, "
-                f"HiGHS {bound.lp_status}, {bound.seconds:.1f} s)",
-                flush=True,
+            how = (
+                bound.lp_status
+                if bound.lp_status.startswith("streamed")
+                else f"{kind} over every eligible pair, HiGHS {bound.lp_status}"
             )
+            print(f"  bound {math.ceil(bound.value):,} ({how}, {bound.seconds:.1f} s)", flush=True)
             if bound.lp_value is not None and bound.lp_value != bound.value:
                 lagrange = (
                     "-"

@@ -40,7 +40,7 @@ import datetime as dt
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,6 +294,24 @@ def check_window(
 
 # --- Every eligible pair, as arrays ----------------------------------------------------
 
+# above this many order-window cells (``market_cells``: 38 million at 100,000 orders x
+# 10,000 factories, 1.3 billion at 1,000,000 x 50,000) a market is too large for every pair
+# at once: the bench's bound is streamed by category (``market_bound``) and ``cpsat``
+# keeps the cheapest windows of each order (``market_methods.cpsat_market``)
+STREAM_CELLS = 100_000_000
+
+
+def market_cells(problem: MatchingProblem) -> int:
+    """Orders x windows of the same category, summed over categories: how many (order,
+    window) cells the eligible pairs are filtered from."""
+    orders: dict[int, int] = defaultdict(int)
+    windows: dict[int, int] = defaultdict(int)
+    for order in problem.orders:
+        orders[order.category_id] += 1
+    for window in problem.windows:
+        windows[window.category_id] += 1
+    return sum(count * windows.get(category, 0) for category, count in orders.items())
+
 
 @dataclass(frozen=True)
 class PairTable:
@@ -356,120 +374,186 @@ def window_arrays(problem: MatchingProblem) -> tuple[np.ndarray, np.ndarray, np.
     return cumfree, capacity, end_day
 
 
-def eligible_pairs(problem: MatchingProblem, chunk: int = 2048) -> PairTable:
+@dataclass
+class PairSource:
+    """What the eligible pairs of any category are built from (``eligible_pairs``,
+    ``category_pair_chunks``): the windows' day arrays, the usable windows and the orders
+    of each category, and a cache of transport terms."""
+
+    problem: MatchingProblem
+    cumfree: np.ndarray
+    capacity: np.ndarray
+    end_day: np.ndarray
+    first_day: np.ndarray
+    factories: dict[int, FactoryData]
+    # usable windows per category: active, verified, capable factory
+    windows_by_category: dict[int, list[int]]
+    orders_by_category: dict[int, list[int]]
+    transport_cache: dict[tuple[float, float, float, float], tuple[int, int]]
+
+    @classmethod
+    def of(cls, problem: MatchingProblem) -> PairSource:
+        fpd = problem.first_production_date
+        cumfree, capacity, end_day = window_arrays(problem)
+        factories = {f.id: f for f in problem.factories}
+        by_category: dict[int, list[int]] = defaultdict(list)
+        for index, window in enumerate(problem.windows):
+            factory = factories.get(window.factory_id)
+            if factory is None or not (factory.active and factory.verified):
+                continue
+            if factory.capability_for(window.category_id) is not None:
+                by_category[window.category_id].append(index)
+        orders_by_category: dict[int, list[int]] = defaultdict(list)
+        for index, order in enumerate(problem.orders):
+            orders_by_category[order.category_id].append(index)
+        first_day = np.array(
+            [(max(w.start_date, fpd) - fpd).days for w in problem.windows], dtype=np.int32
+        )
+        return cls(
+            problem,
+            cumfree,
+            capacity,
+            end_day,
+            first_day,
+            factories,
+            dict(by_category),
+            dict(orders_by_category),
+            {},
+        )
+
+    @property
+    def categories(self) -> list[int]:
+        """The categories with both usable windows and orders, by id."""
+        return sorted(c for c in self.windows_by_category if c in self.orders_by_category)
+
+    def cells(self, category_id: int) -> int:
+        """Orders x usable windows of a category: the work of building its pairs."""
+        return len(self.orders_by_category.get(category_id, ())) * len(
+            self.windows_by_category.get(category_id, ())
+        )
+
+    def transport(self, order: OrderData, factory: FactoryData) -> tuple[int, int]:
+        key = (factory.latitude, factory.longitude, order.latitude, order.longitude)
+        if key not in self.transport_cache:
+            distance = haversine_km(*key)
+            self.transport_cache[key] = transport_for(distance, self.problem.transport)
+        return self.transport_cache[key]
+
+
+# the columns of one chunk of pairs, as ``PairTable`` holds them (the day arrays apart):
+# order, window, quantity, smallest, largest, split, unit price, transport, due day
+PairChunk = tuple[np.ndarray, ...]
+CHUNK_KINDS = (np.int32, np.int32, np.int64, np.int64, np.int64, bool, np.int64, np.int64, np.int32)
+
+
+def category_pair_chunks(
+    source: PairSource, category_id: int, chunk: int = 2048, max_cells: int = 4_000_000
+) -> Iterator[PairChunk]:
+    """The eligible pairs of one category, a chunk of its orders at a time (at most
+    ``chunk`` orders and ``max_cells`` order-window cells), by order then window."""
+    problem = source.problem
+    fpd = problem.first_production_date
+    window_ids = source.windows_by_category.get(category_id)
+    order_ids = source.orders_by_category.get(category_id)
+    if not window_ids or not order_ids:
+        return
+    cumfree, capacity, end_day = source.cumfree, source.capacity, source.end_day
+    horizon = cumfree.shape[1] - 1
+    first_day = source.first_day
+    w = np.array(window_ids, dtype=np.int32)
+    wfactories = [source.factories[problem.windows[i].factory_id] for i in window_ids]
+    price = np.array(
+        [f.capability_for(category_id).unit_price_fen for f in wfactories],  # type: ignore[union-attr]
+        dtype=np.int64,
+    )
+    fmin = np.array([f.min_order_quantity for f in wfactories], dtype=np.int64)
+    fmax = np.array([f.max_order_quantity for f in wfactories], dtype=np.int64)
+    # transport depends on (factory place, order place): one row per order place
+    places: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    step = max(1, min(chunk, max_cells // max(len(w), 1)))
+    for start in range(0, len(order_ids), step):
+        rows = order_ids[start : start + step]
+        chunk_orders = [problem.orders[i] for i in rows]
+        quantity = np.array([o.quantity for o in chunk_orders], dtype=np.int64)[:, None]
+        split = np.array([o.allow_split for o in chunk_orders], dtype=bool)[:, None]
+        lot = np.array([o.min_lot_quantity for o in chunk_orders], dtype=np.int64)[:, None]
+        max_price = np.array([o.max_unit_price_fen for o in chunk_orders], dtype=np.int64)
+        due = np.array([(o.due_date - fpd).days for o in chunk_orders], dtype=np.int64)
+        tdays = np.empty((len(rows), len(w)), dtype=np.int64)
+        tcost = np.empty((len(rows), len(w)), dtype=np.int64)
+        for r, order in enumerate(chunk_orders):
+            place = (order.latitude, order.longitude)
+            if place not in places:
+                pairs = [source.transport(order, f) for f in wfactories]
+                places[place] = (
+                    np.array([p[0] for p in pairs], dtype=np.int64),
+                    np.array([p[1] for p in pairs], dtype=np.int64),
+                )
+            tdays[r], tcost[r] = places[place]
+        latest = due[:, None] - tdays  # last production day index
+        last = np.minimum(latest, end_day[w][None, :])
+        room = np.minimum(
+            cumfree[w[None, :], np.clip(last, -1, horizon - 1) + 1], capacity[w][None, :]
+        )
+        # a whole order, or the smallest and largest part of a splittable one
+        smallest = np.where(split, np.maximum(np.maximum(lot, fmin[None, :]), 1), quantity)
+        largest = np.where(split, np.minimum(quantity, fmax[None, :]), quantity)
+        # a pooling order below the factory's minimum may be a pooled part (拼单)
+        pooling = np.array(
+            [problem.solver.pooling and o.allows_pooling for o in chunk_orders], dtype=bool
+        )[:, None]
+        in_range = np.where(
+            split,
+            smallest <= largest,
+            (pooling | (fmin[None, :] <= quantity)) & (quantity <= fmax[None, :]),
+        )
+        ok = (
+            (price[None, :] <= max_price[:, None])
+            & in_range
+            & (last >= first_day[w][None, :])
+            & (room >= smallest)
+        )
+        r_index, w_index = np.nonzero(ok)
+        yield (
+            np.array(rows, dtype=np.int32)[r_index],
+            w[w_index],
+            quantity[r_index, 0],
+            smallest[r_index, w_index],
+            np.where(
+                split[r_index, 0],
+                np.minimum(largest, room)[r_index, w_index],
+                quantity[r_index, 0],
+            ),
+            split[r_index, 0],
+            price[w_index],
+            tcost[r_index, w_index],
+            last[r_index, w_index].astype(np.int32),
+        )
+
+
+def eligible_pairs(
+    problem: MatchingProblem,
+    chunk: int = 2048,
+    categories: Iterable[int] | None = None,
+    source: PairSource | None = None,
+) -> PairTable:
     """Every pair an order could use if it were alone (the five filters of docs/matching.md):
     the whole order, or for a splittable order its smallest part, fits in the window.
 
-    Vectorised per category over orders x windows, in chunks of orders.
+    Vectorised per category over orders x windows, in chunks of orders; ``categories``:
+    only the pairs of these categories (the others' orders and windows then have none).
     """
-    fpd = problem.first_production_date
-    cumfree, capacity, end_day = window_arrays(problem)
-    horizon = cumfree.shape[1] - 1
-    factories = {f.id: f for f in problem.factories}
-    # usable windows per category: active, verified, capable factory
-    by_category: dict[int, list[int]] = defaultdict(list)
-    for index, window in enumerate(problem.windows):
-        factory = factories.get(window.factory_id)
-        if factory is None or not (factory.active and factory.verified):
-            continue
-        if factory.capability_for(window.category_id) is not None:
-            by_category[window.category_id].append(index)
-    orders_by_category: dict[int, list[int]] = defaultdict(list)
-    for index, order in enumerate(problem.orders):
-        orders_by_category[order.category_id].append(index)
-    first_day = np.array(
-        [(max(w.start_date, fpd) - fpd).days for w in problem.windows], dtype=np.int32
-    )
-    transport_cache: dict[tuple[float, float, float, float], tuple[int, int]] = {}
-
-    def transport(order: OrderData, factory: FactoryData) -> tuple[int, int]:
-        key = (factory.latitude, factory.longitude, order.latitude, order.longitude)
-        if key not in transport_cache:
-            distance = haversine_km(*key)
-            transport_cache[key] = transport_for(distance, problem.transport)
-        return transport_cache[key]
-
-    parts: list[tuple[np.ndarray, ...]] = []
-    for category_id, window_ids in by_category.items():
-        order_ids = orders_by_category.get(category_id)
-        if not order_ids:
-            continue
-        w = np.array(window_ids, dtype=np.int32)
-        wfactories = [factories[problem.windows[i].factory_id] for i in window_ids]
-        price = np.array(
-            [f.capability_for(category_id).unit_price_fen for f in wfactories],  # type: ignore[union-attr]
-            dtype=np.int64,
-        )
-        fmin = np.array([f.min_order_quantity for f in wfactories], dtype=np.int64)
-        fmax = np.array([f.max_order_quantity for f in wfactories], dtype=np.int64)
-        # transport depends on (factory place, order place): one row per order place
-        places: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
-        for start in range(0, len(order_ids), chunk):
-            rows = order_ids[start : start + chunk]
-            chunk_orders = [problem.orders[i] for i in rows]
-            quantity = np.array([o.quantity for o in chunk_orders], dtype=np.int64)[:, None]
-            split = np.array([o.allow_split for o in chunk_orders], dtype=bool)[:, None]
-            lot = np.array([o.min_lot_quantity for o in chunk_orders], dtype=np.int64)[:, None]
-            max_price = np.array([o.max_unit_price_fen for o in chunk_orders], dtype=np.int64)
-            due = np.array([(o.due_date - fpd).days for o in chunk_orders], dtype=np.int64)
-            tdays = np.empty((len(rows), len(w)), dtype=np.int64)
-            tcost = np.empty((len(rows), len(w)), dtype=np.int64)
-            for r, order in enumerate(chunk_orders):
-                place = (order.latitude, order.longitude)
-                if place not in places:
-                    pairs = [transport(order, f) for f in wfactories]
-                    places[place] = (
-                        np.array([p[0] for p in pairs], dtype=np.int64),
-                        np.array([p[1] for p in pairs], dtype=np.int64),
-                    )
-                tdays[r], tcost[r] = places[place]
-            latest = due[:, None] - tdays  # last production day index
-            last = np.minimum(latest, end_day[w][None, :])
-            room = np.minimum(
-                cumfree[w[None, :], np.clip(last, -1, horizon - 1) + 1], capacity[w][None, :]
-            )
-            # a whole order, or the smallest and largest part of a splittable one
-            smallest = np.where(split, np.maximum(np.maximum(lot, fmin[None, :]), 1), quantity)
-            largest = np.where(split, np.minimum(quantity, fmax[None, :]), quantity)
-            # a pooling order below the factory's minimum may be a pooled part (拼单)
-            pooling = np.array(
-                [problem.solver.pooling and o.allows_pooling for o in chunk_orders], dtype=bool
-            )[:, None]
-            in_range = np.where(
-                split,
-                smallest <= largest,
-                (pooling | (fmin[None, :] <= quantity)) & (quantity <= fmax[None, :]),
-            )
-            ok = (
-                (price[None, :] <= max_price[:, None])
-                & in_range
-                & (last >= first_day[w][None, :])
-                & (room >= smallest)
-            )
-            r_index, w_index = np.nonzero(ok)
-            parts.append(
-                (
-                    np.array(rows, dtype=np.int32)[r_index],
-                    w[w_index],
-                    quantity[r_index, 0],
-                    smallest[r_index, w_index],
-                    np.where(
-                        split[r_index, 0],
-                        np.minimum(largest, room)[r_index, w_index],
-                        quantity[r_index, 0],
-                    ),
-                    split[r_index, 0],
-                    price[w_index],
-                    tcost[r_index, w_index],
-                    last[r_index, w_index].astype(np.int32),
-                )
-            )
-    kinds = (np.int32, np.int32, np.int64, np.int64, np.int64, bool, np.int64, np.int64, np.int32)
+    source = PairSource.of(problem) if source is None else source
+    wanted = source.windows_by_category if categories is None else categories
+    parts = [
+        part for category_id in wanted for part in category_pair_chunks(source, category_id, chunk)
+    ]
     columns = (
-        [np.concatenate([p[i] for p in parts]) for i in range(len(kinds))]
+        [np.concatenate([p[i] for p in parts]) for i in range(len(CHUNK_KINDS))]
         if parts
-        else [np.zeros(0, dtype=kind) for kind in kinds]
+        else [np.zeros(0, dtype=kind) for kind in CHUNK_KINDS]
     )
+    del parts
     # sort by order, then window: deterministic and grouped
     sort = np.lexsort((columns[1], columns[0]))
     order_col, window_col, quantity, smallest, largest, split, price, transport_fen, due_day = (
@@ -485,9 +569,9 @@ def eligible_pairs(problem: MatchingProblem, chunk: int = 2048) -> PairTable:
         unit_price_fen=price,
         transport_fen=transport_fen,
         due_day=due_day,
-        cumfree=cumfree,
-        capacity=capacity,
-        end_day=end_day,
+        cumfree=source.cumfree,
+        capacity=source.capacity,
+        end_day=source.end_day,
         unit_weight=np.array(
             [priority_weight(o, problem.solver) for o in problem.orders], dtype=np.int64
         ),

@@ -289,15 +289,53 @@ def _allowed(problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray) -
     return allowed
 
 
+@dataclass(frozen=True)
+class _Geography:
+    """Distance, transport days and cost between every order place and every factory of
+    one category block (places by ``place_of`` per order of the block, factories by
+    ``per_window`` per capable window): computed once per block, not per chunk."""
+
+    place_of: IntArray
+    per_window: IntArray
+    distance: FloatArray  # [place, factory]
+    days: IntArray
+    cost: IntArray
+
+
+def _geography(problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray) -> _Geography:
+    transport = problem.transport
+    factories, per_window = np.unique(t.w_factory[wc], return_inverse=True)
+    where_to = np.empty(len(oi), dtype=np.complex128)
+    where_to.real, where_to.imag = t.o_lat[oi], t.o_lon[oi]
+    places, place_of = np.unique(where_to, return_inverse=True)
+    distance = haversine_km_arrays(
+        t.f_lat[factories][None, :],
+        t.f_lon[factories][None, :],
+        places.real[:, None],
+        places.imag[:, None],
+    )
+    days = transport.handling_days + np.ceil(distance / transport.km_per_day).astype(np.int64)
+    cost = transport.cost_base_fen_per_unit + np.ceil(
+        distance * transport.cost_fen_per_unit_per_100km / 100
+    ).astype(np.int64)
+    return _Geography(place_of.reshape(-1), per_window.reshape(-1), distance, days, cost)
+
+
 def _chunk(
-    problem: MatchingProblem, t: _Tables, oi: IntArray, wc: IntArray
+    problem: MatchingProblem,
+    t: _Tables,
+    oi: IntArray,
+    wc: IntArray,
+    geography: _Geography | None = None,
+    places: IntArray | None = None,
 ) -> tuple[dict[str, Any], IntArray]:
     """The kept pairs of orders ``oi`` x capable windows ``wc`` (one category), and the
     furthest stage each order reached (6: it kept a pair).
 
     Filters 1-4 (cheap: order and window data) run on the whole orders x windows matrix;
-    transport, dates and room only on the pairs that pass them, as flat arrays."""
-    transport = problem.transport
+    transport, dates and room only on the pairs that pass them, as flat arrays.
+    ``geography`` (with each order's place in it, ``places``): the block's, when the block
+    is cut into chunks."""
     col = np.s_[None, :]
     row = np.s_[:, None]
     qty = t.o_qty[oi][row]
@@ -323,20 +361,13 @@ def _chunk(
     pooled = pool_ok[r, c]
     del stage, price_ok, qty_ok, probation_ok, pool_ok
     # distance per (order place, factory of the block): few places and factories repeat
-    factories, per_window = np.unique(wf, return_inverse=True)
-    where_to = np.empty(len(oi), dtype=np.complex128)
-    where_to.real, where_to.imag = t.o_lat[oi], t.o_lon[oi]
-    places, place_of = np.unique(where_to, return_inverse=True)
-    distance_pf = haversine_km_arrays(
-        t.f_lat[factories][col], t.f_lon[factories][col], places.real[row], places.imag[row]
-    )
-    days_pf = transport.handling_days + np.ceil(distance_pf / transport.km_per_day).astype(np.int64)
-    cost_pf = transport.cost_base_fen_per_unit + np.ceil(
-        distance_pf * transport.cost_fen_per_unit_per_100km / 100
-    ).astype(np.int64)
+    if geography is None or places is None:
+        geography = _geography(problem, t, oi, wc)
+        places = geography.place_of
+    distance_pf, days_pf, cost_pf = geography.distance, geography.days, geography.cost
     # the pairs that passed filters 1-4, flat
     o, w, f = oi[r], wc[c], wf[c]
-    place, factory = place_of.reshape(-1)[r], per_window.reshape(-1)[c]
+    place, factory = places[r], geography.per_window[c]
     transport_days = days_pf[place, factory]
     latest = t.o_due[o] - transport_days - np.where(t.o_p90[o], t.w_slip90[w], t.w_slip50[w])
     usable = np.maximum(0, np.minimum(t.w_end[w], latest) - t.w_first[w] + 1)
@@ -396,11 +427,59 @@ FIELDS: dict[str, type[np.generic]] = {
 }
 
 
+def some_per_order(kept: dict[str, Any], most: int) -> IntArray:
+    """The rows of a chunk's ``kept`` pairs (by order, then window) to keep when each order
+    keeps at most ``most`` pairs, still by order, then window: by cost per unit (price,
+    transport, cost adjustment; then the lowest window), its ``most // 2`` cheapest and the
+    rest spread evenly over its dearer ones (every ``stride``-th, from an offset that varies
+    by order). Capacity, not cost, decides most of the objective: the cheapest windows of
+    orders of one category are mostly the same few, which could not take them all, so the
+    spread shows each window to some of the orders."""
+    order = kept["order"]
+    if len(order) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cost = (
+        kept["unit_price_fen"].astype(np.int64)
+        + kept["transport_cost_fen_per_unit"]
+        + kept["cost_adjust_fen_per_unit"]
+    )
+    window = kept["window"]
+    span = int(cost.max() - cost.min()) + 1
+    row = np.cumsum(np.concatenate(([0], order[1:] != order[:-1])))
+    if len(order) < 1 << 21 and span < 1 << 21 and int(window.max()) < 1 << 21:
+        # one int64 key (order row, cost, window): one sort instead of three
+        by_cost = np.argsort((row << 42) | ((cost - cost.min()) << 21) | window)
+    else:
+        by_cost = np.lexsort((window, cost, order))
+    starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+    count = np.diff(np.append(starts, len(order)))
+    rank = np.arange(len(order)) - np.repeat(starts, count)
+    cheapest = most // 2
+    spread = most - cheapest
+    # per order (repeated per pair): how far apart the spread ones are, and the first
+    stride = np.repeat(np.maximum((count - cheapest) // max(spread, 1), 1), count)
+    offset = np.repeat(np.arange(len(count)), count) % stride
+    beyond = rank - cheapest - offset
+    keep = (rank < cheapest) | (
+        (beyond >= 0) & (beyond % stride == 0) & (beyond // stride < spread)
+    )
+    return np.sort(by_cost[keep])
+
+
 def build_candidate_arrays(
-    problem: MatchingProblem, chunk_cells: int = CHUNK_CELLS, *, by_order: bool = False
+    problem: MatchingProblem,
+    chunk_cells: int = CHUNK_CELLS,
+    *,
+    by_order: bool = False,
+    max_windows_per_order: int | None = None,
 ) -> CandidateArrays:
     """Every eligible pair of ``problem`` and the reason of every order without one; rows by
-    category, then order, then window, or (``by_order``) by order, then window."""
+    category, then order, then window, or (``by_order``) by order, then window.
+
+    ``max_windows_per_order``: each order keeps only that many pairs at most, its cheapest
+    and some spread over the dearer ones (``some_per_order``; for a market too large for
+    every pair: a million orders have about 190 million). The unmatched reasons are those
+    of every pair."""
     t = _tables(problem)
     n = len(problem.orders)
     reached = np.zeros(n, dtype=np.int64)
@@ -417,10 +496,15 @@ def build_candidate_arrays(
         if not len(wc):
             continue
         step = max(1, chunk_cells // len(wc))
+        geography = _geography(problem, t, oi, wc) if len(oi) > step else None
         for start in range(0, len(oi), step):
             chunk = oi[start : start + step]
-            kept, got = _chunk(problem, t, chunk, wc)
+            places = None if geography is None else geography.place_of[start : start + step]
+            kept, got = _chunk(problem, t, chunk, wc, geography, places)
             reached[chunk] = got
+            if max_windows_per_order is not None:
+                keep = some_per_order(kept, max_windows_per_order)
+                kept = {name: column[keep] for name, column in kept.items()}
             parts.append({name: kept[name].astype(FIELDS[name]) for name in FIELDS})
     # Each part holds whole orders, sorted by order then window: a stable sort by order
     # alone puts every row in (order, window) order. One column at a time, to bound memory.
@@ -588,7 +672,9 @@ def problem_pairs(problem: MatchingProblem) -> CandidateArrays:
     """The problem's eligible pairs: those it carries (a shard, see ``shards.py``), else
     built (``build_candidate_arrays``)."""
     if problem.pairs is None or problem.pairs.key != pairs_key(problem):
-        return build_candidate_arrays(problem)
+        return build_candidate_arrays(
+            problem, max_windows_per_order=problem.solver.max_windows_per_order
+        )
     return unpack_pairs(problem.pairs)
 
 

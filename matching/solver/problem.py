@@ -200,6 +200,10 @@ class SolverParams:
     # the LP bound of the large components (HiGHS beside the search); off in the shards of
     # a run, whose split starts one LP bound over the whole problem (shards.py)
     lp_bound: bool = True
+    # each order keeps this many of its eligible pairs at most, half its cheapest, half
+    # spread over the dearer ones (None: all; ``candidate_arrays.some_per_order``): for
+    # markets too large for every pair
+    max_windows_per_order: int | None = None
 
 
 @dataclass(frozen=True)

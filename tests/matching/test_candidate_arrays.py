@@ -16,6 +16,7 @@ from matching.solver.candidate_arrays import (
     component_groups,
     components,
     haversine_km_arrays,
+    problem_pairs,
     to_candidates,
 )
 from matching.solver.candidates import find_candidates
@@ -277,3 +278,37 @@ def test_no_orders_and_no_windows() -> None:
     arrays = build_candidate_arrays(empty)
     assert len(arrays) == 0 and arrays.unmatched(empty) == {}
     assert component_groups(components(empty, arrays)) == []
+
+
+def test_each_order_keeps_its_cheapest_windows_and_some_dearer_ones_when_asked() -> None:
+    problem = generate_market(MarketConfig(orders=600, factories=120, weeks=6, seed=1)).problem
+    every = to_candidates(problem, build_candidate_arrays(problem, by_order=True))
+    capped_arrays = build_candidate_arrays(
+        problem, chunk_cells=5_000, by_order=True, max_windows_per_order=4
+    )
+    capped = to_candidates(problem, capped_arrays)
+    assert capped_arrays.unmatched(problem) == build_candidate_arrays(problem).unmatched(problem)
+    options: dict[int, list[tuple[int, int]]] = {}
+    for c in every:
+        cost = c.unit_price_fen + c.transport_cost_fen_per_unit + c.cost_adjust_fen_per_unit
+        options.setdefault(c.order.id, []).append((cost, c.window.id))
+    kept: dict[int, set[int]] = {}
+    for c in capped:
+        kept.setdefault(c.order.id, set()).add(c.window.id)
+    assert set(kept) == set(options)  # no order loses all its windows
+    dearer = 0
+    for order, pairs in options.items():
+        ranked = [window for _cost, window in sorted(pairs)]
+        assert len(kept[order]) == min(len(ranked), 4)
+        assert set(ranked[:2]) <= kept[order]  # its two cheapest
+        dearer += len(ranked) > 6 and not kept[order] <= set(ranked[:4])
+    assert dearer > 0  # and, with many windows, some beyond its four cheapest
+    assert set(capped) <= set(every)  # the rows kept are those of every pair, field for field
+
+
+def test_the_solver_reads_the_cap_from_its_parameters() -> None:
+    problem = generate_market(MarketConfig(orders=300, factories=60, weeks=6, seed=2)).problem
+    capped = replace(problem, solver=replace(problem.solver, max_windows_per_order=2))
+    arrays = problem_pairs(capped)
+    assert np.bincount(arrays.order).max() == 2
+    assert len(arrays) < len(problem_pairs(problem))

@@ -173,6 +173,12 @@ def _broken_pools(plans: dict[int, list[PlannedAssignment]], fit: _Fit) -> set[i
     }
 
 
+# what the write reads of a locked window: its version, category and room
+WINDOW_CHECK_FIELDS = (
+    "id", "category_id", "total_units", "booked_units", "offered_units", "updated_at",
+)  # fmt: skip
+
+
 @dataclass
 class _LockedRows:
     """The rows a run's write re-checks, locked in the global order (marketplace/locks.py),
@@ -191,9 +197,10 @@ class _LockedRows:
     ) -> _LockedRows:
         offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
         factory_ids = sorted({a.factory_id for a in planned})
-        orders = rows_lock(Order, order_ids)
+        # only the columns the checks read (thousands of orders and windows at 10k orders)
+        orders = rows_lock(Order, order_ids, fields=("id", "status", "updated_at"))
         old_offers = rows_lock(Assignment, offer_ids)
-        factories = rows_lock(Factory, factory_ids)
+        factories = rows_lock(Factory, factory_ids, fields=("id", "updated_at"))
         capabilities = {
             (c.factory_id, c.category_id): c.updated_at.isoformat()
             for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
@@ -203,6 +210,7 @@ class _LockedRows:
         windows = rows_lock(
             CapacityWindow,
             [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+            fields=WINDOW_CHECK_FIELDS,
         )
         return cls(versions, orders, old_offers, factories, capabilities, windows)
 

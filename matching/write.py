@@ -307,7 +307,10 @@ def _apply(*, run: MatchRun, fit: _Fit, laps: _Laps) -> Written:
     )
     Assignment.objects.bulk_update(fit.rescheduled, ["planned_start", "planned_finish", "pool_key"])
     matched = {p.order_id for p in new_parts}
-    Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
+    # (only rows that hold a reason: most newly matched orders have none to clear)
+    Order.objects.filter(pk__in=matched).exclude(unmatched_reason="", relax_suggestion={}).update(
+        unmatched_reason="", relax_suggestion={}
+    )
     order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})
     # offers that could no longer stand and found no new place: the order waits again
     # (its version is kept, so its reason and what-to-relax are recorded below)

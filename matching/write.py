@@ -205,6 +205,7 @@ class _LockedRows:
             (c.factory_id, c.category_id): c.updated_at.isoformat()
             for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
             .filter(factory_id__in=factory_ids)
+            .only("id", "factory_id", "category_id", "updated_at")
             .order_by("pk")
         }
         windows = rows_lock(

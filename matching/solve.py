@@ -66,6 +66,7 @@ def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
         if prepared.bound_pairs is not None
         else None
     )
+    lp_built = time.perf_counter()
     # building the LP took some of the shards' time; what a shard leaves rolls over
     results = solve_shards_in_turn(
         prepared.shards,
@@ -74,10 +75,19 @@ def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
         worker=worker,
         done=lambda result: _record_shard_done(run_id, result),
     )
+    solved = time.perf_counter()
     shard_bounds = None
     if lp is not None:
         waited = prepared.bound_seconds - (time.perf_counter() - started)
         shard_bounds = run_shard_bounds(lp.finish(max(waited, 0.0)))
+    logger.info(
+        "Match run %s: LP bound built in %.2f s, %s shards solved in %.2f s, LP waited %.2f s",
+        run_id,
+        lp_built - started,
+        len(results),
+        solved - lp_built,
+        time.perf_counter() - solved,
+    )
     return match_run_write(snapshot=prepared.snapshot, results=results, shard_bounds=shard_bounds)
 
 

@@ -56,7 +56,7 @@ def match_run_write(
 ) -> MatchRun | None:
     """Merge the shards' solutions and write all of it in one transaction. ``shard_bounds``:
     the run's whole-problem LP bound per shard, which tightens each shard's own bound."""
-    results = with_run_bound(results, shard_bounds)
+    results = with_run_bound(results, shard_bounds, snapshot.plan.shard_blocks)
     solution = merge_solutions(snapshot.plan, [r.solution for r in results])
     # before the transaction: it locks the run's row until it commits
     match_run_progress_record(snapshot.run_id, phase=MatchRunPhase.WRITING)

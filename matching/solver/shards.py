@@ -8,11 +8,11 @@ the other, the time a shard leaves unused rolls over to the next (``solve_shards
 
 The run's bound is not the sum of bounds each shard proves in its own sliver of time: the
 split also gives the pairs of one LP bound over the whole problem (``whole_problem_pairs``,
-one block per shard, the same LP ``solve`` runs beside its search; only when some shard is
-one ``solve`` would bound by the LP), which the run solves with its whole time beside the
-shards, and each shard's bound is the smaller of its own
-(its orders' best windows, CP-SAT's stage-1 bound) and the LP's for its block
-(``with_run_bound``). The shards themselves start no LP (``SolverParams.lp_bound``).
+one block per component, shard by shard, the same LP ``solve`` runs beside its search; only
+when some shard is one ``solve`` would bound by the LP), which the run solves with its
+whole time beside the shards, and each shard's bound is the smaller of its own (its orders'
+best windows, CP-SAT's stage-1 bound) and the LP's for its blocks (``with_run_bound``).
+The shards themselves start no LP (``SolverParams.lp_bound``).
 """
 
 from __future__ import annotations
@@ -54,9 +54,13 @@ class ShardPlan:
     unmatched: dict[int, UnmatchedReason]
     candidate_pairs: int
     split_seconds: float
-    # the pairs of the whole problem's LP bound, block i being shard i (None once the plan
-    # travels to the write: only the run's bound needs them)
+    # the pairs of the whole problem's LP bound, one block per component, shard by shard
+    # (None once the plan travels to the write: only the run's bound needs them)
     bound_pairs: BoundPairs | None = None
+    # how many blocks (components) of that LP each shard holds, in the order of the shards:
+    # a shard's LP bound is the sum of its components', each the smaller of its LP bound and
+    # its orders' best windows (empty in plans written before: one block per shard)
+    shard_blocks: tuple[int, ...] = ()
 
 
 def whole_problem_pairs(
@@ -76,12 +80,22 @@ def run_shard_bounds(bound: Bound) -> tuple[float, ...]:
 
 
 def with_run_bound(
-    results: Sequence[ShardResult], shard_bounds: Sequence[float] | None
+    results: Sequence[ShardResult],
+    shard_bounds: Sequence[float] | None,
+    shard_blocks: Sequence[int] = (),
 ) -> list[ShardResult]:
     """The shards' results with each shard's bound the smaller of its own and the run's LP
-    bound of its block (``shard_bounds[index]``); both are proofs, so is the smaller."""
+    bound of its blocks; both are proofs, so is the smaller. ``shard_blocks``: how many
+    consecutive blocks of ``shard_bounds`` (one per component) each shard holds, whose
+    bounds add up; empty: one block per shard (``shard_bounds[index]``)."""
     if shard_bounds is None:
         return list(results)
+    if shard_blocks:
+        ends = np.cumsum(shard_blocks).tolist()
+        shard_bounds = [
+            float(sum(shard_bounds[end - count : end]))
+            for count, end in zip(shard_blocks, ends, strict=True)
+        ]
     return [
         dataclasses.replace(
             result,
@@ -113,7 +127,7 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
     (``MatchingProblem.pairs``), so that its ``solve`` (on any worker) does not filter
     again. A shard keeps the problem's order of orders and windows. Shards start no LP
     bound: the plan carries the pairs of one over the whole problem (``bound_pairs``),
-    one block per shard."""
+    one block per component, shard by shard (``shard_blocks``)."""
     started = time.perf_counter()
     arrays = problem_pairs(problem)
     groups = component_groups(components(problem, arrays))
@@ -148,10 +162,11 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
         candidate_pairs=len(arrays),
         split_seconds=time.perf_counter() - started,
         bound_pairs=(
-            whole_problem_pairs(problem, arrays, blocks)
+            whole_problem_pairs(problem, arrays, [groups[i] for unit in units for i in unit])
             if any(needs_lp_bound(problem, arrays, groups[i]) for unit in units for i in unit)
             else None
         ),
+        shard_blocks=tuple(len(unit) for unit in units),
     )
 
 

@@ -16,6 +16,7 @@ from matching.solver.shards import (
     shard_units,
     solve_shards_in_turn,
     split_into_shards,
+    with_run_bound,
 )
 from tests.matching.test_solver_components import two_category_factory
 from tests.matching.test_solver_model import FIRST_DAY, SOLVER, order, window
@@ -74,6 +75,20 @@ def test_shards_are_solves_batches_largest_first_a_large_component_alone() -> No
 
     assert shard_units(groups) == [[0], [1], [4, 3, 2]]
     assert shard_units(groups, at_least=4) == [[0], [1], [2], [4, 3]]
+
+
+def test_a_shard_of_several_components_takes_the_sum_of_their_lp_blocks_as_its_run_bound() -> None:
+    problem = three_category_problem()
+    plan = split_into_shards(problem)
+    assert plan.shard_blocks == (2,)  # one shard, two components: two blocks of the LP
+    result = ShardResult(0, 5, 4, "here", 0.0, solve(plan.shards[0]))
+
+    (bounded,) = with_run_bound([result], [10.0, 5.0], plan.shard_blocks)
+
+    assert bounded.solution.value_bound == min(result.solution.value_bound, 15.0)
+    assert with_run_bound([result], [7.0])[0].solution.value_bound == min(
+        result.solution.value_bound, 7.0
+    )  # a plan written before the blocks were counted: one block per shard
 
 
 def test_solved_here_the_smallest_shard_goes_first_and_its_unused_time_rolls_over(

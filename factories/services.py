@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -383,6 +384,20 @@ def capacity_window_hold(*, window_id: int, units: int) -> None:
     CapacityWindow.objects.filter(pk=window_id).update(
         offered_units=Greatest(F("offered_units") + units, 0)
     )
+
+
+def capacity_windows_hold(*, units: Mapping[int, int]) -> None:
+    """``capacity_window_hold`` of many windows (window id: units) in one statement."""
+    changed = [(pk, n) for pk, n in units.items() if n]
+    if not changed:
+        return
+    table = connection.ops.quote_name(CapacityWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS w SET offered_units = GREATEST(w.offered_units + d.units, 0) "
+            "FROM unnest(%s::bigint[], %s::integer[]) AS d(id, units) WHERE w.id = d.id",
+            [[pk for pk, _n in changed], [n for _pk, n in changed]],
+        )
 
 
 def capacity_window_hold_if_room(*, window_id: int, units: int) -> bool:

@@ -33,7 +33,7 @@ one window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from django.db import models
@@ -53,11 +53,16 @@ LOCK_ORDER: tuple[str, ...] = (
 )
 
 
-def rows_lock(model: type[ModelT], ids: Iterable[int]) -> dict[int, ModelT]:
-    """Rows of one kind by id, locked until the transaction ends, in id order."""
+def rows_lock(
+    model: type[ModelT], ids: Iterable[int], *, fields: Sequence[str] = ()
+) -> dict[int, ModelT]:
+    """Rows of one kind by id, locked until the transaction ends, in id order (``fields``:
+    only those columns are read; the whole row is locked all the same)."""
     rows = (
         model._default_manager.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=set(ids))
         .order_by("pk")
     )
+    if fields:
+        rows = rows.only(*fields)
     return {row.pk: row for row in rows}

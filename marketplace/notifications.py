@@ -53,6 +53,16 @@ def notification_create(
     return created
 
 
+def notification_create_many(*, notifications: Iterable[Notification]) -> list[Notification]:
+    """Unsaved notifications (recipient, order, kind, params) saved in one insert, each
+    emailed as ``notification_create`` does: for a match run's write, one per factory."""
+    created = Notification.objects.bulk_create(notifications, batch_size=1000)
+    for notification in created:
+        if notification.recipient.email:
+            _send_email_on_commit(notification.pk)
+    return created
+
+
 def _send_email_on_commit(notification_id: int) -> None:
     from marketplace.tasks import notification_email_send_task
 

@@ -38,6 +38,13 @@ from orders.models import Order, OrderStatus
 logger = logging.getLogger(__name__)
 
 
+# A run whose shards go to the Celery workers spreads its small components over at least
+# this many shards (when it has that many): the run does not know how many workers there
+# are, and a few shards each keep several of them busy. Run here, small components are
+# solved in ``solve``'s own batches (shards.py, ``shard_units``).
+WORKER_SHARDS_AT_LEAST = 8
+
+
 class MatchRunBusy(Exception):
     """Another run is executing; try again later."""
 
@@ -200,7 +207,10 @@ def match_run_prepare(*, run_id: int, task_id: str) -> PreparedRun | None:
         started = time.perf_counter()
         loaded = matching_problem_load(time_limit_seconds=run.time_limit_seconds or 10.0)
         load_seconds = time.perf_counter() - started
-        plan = split_into_shards(loaded.problem)
+        plan = split_into_shards(
+            loaded.problem,
+            at_least=WORKER_SHARDS_AT_LEAST if settings.MATCHING_SHARDS_ON_WORKERS else 1,
+        )
         _check_size(pairs=plan.candidate_pairs)
         # the time limit covers the split too: the shards share what is left of it
         limit = loaded.problem.solver.time_limit_seconds

@@ -401,6 +401,21 @@ def with_accept_rates(problem: MatchingProblem) -> MatchingProblem:
     )
 
 
+# what a run reads of the live assignments of its orders and windows (the other columns,
+# thousands of rows twice at 10k orders, are never read), and the order columns it skips
+LIVE_ASSIGNMENT_FIELDS = (
+    "id", "order_id", "window_id", "quantity", "status", "pool_key", "planned_start",
+    "planned_finish",
+)  # fmt: skip
+ORDER_TEXT_FIELDS = ("title", "ship_to_city", "notes", "relax_suggestion")
+
+
+def _live_assignment_rows() -> QuerySet[Assignment]:
+    return Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES).only(
+        *LIVE_ASSIGNMENT_FIELDS
+    )
+
+
 def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True) -> LoadedProblem:
     """Everything the solver needs: open orders, offered orders whose offers no factory
     has answered yet (``move_offers``; the run may move those offers), and the capacity of
@@ -410,12 +425,9 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
     statuses = [OrderStatus.OPEN, OrderStatus.OFFERED] if move_offers else [OrderStatus.OPEN]
     loaded = list(
         Order.objects.filter(status__in=statuses)
+        .defer(*ORDER_TEXT_FIELDS)
         .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES),
-                to_attr="live_assignments",
-            )
+            Prefetch("assignments", queryset=_live_assignment_rows(), to_attr="live_assignments")
         )
         .order_by("id")
     )
@@ -426,11 +438,7 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
     windows = list(
         CapacityWindow.objects.filter(category_id__in=category_ids, end_date__gte=first_day)
         .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.filter(status__in=LIVE_ASSIGNMENT_STATUSES),
-                to_attr="live_assignments",
-            )
+            Prefetch("assignments", queryset=_live_assignment_rows(), to_attr="live_assignments")
         )
         .order_by("id")
     )

@@ -21,8 +21,8 @@ from matching.solver.problem import MatchingProblem
 from matching.solver.shards import (
     ShardResult,
     run_shard_bounds,
-    shards_within,
     solve_shard,
+    solve_shards_in_turn,
 )
 from matching.write import match_run_write
 
@@ -55,8 +55,9 @@ def match_run_start(*, run_id: int, task_id: str) -> MatchRun | None:
 
 
 def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
-    """Every shard here, one after the other, with the run's LP bound (HiGHS in its own
-    process) beside them for the run's whole time."""
+    """Every shard here, one after the other (smallest first, each with its share of the
+    time left), with the run's LP bound (HiGHS in its own process) beside them for the
+    run's whole time."""
     worker = socket.gethostname()
     run_id = prepared.snapshot.run_id
     started = time.perf_counter()
@@ -65,20 +66,28 @@ def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
         if prepared.bound_pairs is not None
         else None
     )
-    # building the LP took some of the shards' time
-    shards = shards_within(
+    lp_built = time.perf_counter()
+    # building the LP took some of the shards' time; what a shard leaves rolls over
+    results = solve_shards_in_turn(
         prepared.shards,
-        sum(s.solver.time_limit_seconds for s in prepared.shards) - (time.perf_counter() - started),
+        seconds=sum(s.solver.time_limit_seconds for s in prepared.shards)
+        - (time.perf_counter() - started),
+        worker=worker,
+        done=lambda result: _record_shard_done(run_id, result),
     )
-    results = []
-    for index, shard in enumerate(shards):
-        result = solve_shard(shard, index=index, worker=worker)
-        _record_shard_done(run_id, result)
-        results.append(result)
+    solved = time.perf_counter()
     shard_bounds = None
     if lp is not None:
         waited = prepared.bound_seconds - (time.perf_counter() - started)
         shard_bounds = run_shard_bounds(lp.finish(max(waited, 0.0)))
+    logger.info(
+        "Match run %s: LP bound built in %.2f s, %s shards solved in %.2f s, LP waited %.2f s",
+        run_id,
+        lp_built - started,
+        len(results),
+        solved - lp_built,
+        time.perf_counter() - solved,
+    )
     return match_run_write(snapshot=prepared.snapshot, results=results, shard_bounds=shard_bounds)
 
 

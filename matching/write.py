@@ -7,21 +7,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from factories.models import CapacityWindow, Factory, FactoryCapability
-from factories.services import capacity_window_hold
+from factories.services import capacity_windows_hold
 from marketplace.locks import rows_lock
-from marketplace.models import User
+from marketplace.models import Notification, User
 from marketplace.money import from_fen
-from marketplace.notifications import notification_create
+from marketplace.notifications import notification_create_many
 from matching.guidance import price_guidance_record
 from matching.models import (
     LIVE_ASSIGNMENT_STATUSES,
@@ -55,7 +56,7 @@ def match_run_write(
 ) -> MatchRun | None:
     """Merge the shards' solutions and write all of it in one transaction. ``shard_bounds``:
     the run's whole-problem LP bound per shard, which tightens each shard's own bound."""
-    results = with_run_bound(results, shard_bounds)
+    results = with_run_bound(results, shard_bounds, snapshot.plan.shard_blocks)
     solution = merge_solutions(snapshot.plan, [r.solution for r in results])
     # before the transaction: it locks the run's row until it commits
     match_run_progress_record(snapshot.run_id, phase=MatchRunPhase.WRITING)
@@ -65,9 +66,13 @@ def match_run_write(
         if run.status != MatchRunStatus.RUNNING or run.task_id != snapshot.task_id:
             logger.warning("Match run %s was taken over; dropping this result", run.pk)
             return None
-        written = _write_assignments(run=run, versions=snapshot.versions, solution=solution)
-        left = _write_unmatched(versions=snapshot.versions, solution=solution)
+        laps = _Laps()
+        written = _write_assignments(
+            run=run, versions=snapshot.versions, solution=solution, laps=laps
+        )
+        left = _write_unmatched(versions=snapshot.versions, solution=solution, laps=laps)
         price_guidance_record(run=run, problem=left, solution=_only_recorded(solution, left))
+        laps.lap("guidance")
         _record_stats(run=run, snapshot=snapshot, solution=solution, written=written)
         run.shard_stats = [_shard_stats(result) for result in sorted(results, key=_by_index)]
         run.write_seconds = time.perf_counter() - write_started
@@ -76,7 +81,24 @@ def match_run_write(
         run.phase = MatchRunPhase.DONE
         run.progress_updated_at = run.finished_at
         run.save()
+    logger.info("Match run %s written in %.2f s: %s", run.pk, run.write_seconds, laps)
     return run
+
+
+class _Laps:
+    """Seconds of each step of the write, for the log."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.seconds.items())
 
 
 def _by_index(result: ShardResult) -> int:
@@ -111,7 +133,7 @@ class Written:
 
 
 def _write_assignments(
-    *, run: MatchRun, versions: RowVersions, solution: MatchingSolution
+    *, run: MatchRun, versions: RowVersions, solution: MatchingSolution, laps: _Laps
 ) -> Written:
     """Re-check every planned assignment against locked rows, fit what still fits, then
     write it all at once.
@@ -126,6 +148,7 @@ def _write_assignments(
     reconsidered = {oid for oid in solution.unmatched if oid in versions.offers}
     order_ids = sorted(set(plans) | reconsidered, key=lambda oid: (oid not in versions.offers, oid))
     locked = _LockedRows.lock(order_ids=order_ids, planned=planned, versions=versions)
+    laps.lap("lock")
     fit = _fit(run=run, order_ids=order_ids, plans=plans, locked=locked)
     # a pool (拼单) is written whole or not at all: when one of its orders changed or lost
     # its room, none of its orders is placed (they wait again, like orders left unmatched)
@@ -135,7 +158,8 @@ def _write_assignments(
             if any(p.pool in broken for p in parts):
                 plans[order_id] = []
         fit = _fit(run=run, order_ids=order_ids, plans=plans, locked=locked)
-    return _apply(run=run, fit=fit)
+    laps.lap("fit")
+    return _apply(run=run, fit=fit, laps=laps)
 
 
 def _broken_pools(plans: dict[int, list[PlannedAssignment]], fit: _Fit) -> set[int]:
@@ -147,6 +171,12 @@ def _broken_pools(plans: dict[int, list[PlannedAssignment]], fit: _Fit) -> set[i
         for p in parts
         if p.pool is not None and order_id not in standing
     }
+
+
+# what the write reads of a locked window: its version, category and room
+WINDOW_CHECK_FIELDS = (
+    "id", "category_id", "total_units", "booked_units", "offered_units", "updated_at",
+)  # fmt: skip
 
 
 @dataclass
@@ -167,18 +197,21 @@ class _LockedRows:
     ) -> _LockedRows:
         offer_ids = [pk for oid in order_ids for pk in versions.offers.get(oid, ())]
         factory_ids = sorted({a.factory_id for a in planned})
-        orders = rows_lock(Order, order_ids)
+        # only the columns the checks read (thousands of orders and windows at 10k orders)
+        orders = rows_lock(Order, order_ids, fields=("id", "status", "updated_at"))
         old_offers = rows_lock(Assignment, offer_ids)
-        factories = rows_lock(Factory, factory_ids)
+        factories = rows_lock(Factory, factory_ids, fields=("id", "updated_at"))
         capabilities = {
             (c.factory_id, c.category_id): c.updated_at.isoformat()
             for c in FactoryCapability.objects.select_for_update(no_key=True, of=("self",))
             .filter(factory_id__in=factory_ids)
+            .only("id", "factory_id", "category_id", "updated_at")
             .order_by("pk")
         }
         windows = rows_lock(
             CapacityWindow,
             [a.window_id for a in planned] + [a.window_id for a in old_offers.values()],
+            fields=WINDOW_CHECK_FIELDS,
         )
         return cls(versions, orders, old_offers, factories, capabilities, windows)
 
@@ -263,18 +296,22 @@ def _fit(
     return fit
 
 
-def _apply(*, run: MatchRun, fit: _Fit) -> Written:
+def _apply(*, run: MatchRun, fit: _Fit, laps: _Laps) -> Written:
     """Write the fit: window holds, superseded and re-dated offers, order statuses, the new
     offers, and the factories told."""
     new_parts, superseded = fit.new_parts, fit.superseded
     _hold(new_parts, superseded)
+    laps.lap("hold")
     now = timezone.now()
     Assignment.objects.filter(pk__in=[a.pk for a in superseded]).update(
         status=AssignmentStatus.SUPERSEDED, updated_at=now
     )
     Assignment.objects.bulk_update(fit.rescheduled, ["planned_start", "planned_finish", "pool_key"])
     matched = {p.order_id for p in new_parts}
-    Order.objects.filter(pk__in=matched).update(unmatched_reason="", relax_suggestion={})
+    # (only rows that hold a reason: most newly matched orders have none to clear)
+    Order.objects.filter(pk__in=matched).exclude(unmatched_reason="", relax_suggestion={}).update(
+        unmatched_reason="", relax_suggestion={}
+    )
     order_transition_many(order_ids=matched, action="offer", params={"run": run.pk})
     # offers that could no longer stand and found no new place: the order waits again
     # (its version is kept, so its reason and what-to-relax are recorded below)
@@ -284,6 +321,7 @@ def _apply(*, run: MatchRun, fit: _Fit) -> Written:
         params={"run": run.pk},
         touch=False,
     )
+    laps.lap("orders")
     expires_at = offer_expiry(now)
     created = Assignment.objects.bulk_create(
         Assignment(
@@ -303,8 +341,10 @@ def _apply(*, run: MatchRun, fit: _Fit) -> Written:
         )
         for plan in new_parts
     )
+    laps.lap("offers")
     _record_pools(run, new_parts, fit)
     _notify_factories(created, superseded, expires_at)
+    laps.lap("notify")
     moved = len({a.order_id for a in superseded} & matched)
     return Written(assignments=created, moved_offers=moved)
 
@@ -326,20 +366,26 @@ def _notify_factories(
         )
     )
     users = User.objects.in_bulk(set(owners.values()))
-    for factory_id, made in made_to.items():
-        notification_create(
-            recipients=[users[owners[factory_id]]],
-            kind="new_offers",
-            params={"offers": _listed(made), "until": expires_at.isoformat()},
-            order_id=made[0].order_id if len(made) == 1 else None,
-        )
-    for factory_id, lost in taken_from.items():
-        notification_create(
-            recipients=[users[owners[factory_id]]],
-            kind="offers_withdrawn",
-            params={"offers": _listed(lost)},
-            order_id=lost[0].order_id if len(lost) == 1 else None,
-        )
+    notification_create_many(
+        notifications=[
+            Notification(
+                recipient=users[owners[factory_id]],
+                kind="new_offers",
+                params={"offers": _listed(made), "until": expires_at.isoformat()},
+                order_id=made[0].order_id if len(made) == 1 else None,
+            )
+            for factory_id, made in made_to.items()
+        ]
+        + [
+            Notification(
+                recipient=users[owners[factory_id]],
+                kind="offers_withdrawn",
+                params={"offers": _listed(lost)},
+                order_id=lost[0].order_id if len(lost) == 1 else None,
+            )
+            for factory_id, lost in taken_from.items()
+        ]
+    )
 
 
 def _listed(offers: list[Assignment]) -> list[list[int]]:
@@ -424,19 +470,17 @@ def _record_pools(run: MatchRun, new_parts: list[PlannedAssignment], fit: _Fit) 
 
 def _hold(new_parts: list[PlannedAssignment], freed: list[Assignment]) -> None:
     """Move each window's offered units by what is placed minus what is freed (the room
-    was re-checked against the locked windows above)."""
+    was re-checked against the locked windows above), all windows in one statement."""
     delta: dict[int, int] = defaultdict(int)
     for part in new_parts:
         delta[part.window_id] += part.quantity
     for offer in freed:
         delta[offer.window_id] -= offer.quantity
-    for window_id, units in delta.items():
-        if units:
-            capacity_window_hold(window_id=window_id, units=units)
+    capacity_windows_hold(units=delta)
 
 
 def _write_unmatched(
-    *, versions: RowVersions, solution: MatchingSolution
+    *, versions: RowVersions, solution: MatchingSolution, laps: _Laps | None = None
 ) -> MatchingProblem | None:
     """Record why orders stayed open and what to relax, unless the seller changed the order
     meanwhile. Called after this run's offers are written, so that "the capacity left" is
@@ -455,6 +499,8 @@ def _write_unmatched(
         return None
     left = matching_problem_load(time_limit_seconds=0, move_offers=False).problem
     left = dataclasses.replace(left, orders=tuple(o for o in left.orders if o.id in unmatched))
+    if laps is not None:
+        laps.lap("reload")
     pooled_units: dict[int, int] = defaultdict(int)  # this run's pools (拼单), now booked
     for a in solution.assignments:
         if a.pool is not None:
@@ -462,20 +508,35 @@ def _write_unmatched(
     relaxations = suggest_relaxations(
         left, dataclasses.replace(solution, assignments=()), pooled_units=pooled_units
     )
-    # bulk_update leaves updated_at alone: recording the outcome is not an edit
-    Order.objects.bulk_update(
-        [
-            Order(
-                pk=order_id,
-                unmatched_reason=str(reason),
-                relax_suggestion=_relaxation_data(relaxations.get(order_id, Relaxation())),
-            )
+    if laps is not None:
+        laps.lap("relax")
+    _orders_record_unmatched(
+        {
+            order_id: (str(reason), _relaxation_data(relaxations.get(order_id, Relaxation())))
             for order_id, reason in unmatched.items()
-        ],
-        ["unmatched_reason", "relax_suggestion"],
-        batch_size=1000,
+        }
     )
+    if laps is not None:
+        laps.lap("unmatched")
     return left
+
+
+def _orders_record_unmatched(outcomes: dict[int, tuple[str, dict[str, object]]]) -> None:
+    """Each order's unmatched reason and what to relax (order id: both), in one statement
+    (Django's ``bulk_update`` spent seconds building its CASE expressions at 10k orders).
+    It leaves updated_at alone: recording the outcome is not an edit."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS o SET unmatched_reason = v.reason, relax_suggestion = v.relax "
+            "FROM unnest(%s::bigint[], %s::text[], %s::jsonb[]) AS v(id, reason, relax) "
+            "WHERE o.id = v.id",
+            [
+                list(outcomes),
+                [reason for reason, _relax in outcomes.values()],
+                [json.dumps(relax) for _reason, relax in outcomes.values()],
+            ],
+        )
 
 
 def _only_recorded(solution: MatchingSolution, left: MatchingProblem | None) -> MatchingSolution:

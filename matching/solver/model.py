@@ -320,17 +320,18 @@ def best_windows_values(
     return found
 
 
-def batches(groups: list[IntArray]) -> list[list[int]]:
+def batches(groups: list[IntArray], max_pairs: int = BATCH_MAX_PAIRS) -> list[list[int]]:
     """The order in which ``solve`` takes the components (``groups``, largest first), and
     which it solves together: smallest first, consecutive components of at most
-    ``CPSAT_MAX_PAIRS`` pairs in batches of up to ``BATCH_MAX_PAIRS`` pairs (one model of
-    independent parts: its lexicographic optimum is theirs), every larger one alone."""
+    ``CPSAT_MAX_PAIRS`` pairs in batches of up to ``max_pairs`` pairs (one model of
+    independent parts: its lexicographic optimum is theirs), every larger one alone. A
+    run's shards are these batches too (shards.py)."""
     units: list[list[int]] = []
     batch: list[int] = []
     pairs = 0
     for index in reversed(range(len(groups))):
         size = len(groups[index])
-        if batch and (size > CPSAT_MAX_PAIRS or pairs + size > BATCH_MAX_PAIRS):
+        if batch and (size > CPSAT_MAX_PAIRS or pairs + size > max_pairs):
             units.append(batch)
             batch, pairs = [], 0
         if size > CPSAT_MAX_PAIRS:

@@ -1,24 +1,25 @@
 """Split a run into independent shards, and merge the shards' solutions.
 
 A shard is one connected component of the order-window eligibility graph (usually one
-category), stated as a smaller ``MatchingProblem``. Shards share no order and no window,
-so solving them separately (on one machine or on many workers) and merging the results
-gives exactly the solution of the whole problem.
+category), or a batch of small ones, stated as a smaller ``MatchingProblem``. Shards share
+no order and no window, so solving them separately (on one machine or on many workers) and
+merging the results gives exactly the solution of the whole problem. Run here, one after
+the other, the time a shard leaves unused rolls over to the next (``solve_shards_in_turn``).
 
 The run's bound is not the sum of bounds each shard proves in its own sliver of time: the
 split also gives the pairs of one LP bound over the whole problem (``whole_problem_pairs``,
-one block per shard, the same LP ``solve`` runs beside its search; only when some shard is
-one ``solve`` would bound by the LP), which the run solves with its whole time beside the
-shards, and each shard's bound is the smaller of its own
-(its orders' best windows, CP-SAT's stage-1 bound) and the LP's for its block
-(``with_run_bound``). The shards themselves start no LP (``SolverParams.lp_bound``).
+one block per component, shard by shard, the same LP ``solve`` runs beside its search; only
+when some shard is one ``solve`` would bound by the LP), which the run solves with its
+whole time beside the shards, and each shard's bound is the smaller of its own (its orders'
+best windows, CP-SAT's stage-1 bound) and the LP's for its blocks (``with_run_bound``).
+The shards themselves start no LP (``SolverParams.lp_bound``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +35,9 @@ from matching.solver.candidate_arrays import (
     select_rows,
 )
 from matching.solver.model import (
+    BATCH_MAX_PAIRS,
     LP_BOUND_MIN_PAIRS,
+    batches,
     component_floor,
     priority_weight,
     solve,
@@ -51,9 +54,13 @@ class ShardPlan:
     unmatched: dict[int, UnmatchedReason]
     candidate_pairs: int
     split_seconds: float
-    # the pairs of the whole problem's LP bound, block i being shard i (None once the plan
-    # travels to the write: only the run's bound needs them)
+    # the pairs of the whole problem's LP bound, one block per component, shard by shard
+    # (None once the plan travels to the write: only the run's bound needs them)
     bound_pairs: BoundPairs | None = None
+    # how many blocks (components) of that LP each shard holds, in the order of the shards:
+    # a shard's LP bound is the sum of its components', each the smaller of its LP bound and
+    # its orders' best windows (empty in plans written before: one block per shard)
+    shard_blocks: tuple[int, ...] = ()
 
 
 def whole_problem_pairs(
@@ -73,12 +80,22 @@ def run_shard_bounds(bound: Bound) -> tuple[float, ...]:
 
 
 def with_run_bound(
-    results: Sequence[ShardResult], shard_bounds: Sequence[float] | None
+    results: Sequence[ShardResult],
+    shard_bounds: Sequence[float] | None,
+    shard_blocks: Sequence[int] = (),
 ) -> list[ShardResult]:
     """The shards' results with each shard's bound the smaller of its own and the run's LP
-    bound of its block (``shard_bounds[index]``); both are proofs, so is the smaller."""
+    bound of its blocks; both are proofs, so is the smaller. ``shard_blocks``: how many
+    consecutive blocks of ``shard_bounds`` (one per component) each shard holds, whose
+    bounds add up; empty: one block per shard (``shard_bounds[index]``)."""
     if shard_bounds is None:
         return list(results)
+    if shard_blocks:
+        ends = np.cumsum(shard_blocks).tolist()
+        shard_bounds = [
+            float(sum(shard_bounds[end - count : end]))
+            for count, end in zip(shard_blocks, ends, strict=True)
+        ]
     return [
         dataclasses.replace(
             result,
@@ -91,32 +108,43 @@ def with_run_bound(
     ]
 
 
-def split_into_shards(problem: MatchingProblem) -> ShardPlan:
-    """One sub-problem per component; each gets a floor of time plus its share of the rest
-    of the time limit by size (``time_share``), as components do within one ``solve``
-    (``component_floor``, ``time_weight``): with 205 shards at 10k x 2k the full floors took
-    20.5 s of a 30 s limit and left the largest shard (half the pairs) 4.75 s. A tiny shard
-    is not starved: it is solved exactly anyway (``EXACT_MAX_PAIRS``).
+def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPlan:
+    """The run's shards: the units ``solve`` itself takes (``batches``), largest first. A
+    component of more than ``CPSAT_MAX_PAIRS`` pairs is a shard alone; smaller ones go
+    together, consecutive (smallest first) up to ``BATCH_MAX_PAIRS`` pairs, so that one
+    shard's ``solve`` answers them as one CP-SAT model, as the whole problem's ``solve``
+    would. At 10k x 2k the 197 small components, one shard each, paid a ``solve``'s fixed
+    costs 197 times, and what each left of its slice of time was lost. ``at_least``: small
+    components are spread over at least that many shards (when there are that many), so
+    that several workers share them.
+
+    Each shard gets a floor of time plus its share of the rest of the time limit by size
+    (``time_share``), as units do within one ``solve`` (``component_floor``,
+    ``time_weight``). A tiny component is not starved: it is solved exactly anyway
+    (``EXACT_MAX_PAIRS``).
 
     The eligible pairs are found once, here: each shard carries its own rows
     (``MatchingProblem.pairs``), so that its ``solve`` (on any worker) does not filter
     again. A shard keeps the problem's order of orders and windows. Shards start no LP
-    bound: the plan carries the pairs of one over the whole problem (``bound_pairs``)."""
+    bound: the plan carries the pairs of one over the whole problem (``bound_pairs``),
+    one block per component, shard by shard (``shard_blocks``)."""
     started = time.perf_counter()
     arrays = problem_pairs(problem)
     groups = component_groups(components(problem, arrays))
+    units = shard_units(groups, at_least)
+    blocks = [np.sort(np.concatenate([groups[i] for i in unit])) for unit in units]
     limit = problem.solver.time_limit_seconds
-    # as components within one solve: the floors take at most FLOOR_SHARE of the limit, and
-    # a shard the local search answers alone weighs LARGE_TIME_WEIGHT per pair
-    weights = [time_weight(len(rows)) for rows in groups]
-    floor = component_floor(limit, len(groups))
+    # as units within one solve: the floors take at most FLOOR_SHARE of the limit, and a
+    # shard the local search answers alone weighs LARGE_TIME_WEIGHT per pair
+    weights = [time_weight(len(rows)) for rows in blocks]
+    floor = component_floor(limit, len(blocks))
     shards = []
-    for rows, weight in zip(groups, weights, strict=True):
+    for rows, weight in zip(blocks, weights, strict=True):
         orders = np.unique(arrays.order[rows]).astype(np.int64)
         windows = np.unique(arrays.window[rows]).astype(np.int64)
         factories = np.unique(arrays.factory[rows]).astype(np.int64)
         share = time_share(
-            limit, pairs=weight, pairs_left=sum(weights), parts_left=len(groups), floor=floor
+            limit, pairs=weight, pairs_left=sum(weights), parts_left=len(blocks), floor=floor
         )
         shard = dataclasses.replace(
             problem,
@@ -134,11 +162,25 @@ def split_into_shards(problem: MatchingProblem) -> ShardPlan:
         candidate_pairs=len(arrays),
         split_seconds=time.perf_counter() - started,
         bound_pairs=(
-            whole_problem_pairs(problem, arrays, groups)
-            if any(needs_lp_bound(problem, arrays, rows) for rows in groups)
+            whole_problem_pairs(problem, arrays, [groups[i] for unit in units for i in unit])
+            if any(needs_lp_bound(problem, arrays, groups[i]) for unit in units for i in unit)
             else None
         ),
+        shard_blocks=tuple(len(unit) for unit in units),
     )
+
+
+def shard_units(groups: list[IntArray], at_least: int = 1) -> list[list[int]]:
+    """Which components (``groups``, largest first) each shard holds, largest shard first:
+    ``solve``'s own batches, in smaller batches while there are fewer than ``at_least``
+    shards and more components."""
+    wanted = min(at_least, len(groups))
+    max_pairs = BATCH_MAX_PAIRS
+    units = batches(groups, max_pairs)
+    while len(units) < wanted and max_pairs > 1:
+        max_pairs //= 2
+        units = batches(groups, max_pairs)
+    return units[::-1]
 
 
 def needs_lp_bound(problem: MatchingProblem, arrays: CandidateArrays, rows: IntArray) -> bool:
@@ -213,6 +255,31 @@ class ShardResult:
     worker: str
     seconds: float
     solution: MatchingSolution
+
+
+def solve_shards_in_turn(
+    shards: Sequence[MatchingProblem],
+    *,
+    seconds: float,
+    worker: str,
+    done: Callable[[ShardResult], None] | None = None,
+) -> list[ShardResult]:
+    """Every shard here, smallest first (the plan lists them largest first), each with its
+    share of the time left of ``seconds`` (``shards_within`` on the shards not yet
+    solved): as components within one ``solve``, what a shard leaves unused (small ones are
+    often proven optimal early) rolls over to the larger ones. ``done`` is called after
+    each shard. Results come in the order solved."""
+    deadline = time.perf_counter() + seconds
+    results = []
+    todo = list(reversed(range(len(shards))))
+    for k, index in enumerate(todo):
+        left = tuple(shards[i] for i in todo[k:])
+        shard = shards_within(left, deadline - time.perf_counter())[0]
+        result = solve_shard(shard, index=index, worker=worker)
+        if done is not None:
+            done(result)
+        results.append(result)
+    return results
 
 
 def solve_shard(shard: MatchingProblem, *, index: int, worker: str) -> ShardResult:

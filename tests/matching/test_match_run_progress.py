@@ -15,6 +15,7 @@ from marketplace.models import ProductCategory, Role
 from matching import solve
 from matching.models import MatchRun, MatchRunPhase, MatchRunStatus
 from matching.reports import match_run_progress
+from matching.solver import shards
 from tests.builders import make_factory, make_order, make_run, make_user, make_window, run_matching
 from tests.worker import celery_worker, wait_for
 
@@ -39,14 +40,14 @@ def test_each_shard_solved_here_counts_itself_done_before_the_next_one_starts(
 ) -> None:
     _one_shard_per_category(SLUGS[:3])
     seen: list[tuple[str, int, int]] = []
-    real_solve_shard = solve.solve_shard
+    real_solve_shard = shards.solve_shard
 
     def spying_solve_shard(*args: Any, **kwargs: Any) -> object:
         run = _running_run()
         seen.append((run.phase, run.shards_done, run.shards_total))
         return real_solve_shard(*args, **kwargs)
 
-    monkeypatch.setattr(solve, "solve_shard", spying_solve_shard)
+    monkeypatch.setattr(shards, "solve_shard", spying_solve_shard)
 
     run = run_matching()
 

@@ -3,12 +3,21 @@
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from matching.solver import MatchingProblem, UnmatchedReason, candidate_arrays, solve
+from matching.solver import shards as shards_module
 from matching.solver.candidate_arrays import problem_pairs, unpack_pairs
 from matching.solver.serialize import problem_from_data, solution_from_data, to_data
-from matching.solver.shards import merge_solutions, split_into_shards
+from matching.solver.shards import (
+    ShardResult,
+    merge_solutions,
+    shard_units,
+    solve_shards_in_turn,
+    split_into_shards,
+    with_run_bound,
+)
 from tests.matching.test_solver_components import two_category_factory
 from tests.matching.test_solver_model import FIRST_DAY, SOLVER, order, window
 
@@ -33,23 +42,74 @@ def three_category_problem() -> MatchingProblem:
     return MatchingProblem(FIRST_DAY, orders, factories, windows, solver=SOLVER)
 
 
-def test_it_makes_one_shard_per_component_and_shares_the_time_limit() -> None:
+def test_small_components_go_together_in_one_shard_that_gets_the_whole_time_limit() -> None:
     problem = three_category_problem()
 
     plan = split_into_shards(problem)
+
+    assert [sorted(o.id for o in shard.orders) for shard in plan.shards] == [[1, 2, 3, 4, 5]]
+    assert plan.unmatched == {
+        6: UnmatchedReason.PRICE_BELOW_MARKET,
+        7: UnmatchedReason.NO_CAPABLE_FACTORY,
+    }
+    assert abs(plan.shards[0].solver.time_limit_seconds - SOLVER.time_limit_seconds) < 1e-9
+
+
+def test_asked_for_at_least_two_shards_it_makes_one_per_component_and_shares_the_time() -> None:
+    problem = three_category_problem()
+
+    plan = split_into_shards(problem, at_least=2)
 
     assert sorted(sorted(o.id for o in shard.orders) for shard in plan.shards) == [
         [1, 2, 3],
         [4, 5],
     ]
-    assert plan.unmatched == {
-        6: UnmatchedReason.PRICE_BELOW_MARKET,
-        7: UnmatchedReason.NO_CAPABLE_FACTORY,
-    }
     shares = [shard.solver.time_limit_seconds for shard in plan.shards]
     assert abs(sum(shares) - SOLVER.time_limit_seconds) < 1e-9
     for shard in plan.shards:
         assert {w.category_id for w in shard.windows} == {o.category_id for o in shard.orders}
+
+
+def test_shards_are_solves_batches_largest_first_a_large_component_alone() -> None:
+    groups = [np.arange(n) for n in (6_000, 1_500, 600, 300, 20)]  # largest first
+
+    assert shard_units(groups) == [[0], [1], [4, 3, 2]]
+    assert shard_units(groups, at_least=4) == [[0], [1], [2], [4, 3]]
+
+
+def test_a_shard_of_several_components_takes_the_sum_of_their_lp_blocks_as_its_run_bound() -> None:
+    problem = three_category_problem()
+    plan = split_into_shards(problem)
+    assert plan.shard_blocks == (2,)  # one shard, two components: two blocks of the LP
+    result = ShardResult(0, 5, 4, "here", 0.0, solve(plan.shards[0]))
+
+    (bounded,) = with_run_bound([result], [10.0, 5.0], plan.shard_blocks)
+
+    assert bounded.solution.value_bound == min(result.solution.value_bound, 15.0)
+    assert with_run_bound([result], [7.0])[0].solution.value_bound == min(
+        result.solution.value_bound, 7.0
+    )  # a plan written before the blocks were counted: one block per shard
+
+
+def test_solved_here_the_smallest_shard_goes_first_and_its_unused_time_rolls_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = split_into_shards(three_category_problem(), at_least=2)
+    limits: dict[int, float] = {}
+
+    def instant(shard: MatchingProblem, *, index: int, worker: str) -> ShardResult:
+        limits[index] = shard.solver.time_limit_seconds
+        return ShardResult(index, len(shard.orders), len(shard.windows), worker, 0.0, solve(shard))
+
+    monkeypatch.setattr(shards_module, "solve_shard", instant)
+    done: list[int] = []
+    results = solve_shards_in_turn(
+        plan.shards, seconds=10.0, worker="here", done=lambda r: done.append(r.index)
+    )
+
+    assert [r.index for r in results] == done == [1, 0]
+    assert limits[1] < limits[0]
+    assert 9.0 < limits[0] <= 10.0  # all but what the first (instant) shard took
 
 
 def test_merged_shard_solutions_equal_the_solution_of_the_whole() -> None:
@@ -115,7 +175,7 @@ def test_each_shard_carries_its_pairs_so_its_solve_does_not_filter_again(
 
 
 def test_a_shard_whose_orders_changed_after_the_split_finds_its_pairs_again() -> None:
-    plan = split_into_shards(three_category_problem())
+    plan = split_into_shards(three_category_problem(), at_least=2)
     shard = next(s for s in plan.shards if len(s.orders) == 3)
     fewer = dataclasses.replace(shard, orders=shard.orders[1:])
 

@@ -34,6 +34,9 @@ TINY_CATEGORIES = 40
 # small enough that the large shard's share is nearly all of it
 TIME_LIMIT_SECONDS = 1.0
 SOLVER = SolverParams(time_limit_seconds=TIME_LIMIT_SECONDS, workers=1, random_seed=7)
+# asked of ``split_into_shards``: one shard per component, as a run on many workers splits
+# (below that, small components go together in one shard)
+EVERY_COMPONENT = 1_000
 
 
 def large_category(category_id: int) -> MatchingProblem:
@@ -122,7 +125,7 @@ def assert_brute_force_optimum(shard: MatchingProblem, matched: set[int]) -> Non
 
 def test_every_tiny_shard_after_a_large_one_is_solved_to_its_optimum() -> None:
     problem = one_large_and_many_tiny()
-    plan = split_into_shards(problem)
+    plan = split_into_shards(problem, at_least=EVERY_COMPONENT)
     tiny = [s for s in plan.shards if s.orders[0].category_id != 1]
     assert len(plan.shards) == len(tiny) + 1 and len(tiny) >= TINY_CATEGORIES // 2
     assert plan.shards[0].orders[0].category_id == 1  # the large one is solved first
@@ -138,7 +141,7 @@ def test_every_tiny_shard_after_a_large_one_is_solved_to_its_optimum() -> None:
 
 def test_every_shard_gets_a_floor_of_the_time_limit() -> None:
     problem = one_large_and_many_tiny()
-    plan = split_into_shards(problem)
+    plan = split_into_shards(problem, at_least=EVERY_COMPONENT)
 
     shares = [shard.solver.time_limit_seconds for shard in plan.shards]
 
@@ -160,5 +163,17 @@ def test_tiny_components_of_one_problem_are_solved_to_their_optimum() -> None:
     solution = solve(problem)
 
     matched = {a.order_id for a in solution.assignments}
-    for shard in split_into_shards(problem).shards[1:]:
+    for shard in split_into_shards(problem, at_least=EVERY_COMPONENT).shards[1:]:
+        assert_brute_force_optimum(shard, matched)
+
+
+def test_tiny_components_batched_in_one_shard_are_each_solved_to_their_optimum() -> None:
+    problem = one_large_and_many_tiny()
+    plan = split_into_shards(problem)
+    assert len(plan.shards) == 1  # under BATCH_MAX_PAIRS pairs in all: one CP-SAT model
+
+    batch = solve_shard(plan.shards[0], index=0, worker="test").solution
+
+    matched = {a.order_id for a in batch.assignments}
+    for shard in split_into_shards(problem, at_least=EVERY_COMPONENT).shards[1:]:
         assert_brute_force_optimum(shard, matched)

@@ -73,11 +73,6 @@ FLOOR_SHARE = 0.25
 # of 1,000-5,000 pairs got a few tenths of a second of CP-SAT each and ended below what
 # CP-SAT finds on them with more; at 1 the 10k x 2k gap fell on all three seeds
 LARGE_TIME_WEIGHT = 1
-# how much more time per pair a CP-SAT part (a component, or a batch) of at least
-# MID_MIN_PAIRS pairs gets: on the 10k x 2k market such components gained 4-6e10 of value
-# per second at 1-3 s, the largest (97,166 pairs) 1.6e10 per second at 8-16 s
-MID_TIME_WEIGHT = 3
-MID_MIN_PAIRS = 1_000
 # Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
 # milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
 # local search). Without this a one-pair shard of a large run got a sliver of a second and
@@ -368,13 +363,10 @@ def time_share(
 
 def time_weight(pairs: int) -> int:
     """A component's weight in sharing the time of one ``solve``: its pairs, times
-    ``LARGE_TIME_WEIGHT`` when only the local search answers it, ``MID_TIME_WEIGHT`` when
-    CP-SAT does and it has at least ``MID_MIN_PAIRS`` pairs. CP-SAT proves most smaller
+    ``LARGE_TIME_WEIGHT`` when only the local search answers it. CP-SAT proves most smaller
     components optimal in a fraction of their share, but spends all of it on the few it
     cannot, while on the largest components the search keeps improving with time."""
-    if pairs > CPSAT_MAX_PAIRS:
-        return pairs * LARGE_TIME_WEIGHT
-    return pairs * (MID_TIME_WEIGHT if pairs >= MID_MIN_PAIRS else 1)
+    return pairs * (LARGE_TIME_WEIGHT if pairs > CPSAT_MAX_PAIRS else 1)
 
 
 def component_floor(time_left: float, parts_left: int) -> float:

@@ -48,13 +48,15 @@ screenshots: install
 loadtest: install check-redis
 	$(PY) -m loadtest.run
 
-# The whole suite on PostgreSQL, then the API fuzzing and id checks on SQLite too (the
-# `make run` default: it fails where PostgreSQL does not, e.g. integers beyond 64 bits).
+# The whole suite on PostgreSQL, then the API fuzzing, the id checks and a match run's
+# write on SQLite too (the `make run` default: it fails where PostgreSQL does not, e.g.
+# integers beyond 64 bits, and has no arrays for the write's one-statement updates).
 test: install node_modules/.package-lock.json typecheck
 	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	mkdir -p .run && DATABASE_URL=sqlite:///$(CURDIR)/.run/test.sqlite3 $(PY) -m pytest \
-	  tests/security/test_schemathesis.py tests/security/test_id_params.py
+	  tests/security/test_schemathesis.py tests/security/test_id_params.py \
+	  tests/matching/test_match_run_execute.py tests/matching/test_match_run_pooling.py
 
 lint: install typecheck
 	$(VENV)/bin/ruff check .

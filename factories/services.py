@@ -387,9 +387,14 @@ def capacity_window_hold(*, window_id: int, units: int) -> None:
 
 
 def capacity_windows_hold(*, units: Mapping[int, int]) -> None:
-    """``capacity_window_hold`` of many windows (window id: units) in one statement."""
+    """``capacity_window_hold`` of many windows (window id: units), in one statement on
+    PostgreSQL (one per window elsewhere: SQLite has no arrays to unnest)."""
     changed = [(pk, n) for pk, n in units.items() if n]
     if not changed:
+        return
+    if connection.vendor != "postgresql":
+        for pk, n in changed:
+            capacity_window_hold(window_id=pk, units=n)
         return
     table = connection.ops.quote_name(CapacityWindow._meta.db_table)
     with connection.cursor() as cursor:

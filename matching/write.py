@@ -524,7 +524,15 @@ def _write_unmatched(
 def _orders_record_unmatched(outcomes: dict[int, tuple[str, dict[str, object]]]) -> None:
     """Each order's unmatched reason and what to relax (order id: both), in one statement
     (Django's ``bulk_update`` spent seconds building its CASE expressions at 10k orders).
-    It leaves updated_at alone: recording the outcome is not an edit."""
+    It leaves updated_at alone: recording the outcome is not an edit. (SQLite, which has no
+    arrays to unnest, gets Django's ``bulk_update``, which leaves it alone too.)"""
+    if connection.vendor != "postgresql":
+        rows = [
+            Order(pk=order_id, unmatched_reason=reason, relax_suggestion=relax)
+            for order_id, (reason, relax) in outcomes.items()
+        ]
+        Order.objects.bulk_update(rows, ["unmatched_reason", "relax_suggestion"], batch_size=500)
+        return
     table = connection.ops.quote_name(Order._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

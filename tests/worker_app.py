@@ -4,7 +4,8 @@ that a fault test can kill a worker in it or make a run overrun its time limits.
 
 While it sleeps the soft time limit's signal (SIGUSR1 in the pool process) is held back, as
 it is while the solver computes in native code; it is raised when the sleep ends. The product
-code has no such hook: this module replaces ``matching.solve.solve_shard`` in the worker.
+code has no such hook: this module replaces ``solve_shard`` (in ``matching.solve`` and
+``matching.solver.shards``) in the worker.
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ def slow_down_the_solve(**kwargs: Any) -> None:
     if delay <= 0:
         return
     from matching import solve
+    from matching.solver import shards
 
-    if not getattr(solve.solve_shard, "slowed", False):
-        slow = _slowed(solve.solve_shard, delay)
-        slow.slowed = True
-        solve.solve_shard = slow
+    # a shard task calls the first, a run solved here the second (``solve_shards_in_turn``)
+    for module in (solve, shards):
+        original = getattr(module, "solve_shard")  # noqa: B009 (mypy: two modules)
+        if not getattr(original, "slowed", False):
+            slow = _slowed(original, delay)
+            slow.slowed = True
+            setattr(module, "solve_shard", slow)  # noqa: B010

@@ -56,7 +56,8 @@ test: install node_modules/.package-lock.json typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	mkdir -p .run && DATABASE_URL=sqlite:///$(CURDIR)/.run/test.sqlite3 $(PY) -m pytest \
 	  tests/security/test_schemathesis.py tests/security/test_id_params.py \
-	  tests/matching/test_match_run_execute.py tests/matching/test_match_run_pooling.py
+	  tests/matching/test_match_run_execute.py tests/matching/test_match_run_pooling.py \
+	  tests/matching/test_api_quotes.py
 
 lint: install typecheck
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from marketplace.models import Role
 from matching.models import Assignment, AssignmentStatus
 from orders.models import Order
-from tests.browser.conftest import Screens, click_to, new_page
+from tests.browser.conftest import Screens, check_accessibility, click_to, new_page
 from tests.browser.navigation import (
     PHONE,
     click_in_header,
@@ -64,7 +64,16 @@ def test_two_sellers_small_orders_are_pooled_and_accepted_by_clicking(
         "input[name=ship_to_place]",
         "义乌市（浙江省）" if language == "zh-hans" else "Yiwu, Zhejiang",
     )
+    # the instant quote: below the factory's minimum alone, but a pool could make it
+    quote = page.locator("#quote")
+    zh = language == "zh-hans"
+    expect(quote).to_contain_text("允许拼单：1 家工厂" if zh else "pooling allowed: 1 factory")
     page.get_by_label(label(language, "Allow pooling")).check()
+    expect(quote).to_contain_text(
+        "1 家工厂可拼单生产" if zh else "1 factory could make it in a pool"
+    )
+    check_accessibility(page, screens)  # the form with the quote swapped in
+    no_sideways_scroll(page)
     click_to(page, screens, page.locator("form.stacked button[type=submit]"), name="posted")
     posted = Order.objects.get(title="Canvas pouches")
     assert posted.allows_pooling

@@ -182,6 +182,11 @@ def test_a_city_by_name_fills_the_ship_to_point(seller_api: APIClient, factory: 
         ({"priority": "yesterday"}, "priority"),
         ({"ship_to_latitude": 91}, "ship_to_latitude"),
         ({"ship_to_place": "Atlantis"}, "ship_to_place"),
+        ({"allows_pooling": "perhaps"}, "allows_pooling"),
+        ({"allows_pooling": ""}, "allows_pooling"),
+        ({"allows_pooling": [1]}, "allows_pooling"),
+        ({"category": 2**64}, "category"),
+        ({"category": ""}, "category"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(

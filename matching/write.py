@@ -4,6 +4,7 @@ notifications), then the unmatched orders' reasons and the run's figures."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import itertools
@@ -397,7 +398,8 @@ def _kept_offers_with_new_dates(
     current: dict[int, Assignment], parts: list[PlannedAssignment], fit: _Fit
 ) -> list[Assignment]:
     """Offers that stay where they are, with the days the new schedule plans for them (and
-    the pool this run put them in)."""
+    the pool this run put them in). Copies: the locked rows stay as read, so a fit done again
+    (a pool not written whole) still sees which dates changed."""
     changed = []
     for part in parts:
         offer = current[part.window_id]
@@ -407,9 +409,10 @@ def _kept_offers_with_new_dates(
             part.planned_finish,
             key,
         ):
-            offer.planned_start, offer.planned_finish = part.planned_start, part.planned_finish
-            offer.pool_key = key
-            changed.append(offer)
+            moved = copy.copy(offer)
+            moved.planned_start, moved.planned_finish = part.planned_start, part.planned_finish
+            moved.pool_key = key
+            changed.append(moved)
     return changed
 
 

@@ -465,24 +465,41 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
             sample_holds_live(now=now),
         ),
         transport=transport_params(),
-        solver=SolverParams(
-            time_limit_seconds=time_limit_seconds,
-            workers=settings.MATCHING_WORKERS,
-            rush_weight=settings.MATCHING_RUSH_WEIGHT,
-            move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
-            move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
-            reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
-            fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
-            rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90,
-            pooling=settings.MATCHING_POOLING,
-        ),
+        solver=solver_params(time_limit_seconds=time_limit_seconds),
     )
     if settings.MATCHING_ACCEPT_RATES:
         problem = with_accept_rates(problem)
     if problem.solver.fairness_percent:
         # each factory's booked share over all its windows, before the run is split in shards
         problem = with_booked_percent(problem)
-    versions = RowVersions(
+    return LoadedProblem(
+        problem=problem, versions=_row_versions(orders, windows, factories, offers)
+    )
+
+
+def solver_params(*, time_limit_seconds: float) -> SolverParams:
+    """The solver's settings (``MATCHING_*``) with this run's time limit."""
+    return SolverParams(
+        time_limit_seconds=time_limit_seconds,
+        workers=settings.MATCHING_WORKERS,
+        rush_weight=settings.MATCHING_RUSH_WEIGHT,
+        move_penalty_fen=settings.MATCHING_MOVE_PENALTY_FEN,
+        move_threshold_percent=settings.MATCHING_MOVE_THRESHOLD_PERCENT,
+        reliability_premium_percent=settings.MATCHING_RELIABILITY_PREMIUM_PERCENT,
+        fairness_percent=settings.MATCHING_FAIRNESS_PERCENT,
+        rush_plans_p90=settings.MATCHING_RUSH_PLANS_P90,
+        pooling=settings.MATCHING_POOLING,
+    )
+
+
+def _row_versions(
+    orders: Sequence[Order],
+    windows: Sequence[CapacityWindow],
+    factories: Sequence[Factory],
+    offers: dict[int, list[Assignment]],
+) -> RowVersions:
+    """What the rows looked like when the run read them (the write re-checks each)."""
+    return RowVersions(
         orders={order.pk: order.updated_at.isoformat() for order in orders},
         windows={window.pk: window.updated_at.isoformat() for window in windows},
         factories={factory.pk: factory.updated_at.isoformat() for factory in factories},
@@ -493,7 +510,6 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
         },
         offers={order_id: tuple(a.pk for a in live) for order_id, live in offers.items()},
     )
-    return LoadedProblem(problem=problem, versions=versions)
 
 
 def price_guidance_list(*, owner: User, today: dt.date | None = None) -> QuerySet[PriceGuidance]:

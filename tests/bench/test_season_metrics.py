@@ -105,6 +105,7 @@ def test_metrics_of_a_hand_made_history() -> None:
     assert line["units_made"] == 300 and line["units_on_time"] == 300
     assert line["fill"] == pytest.approx(0.15)
     assert line["late_deliveries"] == 0
+    assert line["units_before_arrival"] == 0  # both start two days after the season's first
     assert line["orders_offered"] == 2 and line["orders_accepted"] == 2
     # waits to the first offer: 5 and 15 hours (linear percentiles)
     assert line["first_offer_p50_h"] == pytest.approx(10.0)
@@ -119,6 +120,18 @@ def test_metrics_of_a_hand_made_history() -> None:
     assert line["factories_with_work"] == pytest.approx(0.5)
     assert line["accepted_moved"] == 0
     assert line["transport_fen_per_unit"] > 0
+
+
+def test_parts_planned_before_their_order_arrived_count_as_before_arrival() -> None:
+    # order 3 (300 units) arrives at hour 30, on day 1: an online policy could start it on
+    # day 2 at the earliest; a plan (as hindsight's) may start it on day 1 or before
+    for start_day, early in ((0, 300), (1, 300), (2, 0)):
+        sim = Simulation(tiny_scenario())
+        day = START + dt.timedelta(days=start_day)
+        offer = sim.make_offer(0.0, 3, 1, 300, day, day + dt.timedelta(days=2), answer=False)
+        offer.status = "accepted"
+        offer.frozen = (offer.window_id, offer.start, offer.finish, offer.units)
+        assert policy_metrics(sim, 0.0)["units_before_arrival"] == early, start_day
 
 
 def test_a_makeable_order_whose_wait_was_cut_short_within_an_interval_is_left_out() -> None:

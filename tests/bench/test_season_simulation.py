@@ -98,6 +98,12 @@ def test_hindsight_makes_at_least_the_units_the_optimizer_makes() -> None:
     assert evaluate_accepted(hindsight)[1] == "ok"
 
 
+def test_no_online_policy_plans_work_before_its_order_arrived() -> None:
+    for policy in (OptimizerPolicy, GreedyBatchPolicy, FirstComePolicy):
+        line = policy_metrics(policy(build_scenario(SMALL)).run(), 0.0)
+        assert line["units_made"] > 0 and line["units_before_arrival"] == 0, policy.name
+
+
 def test_first_come_gives_each_order_to_at_most_one_factory() -> None:
     sim = FirstComePolicy(build_scenario(SMALL)).run()
     offers = list(sim.offers.values())

@@ -90,6 +90,13 @@ SEARCH_SHARE = 0.6
 # On larger components, the share of the time the local search may use before the
 # large-neighbourhood search (lns.py) takes the rest (it stops earlier when it stalls).
 LNS_SEARCH_SHARE = 0.5
+# On a larger component with pooled pairs (拼单), the share of its time kept for pooling the
+# orders the searches left out (``pools_in_room_left``), the most pairs that step looks at,
+# and its time: at least (or nothing) and at most
+POOL_SHARE = 0.1
+POOL_MAX_PAIRS = 3_000
+MIN_POOL_SECONDS = 0.05
+POOL_MAX_SECONDS = 5.0
 # Of CP-SAT's time on a component, stage 1 (weighted units, which rank answers first) gets
 # this share, stage 2 (cost) up to STAGE2_END of it in all, stage 3 the rest. (0.4 and 0.8
 # until 2026-12-06: on the 10k market's components of 1,000-5,000 pairs stage 1 then often
@@ -725,21 +732,86 @@ def solve_large_component(
     """A component too large for one CP-SAT model (``solve_component``'s ``large`` case)
     straight from the arrays: the greedy start, the local search and the
     large-neighbourhood search on a ``Packing`` of the rows; ``Candidate`` objects only for
-    the pairs a neighbourhood's sub-model or the answer needs."""
+    the pairs a neighbourhood's sub-model or the answer needs. Then pools (拼单) of the
+    orders left out, in the room the answer leaves (``pools_in_room_left``)."""
     started = time.perf_counter()
     fpd = problem.first_production_date
-    # the searches never start a pool (拼单): a component this large leaves its pooled pairs
-    # out, as ``solve_component`` leaves them to CP-SAT
+    # the searches never start a pool: a component this large leaves its pooled pairs to
+    # the pool step, as ``solve_component`` leaves them to CP-SAT
+    pooled_rows = rows[arrays.pooled[rows]]
     rows = rows[~arrays.pooled[rows]]
+    search_seconds = time_limit_seconds * (1 - POOL_SHARE if len(pooled_rows) else 1)
     packing = Packing.of_table(pair_table_of_rows(problem, arrays, rows, columns), fpd, {})
     start = greedy_fill(packing, problem.solver)
     if time_limit_seconds > 0:
-        start = improved_start(packing, problem, start, started + time_limit_seconds)
+        start = improved_start(packing, problem, start, started + search_seconds)
     made = sorted(start)
     objects = RowCandidates(problem, arrays, rows).many(p for p, _ in made)
     chosen = [(c, units) for c, (_, units) in zip(objects, made, strict=True)]
     cost_value = int(sum(int(packing.pair_cost[p]) * units for p, units in made))
+    if len(pooled_rows) and time_limit_seconds > 0:
+        pools = pools_in_room_left(
+            problem, arrays, pooled_rows, chosen, started + time_limit_seconds
+        )
+        chosen += pools
+        cost_value += sum(unit_cost(c) * units for c, units in pools)
     return ComponentResult(chosen, "FEASIBLE" if chosen else "UNKNOWN", cost_value, 0)
+
+
+def pools_in_room_left(
+    problem: MatchingProblem,
+    arrays: CandidateArrays,
+    pooled_rows: IntArray,
+    chosen: list[tuple[Candidate, int]],
+    deadline: float,
+) -> list[tuple[Candidate, int]]:
+    """Pools (拼单) of a large component's orders left out, in the room its answer leaves:
+    CP-SAT on the pooled pairs of those orders in the windows where most of their units could
+    meet (up to ``POOL_MAX_PAIRS`` pairs), with every pool held to its factory's minimum and
+    what the answer makes in those windows counted as booked (``neighbourhood_model``), most
+    weighted units; hinted with the pools of unanswered offers where they stand."""
+    placed = {c.order.id for c, _ in chosen}
+    order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
+    pooled_rows = pooled_rows[~np.isin(order_ids[arrays.order[pooled_rows]], list(placed))]
+    if not len(pooled_rows) or deadline - time.perf_counter() < MIN_POOL_SECONDS:
+        return []
+    quantity = np.array([o.quantity for o in problem.orders], dtype=np.int64)
+    windows, inverse = np.unique(arrays.window[pooled_rows], return_inverse=True)
+    units_by_window = np.bincount(inverse, weights=quantity[arrays.order[pooled_rows]])
+    pairs_by_window = np.bincount(inverse)
+    # the windows where the most pooled units could meet first
+    ranked = np.argsort(-units_by_window, kind="stable")
+    taken = ranked[
+        : max(1, int(np.searchsorted(np.cumsum(pairs_by_window[ranked]), POOL_MAX_PAIRS)))
+    ]
+    free = to_candidates(problem, arrays, np.sort(pooled_rows[np.isin(inverse, taken)]))
+    window_ids = {c.window.id for c in free}
+    fixed = [(c, units) for c, units in chosen if c.window.id in window_ids]
+    start = {
+        c.key: c.order.quantity
+        for c in free
+        if any(p.window_id == c.window.id for p in c.order.current)
+    }
+    fpd = problem.first_production_date
+    model, x, units = neighbourhood_model(free, fixed, start, fpd)
+    by_window: dict[int, list[Candidate]] = defaultdict(list)
+    for c in free:
+        by_window[c.window.id].append(c)
+    for window_candidates in by_window.values():
+        add_pool_minimums(model, window_candidates, x, units)
+    params = problem.solver
+    weight = scaled(
+        {c.key: pair_weight(c, params) for c in free}, {c.key: c.order.quantity for c in free}
+    )
+    model.maximize(sum(weight[c.key] * units[c.key] for c in free))
+    solver = new_solver(params, min(deadline - time.perf_counter(), POOL_MAX_SECONDS))
+    status = solver.solve(model)
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"invalid pooling model: {model.validate()}")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return []
+    made = solution_of(free, x, units, solver)
+    return [(c, made[c.key]) for c in free if c.key in made]
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,10 @@ SEARCH_SHARE = 0.6
 # On larger components, the share of the time the local search may use before the
 # large-neighbourhood search (lns.py) takes the rest (it stops earlier when it stalls).
 LNS_SEARCH_SHARE = 0.5
-# On a larger component with pooled pairs (拼单), the share of its time kept for pooling the
-# orders the searches left out (``pools_in_room_left``), the most pairs that step looks at,
-# and its time: at least (or nothing) and at most
+# With pooled pairs (拼单) in a component, the share of its time for pooling the orders the
+# searches left out (``pools_in_room_left``; after the search's share on a component CP-SAT
+# solves, the last of it on a larger one), the most pairs that step looks at, and its time:
+# at least (or nothing) and at most
 POOL_SHARE = 0.1
 POOL_MAX_PAIRS = 3_000
 MIN_POOL_SECONDS = 0.05
@@ -514,12 +515,20 @@ def component_start(
         # greedy answer, without the search or a CP-SAT model, whose building alone would
         # take a share of a second per component
         return greedy, greedy, True, time_limit_seconds
-    if not plain:
-        # nothing but pooled pairs: CP-SAT starts from no order placed
-        return greedy, greedy, large, time_limit_seconds
-    search_deadline = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE)
-    found = improved_start(packing, problem, greedy_parts, search_deadline)
-    start = {packing.key(p): units for p, units in found}
+    pooled = [c for c in candidates if c.pooled]
+    start = greedy
+    if plain:
+        search_share = 1.0 - (POOL_SHARE if pooled else 0.0) if large else SEARCH_SHARE
+        found = improved_start(
+            packing, problem, greedy_parts, started + time_limit_seconds * search_share
+        )
+        start = {packing.key(p): units for p, units in found}
+    if pooled:
+        # the pools CP-SAT starts from (or, on a large component, the answer's)
+        chosen = [(c, start[c.key]) for c in plain if c.key in start]
+        pool_end = started + time_limit_seconds * (1.0 if large else SEARCH_SHARE + POOL_SHARE)
+        pools = pools_in_room_left(problem, pooled, chosen, pool_end)
+        start = start | {c.key: units for c, units in pools}
     return start, greedy, large, time_limit_seconds
 
 
@@ -750,50 +759,71 @@ def solve_large_component(
     chosen = [(c, units) for c, (_, units) in zip(objects, made, strict=True)]
     cost_value = int(sum(int(packing.pair_cost[p]) * units for p, units in made))
     if len(pooled_rows) and time_limit_seconds > 0:
-        pools = pools_in_room_left(
-            problem, arrays, pooled_rows, chosen, started + time_limit_seconds
-        )
+        pooled = pooled_rows_left(problem, arrays, pooled_rows, chosen)
+        pools = pools_in_room_left(problem, pooled, chosen, started + time_limit_seconds)
         chosen += pools
         cost_value += sum(unit_cost(c) * units for c, units in pools)
     return ComponentResult(chosen, "FEASIBLE" if chosen else "UNKNOWN", cost_value, 0)
 
 
-def pools_in_room_left(
+def pooled_rows_left(
     problem: MatchingProblem,
     arrays: CandidateArrays,
     pooled_rows: IntArray,
     chosen: list[tuple[Candidate, int]],
-    deadline: float,
-) -> list[tuple[Candidate, int]]:
-    """Pools (拼单) of a large component's orders left out, in the room its answer leaves:
-    CP-SAT on the pooled pairs of those orders in the windows where most of their units could
-    meet (up to ``POOL_MAX_PAIRS`` pairs), with every pool held to its factory's minimum and
-    what the answer makes in those windows counted as booked (``neighbourhood_model``), most
-    weighted units; hinted with the pools of unanswered offers where they stand."""
+) -> list[Candidate]:
+    """The pooled pairs (as objects) of a large component's orders that ``chosen`` leaves out,
+    in the windows where most of their units could meet, up to about ``POOL_MAX_PAIRS``."""
     placed = {c.order.id for c, _ in chosen}
     order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
     pooled_rows = pooled_rows[~np.isin(order_ids[arrays.order[pooled_rows]], list(placed))]
-    if not len(pooled_rows) or deadline - time.perf_counter() < MIN_POOL_SECONDS:
+    if not len(pooled_rows):
         return []
     quantity = np.array([o.quantity for o in problem.orders], dtype=np.int64)
-    windows, inverse = np.unique(arrays.window[pooled_rows], return_inverse=True)
+    _, inverse = np.unique(arrays.window[pooled_rows], return_inverse=True)
     units_by_window = np.bincount(inverse, weights=quantity[arrays.order[pooled_rows]])
-    pairs_by_window = np.bincount(inverse)
-    # the windows where the most pooled units could meet first
     ranked = np.argsort(-units_by_window, kind="stable")
-    taken = ranked[
-        : max(1, int(np.searchsorted(np.cumsum(pairs_by_window[ranked]), POOL_MAX_PAIRS)))
-    ]
-    free = to_candidates(problem, arrays, np.sort(pooled_rows[np.isin(inverse, taken)]))
-    window_ids = {c.window.id for c in free}
+    pairs = np.cumsum(np.bincount(inverse)[ranked])
+    taken = ranked[: max(1, int(np.searchsorted(pairs, POOL_MAX_PAIRS)))]
+    return to_candidates(problem, arrays, np.sort(pooled_rows[np.isin(inverse, taken)]))
+
+
+def pools_in_room_left(
+    problem: MatchingProblem,
+    pooled: list[Candidate],
+    chosen: list[tuple[Candidate, int]],
+    deadline: float,
+) -> list[tuple[Candidate, int]]:
+    """Pools (拼单) of the orders ``chosen`` leaves out, in the room it leaves: CP-SAT on their
+    ``pooled`` pairs in the windows where most of their units could meet (up to
+    ``POOL_MAX_PAIRS`` pairs), with every pool held to its factory's minimum and maximum and
+    what ``chosen`` makes in those windows counted as booked (``neighbourhood_model``), most
+    weighted units; hinted with the pools of unanswered offers where they stand. The greedy
+    start and the searches never start a pool; this is how their answers get some."""
+    placed = {c.order.id for c, _ in chosen}
+    left = [c for c in pooled if c.order.id not in placed]
+    if not left or deadline - time.perf_counter() < MIN_POOL_SECONDS:
+        return []
+    units_by_window: dict[int, int] = defaultdict(int)
+    pairs_by_window: dict[int, int] = defaultdict(int)
+    for c in left:
+        units_by_window[c.window.id] += c.order.quantity
+        pairs_by_window[c.window.id] += 1
+    window_ids: set[int] = set()
+    pairs = 0
+    for window_id in sorted(units_by_window, key=lambda w: (-units_by_window[w], w)):
+        if window_ids and pairs + pairs_by_window[window_id] > POOL_MAX_PAIRS:
+            break
+        window_ids.add(window_id)
+        pairs += pairs_by_window[window_id]
+    free = [c for c in left if c.window.id in window_ids]
     fixed = [(c, units) for c, units in chosen if c.window.id in window_ids]
     start = {
         c.key: c.order.quantity
         for c in free
         if any(p.window_id == c.window.id for p in c.order.current)
     }
-    fpd = problem.first_production_date
-    model, x, units = neighbourhood_model(free, fixed, start, fpd)
+    model, x, units = neighbourhood_model(free, fixed, start, problem.first_production_date)
     by_window: dict[int, list[Candidate]] = defaultdict(list)
     for c in free:
         by_window[c.window.id].append(c)

@@ -93,6 +93,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "from the answers so far (Capability.accept_rate; optimizer-accept always does)",
     )
     parser.add_argument(
+        "--learned-delays",
+        action="store_true",
+        help="every optimizer policy plans each capability's finish against its delay learned "
+        "from the deliveries so far, P90 for rush orders and P50 for the others, as the app does",
+    )
+    parser.add_argument(
         "--policies",
         default=",".join(DEFAULT_POLICIES),
         help=f"comma-separated, of {', '.join(POLICIES)} (default {', '.join(DEFAULT_POLICIES)})",
@@ -191,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
             event_delay_hours=args.event_delay_hours,
             min_run_gap_hours=args.min_run_gap_hours,
             accept_rates=args.accept_rates,
+            learned_delays=args.learned_delays,
             behaviour=ALL_ACCEPT if args.all_accept else Behaviour(),
         )
         lines, sims = run_season(

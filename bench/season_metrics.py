@@ -172,6 +172,7 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
         "min_run_gap_hours": config.min_run_gap_hours,
         "accept_rates": config.accept_rates or getattr(sim, "learns_accept_rates", False),
         "pair_estimates": getattr(sim, "learns_pair_estimates", False),
+        "learned_delays": config.learned_delays,
         "event_runs": sim.event_runs_done,
         "orders": len(arrived),
         "units_ordered": sum(scenario.orders[oid].template.quantity for oid in arrived),

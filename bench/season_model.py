@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 import heapq
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,7 @@ from matching.solver.problem import (
     TransportParams,
     WindowData,
 )
+from matching.solver.quantiles import shrunk_quantile
 from matching.solver.schedule import free_per_day
 
 # --- the app's rules (marketplace/settings.py defaults), in pure form -------------------
@@ -62,6 +64,12 @@ MATCHING_RELIABILITY_PREMIUM_PERCENT = 10
 # accept this share, worth this many offers of evidence (matching.selectors does the same)
 ACCEPT_RATE_PRIOR = 0.8
 ACCEPT_RATE_PRIOR_WEIGHT = 4.0
+# delays learned from deliveries (``learned_delays``; production/track_record.py): each
+# capability's last TRACK_RECORD_RECENT_PARTS delivered parts, shrunk towards the category's
+# last TRACK_RECORD_PRIOR_PARTS, worth TRACK_RECORD_PRIOR_WEIGHT parts together
+TRACK_RECORD_RECENT_PARTS = 50
+TRACK_RECORD_PRIOR_PARTS = 1000
+TRACK_RECORD_PRIOR_WEIGHT = 5.0
 
 # keyed random streams
 STREAM_PAIR = 1
@@ -131,6 +139,10 @@ class SeasonConfig:
     # acceptance-aware offers (``optimizer``): each capability's ``accept_rate`` is the
     # share of its offers accepted so far (declines and expiries count against), smoothed
     accept_rates: bool = False
+    # plan as the app does (``MATCHING_RUSH_PLANS_P90``, on there): each capability's finish
+    # against its learned delay, P90 for rush orders and P50 for the others, learned from the
+    # deliveries so far (``Simulation.learned_slip``)
+    learned_delays: bool = False
     rush: bool = True
     # window supply: days between a capability's windows
     window_gap_days: tuple[int, int] = (7, 35)
@@ -545,6 +557,9 @@ class Simulation:
         self.answer_history: dict[tuple[int, int], list[int]] = {}
         self.factory_answers: dict[int, list[int]] = {}
         self.pair_answers: list[PairAnswer] = []  # every answer and expiry, in order
+        # days each delivered part finished after its plan: per capability, per category
+        self.delays: dict[tuple[int, int], deque[int]] = {}
+        self.category_delays: dict[int, deque[int]] = {}
         self.last_run_hour = -math.inf
         self.queued_run_hour: float | None = None  # the event run waiting, if any
         self.event_runs_done = 0
@@ -696,6 +711,28 @@ class Simulation:
         state = self.factory_state[offer.factory_id]
         state.delivered += 1
         state.delivered_on_time += int(self.outcome(offer)[1])
+        draw = self.draws.pair(offer.order_id, offer.factory_id)
+        category = self.scenario.orders[offer.order_id].template.category_id
+        delay = 0 if draw.on_time else draw.late_days
+        key = (offer.factory_id, category)
+        self.delays.setdefault(key, deque(maxlen=TRACK_RECORD_RECENT_PARTS)).append(delay)
+        self.category_delays.setdefault(category, deque(maxlen=TRACK_RECORD_PRIOR_PARTS)).append(
+            delay
+        )
+
+    def learned_slip(self, factory_id: int, category_id: int) -> tuple[int, int]:
+        """The capability's P50 and P90 delay in days as the app learns them
+        (``production.track_record.learn``): from the deliveries so far, shrunk towards the
+        category's; (0, 0) before any delivery in the category."""
+        own = [float(d) for d in self.delays.get((factory_id, category_id), ())]
+        prior = [float(d) for d in self.category_delays.get(category_id, ())]
+        if not own and not prior:
+            return 0, 0
+        p50, p90 = (
+            max(math.ceil(shrunk_quantile(own, prior, q, TRACK_RECORD_PRIOR_WEIGHT)), 0)
+            for q in (0.5, 0.9)
+        )
+        return p50, p90
 
     # --- shared machinery ---------------------------------------------------------------
 

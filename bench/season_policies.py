@@ -179,12 +179,21 @@ class OptimizerPolicy(Simulation):
         with the acceptance rate learned from the answers so far (``Capability.accept_rate``,
         which scales the solver's stage-1 weight)."""
         capabilities = self.scenario.factories[factory_id].capabilities
+        if self.config.learned_delays:
+            capabilities = tuple(
+                dataclasses.replace(c, **self.slip_fields(factory_id, c.category_id))
+                for c in capabilities
+            )
         if not (self.config.accept_rates or self.learns_accept_rates):
             return capabilities
         return tuple(
             dataclasses.replace(c, accept_rate=self.accept_rate(factory_id, c.category_id))
             for c in capabilities
         )
+
+    def slip_fields(self, factory_id: int, category_id: int) -> dict[str, int]:
+        p50, p90 = self.learned_slip(factory_id, category_id)
+        return {"slip_p50_days": p50, "slip_p90_days": p90}
 
     def with_pair_estimates(
         self, orders: list[OrderData], windows: list[WindowData]

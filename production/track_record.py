@@ -37,28 +37,9 @@ from django.utils import timezone
 
 from factories.models import FactoryCapability
 from matching.models import Assignment, AssignmentStatus
+from matching.solver.quantiles import shrunk_quantile
 from orders.models import MilestoneKind
 from production.models import Milestone
-
-
-def shrunk_quantile(own: Sequence[float], prior: Sequence[float], q: float, weight: float) -> float:
-    """The ``q`` quantile of ``own`` (one weight each) mixed with ``prior`` (``weight`` in all):
-    the smallest value whose cumulative weight reaches ``q`` of the total. Empty ``own``: the
-    prior's quantile; empty ``prior``: the factory's own."""
-    if not own and not prior:
-        raise ValueError("no values to take a quantile of")
-    items = [(value, 1.0) for value in own]
-    if prior:
-        share = (weight if own else 1.0) / len(prior)
-        items += [(value, share) for value in prior]
-    items.sort()
-    total = sum(w for _value, w in items)
-    reached = 0.0
-    for value, w in items:
-        reached += w
-        if reached >= q * total - 1e-9:
-            return value
-    return items[-1][0]
 
 
 def busy_days(spans: Iterable[tuple[dt.date, dt.date]]) -> int:

@@ -74,6 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of orders that allow pooling (拼单) below a factory's minimum (default 0.3)",
     )
     parser.add_argument(
+        "--capacity-scale",
+        type=float,
+        default=1.0,
+        help="idle capacity against demand: every published window offers this many times "
+        "the units a day, on the same dates (default 1; the JSON lines give the resulting "
+        "demand_ratio, units ordered over free window units)",
+    )
+    parser.add_argument(
         "--event-delay-hours",
         type=float,
         default=None,
@@ -148,6 +156,7 @@ COLUMNS = (
     ("policy", "{:<14}"),
     ("units_made", "{:>11,}"),
     ("units_on_time", "{:>11,}"),
+    ("demand_ratio", "{:>6.2f}"),
     ("fill", "{:>6.3f}"),
     ("on_time_vs_hindsight", "{:>6.3f}"),
     ("first_offer_p90_h", "{:>7.1f}"),
@@ -179,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not policies:
         print(f"unknown policies {unknown}; choose from {', '.join(POLICIES)}", file=sys.stderr)
         return 2
+    if not args.capacity_scale > 0:
+        print("--capacity-scale must be above 0", file=sys.stderr)
+        return 2
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     failures = 0
     for index, seed in enumerate(seeds):
@@ -194,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             fairness_percent=args.fairness_percent,
             pooling_share=args.pooling_share,
+            capacity_scale=args.capacity_scale,
             event_delay_hours=args.event_delay_hours,
             min_run_gap_hours=args.min_run_gap_hours,
             accept_rates=args.accept_rates,

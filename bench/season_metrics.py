@@ -124,6 +124,7 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
     supply_factories = sorted({w.data.factory_id for w in scenario.windows.values()})
     loads = [work.get(fid, 0) for fid in supply_factories]
     window_units = sum(w.free_units for w in scenario.windows.values())
+    units_ordered = sum(scenario.orders[oid].template.quantity for oid in arrived)
     first_offer = [
         sim.orders[oid].first_offer_hour - scenario.orders[oid].arrival_hour  # type: ignore[operator]
         for oid in arrived
@@ -175,8 +176,11 @@ def policy_metrics(sim: Simulation, seconds: float) -> dict[str, Any]:
         "learned_delays": config.learned_delays,
         "event_runs": sim.event_runs_done,
         "orders": len(arrived),
-        "units_ordered": sum(scenario.orders[oid].template.quantity for oid in arrived),
+        "units_ordered": units_ordered,
         "window_units": window_units,
+        # demand against idle capacity: units ordered over the free units published
+        "capacity_scale": config.capacity_scale,
+        "demand_ratio": round(units_ordered / max(1, window_units), 4),
         "units_made": units_made,
         "units_on_time": on_time_units,
         "units_late": late_units,

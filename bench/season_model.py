@@ -11,6 +11,8 @@ The scenario (``build_scenario``) is drawn once per seed and shared by every pol
 - each capability of each factory publishes idle capacity windows through the season
   (7-21 days at 30-100% of its daily output, 7-35 days apart, published 3-21 days before
   they start; a quarter carry work booked outside the marketplace, as the generator does);
+  ``capacity_scale`` multiplies every window's units a day (same windows, same dates), to
+  set the supply of idle capacity against demand;
 - factory traits: whether and how fast it answers offers, how often and how late it
   delivers;
 - seller cancellations (time after arrival).
@@ -148,6 +150,10 @@ class SeasonConfig:
     window_gap_days: tuple[int, int] = (7, 35)
     # share of orders that allow pooling (拼单) below a factory's minimum
     pooling_share: float = 0.3
+    # idle capacity against demand: every published window offers this many times the units
+    # a day (and its work booked outside the marketplace scales with it), on the same dates;
+    # 1 is the scenario measured before this setting existed, unchanged draw for draw
+    capacity_scale: float = 1.0
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     @property
@@ -292,6 +298,7 @@ def build_scenario(config: SeasonConfig) -> Scenario:
                     capability.daily_output,
                     _round_to(capability.daily_output * supply.uniform(0.3, 1.0), 10),
                 )
+                scaled_per_day = max(1, round(units_per_day * config.capacity_scale))
                 lead = int(supply.integers(3, 22))
                 publish = max(0, day - lead)
                 start = config.start + dt.timedelta(days=day)
@@ -300,6 +307,7 @@ def build_scenario(config: SeasonConfig) -> Scenario:
                 if supply.random() < BOOKED_WINDOW_SHARE:
                     booked_days = int(supply.integers(1, max(1, length // 2) + 1))
                     units = max(1, int(units_per_day * booked_days * supply.uniform(0.5, 1.0)))
+                    units = min(scaled_per_day * booked_days, round(units * config.capacity_scale))
                     booked = (Commitment(start, start + dt.timedelta(days=booked_days - 1), units),)
                 if publish < config.days:
                     window_id = len(windows) + 1
@@ -310,8 +318,8 @@ def build_scenario(config: SeasonConfig) -> Scenario:
                             category_id=capability.category_id,
                             start_date=start,
                             end_date=end,
-                            units_per_day=units_per_day,
-                            remaining_units=units_per_day * length - sum(c.units for c in booked),
+                            units_per_day=scaled_per_day,
+                            remaining_units=scaled_per_day * length - sum(c.units for c in booked),
                             commitments=booked,
                         ),
                         publish_hour=24.0 * publish + float(supply.uniform(0.0, 24.0)),

@@ -364,6 +364,11 @@ def metaheuristic(
                 break
             step = min(deadline, now + TABU_CHECK_SECONDS)
             list(pool.map(TabuSearch.run, searches, [step] * len(searches)))
+            # Each search's best joins the next one's elite set: relinking paths then also
+            # run between the regions the two threads found.
+            for k, search in enumerate(searches):
+                if len(searches) > 1:
+                    search.adopt(searches[k - 1])
             values = [v for v in (search.best_value for search in searches) if v is not None]
             if not values:
                 continue

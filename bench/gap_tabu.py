@@ -872,6 +872,16 @@ class TabuSearch:
         value = int(self.best_cost[0])
         return None if value == BIG else value
 
+    def adopt(self, other: TabuSearch) -> bool:
+        """Offer ``other``'s best assignment to this search's elite set (path relinking then
+        also walks between the two searches' regions); True if it entered."""
+        value = other.best_value
+        if value is None:
+            return False
+        return bool(
+            _offer_elite(self.elite, self.elite_cost, self.elite_count, other.best.copy(), value)
+        )
+
     def run(self, deadline: float, rounds_per_chunk: int = 1) -> None:
         """Search until ``deadline`` (``time.perf_counter()``), one chunk at a time."""
         m = self.cost.shape[0]

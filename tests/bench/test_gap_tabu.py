@@ -197,3 +197,22 @@ def test_search_counts_its_work_and_rebuilds_a_stale_elite_set() -> None:
     assert counters[RESTARTS] >= 1
     assert search.best_value is not None and search.best_value >= BEST_KNOWN["gap12-4"]
     assert evaluate_gap(instance, search.best.tolist()) == search.best_value
+
+
+def test_a_search_adopts_the_best_assignment_of_another_into_its_elite_set() -> None:
+    instance = read_gap(DATA / "gap8-3")
+    cost, weight, capacity = arrays(instance)
+    relaxation = lp_bound(cost, weight, capacity, upper_bound=1e9, time_limit_seconds=5.0)
+    u = relaxation.multipliers
+    guide = cost + u[:, None] * weight
+    start = guide.argmin(axis=0)
+    first = new_search(cost, weight, capacity, guide, start, 1.5 * u + 0.1, seed=0)
+    second = new_search(cost, weight, capacity, guide, start, 1.5 * u + 0.1, seed=1)
+    assert not first.adopt(second)  # nothing found yet: nothing to adopt
+    second.run(time.perf_counter() + 0.05)
+    assert second.best_value is not None
+    assert first.adopt(second)
+    assert int(first.elite_count[0]) == 1
+    assert first.elite[0].tolist() == second.best.tolist()
+    assert int(first.elite_cost[0]) == evaluate_gap(instance, second.best.tolist())
+    assert not first.adopt(second)  # already a member

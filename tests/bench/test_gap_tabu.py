@@ -31,6 +31,7 @@ from bench.gap_tabu import (
     NEW_BESTS,
     RESTART_ROUNDS,
     RESTARTS,
+    TabuSearch,
     _offer_elite,
     new_search,
     warm_up,
@@ -181,13 +182,18 @@ def test_elite_set_rejects_duplicates_and_keeps_its_members_apart() -> None:
     assert sorted(cost.tolist()) == [99, 110, 120]
 
 
-def test_search_counts_its_work_and_rebuilds_a_stale_elite_set() -> None:
-    instance = read_gap(DATA / "gap12-4")
+def lagrangian_search(instance: GapInstance, seed: int) -> TabuSearch:
+    """A search started from the Lagrangian optimum (usually over capacity)."""
     cost, weight, capacity = arrays(instance)
     relaxation = lp_bound(cost, weight, capacity, upper_bound=1e9, time_limit_seconds=5.0)
     u = relaxation.multipliers
     guide = cost + u[:, None] * weight
-    search = new_search(cost, weight, capacity, guide, guide.argmin(axis=0), 1.5 * u + 0.1, 0)
+    return new_search(cost, weight, capacity, guide, guide.argmin(axis=0), 1.5 * u + 0.1, seed)
+
+
+def test_search_counts_its_work_and_rebuilds_a_stale_elite_set() -> None:
+    instance = read_gap(DATA / "gap12-4")
+    search = lagrangian_search(instance, seed=0)
     # One chunk of enough rounds that the elite set of this small instance goes stale at least
     # once (the chunk is seeded, so what it does does not depend on the clock).
     search.run(time.perf_counter() + 0.3, rounds_per_chunk=4 * RESTART_ROUNDS)
@@ -201,13 +207,8 @@ def test_search_counts_its_work_and_rebuilds_a_stale_elite_set() -> None:
 
 def test_a_search_adopts_the_best_assignment_of_another_into_its_elite_set() -> None:
     instance = read_gap(DATA / "gap8-3")
-    cost, weight, capacity = arrays(instance)
-    relaxation = lp_bound(cost, weight, capacity, upper_bound=1e9, time_limit_seconds=5.0)
-    u = relaxation.multipliers
-    guide = cost + u[:, None] * weight
-    start = guide.argmin(axis=0)
-    first = new_search(cost, weight, capacity, guide, start, 1.5 * u + 0.1, seed=0)
-    second = new_search(cost, weight, capacity, guide, start, 1.5 * u + 0.1, seed=1)
+    first = lagrangian_search(instance, seed=0)
+    second = lagrangian_search(instance, seed=1)
     assert not first.adopt(second)  # nothing found yet: nothing to adopt
     second.run(time.perf_counter() + 0.05)
     assert second.best_value is not None

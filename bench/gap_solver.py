@@ -66,7 +66,7 @@ TABU_CHECK_SECONDS = 0.25
 # instance of at most 2,000 pairs (d20100, d10100, e20100): the MIP cannot prove those type D
 # models in the time left and ended 1% above the best known value.
 EARLY_PROOF_PAIRS = 2_000
-TABU_STALL_SHARE = 0.25
+TABU_STALL_SHARE = 0.1
 TABU_STALL_SECONDS = 2.0
 # The tabu search runs only on instances with fewer jobs per agent than this: its swap and
 # chain neighbourhoods scan an agent's jobs, and at 40 per agent (d401600: 0.66% above the

@@ -38,6 +38,18 @@ import numpy as np
 from numba import njit
 
 EPS = 1e-9
+# Slots of a search's ``counters`` array: what the search did (for profiling and tests) and
+# the state of its restart rule.
+LOCAL_SEARCHES = 0  # local searches run
+FEASIBLE_ENDS = 1  # ... that found a feasible assignment
+ELITE_ENTRIES = 2  # solutions that entered the elite set
+NEW_BESTS = 3  # times the best feasible assignment improved
+PATHS = 4  # relinking paths walked
+PATH_JOBS = 5  # jobs that differed at the start of those paths, summed
+STALE_ROUNDS = 6  # rounds since a solution last entered the elite set
+FILLING = 7  # 1 while the elite set is being rebuilt after a restart
+RESTARTS = 8  # elite set rebuilds
+COUNTERS = 9
 # 'No solution' cost.
 BIG = 2**62
 # Elite set size for path relinking.
@@ -64,6 +76,12 @@ WEIGHT_DOWN = 0.97
 KICK_SIZE = 4
 # Points of a relinking path improved by the local search.
 PATH_POINTS = 3
+# Relinking rounds without a new elite member before the elite set is rebuilt around its
+# best member from strongly kicked copies of it (n / DIVERSIFY_DIVISOR random jobs moved).
+RESTART_ROUNDS = 200
+# Elite members are kept at least n / ELITE_DISTANCE_DIVISOR jobs apart.
+ELITE_DISTANCE_DIVISOR = 10
+DIVERSIFY_DIVISOR = 5
 
 
 @njit(cache=True, nogil=True)
@@ -558,23 +576,37 @@ def _local_search(
 
 @njit(cache=True, nogil=True)
 def _offer_elite(elite, elite_cost, elite_count, solution, value):
-    """Add a feasible solution to the elite set (replacing the worst) if it is new and good."""
+    """Offer a feasible solution to the elite set; True if it entered.
+
+    The set stays diverse (crowding): a solution within ``n / ELITE_DISTANCE_DIVISOR`` jobs
+    of a member may only replace that member, when it is cheaper; one farther from every
+    member replaces the worst member when it is cheaper than it. Duplicates never enter."""
     size = elite_count[0]
     n = solution.shape[0]
+    near = max(1, n // ELITE_DISTANCE_DIVISOR)
+    closest = -1
+    closest_distance = n + 1
     for e in range(size):
-        if elite_cost[e] == value:
-            same = True
-            for j in range(n):
-                if elite[e, j] != solution[j]:
-                    same = False
-                    break
-            if same:
-                return
+        distance = 0
+        for j in range(n):
+            if elite[e, j] != solution[j]:
+                distance += 1
+        if distance < closest_distance:
+            closest_distance = distance
+            closest = e
+    if closest_distance == 0:
+        return False
+    if closest_distance < near:
+        if value < elite_cost[closest]:
+            elite[closest, :] = solution
+            elite_cost[closest] = value
+            return True
+        return False
     if size < elite.shape[0]:
         elite[size, :] = solution
         elite_cost[size] = value
         elite_count[0] = size + 1
-        return
+        return True
     worst = 0
     for e in range(1, size):
         if elite_cost[e] > elite_cost[worst]:
@@ -582,6 +614,8 @@ def _offer_elite(elite, elite_cost, elite_count, solution, value):
     if value < elite_cost[worst]:
         elite[worst, :] = solution
         elite_cost[worst] = value
+        return True
+    return False
 
 
 @njit(cache=True, nogil=True)
@@ -608,6 +642,7 @@ def _improve_and_offer(
     elite_count,
     scratch,
     scratch_cost,
+    counters,
 ):
     scratch_cost[0] = BIG
     _local_search(
@@ -629,9 +664,13 @@ def _improve_and_offer(
         scratch,
         scratch_cost,
     )
+    counters[LOCAL_SEARCHES] += 1
     if scratch_cost[0] < BIG:
-        _offer_elite(elite, elite_cost, elite_count, scratch, scratch_cost[0])
+        counters[FEASIBLE_ENDS] += 1
+        if _offer_elite(elite, elite_cost, elite_count, scratch, scratch_cost[0]):
+            counters[ELITE_ENTRIES] += 1
         if scratch_cost[0] < best_cost[0]:
+            counters[NEW_BESTS] += 1
             best_cost[0] = scratch_cost[0]
             best[:] = scratch
 
@@ -658,6 +697,7 @@ def _run_chunk(
     elite_count,
     scratch,
     scratch_cost,
+    counters,
     rounds,
     depth,
     tabu_iterations,
@@ -665,7 +705,11 @@ def _run_chunk(
     kick_size,
     seed,
 ):
-    """``rounds`` rounds of path relinking (or kicks while the elite set is small)."""
+    """``rounds`` rounds of path relinking (or kicks while the elite set is small).
+
+    After RESTART_ROUNDS rounds in which no solution entered the elite set, the set is cut
+    to its best member and refilled from strongly kicked copies of the best assignment
+    (n / DIVERSIFY_DIVISOR random jobs to random candidate agents, then a local search)."""
     if seed >= 0:
         np.random.seed(seed)
     n = agent_of.shape[0]
@@ -675,7 +719,22 @@ def _run_chunk(
     path = np.empty(n, dtype=np.int64)
     for _ in range(rounds):
         size = elite_count[0]
-        if size >= 2:
+        if counters[STALE_ROUNDS] >= RESTART_ROUNDS and size >= 2:
+            top = 0
+            for e in range(1, size):
+                if elite_cost[e] < elite_cost[top]:
+                    top = e
+            elite[0, :] = elite[top]
+            elite_cost[0] = elite_cost[top]
+            for e in range(1, size):
+                elite_cost[e] = BIG
+            elite_count[0] = 1
+            counters[STALE_ROUNDS] = 0
+            counters[FILLING] = 1
+            counters[RESTARTS] += 1
+            size = 1
+        accepted_before = counters[ELITE_ENTRIES]
+        if size >= 2 and counters[FILLING] == 0:
             a = np.random.randint(size)
             b = np.random.randint(size - 1)
             if b >= a:
@@ -688,6 +747,8 @@ def _run_chunk(
                 if agent_of[j] != guide[j]:
                     diff[nd] = j
                     nd += 1
+            counters[PATHS] += 1
+            counters[PATH_JOBS] += nd
             if nd < 2:
                 continue
             interval = max(1, nd // (path_points + 1))
@@ -731,6 +792,7 @@ def _run_chunk(
                         elite_count,
                         scratch,
                         scratch_cost,
+                        counters,
                     )
                     agent_of[:] = path
                     _rebuild(weight, agent_of, load, members, count, pos)
@@ -738,7 +800,10 @@ def _run_chunk(
             if best_cost[0] < BIG:
                 agent_of[:] = best
                 _rebuild(weight, agent_of, load, members, count, pos)
-            for _kick in range(kick_size):
+            kicks = kick_size
+            if counters[FILLING] == 1:
+                kicks = max(kick_size, n // DIVERSIFY_DIVISOR)
+            for _kick in range(kicks):
                 j = np.random.randint(n)
                 _move(weight, agent_of, load, members, count, pos, j, cand[j, np.random.randint(k)])
             _improve_and_offer(
@@ -764,7 +829,14 @@ def _run_chunk(
                 elite_count,
                 scratch,
                 scratch_cost,
+                counters,
             )
+            if elite_count[0] >= elite.shape[0]:
+                counters[FILLING] = 0
+        if counters[ELITE_ENTRIES] > accepted_before:
+            counters[STALE_ROUNDS] = 0
+        else:
+            counters[STALE_ROUNDS] += 1
 
 
 @dataclass
@@ -791,6 +863,7 @@ class TabuSearch:
     elite_count: np.ndarray
     scratch: np.ndarray
     scratch_cost: np.ndarray
+    counters: np.ndarray
     seed: int
     started: bool = False
 
@@ -798,6 +871,16 @@ class TabuSearch:
     def best_value(self) -> int | None:
         value = int(self.best_cost[0])
         return None if value == BIG else value
+
+    def adopt(self, other: TabuSearch) -> bool:
+        """Offer ``other``'s best assignment to this search's elite set (path relinking then
+        also walks between the two searches' regions); True if it entered."""
+        value = other.best_value
+        if value is None:
+            return False
+        return bool(
+            _offer_elite(self.elite, self.elite_cost, self.elite_count, other.best.copy(), value)
+        )
 
     def run(self, deadline: float, rounds_per_chunk: int = 1) -> None:
         """Search until ``deadline`` (``time.perf_counter()``), one chunk at a time."""
@@ -832,6 +915,7 @@ class TabuSearch:
                     self.elite_count,
                     self.scratch,
                     self.scratch_cost,
+                    self.counters,
                 )
             _run_chunk(
                 self.cost,
@@ -854,6 +938,7 @@ class TabuSearch:
                 self.elite_count,
                 self.scratch,
                 self.scratch_cost,
+                self.counters,
                 rounds_per_chunk,
                 depth,
                 TABU_ITERATIONS,
@@ -908,6 +993,7 @@ def new_search(
         elite_count=np.zeros(1, dtype=np.int64),
         scratch=np.zeros(n, dtype=np.int64),
         scratch_cost=np.full(1, big, dtype=np.int64),
+        counters=np.zeros(COUNTERS, dtype=np.int64),
         seed=seed,
     )
     _rebuild(search.weight, search.agent_of, search.load, search.members, search.count, search.pos)

@@ -15,8 +15,27 @@ import pytest
 
 from bench.evaluate import evaluate_gap
 from bench.gap_lp import lp_bound
-from bench.gap_solver import GapInstance, metaheuristic, read_gap, solve_gap_cpsat
-from bench.gap_tabu import new_search, warm_up
+from bench.gap_solver import (
+    EARLY_PROOF_PAIRS,
+    GapInstance,
+    hand_over,
+    metaheuristic,
+    read_gap,
+    solve_gap_cpsat,
+)
+from bench.gap_tabu import (
+    ELITE_DISTANCE_DIVISOR,
+    ELITE_ENTRIES,
+    FEASIBLE_ENDS,
+    LOCAL_SEARCHES,
+    NEW_BESTS,
+    RESTART_ROUNDS,
+    RESTARTS,
+    TabuSearch,
+    _offer_elite,
+    new_search,
+    warm_up,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "gap"
@@ -120,3 +139,81 @@ def test_bench_method_option_prints_answers_the_evaluator_accepted(method: str) 
     assert row["objective"] == BEST_KNOWN["gap8-3"]
     assert row["status"] in ("OPTIMAL", "FEASIBLE")
     assert ("numba warm-up" in done.stderr) == (method == "solver")
+
+
+def test_tabu_stage_hands_a_small_model_to_the_mip_only_once_it_has_stalled() -> None:
+    # d20100 has 2,000 pairs in all: the search used to stop after its first 0.25 s there.
+    assert not hand_over(6210, 6166, EARLY_PROOF_PAIRS, stalled_seconds=0.5, stall=5.0)
+    assert hand_over(6210, 6166, EARLY_PROOF_PAIRS, stalled_seconds=5.0, stall=5.0)
+    # A model too big to prove never ends the search early, stalled or not.
+    assert not hand_over(6210, 6166, EARLY_PROOF_PAIRS + 1, stalled_seconds=60.0, stall=5.0)
+    # Reaching the bound always does.
+    assert hand_over(6166, 6166, 10**6, stalled_seconds=0.0, stall=5.0)
+
+
+def _elite(n: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.zeros((size, n), dtype=np.int64),
+        np.full(size, 2**62, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+    )
+
+
+def test_elite_set_rejects_duplicates_and_keeps_its_members_apart() -> None:
+    n = 4 * ELITE_DISTANCE_DIVISOR
+    elite, cost, count = _elite(n, 3)
+    first = np.zeros(n, dtype=np.int64)
+    assert _offer_elite(elite, cost, count, first, 100)
+    assert not _offer_elite(elite, cost, count, first.copy(), 100)  # the same assignment
+    near = first.copy()
+    near[0] = 1  # one job apart: closer than n / ELITE_DISTANCE_DIVISOR
+    assert not _offer_elite(elite, cost, count, near, 101)  # worse than its neighbour: out
+    assert int(count[0]) == 1
+    assert _offer_elite(elite, cost, count, near, 99)  # better: replaces its neighbour
+    assert int(count[0]) == 1 and int(cost[0]) == 99 and elite[0].tolist() == near.tolist()
+    far = np.ones(n, dtype=np.int64)
+    assert _offer_elite(elite, cost, count, far, 120)  # far from all: a new member
+    third = np.full(n, 2, dtype=np.int64)
+    assert _offer_elite(elite, cost, count, third, 130)
+    assert int(count[0]) == 3
+    fourth = np.full(n, 3, dtype=np.int64)
+    assert not _offer_elite(elite, cost, count, fourth, 140)  # worse than the worst member
+    assert _offer_elite(elite, cost, count, fourth, 110)  # replaces the worst (130)
+    assert sorted(cost.tolist()) == [99, 110, 120]
+
+
+def lagrangian_search(instance: GapInstance, seed: int) -> TabuSearch:
+    """A search started from the Lagrangian optimum (usually over capacity)."""
+    cost, weight, capacity = arrays(instance)
+    relaxation = lp_bound(cost, weight, capacity, upper_bound=1e9, time_limit_seconds=5.0)
+    u = relaxation.multipliers
+    guide = cost + u[:, None] * weight
+    return new_search(cost, weight, capacity, guide, guide.argmin(axis=0), 1.5 * u + 0.1, seed)
+
+
+def test_search_counts_its_work_and_rebuilds_a_stale_elite_set() -> None:
+    instance = read_gap(DATA / "gap12-4")
+    search = lagrangian_search(instance, seed=0)
+    # One chunk of enough rounds that the elite set of this small instance goes stale at least
+    # once (the chunk is seeded, so what it does does not depend on the clock).
+    search.run(time.perf_counter() + 0.3, rounds_per_chunk=4 * RESTART_ROUNDS)
+    counters = search.counters
+    assert counters[LOCAL_SEARCHES] >= counters[FEASIBLE_ENDS] >= counters[ELITE_ENTRIES] > 0
+    assert counters[NEW_BESTS] >= 1
+    assert counters[RESTARTS] >= 1
+    assert search.best_value is not None and search.best_value >= BEST_KNOWN["gap12-4"]
+    assert evaluate_gap(instance, search.best.tolist()) == search.best_value
+
+
+def test_a_search_adopts_the_best_assignment_of_another_into_its_elite_set() -> None:
+    instance = read_gap(DATA / "gap8-3")
+    first = lagrangian_search(instance, seed=0)
+    second = lagrangian_search(instance, seed=1)
+    assert not first.adopt(second)  # nothing found yet: nothing to adopt
+    second.run(time.perf_counter() + 0.05)
+    assert second.best_value is not None
+    assert first.adopt(second)
+    assert int(first.elite_count[0]) == 1
+    assert first.elite[0].tolist() == second.best.tolist()
+    assert int(first.elite_cost[0]) == evaluate_gap(instance, second.best.tolist())
+    assert not first.adopt(second)  # already a member

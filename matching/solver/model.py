@@ -759,11 +759,21 @@ def solve_large_component(
     chosen = [(c, units) for c, (_, units) in zip(objects, made, strict=True)]
     cost_value = int(sum(int(packing.pair_cost[p]) * units for p, units in made))
     if len(pooled_rows) and time_limit_seconds > 0:
-        pooled = pooled_rows_left(problem, arrays, pooled_rows, chosen)
+        pooled = pooled_rows_left(problem, arrays, pooled_rows, chosen, columns)
         pools = pools_in_room_left(problem, pooled, chosen, started + time_limit_seconds)
         chosen += pools
         cost_value += sum(unit_cost(c) * units for c, units in pools)
     return ComponentResult(chosen, "FEASIBLE" if chosen else "UNKNOWN", cost_value, 0)
+
+
+def pool_windows(window: np.ndarray, units: IntArray) -> np.ndarray:
+    """Of pooled pairs (their window, their order's units), the windows where most units could
+    meet, most first, until their pairs reach ``POOL_MAX_PAIRS`` (at least one window)."""
+    windows, inverse = np.unique(window, return_inverse=True)
+    ranked = np.argsort(-np.bincount(inverse, weights=units), kind="stable")
+    pairs = np.cumsum(np.bincount(inverse)[ranked])
+    count = max(1, int(np.searchsorted(pairs, POOL_MAX_PAIRS, side="right")))
+    return windows[ranked[:count]]
 
 
 def pooled_rows_left(
@@ -771,21 +781,18 @@ def pooled_rows_left(
     arrays: CandidateArrays,
     pooled_rows: IntArray,
     chosen: list[tuple[Candidate, int]],
+    columns: ProblemColumns,
 ) -> list[Candidate]:
     """The pooled pairs (as objects) of a large component's orders that ``chosen`` leaves out,
-    in the windows where most of their units could meet, up to about ``POOL_MAX_PAIRS``."""
-    placed = {c.order.id for c, _ in chosen}
-    order_ids = np.array([o.id for o in problem.orders], dtype=np.int64)
-    pooled_rows = pooled_rows[~np.isin(order_ids[arrays.order[pooled_rows]], list(placed))]
+    in the windows ``pool_windows`` picks: only those become objects."""
+    placed = list({c.order.id for c, _ in chosen})
+    orders = arrays.order[pooled_rows]
+    pooled_rows = pooled_rows[~np.isin(columns.order_id[orders], placed)]
     if not len(pooled_rows):
         return []
-    quantity = np.array([o.quantity for o in problem.orders], dtype=np.int64)
-    _, inverse = np.unique(arrays.window[pooled_rows], return_inverse=True)
-    units_by_window = np.bincount(inverse, weights=quantity[arrays.order[pooled_rows]])
-    ranked = np.argsort(-units_by_window, kind="stable")
-    pairs = np.cumsum(np.bincount(inverse)[ranked])
-    taken = ranked[: max(1, int(np.searchsorted(pairs, POOL_MAX_PAIRS)))]
-    return to_candidates(problem, arrays, np.sort(pooled_rows[np.isin(inverse, taken)]))
+    window = arrays.window[pooled_rows]
+    taken = pool_windows(window, columns.order_quantity[arrays.order[pooled_rows]])
+    return to_candidates(problem, arrays, pooled_rows[np.isin(window, taken)])
 
 
 def pools_in_room_left(
@@ -795,27 +802,21 @@ def pools_in_room_left(
     deadline: float,
 ) -> list[tuple[Candidate, int]]:
     """Pools (拼单) of the orders ``chosen`` leaves out, in the room it leaves: CP-SAT on their
-    ``pooled`` pairs in the windows where most of their units could meet (up to
-    ``POOL_MAX_PAIRS`` pairs), with every pool held to its factory's minimum and maximum and
-    what ``chosen`` makes in those windows counted as booked (``neighbourhood_model``), most
-    weighted units; hinted with the pools of unanswered offers where they stand. The greedy
-    start and the searches never start a pool; this is how their answers get some."""
+    ``pooled`` pairs in the windows where most of their units could meet (``pool_windows``),
+    with every pool held to its factory's minimum and maximum and what ``chosen`` makes in
+    those windows counted as booked (``neighbourhood_model``), most weighted units; hinted
+    with the pools of unanswered offers where they stand. The greedy start and the searches
+    never start a pool; this is how their answers get some."""
     placed = {c.order.id for c, _ in chosen}
     left = [c for c in pooled if c.order.id not in placed]
     if not left or deadline - time.perf_counter() < MIN_POOL_SECONDS:
         return []
-    units_by_window: dict[int, int] = defaultdict(int)
-    pairs_by_window: dict[int, int] = defaultdict(int)
-    for c in left:
-        units_by_window[c.window.id] += c.order.quantity
-        pairs_by_window[c.window.id] += 1
-    window_ids: set[int] = set()
-    pairs = 0
-    for window_id in sorted(units_by_window, key=lambda w: (-units_by_window[w], w)):
-        if window_ids and pairs + pairs_by_window[window_id] > POOL_MAX_PAIRS:
-            break
-        window_ids.add(window_id)
-        pairs += pairs_by_window[window_id]
+    window_ids = set(
+        pool_windows(
+            np.array([c.window.id for c in left], dtype=np.int64),
+            np.array([c.order.quantity for c in left], dtype=np.int64),
+        ).tolist()
+    )
     free = [c for c in left if c.window.id in window_ids]
     fixed = [(c, units) for c, units in chosen if c.window.id in window_ids]
     start = {
@@ -824,11 +825,6 @@ def pools_in_room_left(
         if any(p.window_id == c.window.id for p in c.order.current)
     }
     model, x, units = neighbourhood_model(free, fixed, start, problem.first_production_date)
-    by_window: dict[int, list[Candidate]] = defaultdict(list)
-    for c in free:
-        by_window[c.window.id].append(c)
-    for window_candidates in by_window.values():
-        add_pool_minimums(model, window_candidates, x, units)
     params = problem.solver
     weight = scaled(
         {c.key: pair_weight(c, params) for c in free}, {c.key: c.order.quantity for c in free}
@@ -850,6 +846,7 @@ class ProblemColumns:
     component reads, made once per ``solve``."""
 
     order_id: IntArray
+    order_quantity: IntArray
     window_id: IntArray
     factory_id: IntArray
     order_weight: IntArray  # priority_weight
@@ -881,6 +878,7 @@ class ProblemColumns:
             fairness = np.ones(len(factories), dtype=np.int64)
         return cls(
             order_id=ints([o.id for o in problem.orders]),
+            order_quantity=ints([o.quantity for o in problem.orders]),
             window_id=ints([w.id for w in problem.windows]),
             factory_id=ints([f.id for f in factories]),
             order_weight=ints([priority_weight(o, params) for o in problem.orders]),
@@ -963,8 +961,9 @@ def neighbourhood_model(
     first_production_date: dt.date,
 ) -> tuple[cp_model.CpModel, Choice, Units]:
     """The model's constraints over the ``free`` pairs of a neighbourhood (``lns.py``): each
-    order made once, in its range, and every window's earliest-deadline-first capacity with
-    what the ``fixed`` pairs make there counted as already booked; hinted with ``start``."""
+    order made once, in its range, every window's earliest-deadline-first capacity with what
+    the ``fixed`` pairs make there counted as already booked, and every pool of its pooled
+    pairs within its factory's range (``pools_in_room_left``); hinted with ``start``."""
     model = cp_model.CpModel()
     x: Choice = {c.key: model.new_bool_var(f"x_o{c.order.id}_w{c.window.id}") for c in free}
     units = add_units(model, free, x, first_production_date)
@@ -979,6 +978,7 @@ def neighbourhood_model(
         window = window_candidates[0].window
         add_remaining_units(model, window, window_candidates, units)
         add_deadline_capacity(model, window, window_candidates, units, first_production_date)
+        add_pool_minimums(model, window_candidates, x, units)
     hint(model, x, units, start)
     return model, x, units
 

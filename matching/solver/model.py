@@ -73,12 +73,15 @@ FLOOR_SHARE = 0.25
 # of 1,000-5,000 pairs got a few tenths of a second of CP-SAT each and ended below what
 # CP-SAT finds on them with more; at 1 the 10k x 2k gap fell on all three seeds
 LARGE_TIME_WEIGHT = 1
-# Components of at most this many pairs are solved exactly: CP-SAT proves them optimal in
-# milliseconds, so they may take up to EXACT_SECONDS whatever their share (and skip the
-# local search). Without this a one-pair shard of a large run got a sliver of a second and
-# came back UNKNOWN, or FEASIBLE with a 100% gap.
+# Components of at most this many pairs are solved exactly, each as its own model: CP-SAT
+# proves one optimal in milliseconds, so it may take up to EXACT_SECONDS whatever its share
+# (and skips the local search). Without this a one-pair shard of a large run got a sliver of
+# a second and came back UNKNOWN, or FEASIBLE with a 100% gap. Together in one model they
+# are not proven: the stage-2 row (the stage-1 optimum kept, summed over them) couples
+# independent components, and at 300k x 25k a model of 140 of them ran its 10 s without a
+# proof where one model each took 1.0 s for all 140, every one OPTIMAL.
 EXACT_MAX_PAIRS = 20
-EXACT_SECONDS = 10.0
+EXACT_SECONDS = 1.0
 # Larger components are answered by the local search and the large-neighbourhood search
 # (lns.py) on a few hundred pairs at a time: on the whole of them CP-SAT rarely improves
 # on the local search in the time a run has (from about 100,000 pairs its presolve does
@@ -328,20 +331,21 @@ def solve_batch(
     parts: list[IntArray],
     time_limit_seconds: float,
 ) -> ComponentResult:
-    """A batch of components (``batches``): its tiny ones (at most ``EXACT_MAX_PAIRS`` pairs
-    each) as one model solved exactly, as each of them alone would be, whatever the batch's
-    share; then the others as one model in the time left. Until 2026-12-07 a batch holding a
-    large component and tiny ones was one model, and with a 0.1 s limit on a busy machine
-    CP-SAT stopped before proving the tiny ones."""
+    """A batch of components (``batches``): each tiny one (at most ``EXACT_MAX_PAIRS`` pairs)
+    alone, solved exactly whatever the batch's share; then the others as one model in the
+    time left. Until 2026-12-07 the tiny ones were one model (before that, one with the rest
+    of the batch), which CP-SAT often could not prove (``EXACT_MAX_PAIRS``)."""
     started = time.perf_counter()
-    tiny = [rows for rows in parts if len(rows) <= EXACT_MAX_PAIRS]
+    results = [
+        solve_component(to_candidates(problem, arrays, np.sort(rows)), problem, 0.0)
+        for rows in parts
+        if len(rows) <= EXACT_MAX_PAIRS
+    ]
     rest = [rows for rows in parts if len(rows) > EXACT_MAX_PAIRS]
-    results = []
-    for group, tiny_parts in ((tiny, True), (rest, False)):
-        if group:
-            candidates = to_candidates(problem, arrays, np.sort(np.concatenate(group)))
-            time_left = max(started + time_limit_seconds - time.perf_counter(), 0.0)
-            results.append(solve_component(candidates, problem, time_left, tiny_parts=tiny_parts))
+    if rest:
+        candidates = to_candidates(problem, arrays, np.sort(np.concatenate(rest)))
+        time_left = max(started + time_limit_seconds - time.perf_counter(), 0.0)
+        results.append(solve_component(candidates, problem, time_left))
     return results[0] if len(results) == 1 else together(results)
 
 
@@ -512,16 +516,14 @@ def solve_component(
     candidates: list[Candidate],
     problem: MatchingProblem,
     time_limit_seconds: float,
-    *,
-    tiny_parts: bool = False,
 ) -> ComponentResult:
     """The greedy start, improved by local search, then (components of at most
     ``CPSAT_MAX_PAIRS`` pairs) the three lexicographic CP-SAT stages from it. A component
-    of at most ``EXACT_MAX_PAIRS`` pairs, or a batch of such components (``tiny_parts``),
-    goes to CP-SAT from the greedy start, with the time it needs to prove the optimum."""
+    of at most ``EXACT_MAX_PAIRS`` pairs goes to CP-SAT from the greedy start, with the time
+    it needs to prove the optimum."""
     started = time.perf_counter()
     start, greedy, large, time_limit_seconds = component_start(
-        candidates, problem, time_limit_seconds, tiny_parts=tiny_parts
+        candidates, problem, time_limit_seconds
     )
     if large:
         chosen = [(c, start[c.key]) for c in candidates if c.key in start]
@@ -536,13 +538,11 @@ def component_start(
     candidates: list[Candidate],
     problem: MatchingProblem,
     time_limit_seconds: float,
-    *,
-    tiny_parts: bool = False,
 ) -> tuple[dict[Key, int], dict[Key, int], bool, float]:
     """Where CP-SAT starts on a component: the greedy answer, improved by the local search
     when there is time and something to search. Returns the start, the greedy answer, whether
     the start is the answer (a component too large for CP-SAT, or no time left) and the
-    component's time (a tiny component, or a batch of them, gets ``EXACT_SECONDS``)."""
+    component's time (a tiny component gets up to ``EXACT_SECONDS``)."""
     started = time.perf_counter()
     params = problem.solver
     # the greedy start and the searches never start a pool (拼单): pooled pairs are used by
@@ -554,7 +554,7 @@ def component_start(
     greedy_parts = greedy_fill(packing, params)
     greedy = {packing.key(p): units for p, units in greedy_parts}
     large = len(candidates) > CPSAT_MAX_PAIRS
-    if tiny_parts or len(candidates) <= EXACT_MAX_PAIRS:
+    if len(candidates) <= EXACT_MAX_PAIRS:
         return greedy, greedy, large, max(time_limit_seconds, EXACT_SECONDS)
     if time_limit_seconds <= 0:
         # the run's time is up (a build that took it all, on an overloaded machine): the

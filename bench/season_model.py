@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from bench.market_generate import BOOKED_WINDOW_SHARE, DEFAULT_TODAY, MarketConfig, generate_market
+from matching.solver.acceptance import PairAnswer
 from matching.solver.geo import haversine_km, transport_for
 from matching.solver.problem import (
     Commitment,
@@ -442,17 +443,6 @@ class Offer:
     # the distance (1,000 km) and the window's load (when the offer was made; once answered,
     # what the factory saw besides this offer), for a per-pair acceptance estimate
     features: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class PairAnswer:
-    """One offer's answer as the marketplace saw it: its features (``Offer.features``),
-    whether the factory answered before the expiry and whether it accepted."""
-
-    factory_id: int
-    features: tuple[float, float, float]
-    answered: bool
-    accepted: bool
 
 
 @dataclass

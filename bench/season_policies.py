@@ -26,9 +26,6 @@ import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-
-import numpy as np
 
 from bench.season_model import (
     MATCHING_LEAD_DAYS,
@@ -37,7 +34,6 @@ from bench.season_model import (
     MATCHING_RELIABILITY_PREMIUM_PERCENT,
     OFFER_EXPIRY_HOURS,
     Offer,
-    PairAnswer,
     RunRecord,
     Scenario,
     Simulation,
@@ -47,8 +43,8 @@ from bench.season_model import (
     eligible_windows,
 )
 from matching.solver import solve
+from matching.solver.acceptance import PairAcceptEstimate, with_pair_estimates
 from matching.solver.candidates import find_candidates
-from matching.solver.geo import EARTH_RADIUS_KM
 from matching.solver.problem import (
     Capability,
     Commitment,
@@ -73,91 +69,6 @@ def solver_params(scenario: Scenario, time_limit: float, **overrides: object) ->
         reliability_premium_percent=MATCHING_RELIABILITY_PREMIUM_PERCENT,
     )
     return dataclasses.replace(params, **overrides)  # type: ignore[arg-type]
-
-
-# the per-pair acceptance estimate: with no answers, a factory answers 90% of its offers
-# (worth PAIR_PRIOR_WEIGHT offers against its own) and accepts PAIR_PRIOR of those whatever
-# the price, distance or load; a small ridge (PAIR_RIDGE) pulls the logistic fit there
-PAIR_PRIOR = 0.8
-PAIR_PRIOR_WEIGHT = 4.0
-PAIR_RIDGE = 0.5
-
-
-def _logit(p: float) -> float:
-    return float(np.log(p / (1.0 - p)))
-
-
-@dataclass(frozen=True)
-class PairAcceptEstimate:
-    """A factory's chance of accepting one order's offer, learned from the answers the
-    season has seen (``Simulation.pair_answers``, never the model's hidden draws): the
-    factory's smoothed share of offers answered before the expiry, times a logistic fit,
-    over the answered offers, of accepting on the order's price over the factory's, the
-    distance and the window's load (what the issue says answers depend on)."""
-
-    coefficients: tuple[float, float, float, float]  # intercept, price, distance, load
-    answer_rate: dict[int, float]
-    default_answer_rate: float
-
-    @classmethod
-    def fit(cls, answers: list[PairAnswer]) -> PairAcceptEstimate:
-        total = len(answers)
-        answered = sum(a.answered for a in answers)
-        overall = (answered + PAIR_PRIOR_WEIGHT * 0.9) / (total + PAIR_PRIOR_WEIGHT)
-        seen: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for a in answers:
-            seen[a.factory_id][0] += int(a.answered)
-            seen[a.factory_id][1] += 1
-        rates = {
-            fid: (yes + PAIR_PRIOR_WEIGHT * overall) / (n + PAIR_PRIOR_WEIGHT)
-            for fid, (yes, n) in seen.items()
-        }
-        prior = np.array([_logit(PAIR_PRIOR), 0.0, 0.0, 0.0])
-        beta = prior.copy()
-        rows = [(1.0, *a.features) for a in answers if a.answered]
-        if rows:
-            x = np.array(rows)
-            y = np.array([float(a.accepted) for a in answers if a.answered])
-            ridge = np.diag([PAIR_RIDGE, PAIR_RIDGE, PAIR_RIDGE, PAIR_RIDGE])
-            for _ in range(12):  # Newton steps on the penalised log-likelihood
-                p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-                gradient = x.T @ (y - p) - ridge @ (beta - prior)
-                hessian = (x * (p * (1.0 - p))[:, None]).T @ x + ridge
-                step = np.linalg.solve(hessian, gradient)
-                beta = beta + step
-                if float(np.abs(step).max()) < 1e-6:
-                    break
-        c = beta.tolist()
-        return cls((c[0], c[1], c[2], c[3]), rates, overall)
-
-    def hundredths(
-        self, factory_ids: np.ndarray, price_over: np.ndarray, km: np.ndarray, load: np.ndarray
-    ) -> np.ndarray:
-        b0, b_price, b_distance, b_load = self.coefficients
-        logit = b0 + b_price * price_over + b_distance * km / 1000.0 + b_load * load
-        answer = np.array(
-            [self.answer_rate.get(int(f), self.default_answer_rate) for f in factory_ids]
-        )
-        chance = answer / (1.0 + np.exp(-logit))
-        return np.clip(np.rint(100.0 * chance), 1, 100).astype(np.int64)
-
-
-def window_load(window: WindowData) -> float:
-    """The share of the window's units taken by what the run cannot change (work booked
-    outside, accepted parts, offers of orders it does not reload): the unanswered offers it
-    may move are not counted, so an offer's own units never count against it."""
-    total = window.units_per_day * ((window.end_date - window.start_date).days + 1)
-    return (total - window.remaining_units) / max(1, total)
-
-
-def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """``matching.solver.geo.haversine_km`` on arrays (broadcast)."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    a = (
-        np.sin((phi2 - phi1) / 2) ** 2
-        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 class OptimizerPolicy(Simulation):
@@ -194,51 +105,6 @@ class OptimizerPolicy(Simulation):
     def slip_fields(self, factory_id: int, category_id: int) -> dict[str, int]:
         p50, p90 = self.learned_slip(factory_id, category_id)
         return {"slip_p50_days": p50, "slip_p90_days": p90}
-
-    def with_pair_estimates(
-        self, orders: list[OrderData], windows: list[WindowData]
-    ) -> list[OrderData]:
-        """Each order with the estimated chance that each window's factory whose price is
-        within the order's accepts its offer (``OrderData.window_accept``), at the window's
-        load before the run (``window_load``)."""
-        estimate = PairAcceptEstimate.fit(self.pair_answers)
-        factories = self.scenario.factories
-        by_category: dict[int, list[WindowData]] = defaultdict(list)
-        for w in windows:
-            by_category[w.category_id].append(w)
-        columns: dict[int, tuple[np.ndarray, ...]] = {}
-        for category, members in by_category.items():
-            fids = np.array([w.factory_id for w in members])
-            prices: list[int] = []
-            for w in members:
-                capability = factories[w.factory_id].capability_for(category)
-                prices.append(capability.unit_price_fen if capability is not None else 1)
-            columns[category] = (
-                np.array([w.id for w in members]),
-                fids,
-                np.array(prices, dtype=np.float64),
-                np.array([factories[f].latitude for f in fids.tolist()]),
-                np.array([factories[f].longitude for f in fids.tolist()]),
-                np.array([window_load(w) for w in members]),
-            )
-        out = []
-        for order in orders:
-            found = columns.get(order.category_id)
-            if found is None:
-                out.append(order)
-                continue
-            wids, fids, price, lat, lon, load = found
-            mask = price <= order.max_unit_price_fen
-            if not mask.any():
-                out.append(order)
-                continue
-            km = _km(np.array(order.latitude), np.array(order.longitude), lat[mask], lon[mask])
-            chance = estimate.hundredths(
-                fids[mask], order.max_unit_price_fen / price[mask] - 1.0, km, load[mask]
-            )
-            pairs = tuple(zip(wids[mask].tolist(), chance.tolist(), strict=True))
-            out.append(dataclasses.replace(order, window_accept=pairs))
-        return out
 
     def on_run(self, hour: float) -> None:
         scenario = self.scenario
@@ -289,8 +155,6 @@ class OptimizerPolicy(Simulation):
                     + tuple(Commitment(o.start, o.finish, o.units) for o in fixed),
                 )
             )
-        if self.learns_pair_estimates:
-            orders = self.with_pair_estimates(orders, windows)
         factory_ids = {w.factory_id for w in windows}
         factories: list[FactoryData] = [
             dataclasses.replace(
@@ -311,6 +175,8 @@ class OptimizerPolicy(Simulation):
                 scenario, self.config.time_limit_seconds, **self.solver_overrides()
             ),
         )
+        if self.learns_pair_estimates:
+            problem = with_pair_estimates(problem, PairAcceptEstimate.fit(self.pair_answers))
         new = [o for o in orders if o.id not in self.looked_at]
         if new:
             candidates, _ = find_candidates(dataclasses.replace(problem, orders=tuple(new)))

@@ -382,6 +382,11 @@ MATCHING_FAIRNESS_PERCENT = env_int("MATCHING_FAIRNESS_PERCENT", 0)
 # SCORES_WINDOW_DAYS (declines and expiries count against; shrunk towards 80% worth 4 offers)
 # scales the solver's stage-1 weight, so offers go where they are likely to be accepted.
 MATCHING_ACCEPT_RATES = env_bool("MATCHING_ACCEPT_RATES", False)
+# Per-pair acceptance estimates (matching.solver.acceptance): each (order, window) pair weighed
+# by the chance, fitted on the answers of the last SCORES_WINDOW_DAYS, that the factory accepts
+# that order's offer at its price, distance and the window's load; replaces the capability
+# rates above where both are on
+MATCHING_PAIR_ACCEPT = env_bool("MATCHING_PAIR_ACCEPT", False)
 # Lead times with confidence: an order is planned to finish its factory's learned delay
 # before its latest finish, the P90 delay for rush orders (the P50 when this is off), the
 # P50 delay for the others (production/track_record.py, docs/matching.md).

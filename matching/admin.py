@@ -457,7 +457,12 @@ class AssignmentAdmin(ViewOnlyAdmin):
         ),
         (
             _("Answer"),
-            {"fields": (("expires_at", "responded_at"), ("decline_reason", "decline_note"))},
+            {
+                "fields": (
+                    ("expires_at", "responded_at", "window_load"),
+                    ("decline_reason", "decline_note"),
+                )
+            },
         ),
         (
             _("Production and delivery"),
@@ -475,6 +480,7 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "responded_at",
         "decline_reason",
         "decline_note",
+        "window_load",
         "promised_finish",
         "shipped_on",
         "delivered_on",

@@ -225,6 +225,9 @@ class Assignment(models.Model):
         _("decline reason"), max_length=20, choices=DeclineReason.choices, blank=True
     )
     decline_note = models.TextField(_("decline note"), blank=True)
+    # the share of the window's units taken by other work (booked or offered) when the factory
+    # answered: a feature of the per-pair acceptance estimate (MATCHING_PAIR_ACCEPT)
+    window_load = models.FloatField(_("window load when answered"), null=True, blank=True)
     # the finish the factory committed to when it accepted (delays move planned_finish only)
     promised_finish = models.DateField(_("promised finish"), null=True, blank=True)
     shipped_on = models.DateField(_("shipped on"), null=True, blank=True)

@@ -112,6 +112,14 @@ def offer_units_book(*, offer: Assignment, hint: str, allowed: tuple[str, ...]) 
     )
 
 
+def offer_window_load(offer: Assignment) -> float:
+    """The share of the offer's window taken by other work, booked or offered, as the factory
+    sees it when it answers (the offer's own held units left out)."""
+    window = CapacityWindow.objects.get(pk=offer.window_id)
+    others = window.booked_units + window.offered_units - offer.quantity
+    return min(max(others / window.total_units, 0.0), 1.0) if window.total_units else 0.0
+
+
 def order_part_accepted(
     *, order: Order, actor: User | None, actions: tuple[str, str], params: Params
 ) -> None:
@@ -133,6 +141,7 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     offer, order = offer_lock(offer.pk)
     offer_require_waiting(offer, pgettext_lazy("offer cannot be", "accepted"), now)
     offer_require_within_probation(offer)
+    offer.window_load = offer_window_load(offer)
     offer_units_book(
         offer=offer,
         hint=_("Decline it (no capacity) so the order is matched elsewhere."),
@@ -141,7 +150,9 @@ def offer_accept(*, offer: Assignment, actor: User | None) -> Assignment:
     offer.status = AssignmentStatus.ACCEPTED
     offer.responded_at = now
     offer.promised_finish = offer.planned_finish
-    offer.save(update_fields=["status", "responded_at", "promised_finish", "updated_at"])
+    offer.save(
+        update_fields=["status", "responded_at", "promised_finish", "window_load", "updated_at"]
+    )
     # an answer: the run of expired offers is broken
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)
     factory = offer.factory
@@ -183,8 +194,16 @@ def offer_decline(
     offer.responded_at = now
     offer.decline_reason = reason
     offer.decline_note = note.strip()
+    offer.window_load = offer_window_load(offer)
     offer.save(
-        update_fields=["status", "responded_at", "decline_reason", "decline_note", "updated_at"]
+        update_fields=[
+            "status",
+            "responded_at",
+            "decline_reason",
+            "decline_note",
+            "window_load",
+            "updated_at",
+        ]
     )
     capacity_window_release(window_id=offer.window_id, units=offer.quantity, offered=True)
     Factory.objects.filter(pk=offer.factory_id).update(expired_offers_in_a_row=0)

@@ -7,6 +7,7 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from matching.models import (
     PriceGuidance,
     WhatIf,
 )
+from matching.solver.acceptance import PairAcceptEstimate, PairAnswer, with_pair_estimates
 from matching.solver.problem import (
     Capability,
     Commitment,
@@ -342,6 +344,10 @@ ACCEPT_RATE_PRIOR_WEIGHT = 4.0
 # declined or left to expire; counter-offers are neither
 ACCEPTED_ANSWERS = (AssignmentStatus.ACCEPTED, AssignmentStatus.SWITCHED)
 REFUSED_ANSWERS = (AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
+# per-pair estimates (MATCHING_PAIR_ACCEPT): the load of an answer recorded before loads were,
+# when no answer has one; the least unit price a price ratio divides by
+UNKNOWN_LOAD = 0.5
+MIN_PRICE = Decimal("0.01")
 
 
 def capability_accept_rates(*, factory_ids: Iterable[int]) -> dict[tuple[int, int], float]:
@@ -378,6 +384,53 @@ def capability_accept_rates(*, factory_ids: Iterable[int]) -> dict[tuple[int, in
         ).values_list("factory_id", "category_id")
         for yes, total in [counts.get((factory_id, category_id), [0, 0])]
     }
+
+
+def pair_answers(*, factory_ids: Iterable[int]) -> list[PairAnswer]:
+    """The answers to the given factories' offers of the last ``SCORES_WINDOW_DAYS``, oldest
+    first, as the per-pair acceptance estimate reads them: an accepted or declined offer with
+    its features (the order's price over the offer's less 1, thousands of km, the window's
+    load when answered), an expired one as unanswered. An offer answered before loads were
+    recorded gets the mean of the recorded ones (``UNKNOWN_LOAD`` when there are none)."""
+    since = timezone.now() - dt.timedelta(days=settings.SCORES_WINDOW_DAYS)
+    rows = list(
+        Assignment.objects.filter(
+            factory_id__in=list(factory_ids),
+            created_at__gte=since,
+            status__in=ACCEPTED_ANSWERS + REFUSED_ANSWERS,
+        )
+        .order_by("created_at", "pk")
+        .values_list(
+            "factory_id",
+            "status",
+            "order__max_unit_price",
+            "unit_price",
+            "distance_km",
+            "window_load",
+        )
+    )
+    loads = [row[5] for row in rows if row[5] is not None]
+    mean_load = sum(loads) / len(loads) if loads else UNKNOWN_LOAD
+    return [
+        PairAnswer(
+            factory_id,
+            (
+                float(max_price / max(price, MIN_PRICE)) - 1.0,
+                km / 1000.0,
+                mean_load if load is None else load,
+            ),
+            answered=status != AssignmentStatus.EXPIRED,
+            accepted=status in ACCEPTED_ANSWERS,
+        )
+        for factory_id, status, max_price, price, km, load in rows
+    ]
+
+
+def with_pair_accept(problem: MatchingProblem) -> MatchingProblem:
+    """The problem with each pair's acceptance estimate (``OrderData.window_accept``) fitted
+    on its factories' answers (``pair_answers``)."""
+    answers = pair_answers(factory_ids=[f.id for f in problem.factories])
+    return with_pair_estimates(problem, PairAcceptEstimate.fit(answers))
 
 
 def with_accept_rates(problem: MatchingProblem) -> MatchingProblem:
@@ -469,6 +522,8 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
     )
     if settings.MATCHING_ACCEPT_RATES:
         problem = with_accept_rates(problem)
+    if settings.MATCHING_PAIR_ACCEPT:
+        problem = with_pair_accept(problem)
     if problem.solver.fairness_percent:
         # each factory's booked share over all its windows, before the run is split in shards
         problem = with_booked_percent(problem)

@@ -9,8 +9,15 @@ import dataclasses
 import numpy as np
 
 from bench.season_metrics import evaluate_accepted
-from bench.season_model import PairAnswer, build_scenario
-from bench.season_policies import PAIR_PRIOR, PairAcceptEstimate, PairOptimizerPolicy
+from bench.season_model import build_scenario
+from bench.season_policies import PairOptimizerPolicy
+from matching.solver.acceptance import (
+    PAIR_PRIOR,
+    PairAcceptEstimate,
+    PairAnswer,
+    with_pair_estimates,
+)
+from matching.solver.problem import MatchingProblem
 from tests.bench.test_season_simulation import SMALL
 
 EVENTS = dataclasses.replace(
@@ -44,8 +51,7 @@ def test_the_estimate_follows_what_the_answers_show() -> None:
 
 
 def test_every_order_carries_an_estimate_for_each_window_within_its_price() -> None:
-    sim = PairOptimizerPolicy(build_scenario(SMALL))
-    scenario = sim.scenario
+    scenario = PairOptimizerPolicy(build_scenario(SMALL)).scenario
     orders = [o.template for o in list(scenario.orders.values())[:30]]
     windows = [w.data for w in scenario.windows.values()]
     price = {
@@ -53,7 +59,13 @@ def test_every_order_carries_an_estimate_for_each_window_within_its_price() -> N
         for f in scenario.factories.values()
         for c in f.capabilities
     }
-    for order in sim.with_pair_estimates(orders, windows):
+    problem = MatchingProblem(
+        first_production_date=scenario.config.start,
+        orders=tuple(orders),
+        factories=tuple(scenario.factories.values()),
+        windows=tuple(windows),
+    )
+    for order in with_pair_estimates(problem, PairAcceptEstimate.fit([])).orders:
         expected = {
             w.id
             for w in windows

@@ -661,7 +661,7 @@ def solve_stages(
         status = "FEASIBLE" if chosen else stage1.status_name(status1)
         return ComponentResult(chosen, status, cost_value, 0, value_bound)
     hint(model, x, units, solution_of(candidates, x, units, stage1))
-    model.add(built.priority >= round(stage1.objective_value))
+    keep_stage1_values(built, candidates, stage1)
 
     # Stage 2: keep that, least production plus transport cost.
     model.minimize(built.cost)
@@ -693,6 +693,24 @@ def solve_stages(
         bound=cost_bound,
         value_bound=value_bound,
     )
+
+
+def keep_stage1_values(
+    built: ComponentModel, candidates: list[Candidate], stage1: cp_model.CpSolver
+) -> None:
+    """Stage 2 keeps stage 1's weighted units: one row per independent component of the
+    model (a batch holds several), each at its own stage-1 value. One row over their sum
+    would couple components that share nothing, and CP-SAT then proves stage 2 of a batch
+    far more slowly than of each component alone (``EXACT_MAX_PAIRS``). On the 11 batches
+    of several components of the 10k x 2k market, 2 s each, twice: 1.0% and 0.9% less cost,
+    as many weighted units (with 0.3 s each: within the noise)."""
+    parts = independent_components(candidates)
+    if len(parts) == 1:
+        built.model.add(built.priority >= round(stage1.objective_value))
+        return
+    for part in parts:
+        value = sum(built.weight[c.key] * built.units[c.key] for c in part)
+        built.model.add(value >= stage1.value(value))
 
 
 def solve_stage1(

@@ -245,3 +245,9 @@ class CapacityWindow(models.Model):
     @property
     def utilisation(self) -> float:
         return self.booked_units / self.total_units if self.total_units else 0.0
+
+    def load_besides(self, units: int) -> float:
+        """The share of the window taken by work, booked or offered, other than ``units`` of
+        it (an offer's own held units), 0..1."""
+        others = self.booked_units + self.offered_units - units
+        return min(max(others / self.total_units, 0.0), 1.0) if self.total_units else 0.0

@@ -113,11 +113,9 @@ def offer_units_book(*, offer: Assignment, hint: str, allowed: tuple[str, ...]) 
 
 
 def offer_window_load(offer: Assignment) -> float:
-    """The share of the offer's window taken by other work, booked or offered, as the factory
-    sees it when it answers (the offer's own held units left out)."""
-    window = CapacityWindow.objects.get(pk=offer.window_id)
-    others = window.booked_units + window.offered_units - offer.quantity
-    return min(max(others / window.total_units, 0.0), 1.0) if window.total_units else 0.0
+    """How full the offer's window is, as the factory sees it when it answers (the offer's
+    own held units left out)."""
+    return CapacityWindow.objects.get(pk=offer.window_id).load_besides(offer.quantity)
 
 
 def order_part_accepted(

@@ -350,20 +350,26 @@ UNKNOWN_LOAD = 0.5
 MIN_PRICE = Decimal("0.01")
 
 
+def _recent_answers(factory_ids: Iterable[int]) -> QuerySet[Assignment]:
+    """The factories' offers of the last ``SCORES_WINDOW_DAYS`` that were answered (accepted,
+    or declined) or left to expire: what both acceptance estimates learn from."""
+    since = timezone.now() - dt.timedelta(days=settings.SCORES_WINDOW_DAYS)
+    return Assignment.objects.filter(
+        factory_id__in=list(factory_ids),
+        created_at__gte=since,
+        status__in=ACCEPTED_ANSWERS + REFUSED_ANSWERS,
+    )
+
+
 def capability_accept_rates(*, factory_ids: Iterable[int]) -> dict[tuple[int, int], float]:
     """(factory, category) -> the share of its offers of the last ``SCORES_WINDOW_DAYS``
     the factory accepted (declines and expiries count against), shrunk towards the
     factory's own share, and that towards ``ACCEPT_RATE_PRIOR``; every capability of the
     given factories."""
-    since = timezone.now() - dt.timedelta(days=settings.SCORES_WINDOW_DAYS)
     ids = list(factory_ids)
     counts: dict[tuple[int, int], list[int]] = {}
     for factory_id, category_id, status, count in (
-        Assignment.objects.filter(
-            factory_id__in=ids,
-            created_at__gte=since,
-            status__in=ACCEPTED_ANSWERS + REFUSED_ANSWERS,
-        )
+        _recent_answers(ids)
         .values_list("factory_id", "order__category_id", "status")
         .annotate(count=Count("pk"))
         .order_by()
@@ -392,13 +398,8 @@ def pair_answers(*, factory_ids: Iterable[int]) -> list[PairAnswer]:
     its features (the order's price over the offer's less 1, thousands of km, the window's
     load when answered), an expired one as unanswered. An offer answered before loads were
     recorded gets the mean of the recorded ones (``UNKNOWN_LOAD`` when there are none)."""
-    since = timezone.now() - dt.timedelta(days=settings.SCORES_WINDOW_DAYS)
     rows = list(
-        Assignment.objects.filter(
-            factory_id__in=list(factory_ids),
-            created_at__gte=since,
-            status__in=ACCEPTED_ANSWERS + REFUSED_ANSWERS,
-        )
+        _recent_answers(factory_ids)
         .order_by("created_at", "pk")
         .values_list(
             "factory_id",
@@ -520,10 +521,11 @@ def matching_problem_load(*, time_limit_seconds: float, move_offers: bool = True
         transport=transport_params(),
         solver=solver_params(time_limit_seconds=time_limit_seconds),
     )
-    if settings.MATCHING_ACCEPT_RATES:
-        problem = with_accept_rates(problem)
+    # the per-pair estimate covers every pair, so the capability rates would go unread
     if settings.MATCHING_PAIR_ACCEPT:
         problem = with_pair_accept(problem)
+    elif settings.MATCHING_ACCEPT_RATES:
+        problem = with_accept_rates(problem)
     if problem.solver.fairness_percent:
         # each factory's booked share over all its windows, before the run is split in shards
         problem = with_booked_percent(problem)

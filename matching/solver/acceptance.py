@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.solver.geo import EARTH_RADIUS_KM
+from matching.solver.candidate_arrays import haversine_km_arrays
 from matching.solver.problem import MatchingProblem, OrderData, WindowData
 
 # with no answers, a factory answers 90% of its offers (worth PAIR_PRIOR_WEIGHT offers
@@ -108,19 +108,6 @@ def window_load(window: WindowData) -> float:
     return (total - window.remaining_units) / max(1, total)
 
 
-def km_between(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """``geo.haversine_km`` on arrays (broadcast)."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    a = (
-        np.sin((phi2 - phi1) / 2) ** 2
-        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    result: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-    return result
-
-
 def with_pair_estimates(problem: MatchingProblem, estimate: PairAcceptEstimate) -> MatchingProblem:
     """The problem with each order's chance of acceptance at every window of its category
     whose factory's price is within the order's (``OrderData.window_accept``), at the
@@ -156,7 +143,9 @@ def with_pair_estimates(problem: MatchingProblem, estimate: PairAcceptEstimate) 
         if not mask.any():
             orders.append(order)
             continue
-        km = km_between(np.array(order.latitude), np.array(order.longitude), lat[mask], lon[mask])
+        km = haversine_km_arrays(
+            np.array(order.latitude), np.array(order.longitude), lat[mask], lon[mask]
+        )
         chance = estimate.hundredths(
             fids[mask], order.max_unit_price_fen / price[mask] - 1.0, km, load[mask]
         )

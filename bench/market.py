@@ -28,16 +28,15 @@ from bench.market_bound import streamed_bound
 from bench.market_generate import MarketConfig, generate_market
 from bench.market_methods import METHODS, Bound, lp_bound
 from bench.market_score import (
-    STREAM_CELLS,
     InfeasibleAssignment,
     PairSource,
     Placement,
     eligible_pairs,
     evaluate_market,
-    market_cells,
     placements_to_data,
 )
 from matching.solver.bound import relative_gap
+from matching.solver.candidate_arrays import CAP_CELLS, order_window_cells
 from matching.solver.problem import MatchingProblem
 from matching.solver.serialize import to_data
 
@@ -60,7 +59,7 @@ KEYS = (
     "peak_rss_mb",
 )
 # the bound's default time: one LP over every pair; streamed by category (above
-# ``market_score.STREAM_CELLS`` order-window cells, ``market_bound.streamed_bound``)
+# ``candidate_arrays.CAP_CELLS`` order-window cells, ``market_bound.streamed_bound``)
 LP_BOUND_SECONDS = 600.0
 STREAMED_BOUND_SECONDS = 150.0
 # with --plot: these fractions of the given orders and factories
@@ -91,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="S",
         help=f"time for the bound (default {LP_BOUND_SECONDS:.0f}; {STREAMED_BOUND_SECONDS:.0f} "
-        f"when the market has more than {STREAM_CELLS:,} order-window cells and the bound "
+        f"when the market has more than {CAP_CELLS:,} order-window cells and the bound "
         "is streamed by category; stopped early it is still valid, weaker)",
     )
     parser.add_argument(
@@ -211,7 +210,7 @@ def _pairs_and_bound(
     exact_seconds: float = 0.0,
 ) -> tuple[int, Bound]:
     source = PairSource.of(problem)
-    if market_cells(problem) > STREAM_CELLS:
+    if order_window_cells(problem) > CAP_CELLS:
         # too large for one LP: the capacity Lagrangian of each batch of categories,
         # streamed (bench/market_bound.py)
         limit = STREAMED_BOUND_SECONDS if time_limit is None else time_limit

@@ -406,29 +406,17 @@ def dual_bound(model: MipModel, y: np.ndarray) -> float:
 # --- ours --------------------------------------------------------------------------------
 
 
-# on a market above ``market_score.STREAM_CELLS`` cells, ``cpsat`` keeps each order's
-# cheapest windows, this many
-LARGE_MARKET_WINDOWS_PER_ORDER = 16
-
-
 def cpsat_market(problem: MatchingProblem, time_limit_seconds: float) -> list[Placement]:
     """``matching.solver.solve`` with the time limit (which covers its candidates, its own
-    bound and the planned dates too).
-
-    On a market above ``market_score.STREAM_CELLS`` order-window cells (a million orders
-    have 190 million eligible pairs) the solver keeps each order's
-    ``LARGE_MARKET_WINDOWS_PER_ORDER`` cheapest windows and starts no LP bound of its own
-    (the bench's streamed bound covers every pair)."""
-    from bench.market_score import STREAM_CELLS, Placement, market_cells
+    bound and the planned dates too). On a market above ``candidate_arrays.CAP_CELLS``
+    order-window cells (a million orders have 190 million eligible pairs) the solver itself
+    keeps each order's ``CAPPED_WINDOWS_PER_ORDER`` pairs and starts no LP bound (the bench's
+    streamed bound covers every pair)."""
+    from bench.market_score import Placement
     from matching.solver import solve
 
     params = dataclasses.replace(problem.solver, time_limit_seconds=time_limit_seconds)
-    if market_cells(problem) > STREAM_CELLS:
-        params = dataclasses.replace(
-            params, max_windows_per_order=LARGE_MARKET_WINDOWS_PER_ORDER, lp_bound=False
-        )
-    limited = dataclasses.replace(problem, solver=params)
-    solution = solve(limited)
+    solution = solve(dataclasses.replace(problem, solver=params))
     return [Placement(a.order_id, a.window_id, a.quantity) for a in solution.assignments]
 
 

@@ -294,24 +294,6 @@ def check_window(
 
 # --- Every eligible pair, as arrays ----------------------------------------------------
 
-# above this many order-window cells (``market_cells``: 38 million at 100,000 orders x
-# 10,000 factories, 1.3 billion at 1,000,000 x 50,000) a market is too large for every pair
-# at once: the bench's bound is streamed by category (``market_bound``) and ``cpsat``
-# keeps the cheapest windows of each order (``market_methods.cpsat_market``)
-STREAM_CELLS = 100_000_000
-
-
-def market_cells(problem: MatchingProblem) -> int:
-    """Orders x windows of the same category, summed over categories: how many (order,
-    window) cells the eligible pairs are filtered from."""
-    orders: dict[int, int] = defaultdict(int)
-    windows: dict[int, int] = defaultdict(int)
-    for order in problem.orders:
-        orders[order.category_id] += 1
-    for window in problem.windows:
-        windows[window.category_id] += 1
-    return sum(count * windows.get(category, 0) for category, count in orders.items())
-
 
 @dataclass(frozen=True)
 class PairTable:

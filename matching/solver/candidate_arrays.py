@@ -54,6 +54,15 @@ CHUNK_CELLS = 1 << 19
 HAS_PAIRS = -1
 # a factory's probation limit when it has none
 NO_LIMIT = np.iinfo(np.int64).max
+# Above this many order-window cells (``order_window_cells``: 38 million at 100,000 orders x
+# 10,000 factories, 240 million at 300,000 x 25,000, 1.3 billion at 1,000,000 x 50,000) a
+# market is too large for every pair at once (300,000 x 25,000 have 35 million, and a
+# ``solve`` on them ran out of 14 GB): unless the problem sets its own cap
+# (``SolverParams.max_windows_per_order``), each order keeps ``CAPPED_WINDOWS_PER_ORDER``
+# pairs (``some_per_order``), and the bound is every order in its best window
+# (``windows_per_order``, ``model.solve``).
+CAP_CELLS = 100_000_000
+CAPPED_WINDOWS_PER_ORDER = 16
 
 
 @dataclass(frozen=True)
@@ -434,7 +443,10 @@ def some_per_order(kept: dict[str, Any], most: int) -> IntArray:
     rest spread evenly over its dearer ones (every ``stride``-th, from an offset that varies
     by order). Capacity, not cost, decides most of the objective: the cheapest windows of
     orders of one category are mostly the same few, which could not take them all, so the
-    spread shows each window to some of the orders."""
+    spread shows each window to some of the orders. Each order also keeps its most valuable
+    pair (lowest price plus transport, ``bound.unit_value``) when it is not among those (one
+    more than ``most`` then): every order's best window, with capacity ignored, is then among
+    the pairs kept, and so is the bound it gives (``model.best_windows_values``)."""
     order = kept["order"]
     if len(order) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -463,7 +475,12 @@ def some_per_order(kept: dict[str, Any], most: int) -> IntArray:
     keep = (rank < cheapest) | (
         (beyond >= 0) & (beyond % stride == 0) & (beyond // stride < spread)
     )
-    return np.sort(by_cost[keep])
+    value_cost = kept["unit_price_fen"].astype(np.int64) + kept["transport_cost_fen_per_unit"]
+    # every order's rows are contiguous: its most valuable row, the first of the lowest
+    lowest = np.repeat(np.minimum.reduceat(value_cost, starts), count)
+    most_valuable = np.flatnonzero(value_cost == lowest)
+    firsts = most_valuable[np.diff(row[most_valuable], prepend=-1) != 0]
+    return np.union1d(by_cost[keep], firsts)
 
 
 def build_candidate_arrays(
@@ -668,13 +685,37 @@ def component_groups(labels: Int32Array) -> list[IntArray]:
     return [rows[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
+def order_window_cells(problem: MatchingProblem) -> int:
+    """Orders x windows of the same category, summed over categories: how many (order,
+    window) cells the eligible pairs are filtered from."""
+    categories = np.array([o.category_id for o in problem.orders], dtype=np.int64)
+    window_categories = np.array([w.category_id for w in problem.windows], dtype=np.int64)
+    if not len(categories) or not len(window_categories):
+        return 0
+    ids, orders = np.unique(categories, return_counts=True)
+    windows = np.searchsorted(np.sort(window_categories), [ids, ids + 1])
+    return int((orders * (windows[1] - windows[0])).sum())
+
+
+def windows_per_order(problem: MatchingProblem) -> int | None:
+    """How many pairs each order keeps at most: the problem's own cap, else
+    ``CAPPED_WINDOWS_PER_ORDER`` above ``CAP_CELLS`` order-window cells, else None (every
+    pair). With a cap the pairs are not every eligible pair, so no bound computed on them
+    (CP-SAT's, the LP's) is a proof for the whole problem: ``solve`` then bounds by every
+    order's best window, which the cap keeps (``some_per_order``)."""
+    if problem.solver.max_windows_per_order is not None:
+        return problem.solver.max_windows_per_order
+    if order_window_cells(problem) > CAP_CELLS:
+        return CAPPED_WINDOWS_PER_ORDER
+    return None
+
+
 def problem_pairs(problem: MatchingProblem) -> CandidateArrays:
     """The problem's eligible pairs: those it carries (a shard, see ``shards.py``), else
-    built (``build_candidate_arrays``)."""
+    built (``build_candidate_arrays``), capped per order on a market too large for every
+    pair (``windows_per_order``)."""
     if problem.pairs is None or problem.pairs.key != pairs_key(problem):
-        return build_candidate_arrays(
-            problem, max_windows_per_order=problem.solver.max_windows_per_order
-        )
+        return build_candidate_arrays(problem, max_windows_per_order=windows_per_order(problem))
     return unpack_pairs(problem.pairs)
 
 

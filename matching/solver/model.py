@@ -40,6 +40,7 @@ from matching.solver.candidate_arrays import (
     components,
     problem_pairs,
     to_candidates,
+    windows_per_order,
 )
 from matching.solver.candidates import Candidate, part_range
 from matching.solver.lns import large_neighbourhood_search
@@ -193,6 +194,11 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     deadline = build_start + limit - min(limit * RESERVE_SHARE, RESERVE_SECONDS)
     if params.fairness_percent:
         problem = with_booked_percent(problem)
+    # on a market too large for every pair, each order keeps some: then only the bound of
+    # every order in its best window covers the whole problem (no LP, no CP-SAT bound)
+    capped = windows_per_order(problem) is not None
+    if capped and params.lp_bound:
+        problem = dataclasses.replace(problem, solver=dataclasses.replace(params, lp_bound=False))
     # every eligible pair as numpy columns (or those a shard carries); ``Candidate``
     # objects are made one component at a time, as it is solved
     arrays = problem_pairs(problem)
@@ -215,10 +221,11 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     if lp_bound is not None:
         for block, index in enumerate(by_lp):
             component_bounds[index] = min(component_bounds[index], lp_bound.per_block[block])
-    # a batch's CP-SAT bound covers its components together
+    # a batch's CP-SAT bound covers its components together (on its pairs: not a proof
+    # for the whole problem when some were left out)
     value_bound = certified_sum(
         [
-            min(sum(component_bounds[i] for i in unit), result.value_bound)
+            min(sum(component_bounds[i] for i in unit), math.inf if capped else result.value_bound)
             for unit, result in zip(units, results, strict=True)
         ]
     )

@@ -201,8 +201,9 @@ class SolverParams:
     # a run, whose split starts one LP bound over the whole problem (shards.py)
     lp_bound: bool = True
     # each order keeps this many of its eligible pairs at most, half its cheapest, half
-    # spread over the dearer ones (None: all; ``candidate_arrays.some_per_order``): for
-    # markets too large for every pair
+    # spread over the dearer ones, and its most valuable one (``some_per_order``); None:
+    # every pair, or ``CAPPED_WINDOWS_PER_ORDER`` on a market above ``CAP_CELLS``
+    # order-window cells (``candidate_arrays.windows_per_order``)
     max_windows_per_order: int | None = None
 
 

@@ -12,7 +12,10 @@ one block per component, shard by shard, the same LP ``solve`` runs beside its s
 when some shard is one ``solve`` would bound by the LP), which the run solves with its
 whole time beside the shards, and each shard's bound is the smaller of its own (its orders'
 best windows, CP-SAT's stage-1 bound) and the LP's for its blocks (``with_run_bound``).
-The shards themselves start no LP (``SolverParams.lp_bound``).
+The shards themselves start no LP (``SolverParams.lp_bound``). On a market too large for
+every pair (``candidate_arrays.windows_per_order``) the shards carry each order's capped
+pairs and say so in their parameters, and neither an LP nor CP-SAT on those pairs bounds the
+whole problem: the run's bound is then every order in its best window, capacity ignored.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from matching.solver.candidate_arrays import (
     pack_pairs,
     problem_pairs,
     select_rows,
+    windows_per_order,
 )
 from matching.solver.model import (
     BATCH_MAX_PAIRS,
@@ -129,6 +133,9 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
     bound: the plan carries the pairs of one over the whole problem (``bound_pairs``),
     one block per component, shard by shard (``shard_blocks``)."""
     started = time.perf_counter()
+    # a market too large for every pair: the shards carry (and know they carry) each
+    # order's capped pairs, and no LP over them bounds the whole problem
+    cap = windows_per_order(problem)
     arrays = problem_pairs(problem)
     groups = component_groups(components(problem, arrays))
     units = shard_units(groups, at_least)
@@ -151,7 +158,12 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
             orders=tuple(problem.orders[i] for i in orders.tolist()),
             windows=tuple(problem.windows[i] for i in windows.tolist()),
             factories=tuple(problem.factories[i] for i in factories.tolist()),
-            solver=dataclasses.replace(problem.solver, time_limit_seconds=share, lp_bound=False),
+            solver=dataclasses.replace(
+                problem.solver,
+                time_limit_seconds=share,
+                lp_bound=False,
+                max_windows_per_order=cap,
+            ),
             pairs=None,
         )
         own = select_rows(arrays, rows, orders=orders, windows=windows, factories=factories)
@@ -163,7 +175,8 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
         split_seconds=time.perf_counter() - started,
         bound_pairs=(
             whole_problem_pairs(problem, arrays, [groups[i] for unit in units for i in unit])
-            if any(needs_lp_bound(problem, arrays, groups[i]) for unit in units for i in unit)
+            if cap is None
+            and any(needs_lp_bound(problem, arrays, groups[i]) for unit in units for i in unit)
             else None
         ),
         shard_blocks=tuple(len(unit) for unit in units),

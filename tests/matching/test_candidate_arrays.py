@@ -289,9 +289,12 @@ def test_each_order_keeps_its_cheapest_windows_and_some_dearer_ones_when_asked()
     capped = to_candidates(problem, capped_arrays)
     assert capped_arrays.unmatched(problem) == build_candidate_arrays(problem).unmatched(problem)
     options: dict[int, list[tuple[int, int]]] = {}
+    most_valuable: dict[int, int] = {}  # lowest price plus transport per unit
     for c in every:
         cost = c.unit_price_fen + c.transport_cost_fen_per_unit + c.cost_adjust_fen_per_unit
         options.setdefault(c.order.id, []).append((cost, c.window.id))
+        value_cost = c.unit_price_fen + c.transport_cost_fen_per_unit
+        most_valuable[c.order.id] = min(most_valuable.get(c.order.id, value_cost), value_cost)
     kept: dict[int, set[int]] = {}
     for c in capped:
         kept.setdefault(c.order.id, set()).add(c.window.id)
@@ -299,10 +302,16 @@ def test_each_order_keeps_its_cheapest_windows_and_some_dearer_ones_when_asked()
     dearer = 0
     for order, pairs in options.items():
         ranked = [window for _cost, window in sorted(pairs)]
-        assert len(kept[order]) == min(len(ranked), 4)
+        # four, and its most valuable pair when that is not among them
+        assert min(len(ranked), 4) <= len(kept[order]) <= min(len(ranked), 4) + 1
         assert set(ranked[:2]) <= kept[order]  # its two cheapest
         dearer += len(ranked) > 6 and not kept[order] <= set(ranked[:4])
     assert dearer > 0  # and, with many windows, some beyond its four cheapest
+    assert all(
+        min(c.unit_price_fen + c.transport_cost_fen_per_unit for c in capped if c.order.id == o)
+        == value_cost
+        for o, value_cost in most_valuable.items()
+    )
     assert set(capped) <= set(every)  # the rows kept are those of every pair, field for field
 
 
@@ -310,5 +319,5 @@ def test_the_solver_reads_the_cap_from_its_parameters() -> None:
     problem = generate_market(MarketConfig(orders=300, factories=60, weeks=6, seed=2)).problem
     capped = replace(problem, solver=replace(problem.solver, max_windows_per_order=2))
     arrays = problem_pairs(capped)
-    assert np.bincount(arrays.order).max() == 2
+    assert 2 <= np.bincount(arrays.order).max() <= 3
     assert len(arrays) < len(problem_pairs(problem))

@@ -12,6 +12,9 @@ unmatched is mostly orders that no single fragment of free room can take any mor
 - **eject and insert**: to make room in a window for an unmatched whole order, take lighter
   orders out of that window (lightest first), put the order in, then try to put every ejected
   order back into another window; kept only when the weighted units grow;
+- **compact split orders**: to make room in a window for an unmatched order, move the split
+  orders with parts there to other windows (whole or in parts again), keeping their units
+  (``try_compact``);
 - **cheaper window**: a whole order moves to a cheaper window that has room for it;
 - **ruin and recreate** with the time left: empty a few windows of an unmatched order and
   insert again, with noise, what could now fit there; record-to-record acceptance
@@ -318,20 +321,23 @@ class Packing:
             return None
         return int(pairs[fits[np.argmin(left[fits])]])  # first (cheapest) of the tightest
 
-    def split_parts(self, o: int) -> list[tuple[int, int]] | None:
-        """Parts of a splittable order over its cheapest windows with room (as the greedy)."""
+    def split_parts(self, o: int, skip_window: int = -1) -> list[tuple[int, int]] | None:
+        """Parts of a splittable order over its cheapest windows with room (as the greedy),
+        none in ``skip_window``."""
         order = self.orders[o]
         parts: list[tuple[int, int]] = []
         left = order.quantity
         pairs = order.pairs
         rooms = self.rooms(pairs)
+        if skip_window >= 0:
+            rooms = np.where(self.pair_window[pairs] == skip_window, 0, rooms)
         useful = np.flatnonzero(
             np.minimum(rooms, self.pair_largest[pairs]) >= self.pair_smallest[pairs]
         )
         for i in useful.tolist():
             p = int(pairs[i])
             smallest, largest = int(self.pair_smallest[p]), int(self.pair_largest[p])
-            made = min(self.room(p), largest, left)
+            made = min(int(rooms[i]), largest, left)
             if 0 < left - made < order.lot:
                 made = left - order.lot
             if made >= smallest:
@@ -352,6 +358,52 @@ class Packing:
                 self.assign(o, parts)
                 return True
         return False
+
+    def try_compact(self, o: int) -> bool:
+        """Make room for unmatched order ``o`` in one of its ``EJECT_CHAIN_WINDOWS`` roomiest
+        windows by moving the split orders with parts there elsewhere, whole or in parts
+        (lightest first; none back into that window), then put ``o`` in whole: the units of
+        the orders moved stay made, so the weighted units grow by ``o``'s. Every step is
+        undone when no window opens."""
+        order = self.orders[o]
+        outer = self.journal is None
+        if outer:
+            self.journal = []
+        try:
+            pairs = order.whole
+            roomiest = pairs[np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]]
+            for p in roomiest.tolist():
+                w = int(self.pair_window[p])
+                split_here = sorted(
+                    (
+                        j
+                        for j in self.in_window[w]
+                        if self.orders[j].split and self.orders[j].movable
+                    ),
+                    key=lambda j: (self.orders[j].value, j),
+                )
+                mark, before = len(self.journal), self.weighted
+                for j in split_here:
+                    parts = self.unassign(j)
+                    whole = self.best_whole(j, w)
+                    moved = (
+                        [(whole, self.orders[j].quantity)]
+                        if whole is not None
+                        else self.split_parts(j, w)
+                    )
+                    self.assign(j, parts if moved is None else moved)
+                    if moved is None:
+                        continue
+                    if self.room(p) >= order.quantity:
+                        self.assign(o, [(p, order.quantity)])
+                        if self.weighted > before:
+                            return True
+                        break
+                self.undo(mark)
+            return False
+        finally:
+            if outer:
+                self.journal = None
 
     def try_eject(self, o: int, depth: int | None = None, skip_window: int = -1) -> bool:
         """Make room for unmatched order ``o`` in one of its windows by taking out lighter
@@ -470,7 +522,11 @@ class Packing:
             for o in by_value:
                 if self.made[o]:
                     continue
-                if self.try_insert(o) or (not self.orders[o].split and self.try_eject(o)):
+                if (
+                    self.try_insert(o)
+                    or (not self.orders[o].split and self.try_eject(o))
+                    or self.try_compact(o)
+                ):
                     improved = True
                 if time.perf_counter() >= deadline:
                     return

@@ -15,7 +15,7 @@ from bench.market_generate import MarketConfig, generate_market
 from bench.market_score import Placement, evaluate_market
 from matching.solver import MatchingProblem, SolverParams, model, solve
 from matching.solver.candidates import find_candidates
-from matching.solver.local_search import improve_assignment
+from matching.solver.local_search import Packing, improve_assignment
 from matching.solver.model import greedy_choice, independent_components, priority_weight, unit_cost
 from matching.solver.problem import FactoryData, OrderData, WindowData
 from matching.solver.problem import Placement as Offer
@@ -136,3 +136,59 @@ def test_large_components_are_answered_by_the_local_search_alone(
             problem, [Placement(a.order_id, a.window_id, a.quantity) for a in solution.assignments]
         )
         assert score.matched_units == solution.matched_units > 0
+
+
+def test_split_orders_are_compacted_elsewhere_to_open_a_window_for_a_whole_order() -> None:
+    # window 1 (100 units) holds all of splittable order 1; windows 2 and 3 have 50 units
+    # each. Order 2 (100 units, parts of at least 60) fits nowhere: not whole, and not in
+    # parts of 50. Moving order 1 into windows 2 and 3 (parts of 50, its lot is 20) opens
+    # window 1 for order 2 whole.
+    split = dataclasses.replace(order(1, quantity=100), allow_split=True, min_lot_quantity=20)
+    big = dataclasses.replace(order(2, quantity=100), allow_split=True, min_lot_quantity=60)
+    problem = problem_of(
+        [split, big],
+        [factory(1, price=100), factory(2, price=200), factory(3, price=300)],
+        [
+            window(1, 1, per_day=10, end=10),
+            window(2, 2, per_day=5, end=10),
+            window(3, 3, per_day=5, end=10),
+        ],
+    )
+    candidates, _ = find_candidates(problem)
+    params = problem.solver
+    packing = Packing(
+        candidates,
+        problem.first_production_date,
+        lambda c: priority_weight(c.order, params),
+        unit_cost,
+        {(1, 1): 100},
+    )
+    assert not packing.try_insert(1)  # order 2 (index 1) fits nowhere as things are
+
+    assert packing.try_compact(1)
+
+    assert packing.assignment() == {(1, 2): 50, (1, 3): 50, (2, 1): 100}
+
+
+def test_compaction_is_undone_when_no_window_opens() -> None:
+    # as above, but window 3 is gone: order 1 can go nowhere else, so nothing changes
+    split = dataclasses.replace(order(1, quantity=100), allow_split=True, min_lot_quantity=20)
+    big = dataclasses.replace(order(2, quantity=100), allow_split=True, min_lot_quantity=60)
+    problem = problem_of(
+        [split, big],
+        [factory(1, price=100), factory(2, price=200)],
+        [window(1, 1, per_day=10, end=10), window(2, 2, per_day=5, end=10)],
+    )
+    candidates, _ = find_candidates(problem)
+    params = problem.solver
+    packing = Packing(
+        candidates,
+        problem.first_production_date,
+        lambda c: priority_weight(c.order, params),
+        unit_cost,
+        {(1, 1): 100},
+    )
+
+    assert not packing.try_compact(1)
+
+    assert packing.assignment() == {(1, 1): 100}

@@ -367,8 +367,9 @@ class Packing:
         undone when no window opens."""
         order = self.orders[o]
         outer = self.journal is None
-        if outer:
+        if self.journal is None:
             self.journal = []
+        journal = self.journal
         try:
             pairs = order.whole
             roomiest = pairs[np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]]
@@ -382,7 +383,7 @@ class Packing:
                     ),
                     key=lambda j: (self.orders[j].value, j),
                 )
-                mark, before = len(self.journal), self.weighted
+                mark, before = len(journal), self.weighted
                 for j in split_here:
                     parts = self.unassign(j)
                     whole = self.best_whole(j, w)

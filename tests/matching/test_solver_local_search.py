@@ -138,6 +138,13 @@ def test_large_components_are_answered_by_the_local_search_alone(
         assert score.matched_units == solution.matched_units > 0
 
 
+def packing_of(problem: MatchingProblem, start: dict[tuple[int, int], int]) -> Packing:
+    candidates, _ = find_candidates(problem)
+    params = problem.solver
+    weight = lambda c: priority_weight(c.order, params)  # noqa: E731
+    return Packing(candidates, problem.first_production_date, weight, unit_cost, start)
+
+
 def test_split_orders_are_compacted_elsewhere_to_open_a_window_for_a_whole_order() -> None:
     # window 1 (100 units) holds all of splittable order 1; windows 2 and 3 have 50 units
     # each. Order 2 (100 units, parts of at least 60) fits nowhere: not whole, and not in
@@ -154,15 +161,7 @@ def test_split_orders_are_compacted_elsewhere_to_open_a_window_for_a_whole_order
             window(3, 3, per_day=5, end=10),
         ],
     )
-    candidates, _ = find_candidates(problem)
-    params = problem.solver
-    packing = Packing(
-        candidates,
-        problem.first_production_date,
-        lambda c: priority_weight(c.order, params),
-        unit_cost,
-        {(1, 1): 100},
-    )
+    packing = packing_of(problem, {(1, 1): 100})
     assert not packing.try_insert(1)  # order 2 (index 1) fits nowhere as things are
 
     assert packing.try_compact(1)
@@ -179,15 +178,7 @@ def test_compaction_is_undone_when_no_window_opens() -> None:
         [factory(1, price=100), factory(2, price=200)],
         [window(1, 1, per_day=10, end=10), window(2, 2, per_day=5, end=10)],
     )
-    candidates, _ = find_candidates(problem)
-    params = problem.solver
-    packing = Packing(
-        candidates,
-        problem.first_production_date,
-        lambda c: priority_weight(c.order, params),
-        unit_cost,
-        {(1, 1): 100},
-    )
+    packing = packing_of(problem, {(1, 1): 100})
 
     assert not packing.try_compact(1)
 

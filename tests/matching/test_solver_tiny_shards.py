@@ -177,3 +177,45 @@ def test_tiny_components_batched_in_one_shard_are_each_solved_to_their_optimum()
     matched = {a.order_id for a in batch.assignments}
     for shard in split_into_shards(problem, at_least=EVERY_COMPONENT).shards[1:]:
         assert_brute_force_optimum(shard, matched)
+
+
+def test_the_tiny_components_of_a_batch_do_not_take_the_others_share() -> None:
+    # one component of 22 pairs where the earliest-due greedy wastes window 1 (ten small
+    # orders fill 30 of its 100 units, the 100-unit order then fits nowhere), and 400 tiny
+    # components (one order, one window each), all in one batch with 0.2 s: the tiny ones'
+    # exact solves take more than that, and the 22-pair one still gets its share by pairs
+    # to be searched and solved, not only the greedy answer
+    factories = [
+        FactoryData(1, LAT, LON, 1, 1_000, (Capability(1, 100, 10),)),
+        FactoryData(2, LAT, LON, 1, 1_000, (Capability(1, 200, 10),)),
+    ]
+    windows = [
+        WindowData(1, 1, 1, FIRST_DAY, FIRST_DAY + dt.timedelta(days=9), 10, 100),
+        WindowData(2, 2, 1, FIRST_DAY, FIRST_DAY + dt.timedelta(days=9), 1, 10),
+    ]
+    due = FIRST_DAY + dt.timedelta(days=20)
+    orders = [OrderData(1, 1, 100, 1_000, due, LAT, LON)] + [
+        OrderData(1 + n, 1, 3, 1_000, FIRST_DAY + dt.timedelta(days=12), LAT, LON)
+        for n in range(1, 11)
+    ]
+    for k in range(400):
+        category = 10 + k
+        factories.append(FactoryData(100 + k, LAT, LON, 1, 1_000, (Capability(category, 100, 10),)))
+        windows.append(
+            WindowData(
+                100 + k, 100 + k, category, FIRST_DAY, FIRST_DAY + dt.timedelta(days=9), 10, 100
+            )
+        )
+        orders.append(OrderData(100 + k, category, 5, 1_000, due, LAT, LON))
+    # 0.2 s: less than the 400 exact solves take (a millisecond or more each)
+    solver = dataclasses.replace(SOLVER, time_limit_seconds=0.2)
+    problem = MatchingProblem(
+        FIRST_DAY, tuple(orders), tuple(factories), tuple(windows), solver=solver
+    )
+
+    solution = solve(problem)
+
+    made = {a.order_id: a.window_id for a in solution.assignments}
+    assert made[1] == 1  # the 100-unit order got window 1
+    assert sum(1 for n in range(2, 12) if made.get(n) == 2) == 3  # three small ones window 2
+    assert all(made.get(100 + k) == 100 + k for k in range(400))  # every tiny one made

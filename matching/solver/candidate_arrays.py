@@ -20,6 +20,7 @@ propagation with pointer jumping (``components``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -708,6 +709,17 @@ def windows_per_order(problem: MatchingProblem) -> int | None:
     if order_window_cells(problem) > CAP_CELLS:
         return CAPPED_WINDOWS_PER_ORDER
     return None
+
+
+def with_windows_per_order(problem: MatchingProblem) -> MatchingProblem:
+    """The problem with its cap (``windows_per_order``) in its parameters, so that the
+    order-window cells are counted once and a shard made from it carries the cap."""
+    cap = windows_per_order(problem)
+    if cap == problem.solver.max_windows_per_order:
+        return problem
+    return dataclasses.replace(
+        problem, solver=dataclasses.replace(problem.solver, max_windows_per_order=cap)
+    )
 
 
 def problem_pairs(problem: MatchingProblem) -> CandidateArrays:

@@ -34,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -361,50 +362,11 @@ class Packing:
 
     def try_compact(self, o: int) -> bool:
         """Make room for unmatched order ``o`` in one of its ``EJECT_CHAIN_WINDOWS`` roomiest
-        windows by moving the split orders with parts there elsewhere, whole or in parts
-        (lightest first; none back into that window), then put ``o`` in whole: the units of
-        the orders moved stay made, so the weighted units grow by ``o``'s. Every step is
-        undone when no window opens."""
-        order = self.orders[o]
-        outer = self.journal is None
-        if self.journal is None:
-            self.journal = []
-        journal = self.journal
-        try:
-            pairs = order.whole
-            roomiest = pairs[np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]]
-            for p in roomiest.tolist():
-                w = int(self.pair_window[p])
-                split_here = sorted(
-                    (
-                        j
-                        for j in self.in_window[w]
-                        if self.orders[j].split and self.orders[j].movable
-                    ),
-                    key=lambda j: (self.orders[j].value, j),
-                )
-                mark, before = len(journal), self.weighted
-                for j in split_here:
-                    parts = self.unassign(j)
-                    whole = self.best_whole(j, w)
-                    moved = (
-                        [(whole, self.orders[j].quantity)]
-                        if whole is not None
-                        else self.split_parts(j, w)
-                    )
-                    self.assign(j, parts if moved is None else moved)
-                    if moved is None:
-                        continue
-                    if self.room(p) >= order.quantity:
-                        self.assign(o, [(p, order.quantity)])
-                        if self.weighted > before:
-                            return True
-                        break
-                self.undo(mark)
-            return False
-        finally:
-            if outer:
-                self.journal = None
+        windows by moving the split orders with parts there elsewhere (``_compact_into``),
+        then put ``o`` in whole. Every step is undone when no window opens."""
+        with self._journalled():
+            pairs = self.orders[o].whole
+            return any(self._compact_into(o, p) for p in self._roomiest(pairs).tolist())
 
     def try_eject(self, o: int, depth: int | None = None, skip_window: int = -1) -> bool:
         """Make room for unmatched order ``o`` in one of its windows by taking out lighter
@@ -415,14 +377,11 @@ class Packing:
         of ``o``'s ``EJECT_CHAIN_WINDOWS`` roomiest windows: an ejection chain, kept only
         when the weighted units grow (every step is undone otherwise)."""
         depth = EJECT_DEPTH if depth is None else depth
-        outer = self.journal is None
-        if outer:
-            self.journal = []
-        try:
+        with self._journalled():
             pairs = self.orders[o].whole
             if skip_window >= 0:
                 pairs = pairs[self.pair_window[pairs] != skip_window]
-            roomiest = pairs[np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]]
+            roomiest = self._roomiest(pairs)
             for p in (pairs if depth == EJECT_DEPTH else roomiest).tolist():
                 if self._eject_into(o, p, depth, lighter_only=True):
                     return True
@@ -431,9 +390,53 @@ class Packing:
                     if self._eject_into(o, p, depth, lighter_only=False):
                         return True
             return False
+
+    @contextmanager
+    def _journalled(self) -> Iterator[None]:
+        """Record every change in the journal while the block runs, for ``undo`` (the
+        enclosing move's journal when a chain is already recording)."""
+        outer = self.journal is None
+        if outer:
+            self.journal = []
+        try:
+            yield
         finally:
             if outer:
                 self.journal = None
+
+    def _roomiest(self, pairs: np.ndarray) -> np.ndarray:
+        """The ``EJECT_CHAIN_WINDOWS`` pairs of ``pairs`` with the most room, most first."""
+        roomiest: np.ndarray = pairs[
+            np.argsort(-self.rooms(pairs), kind="stable")[:EJECT_CHAIN_WINDOWS]
+        ]
+        return roomiest
+
+    def _compact_into(self, o: int, p: int) -> bool:
+        """Move the movable split orders with parts in ``p``'s window elsewhere, lightest
+        first, whole or in parts (none back into that window), until order ``o`` fits there
+        whole; put it in. The orders moved keep their units, so the weighted units grow by
+        ``o``'s; undone when ``o`` never fits."""
+        assert self.journal is not None
+        order = self.orders[o]
+        w = int(self.pair_window[p])
+        split_here = sorted(
+            (j for j in self.in_window[w] if self.orders[j].split and self.orders[j].movable),
+            key=lambda j: (self.orders[j].value, j),
+        )
+        mark, before = len(self.journal), self.weighted
+        for j in split_here:
+            parts = self.unassign(j)
+            whole = self.best_whole(j, w)
+            moved = [(whole, self.orders[j].quantity)] if whole is not None else None
+            moved = moved or self.split_parts(j, w)
+            self.assign(j, moved or parts)
+            if moved and self.room(p) >= order.quantity:
+                self.assign(o, [(p, order.quantity)])
+                if self.weighted > before:
+                    return True
+                break
+        self.undo(mark)
+        return False
 
     def _eject_into(self, o: int, p: int, depth: int, *, lighter_only: bool) -> bool:
         """Take movable orders out of ``p``'s window, lightest first, until order ``o``

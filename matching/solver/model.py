@@ -40,7 +40,7 @@ from matching.solver.candidate_arrays import (
     components,
     problem_pairs,
     to_candidates,
-    windows_per_order,
+    with_windows_per_order,
 )
 from matching.solver.candidates import Candidate, part_range
 from matching.solver.lns import large_neighbourhood_search
@@ -196,9 +196,12 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
         problem = with_booked_percent(problem)
     # on a market too large for every pair, each order keeps some: then only the bound of
     # every order in its best window covers the whole problem (no LP, no CP-SAT bound)
-    capped = windows_per_order(problem) is not None
+    problem = with_windows_per_order(problem)
+    capped = problem.solver.max_windows_per_order is not None
     if capped and params.lp_bound:
-        problem = dataclasses.replace(problem, solver=dataclasses.replace(params, lp_bound=False))
+        problem = dataclasses.replace(
+            problem, solver=dataclasses.replace(problem.solver, lp_bound=False)
+        )
     # every eligible pair as numpy columns (or those a shard carries); ``Candidate``
     # objects are made one component at a time, as it is solved
     arrays = problem_pairs(problem)

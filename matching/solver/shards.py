@@ -36,7 +36,7 @@ from matching.solver.candidate_arrays import (
     pack_pairs,
     problem_pairs,
     select_rows,
-    windows_per_order,
+    with_windows_per_order,
 )
 from matching.solver.model import (
     BATCH_MAX_PAIRS,
@@ -135,7 +135,8 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
     started = time.perf_counter()
     # a market too large for every pair: the shards carry (and know they carry) each
     # order's capped pairs, and no LP over them bounds the whole problem
-    cap = windows_per_order(problem)
+    problem = with_windows_per_order(problem)
+    capped = problem.solver.max_windows_per_order is not None
     arrays = problem_pairs(problem)
     groups = component_groups(components(problem, arrays))
     units = shard_units(groups, at_least)
@@ -158,12 +159,7 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
             orders=tuple(problem.orders[i] for i in orders.tolist()),
             windows=tuple(problem.windows[i] for i in windows.tolist()),
             factories=tuple(problem.factories[i] for i in factories.tolist()),
-            solver=dataclasses.replace(
-                problem.solver,
-                time_limit_seconds=share,
-                lp_bound=False,
-                max_windows_per_order=cap,
-            ),
+            solver=dataclasses.replace(problem.solver, time_limit_seconds=share, lp_bound=False),
             pairs=None,
         )
         own = select_rows(arrays, rows, orders=orders, windows=windows, factories=factories)
@@ -175,7 +171,7 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
         split_seconds=time.perf_counter() - started,
         bound_pairs=(
             whole_problem_pairs(problem, arrays, [groups[i] for unit in units for i in unit])
-            if cap is None
+            if not capped
             and any(needs_lp_bound(problem, arrays, groups[i]) for unit in units for i in unit)
             else None
         ),

@@ -14,6 +14,7 @@ from matching.solver import candidate_arrays, solve
 from matching.solver.bound import VALUE_PER_WEIGHTED_UNIT
 from matching.solver.candidate_arrays import (
     CAPPED_WINDOWS_PER_ORDER,
+    CandidateArrays,
     order_window_cells,
     problem_pairs,
     to_candidates,
@@ -24,6 +25,14 @@ from matching.solver.model import priority_weight
 from matching.solver.problem import MatchingProblem, OrderData
 from matching.solver.shards import merge_solutions, split_into_shards
 from tests.matching.test_solver_bound import exact_value, random_problem
+
+
+def lowest_unit_costs(problem: MatchingProblem, arrays: CandidateArrays) -> np.ndarray:
+    """Per order, its lowest price plus transport per unit over ``arrays``' pairs."""
+    cost = arrays.unit_price_fen.astype(np.int64) + arrays.transport_cost_fen_per_unit
+    lowest = np.full(len(problem.orders), np.iinfo(np.int64).max)
+    np.minimum.at(lowest, arrays.order, cost)
+    return lowest
 
 
 def test_it_counts_the_order_window_cells_of_each_category() -> None:
@@ -49,13 +58,8 @@ def test_above_the_cell_limit_each_order_keeps_some_pairs_and_its_most_valuable(
     assert windows_per_order(problem) == CAPPED_WINDOWS_PER_ORDER
     assert np.bincount(capped.order).max() <= CAPPED_WINDOWS_PER_ORDER + 1
     assert set(np.unique(capped.order)) == set(np.unique(every.order))  # no order left out
-    for arrays in (every, capped):
-        value_cost = arrays.unit_price_fen.astype(np.int64) + arrays.transport_cost_fen_per_unit
-        lowest = np.full(len(problem.orders), np.iinfo(np.int64).max)
-        np.minimum.at(lowest, arrays.order, value_cost)
-        if arrays is every:
-            best = lowest
-    assert np.array_equal(lowest, best)  # each order's most valuable pair is kept
+    # each order's most valuable pair is kept
+    assert np.array_equal(lowest_unit_costs(problem, capped), lowest_unit_costs(problem, every))
 
 
 def test_its_most_valuable_pair_is_kept_when_a_preferred_factory_ranks_first() -> None:
@@ -83,13 +87,7 @@ def test_its_most_valuable_pair_is_kept_when_a_preferred_factory_ranks_first() -
 
     counts = np.bincount(capped.order)
     assert counts.max() == 3  # two, and the most valuable when it is not among them
-    capped_price = capped.unit_price_fen.astype(np.int64) + capped.transport_cost_fen_per_unit
-    for arrays, values in ((every, price), (capped, capped_price)):
-        lowest = np.full(len(problem.orders), np.iinfo(np.int64).max)
-        np.minimum.at(lowest, arrays.order, values)
-        if arrays is every:
-            best = lowest
-    assert np.array_equal(lowest, best)
+    assert np.array_equal(lowest_unit_costs(problem, capped), lowest_unit_costs(problem, every))
 
 
 def test_a_problems_own_cap_wins_over_the_cell_limit(monkeypatch: pytest.MonkeyPatch) -> None:

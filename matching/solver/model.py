@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +114,13 @@ STAGE2_END = 0.9
 # this many pairs (``batches``): at 100k x 10k the 952 such components, one solve each,
 # took 30 s of a 60 s limit in fixed costs alone.
 BATCH_MAX_PAIRS = 2_000
+# A batch whose share of the time gives less than this per pair cannot pay for its CP-SAT
+# model (objects, model, three stages: 50-60 us per pair at the least, measured on the
+# batches of the 300k x 25k market) and is answered as a large component is, by the
+# searches on the arrays (about 26 us per pair). At 300k x 25k the 370 batches of small
+# components took 41.6 s of a 60 s limit where their shares added up to 14.3 s, and the
+# largest components, most of the value, were left their greedy answer past the deadline.
+MODEL_SECONDS_PER_PAIR = 1e-4
 # Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
 # the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
 LP_BOUND_MIN_PAIRS = 1_000
@@ -312,7 +321,8 @@ def solve_units(
     results: list[ComponentResult] = []
     sizes = [time_weight(sum(len(groups[i]) for i in unit)) for unit in units]
     pairs_left = sum(sizes)
-    columns: ProblemColumns | None = None
+    # made once, for the first unit answered on the arrays
+    columns = functools.cache(lambda: ProblemColumns.of(problem))
     for index, unit in enumerate(units):
         time_left = max(deadline - time.perf_counter(), 0.0)
         parts_left = len(units) - index
@@ -327,10 +337,9 @@ def solve_units(
         if len(rows) > CPSAT_MAX_PAIRS:
             # no per-pair objects: the packing reads the arrays, and only the pairs the
             # search looks at closely (neighbourhoods, the answer) become objects
-            columns = columns or ProblemColumns.of(problem)
-            results.append(solve_large_component(problem, arrays, rows, columns, share))
+            results.append(solve_large_component(problem, arrays, rows, columns(), share))
         else:
-            results.append(solve_batch(problem, arrays, [groups[i] for i in unit], share))
+            results.append(solve_batch(problem, arrays, [groups[i] for i in unit], share, columns))
         pairs_left -= sizes[index]
     return results
 
@@ -340,12 +349,15 @@ def solve_batch(
     arrays: CandidateArrays,
     parts: list[IntArray],
     time_limit_seconds: float,
+    columns: Callable[[], ProblemColumns],
 ) -> ComponentResult:
     """A batch of components (``batches``): each tiny one (at most ``EXACT_MAX_PAIRS`` pairs)
     alone, solved exactly whatever the batch's share; then the others as one model in the
     time left, or at least their share of the batch's time by pairs. Until 2026-12-07 the
     tiny ones were one model (before that, one with the rest of the batch), which CP-SAT
-    often could not prove (``EXACT_MAX_PAIRS``)."""
+    often could not prove (``EXACT_MAX_PAIRS``). When that time cannot pay for the model
+    (``MODEL_SECONDS_PER_PAIR``) the others are answered on the arrays, as a large
+    component is (``columns``: the problem's, made once per ``solve``)."""
     started = time.perf_counter()
     results = [
         solve_component(to_candidates(problem, arrays, np.sort(rows)), problem, 0.0)
@@ -355,13 +367,16 @@ def solve_batch(
     rest = [rows for rows in parts if len(rows) > EXACT_MAX_PAIRS]
     if rest:
         rows = np.sort(np.concatenate(rest))
-        candidates = to_candidates(problem, arrays, rows)
         # the tiny ones' exact solves do not take the others' share: on the 10k x 2k market
         # (seed 1) 67 of them took 0.5 s of a batch's 0.32 s, the 41 others were left the
         # greedy answer alone, 8% less value in that batch (0.6% of the whole)
         own_share = time_limit_seconds * len(rows) / sum(len(part) for part in parts)
         time_left = max(started + time_limit_seconds - time.perf_counter(), own_share)
-        results.append(solve_component(candidates, problem, time_left))
+        if time_left < MODEL_SECONDS_PER_PAIR * len(rows):
+            results.append(solve_large_component(problem, arrays, rows, columns(), time_left))
+        else:
+            candidates = to_candidates(problem, arrays, rows)
+            results.append(solve_component(candidates, problem, time_left))
     return results[0] if len(results) == 1 else together(results)
 
 
@@ -825,6 +840,9 @@ def solve_large_component(
     orders left out, in the room the answer leaves (``pools_in_room_left``)."""
     started = time.perf_counter()
     fpd = problem.first_production_date
+    # the packing reads its pairs by order: rows of several components (a batch, see
+    # ``solve_units``) are by order within each component only
+    rows = rows[np.argsort(arrays.order[rows], kind="stable")]
     # the searches never start a pool: a component this large leaves its pooled pairs to
     # the pool step, as ``solve_component`` leaves them to CP-SAT
     pooled_rows = rows[arrays.pooled[rows]]

@@ -38,6 +38,7 @@ from bench.market_score import (
 from matching.solver.bound import relative_gap
 from matching.solver.candidate_arrays import CAP_CELLS, order_window_cells
 from matching.solver.problem import MatchingProblem
+from matching.solver.ruin_recreate import warm_up
 from matching.solver.serialize import to_data
 
 HELP = "compare greedy, HiGHS and CP-SAT on a generated marketplace"
@@ -389,6 +390,9 @@ def run_market(args: argparse.Namespace) -> int:
         print("need --orders, --factories and --weeks of at least 1", file=sys.stderr)
         return 2
     fractions = PLOT_FRACTIONS if args.plot is not None else (1,)
+    # the solver's numba kernels, compiled (or loaded from numba's cache) before any clock
+    # starts, as a worker does when it starts; the forked method processes inherit them
+    print(f"numba warm-up: {warm_up():.2f} s", file=sys.stderr, flush=True)
     if not args.json:
         print(HEADER, flush=True)
     all_lines: list[dict[str, Any]] = []

@@ -15,17 +15,28 @@ from typing import Any
 
 from celery import Task, chord, group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import worker_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from matching.solver.bound import BoundPairs, pack_bound_pairs
 from matching.solver.problem import MatchingProblem
+from matching.solver.ruin_recreate import warm_up
 from matching.solver.serialize import from_data, problem_from_data, to_data
 from matching.solver.shards import ShardResult
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 logger = logging.getLogger(__name__)
+
+
+@worker_init.connect(dispatch_uid="matching.tasks.warm_up_the_solver")
+def _warm_up_the_solver(**_: Any) -> None:
+    """Compile the solver's numba kernels (or load them from numba's on-disk cache) when a
+    worker starts, so that no match run pays for it. In the main process: its pool
+    processes, forked after this, inherit the compiled kernels (a pool process must report
+    ready within Celery's ``worker_proc_alive_timeout``, 4 s, shorter than a compilation)."""
+    logger.info("solver kernels ready in %.2f s", warm_up())
 
 
 class MatchRunTask(Task):

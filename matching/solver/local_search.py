@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from matching.solver.candidates import Candidate, part_range
 from matching.solver.problem import OrderData, WindowData
+from matching.solver.ruin_recreate import Table, run_ruin_and_recreate, table_of
 from matching.solver.schedule import first_usable_day, free_per_day
 
 Key = tuple[int, int]  # (order id, window id)
@@ -53,15 +54,10 @@ IntArray = npt.NDArray[np.int64]
 EJECT_DEPTH = 2
 EJECT_CHAIN_WINDOWS = 5
 EJECT_MAX_OUT = 3
-# ruin and recreate: at most this many windows emptied per round, and the relative noise
-# on the orders' weights when they go back in
-RUIN_WINDOWS = 3
-RECREATE_NOISE = 0.3
-# ... and it stops after this many rounds without a better assignment (at most 10 per order)
+# ruin and recreate (``ruin_recreate.py``) stops after this many rounds without a better
+# assignment (at most 10 per order)
 STALL_ROUNDS = 10_000
 STALL_ROUNDS_PER_ORDER = 10
-# ... and it accepts a round that leaves at most this share fewer weighted units than the best
-ACCEPT_WORSE = 0.003
 
 
 @dataclass
@@ -241,6 +237,8 @@ class Packing:
         self.made: list[list[tuple[int, int]]] = [[] for _ in self.orders]
         self.in_window: list[set[int]] = [set() for _ in table.windows]
         self.best_made: list[list[tuple[int, int]]] | None = None
+        # the arrays of the compiled ruin and recreate, made when it first runs
+        self.compiled: Table | None = None
         # while an ejection chain runs: (order, its parts before) for every change, to undo
         self.journal: list[tuple[int, list[tuple[int, int]]]] | None = None
         self.weighted = 0  # priority-weighted units of the assignment
@@ -550,53 +548,18 @@ class Packing:
         """Take every movable order out of a few windows of an unmatched order, and insert
         again what could now fit: that order first, then the orders taken out and the other
         unmatched orders of those windows, heaviest first with noise. Keep the result when it
-        has at least as many weighted units (then no more cost), else undo it. Returns the
-        rounds run.
+        has at least as many weighted units (then no more cost), or when it stays within
+        ``ACCEPT_WORSE`` of the best (record-to-record travel), else undo it; the best found
+        is kept for ``restore_best``. Returns the rounds run. Compiled (``ruin_recreate.py``).
 
         Only orders with a pair in the emptied windows can gain from the room freed there:
         after the construction no unmatched order fits anywhere, and elsewhere room only
         shrinks. So a round costs what those windows hold, not what the component holds."""
-        rng = np.random.default_rng(seed)
-        movable = [order.movable for order in self.orders]
+        if self.compiled is None:
+            self.compiled = table_of(self)
         stall = min(STALL_ROUNDS, STALL_ROUNDS_PER_ORDER * len(self.orders))
-        rounds = last_better = 0
-        best, best_made = (self.weighted, -self.cost), list(self.made)
-        while time.perf_counter() < deadline and rounds - last_better < stall:
-            target = self._random_unmatched(rng, movable)
-            if target is None:
-                break
-            rounds += 1
-            windows = np.unique(self.pair_window[self.orders[target].whole])
-            if len(windows) == 0:
-                continue
-            count = min(len(windows), int(rng.integers(1, RUIN_WINDOWS + 1)))
-            chosen = rng.choice(windows, size=count, replace=False).tolist()
-            before = (self.weighted, -self.cost)
-            out = {j for w in chosen for j in self.in_window[w] if movable[j]}
-            removed = [(j, self.unassign(j)) for j in sorted(out)]
-            related = {int(o) for w in chosen for o in self.window_orders[w]}
-            again = [o for o in related if not self.made[o] and o != target]
-            noise = rng.uniform(1 - RECREATE_NOISE, 1 + RECREATE_NOISE, len(again))
-            by_noisy_value = sorted(
-                range(len(again)), key=lambda i: -self.orders[again[i]].value * noise[i]
-            )
-            added = []
-            for o in [target, *(again[i] for i in by_noisy_value)]:
-                if not self.made[o] and self.try_insert(o):
-                    added.append(o)
-            after = (self.weighted, -self.cost)
-            # record-to-record travel: a little worse than the best is accepted too, so the
-            # search can leave a local optimum; the best stays recorded
-            if after < before and self.weighted < best[0] * (1 - ACCEPT_WORSE):
-                for o in added:
-                    self.unassign(o)
-                for j, parts in removed:
-                    self.assign(j, parts)
-            elif after > best:
-                best, best_made = after, list(self.made)
-                last_better = rounds
-        self.best_made = best_made
-        return rounds
+        count, self.best_made = run_ruin_and_recreate(self, self.compiled, deadline, seed, stall)
+        return count
 
     def random_unmatched(self, rng: np.random.Generator) -> int | None:
         """A random unmatched order that may move (None when there is none)."""

@@ -340,7 +340,11 @@ class Command(BaseCommand):
 
         from matching.selectors import matching_problem_load
         from matching.solver import solve
+        from matching.solver.ruin_recreate import warm_up
         from matching.tasks import match_run_execute_task
+
+        # as a worker does when it starts (matching/tasks.py): no timed run compiles numba
+        warm_up()
 
         # the instance the run will load, read before the run changes it: solved in memory
         # after the run (so that the run, not this solve, pays the first imports)

@@ -804,6 +804,8 @@ def improved_start(
         if order.movable and packing.made[o]:
             packing.unassign(o)
     large = len(packing.pair_order) > CPSAT_MAX_PAIRS
+    if large:
+        packing.search_long()
     now = time.perf_counter()
     share = LNS_SEARCH_SHARE if large else 1.0
     improve_packing(packing, now + max(deadline - now, 0.0) * share, params.random_seed)

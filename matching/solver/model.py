@@ -71,11 +71,16 @@ MAX_OBJECTIVE_MAGNITUDE = 2**60
 COMPONENT_FLOOR_SECONDS = 0.1
 # within one solve, the floors together take at most this share of the time left
 FLOOR_SHARE = 0.25
-# how much more time per pair a component the local search answers alone gets: 1 since
-# the bound's per-block split (docs/benchmarks.md, "A tighter bound"): at 3 the components
-# of 1,000-5,000 pairs got a few tenths of a second of CP-SAT each and ended below what
-# CP-SAT finds on them with more; at 1 the 10k x 2k gap fell on all three seeds
-LARGE_TIME_WEIGHT = 1
+# how much more time per pair a unit CP-SAT solves (a component or a batch of at most
+# CPSAT_MAX_PAIRS pairs) gets than a component the searches answer alone. 3 since the search
+# on large components was compiled (2026-12-07): on the 10k x 2k market (seed 1) the batches
+# of small components ended up to 10% below CP-SAT's bound on them, and with ten times
+# their time gained 0.7% (about 1.8e10 of value a second), where the largest component
+# gained about 1.8e9 a second from 12 s on; in whole 30 s solves the gap fell from
+# 2.1-2.2% to 1.8-1.9% on seeds 1 and 2 (seed 0 unchanged at 1.05-1.1%). Until then 1
+# (3x for the components searched alone before issue 12's per-block bound split; see
+# docs/benchmarks.md)
+MODEL_TIME_WEIGHT = 3
 # Components of at most this many pairs are solved exactly, each as its own model: CP-SAT
 # proves one optimal in milliseconds, so it may take up to EXACT_SECONDS whatever its share
 # (and skips the local search). Without this a one-pair shard of a large run got a sliver of
@@ -505,11 +510,12 @@ def time_share(
 
 
 def time_weight(pairs: int) -> int:
-    """A component's weight in sharing the time of one ``solve``: its pairs, times
-    ``LARGE_TIME_WEIGHT`` when only the local search answers it. CP-SAT proves most smaller
-    components optimal in a fraction of their share, but spends all of it on the few it
-    cannot, while on the largest components the search keeps improving with time."""
-    return pairs * (LARGE_TIME_WEIGHT if pairs > CPSAT_MAX_PAIRS else 1)
+    """A unit's weight in sharing the time of one ``solve`` (or a shard's in a run's): its
+    pairs, times ``MODEL_TIME_WEIGHT`` when CP-SAT solves it. CP-SAT proves most small
+    components optimal in a fraction of their share and gives the rest back, but on batches
+    and components of a few thousand pairs it keeps finding more with time, where the
+    compiled search on the largest components levels off sooner."""
+    return pairs * (1 if pairs > CPSAT_MAX_PAIRS else MODEL_TIME_WEIGHT)
 
 
 def component_floor(time_left: float, parts_left: int) -> float:

@@ -143,7 +143,7 @@ def split_into_shards(problem: MatchingProblem, *, at_least: int = 1) -> ShardPl
     blocks = [np.sort(np.concatenate([groups[i] for i in unit])) for unit in units]
     limit = problem.solver.time_limit_seconds
     # as units within one solve: the floors take at most FLOOR_SHARE of the limit, and a
-    # shard the local search answers alone weighs LARGE_TIME_WEIGHT per pair
+    # shard CP-SAT solves weighs MODEL_TIME_WEIGHT per pair
     weights = [time_weight(len(rows)) for rows in blocks]
     floor = component_floor(limit, len(blocks))
     shards = []

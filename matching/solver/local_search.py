@@ -566,9 +566,14 @@ class Packing:
         shrinks. So a round costs what those windows hold, not what the component holds."""
         if self.compiled is None:
             self.compiled = table_of(self)
-        count, self.best_made = run_ruin_and_recreate(
+        count, made, totals, self.best_made = run_ruin_and_recreate(
             self, self.compiled, deadline, seed, self.stall_rounds
         )
+        self.made, (self.weighted, self.cost) = made, totals
+        self.in_window = [set() for _ in self.in_window]
+        for o, parts in enumerate(made):
+            for p, _units in parts:
+                self.in_window[int(self.pair_window[p])].add(o)
         return count
 
     def search_long(self) -> None:
@@ -578,7 +583,12 @@ class Packing:
 
     def random_unmatched(self, rng: np.random.Generator) -> int | None:
         """A random unmatched order that may move (None when there is none)."""
-        return self._random_unmatched(rng, [order.movable for order in self.orders])
+        for _ in range(32):
+            o = int(rng.integers(len(self.orders)))
+            if self.orders[o].movable and not self.made[o]:
+                return o
+        unmatched = [o for o, parts in enumerate(self.made) if not parts and self.orders[o].movable]
+        return unmatched[int(rng.integers(len(unmatched)))] if unmatched else None
 
     def restore_best(self) -> None:
         """Make the best assignment ruin and recreate found the current one."""
@@ -591,15 +601,6 @@ class Packing:
         for o, parts in enumerate(best):
             if parts and not self.made[o]:
                 self.assign(o, parts)
-
-    def _random_unmatched(self, rng: np.random.Generator, movable: list[bool]) -> int | None:
-        """A random unmatched order that may move (None when there is none)."""
-        for _ in range(32):
-            o = int(rng.integers(len(self.orders)))
-            if movable[o] and not self.made[o]:
-                return o
-        unmatched = [o for o, parts in enumerate(self.made) if not parts and movable[o]]
-        return unmatched[int(rng.integers(len(unmatched)))] if unmatched else None
 
     def assignment(self) -> dict[Key, int]:
         """The best assignment found (the current one unless ruin and recreate ran)."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from matching.solver.local_search import Packing
 
 IntArray = npt.NDArray[np.int64]
+Made = list[list[tuple[int, int]]]  # per order its parts (pair, units)
 BoolArray = npt.NDArray[np.bool_]
 
 # at most this many windows emptied per round, and the relative noise on the orders' weights
@@ -366,11 +367,12 @@ def table_of(packing: Packing) -> Table:
 
 def run_ruin_and_recreate(
     packing: Packing, table: Table, deadline: float, seed: int, stall: int
-) -> tuple[int, list[list[tuple[int, int]]]]:
+) -> tuple[int, Made, tuple[int, int], Made]:
     """Ruin and recreate from the packing's assignment until ``deadline`` or ``stall``
-    rounds without a better one; the packing is left on the last assignment accepted (as
-    the Python search left it). Returns the rounds run and the best assignment's parts per
-    order."""
+    rounds without a better one. The packing's ``slack`` and ``room_by_day`` are left on
+    the last assignment accepted; returned: the rounds run, that assignment's parts per
+    order and its (weighted units, cost), and the best assignment's parts per order (the
+    packing takes them, ``Packing.ruin_and_recreate``)."""
     orders = len(packing.orders)
     slots = int(table.order_ptr[-1])
     state = State(
@@ -408,19 +410,13 @@ def run_ruin_and_recreate(
         ended = rounds(state, table, scratch, best, counters, CHUNK_ROUNDS, stall)
         if ended != RUNNING:
             break
-    packing.weighted, packing.cost = int(state.totals[0]), int(state.totals[1])
-    packing.made = _parts_of(table, state.parts, state.part_pair, state.part_units)
-    packing.in_window = [set() for _ in range(windows)]
-    for o, parts in enumerate(packing.made):
-        for p, _units in parts:
-            packing.in_window[int(packing.pair_window[p])].add(o)
-    return int(counters[0]), _parts_of(table, *best)
+    made = _parts_of(table, state.parts, state.part_pair, state.part_units)
+    totals = (int(state.totals[0]), int(state.totals[1]))
+    return int(counters[0]), made, totals, _parts_of(table, *best)
 
 
-def _parts_of(
-    table: Table, parts: IntArray, part_pair: IntArray, part_units: IntArray
-) -> list[list[tuple[int, int]]]:
-    made: list[list[tuple[int, int]]] = []
+def _parts_of(table: Table, parts: IntArray, part_pair: IntArray, part_units: IntArray) -> Made:
+    made: Made = []
     for o, count in enumerate(parts.tolist()):
         base = int(table.order_ptr[o])
         made.append(

@@ -7,8 +7,9 @@ the result unless it has fewer weighted units than before and falls more than
 ``ACCEPT_WORSE`` below the best (record-to-record travel), remember the best. In Python it
 ran about 2,600 rounds a second on the largest component of the 10k market (1,236 orders,
 97,166 pairs) and was still improving when its time ran out. Here the same rounds run on
-flat arrays: ``RuinAndRecreate`` copies the packing's assignment into them before and back
-after; the packing's ``slack`` and ``room_by_day`` are changed in place.
+flat arrays: ``run_ruin_and_recreate`` copies the packing's assignment into them, and
+``Packing.ruin_and_recreate`` takes the result back; the packing's ``slack`` and
+``room_by_day`` are changed in place.
 
 numba has no clock: Python runs the kernel ``CHUNK_ROUNDS`` rounds at a time and looks at
 the deadline between chunks. ``warm_up()`` compiles the kernels (or loads them from numba's

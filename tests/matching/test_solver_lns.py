@@ -15,7 +15,7 @@ import pytest
 from bench.market_generate import MarketConfig, generate_market
 from bench.market_score import Placement, evaluate_market
 from matching.solver import MatchingProblem, model, solve
-from matching.solver.candidates import Candidate, find_candidates
+from matching.solver.candidates import find_candidates
 from matching.solver.lns import large_neighbourhood_search
 from matching.solver.local_search import Packing, improve_assignment
 from matching.solver.model import (
@@ -26,23 +26,10 @@ from matching.solver.model import (
     unit_cost,
 )
 from matching.solver.problem import Placement as Offer
-from tests.matching.test_solver_local_search import problem_of
+from tests.matching.test_solver_local_search import packing_of, problem_of
 from tests.matching.test_solver_model import factory, order, window
 
 Key = tuple[int, int]
-
-
-def packing_of(
-    problem: MatchingProblem, candidates: list[Candidate], start: dict[Key, int]
-) -> Packing:
-    params = problem.solver
-    return Packing(
-        candidates,
-        problem.first_production_date,
-        lambda c: priority_weight(c.order, params),
-        unit_cost,
-        start,
-    )
 
 
 def lns(
@@ -146,7 +133,7 @@ def test_the_local_search_is_stuck_when_four_heavier_orders_must_move() -> None:
 def test_the_large_neighbourhood_search_moves_all_eight_and_matches_every_order() -> None:
     problem = four_to_move()
     candidates, _ = find_candidates(problem)
-    packing = packing_of(problem, candidates, FOUR_START)
+    packing = packing_of(problem, FOUR_START, candidates=candidates)
 
     lns(problem, packing, 1.0, max_pairs=50)
 
@@ -174,11 +161,12 @@ def test_on_random_markets_it_never_breaks_a_rule_and_never_makes_the_answer_wor
             0.02,
             seed=seed,
         )
-        packing = packing_of(problem, component, start)
+        packing = packing_of(problem, start, candidates=component)
         before = (packing.weighted, -packing.cost)
         # small neighbourhoods, so that each round frees only part of the component
         lns(problem, packing, 0.6, max_pairs=60, ruin_seconds=0.02, seed=seed)
-        fresh = packing_of(problem, component, packing.assignment())  # recount from scratch
+        # recount from scratch
+        fresh = packing_of(problem, packing.assignment(), candidates=component)
         assert (fresh.weighted, -fresh.cost) == (packing.weighted, -packing.cost)
         assert (fresh.weighted, -fresh.cost) >= before
         answer |= packing.assignment()
@@ -202,7 +190,7 @@ def test_orders_holding_offers_stay_where_they_stand() -> None:
     problem = dataclasses.replace(problem, orders=tuple(orders.values()))
     candidates, _ = find_candidates(problem)
     component = independent_components(candidates)[0]
-    packing = packing_of(problem, component, greedy_choice(component, problem))
+    packing = packing_of(problem, greedy_choice(component, problem), candidates=component)
 
     lns(problem, packing, 0.6, max_pairs=60, ruin_seconds=0.02)
 

@@ -14,7 +14,7 @@ import pytest
 from bench.market_generate import MarketConfig, generate_market
 from bench.market_score import Placement, evaluate_market
 from matching.solver import MatchingProblem, SolverParams, model, solve
-from matching.solver.candidates import find_candidates
+from matching.solver.candidates import Candidate, find_candidates
 from matching.solver.local_search import Packing, improve_assignment
 from matching.solver.model import greedy_choice, independent_components, priority_weight, unit_cost
 from matching.solver.problem import FactoryData, OrderData, WindowData
@@ -138,8 +138,15 @@ def test_large_components_are_answered_by_the_local_search_alone(
         assert score.matched_units == solution.matched_units > 0
 
 
-def packing_of(problem: MatchingProblem, start: dict[tuple[int, int], int]) -> Packing:
-    candidates, _ = find_candidates(problem)
+def packing_of(
+    problem: MatchingProblem,
+    start: dict[tuple[int, int], int],
+    *,
+    candidates: list[Candidate] | None = None,
+) -> Packing:
+    """A packing of ``candidates`` (every candidate of ``problem`` when None) from ``start``."""
+    if candidates is None:
+        candidates, _ = find_candidates(problem)
     params = problem.solver
     weight = lambda c: priority_weight(c.order, params)  # noqa: E731
     return Packing(candidates, problem.first_production_date, weight, unit_cost, start)

@@ -17,7 +17,7 @@ from bench.market_generate import MarketConfig, generate_market
 from bench.market_score import Placement, evaluate_market
 from matching.solver.candidates import find_candidates
 from matching.solver.local_search import Packing
-from matching.solver.model import greedy_choice, independent_components, priority_weight, unit_cost
+from matching.solver.model import greedy_choice, independent_components
 from matching.solver.problem import MatchingProblem
 from matching.solver.problem import Placement as Offer
 from matching.solver.ruin_recreate import rounds, warm_up
@@ -91,18 +91,11 @@ def test_on_generated_markets_it_keeps_every_rule_and_never_loses_weighted_units
 ) -> None:
     problem = generate_market(MarketConfig(orders=400, factories=60, seed=seed)).problem
     candidates, _ = find_candidates(problem)
-    params = problem.solver
     placements: list[Placement] = []
     gained = 0
     for component in independent_components(candidates):
         start = greedy_choice(component, problem)
-        packing = Packing(
-            component,
-            problem.first_production_date,
-            lambda c: priority_weight(c.order, params),
-            unit_cost,
-            start,
-        )
+        packing = packing_of(problem, start, candidates=component)
         before = packing.weighted
         found = searched(packing, 0.1, seed)
         assert packing.weighted >= before

@@ -54,11 +54,16 @@ def match_run_write(
     snapshot: RunSnapshot,
     results: list[ShardResult],
     shard_bounds: Sequence[float] | None = None,
+    solve_seconds: float | None = None,
 ) -> MatchRun | None:
     """Merge the shards' solutions and write all of it in one transaction. ``shard_bounds``:
-    the run's whole-problem LP bound per shard, which tightens each shard's own bound."""
+    the run's whole-problem LP bound per shard, which tightens each shard's own bound.
+    ``solve_seconds``: the seconds the shards took together when solved here (two lanes
+    side by side, ``solve_shards_in_turn``); None: their sum (on workers)."""
     results = with_run_bound(results, shard_bounds, snapshot.plan.shard_blocks)
     solution = merge_solutions(snapshot.plan, [r.solution for r in results])
+    if solve_seconds is not None:
+        solution = dataclasses.replace(solution, solve_seconds=solve_seconds)
     # before the transaction: it locks the run's row until it commits
     match_run_progress_record(snapshot.run_id, phase=MatchRunPhase.WRITING)
     write_started = time.perf_counter()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -136,6 +138,7 @@ RESERVE_SHARE = 0.06
 RESERVE_SECONDS = 3.0
 
 Key = tuple[int, int]  # (order id, window id)
+T = TypeVar("T")
 Choice = dict[Key, cp_model.IntVar]
 # units made by each pair: q * x for a whole order, an integer variable for a part
 Units = dict[Key, cp_model.LinearExpr]
@@ -314,6 +317,77 @@ def solve_units(
     units: list[list[int]],
     deadline: float,
 ) -> list[ComponentResult]:
+    """The units of ``batches`` answered, in their order, each within ``deadline``.
+
+    With ``workers`` of at least 2 and units of both kinds, two lanes run side by side, each
+    with the whole time: the components the searches answer on the arrays (a thread: the
+    compiled ruin and recreate releases the GIL, as CP-SAT does) and the units CP-SAT solves
+    (this thread), each lane's CP-SAT with ``workers - 1`` threads, so that the solve keeps
+    to ``workers`` threads. In turn, a 30 s solve at 10k x 2k used 1.4 of the 2 cores (the
+    search one for about half of it); side by side its gap fell by 0.15-0.25 points
+    (docs/benchmarks.md, 2026-12-07, fifth session)."""
+    columns = shared_columns(problem)
+    params = problem.solver
+    searched = [i for i, unit in enumerate(units) if unit_pairs(groups, unit) > CPSAT_MAX_PAIRS]
+    modelled = [i for i, unit in enumerate(units) if unit_pairs(groups, unit) <= CPSAT_MAX_PAIRS]
+    if params.workers < 2 or not searched or not modelled:
+        return solve_in_turn(problem, arrays, groups, units, deadline, columns)
+    lane = with_workers(problem, params.workers - 1)
+    search_lane, model_lane = side_by_side(
+        lambda: solve_in_turn(
+            lane, arrays, groups, [units[i] for i in searched], deadline, columns
+        ),
+        lambda: solve_in_turn(
+            lane, arrays, groups, [units[i] for i in modelled], deadline, columns
+        ),
+    )
+    by_unit = dict(zip(searched, search_lane, strict=True))
+    by_unit |= dict(zip(modelled, model_lane, strict=True))
+    return [by_unit[i] for i in range(len(units))]
+
+
+def side_by_side(
+    searched: Callable[[], list[T]], modelled: Callable[[], list[T]]
+) -> tuple[list[T], list[T]]:
+    """The two lanes of ``solve_units`` (and of a run's shards, ``shards.py``): ``searched``
+    in a thread of its own (named ``search-lane``), ``modelled`` in this one; both answers."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-lane") as pool:
+        search_lane = pool.submit(searched)
+        model_lane = modelled()
+        return search_lane.result(), model_lane
+
+
+def with_workers(problem: MatchingProblem, workers: int) -> MatchingProblem:
+    return dataclasses.replace(problem, solver=dataclasses.replace(problem.solver, workers=workers))
+
+
+def unit_pairs(groups: list[IntArray], unit: list[int]) -> int:
+    return sum(len(groups[i]) for i in unit)
+
+
+def shared_columns(problem: MatchingProblem) -> Callable[[], ProblemColumns]:
+    """The problem's ``ProblemColumns``, made once, when the first unit answered on the
+    arrays asks for them (from either lane of ``solve_units``)."""
+    made: list[ProblemColumns] = []
+    lock = threading.Lock()
+
+    def columns() -> ProblemColumns:
+        with lock:
+            if not made:
+                made.append(ProblemColumns.of(problem))
+            return made[0]
+
+    return columns
+
+
+def solve_in_turn(
+    problem: MatchingProblem,
+    arrays: CandidateArrays,
+    groups: list[IntArray],
+    units: list[list[int]],
+    deadline: float,
+    columns: Callable[[], ProblemColumns],
+) -> list[ComponentResult]:
     """Each unit of ``batches`` solved in turn, by time share.
 
     Components share no order and no window, so solving each one lexicographically is the
@@ -324,10 +398,8 @@ def solve_units(
     batch at a time: each solve has a fixed cost (objects, greedy, search, model, three
     CP-SAT stages) that hundreds of them could not afford."""
     results: list[ComponentResult] = []
-    sizes = [time_weight(sum(len(groups[i]) for i in unit)) for unit in units]
+    sizes = [time_weight(unit_pairs(groups, unit)) for unit in units]
     pairs_left = sum(sizes)
-    # made once, for the first unit answered on the arrays
-    columns = functools.cache(lambda: ProblemColumns.of(problem))
     for index, unit in enumerate(units):
         time_left = max(deadline - time.perf_counter(), 0.0)
         parts_left = len(units) - index

@@ -21,6 +21,7 @@ whole problem: the run's bound is then every order in its best window, capacity 
 from __future__ import annotations
 
 import dataclasses
+import queue
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,13 +41,16 @@ from matching.solver.candidate_arrays import (
 )
 from matching.solver.model import (
     BATCH_MAX_PAIRS,
+    CPSAT_MAX_PAIRS,
     LP_BOUND_MIN_PAIRS,
     batches,
     component_floor,
     priority_weight,
+    side_by_side,
     solve,
     time_share,
     time_weight,
+    with_workers,
 )
 from matching.solver.problem import MatchingProblem, MatchingSolution, UnmatchedReason
 
@@ -276,11 +280,54 @@ def solve_shards_in_turn(
     """Every shard here, smallest first (the plan lists them largest first), each with its
     share of the time left of ``seconds`` (``shards_within`` on the shards not yet
     solved): as components within one ``solve``, what a shard leaves unused (small ones are
-    often proven optimal early) rolls over to the larger ones. ``done`` is called after
-    each shard. Results come in the order solved."""
+    often proven optimal early) rolls over to the larger ones. With ``workers`` of at least
+    2, the shards of one large component and the others run in two lanes side by side, as
+    the units of one ``solve`` do (``model.solve_units``). ``done`` is called after each
+    shard, always in this thread (it may write to the database): a shard of the other lane
+    is reported when this lane finishes one, and at the end. Results come in the order
+    reported."""
     deadline = time.perf_counter() + seconds
-    results = []
     todo = list(reversed(range(len(shards))))
+    workers = min((shard.solver.workers for shard in shards), default=1)
+    searched = [i for i in todo if shard_pairs(shards[i]) > CPSAT_MAX_PAIRS]
+    modelled = [i for i in todo if shard_pairs(shards[i]) <= CPSAT_MAX_PAIRS]
+    if workers < 2 or not searched or not modelled:
+        return solve_in_turn(shards, todo, deadline, worker, done)
+    lanes = [with_workers(shard, workers - 1) for shard in shards]
+    other_lane: queue.SimpleQueue[ShardResult] = queue.SimpleQueue()
+    results: list[ShardResult] = []
+
+    def report(result: ShardResult | None) -> None:
+        finished = [result] if result is not None else []
+        while not other_lane.empty():
+            finished.append(other_lane.get())
+        for one in finished:
+            if done is not None:
+                done(one)
+            results.append(one)
+
+    side_by_side(
+        lambda: solve_in_turn(lanes, searched, deadline, worker, other_lane.put),
+        lambda: solve_in_turn(lanes, modelled, deadline, worker, report),
+    )
+    report(None)
+    return results
+
+
+def shard_pairs(shard: MatchingProblem) -> int:
+    return shard.pairs.rows if shard.pairs is not None else 0
+
+
+def solve_in_turn(
+    shards: Sequence[MatchingProblem],
+    todo: list[int],
+    deadline: float,
+    worker: str,
+    done: Callable[[ShardResult], None] | None,
+) -> list[ShardResult]:
+    """The shards of ``todo`` (indices into ``shards``) one after the other, each with its
+    share of the time left before ``deadline``."""
+    results = []
     for k, index in enumerate(todo):
         left = tuple(shards[i] for i in todo[k:])
         shard = shards_within(left, deadline - time.perf_counter())[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,9 @@ from matching.models import Assignment, AssignmentStatus, MatchRun, MatchRunStat
 from matching.runs import MatchRunBusy, match_run_request
 from matching.solve import match_run_execute
 from matching.solver import MatchingProblem, MatchingSolution, shards, solve
+from matching.solver import model as solver_model
 from orders.models import Order, OrderStatus
-from tests.builders import make_factory, make_order, make_window
+from tests.builders import category, make_factory, make_order, make_window
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +218,38 @@ def test_it_keeps_the_reason_off_an_order_the_seller_fixed_while_the_solver_ran(
     match_run_execute(run_id=_queued_run().pk, task_id="t")
 
     assert Order.objects.get(pk=cheap.pk).unmatched_reason == ""
+
+
+def test_shards_solved_side_by_side_count_their_seconds_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # t-shirts: 2 orders x 2 windows, a "large" shard for the search lane; hoodies: one
+    # pair, held a second in its solve
+    for max_pairs in (shards, solver_model):
+        monkeypatch.setattr(max_pairs, "CPSAT_MAX_PAIRS", 3)
+    for _ in range(2):
+        make_window(make_factory(), units_per_day=100, start=1, end=20)
+        make_order(quantity=500)
+    make_window(make_factory(), category("hoodies"), units_per_day=100, start=1, end=20)
+    make_order(category=category("hoodies"), quantity=500)
+    solve_for_a_second = solve
+
+    def slow(shard: MatchingProblem) -> MatchingSolution:
+        time.sleep(1.0)
+        solution = solve_for_a_second(shard)
+        return dataclasses.replace(solution, solve_seconds=solution.solve_seconds + 1.0)
+
+    monkeypatch.setattr(shards, "solve", slow)
+
+    queued = _queued_run()
+    started = time.perf_counter()
+    run = match_run_execute(run_id=queued.pk, task_id="task-1")
+    elapsed = time.perf_counter() - started
+
+    assert run is not None and run.status == MatchRunStatus.SUCCEEDED
+    assert (run.matched_orders, len(run.shard_stats)) == (3, 2)
+    assert run.solve_seconds is not None and run.build_seconds is not None
+    # the shards overlapped: their seconds add up to more than the run took, and the run
+    # reports the time it took
+    assert sum(shard["seconds"] for shard in run.shard_stats) > elapsed
+    assert 1.0 < run.build_seconds + run.solve_seconds < elapsed

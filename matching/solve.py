@@ -17,6 +17,7 @@ from matching.models import (
 )
 from matching.runs import PreparedRun, match_run_prepare, match_run_progress_record
 from matching.solver.bound import BoundPairs, LpBound
+from matching.solver.model import second_lane_pays
 from matching.solver.problem import MatchingProblem
 from matching.solver.shards import (
     ShardResult,
@@ -74,6 +75,10 @@ def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
         - (time.perf_counter() - started),
         worker=worker,
         done=lambda result: _record_shard_done(run_id, result),
+        side_by_side=second_lane_pays(
+            len(prepared.bound_pairs) if prepared.bound_pairs is not None else 0,
+            prepared.bound_seconds,
+        ),
     )
     solved = time.perf_counter()
     shard_bounds = None

@@ -131,6 +131,9 @@ MODEL_SECONDS_PER_PAIR = 1e-4
 # Components of at least this many pairs get the LP bound (HiGHS in its own process, beside
 # the search); smaller ones CP-SAT's stage-1 bound, which it proves in milliseconds.
 LP_BOUND_MIN_PAIRS = 1_000
+# CPU seconds per pair of that LP (dual simplex, block by block): 7.2 s for the 205,000 LP
+# pairs of the 10k x 2k market (seed 1), measured 2026-12-07 (``second_lane_pays``)
+LP_SECONDS_PER_PAIR = 3.5e-5
 # The time limit covers everything ``solve`` does (candidates, bound, search, CP-SAT,
 # planned dates); this share of it, and at most RESERVE_SECONDS, is kept for what comes
 # after the search (waiting for the bound, the planned dates, returning the answer).
@@ -230,12 +233,14 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     groups = component_groups(labels)  # row indices of each component, largest first
     weights = np.array([priority_weight(o, params) for o in problem.orders], dtype=np.int64)
     by_lp, lp = start_lp_bound(problem, arrays, groups, weights, deadline)
+    lp_pairs = sum(len(groups[i]) for i in by_lp)
     best_windows = best_windows_values(problem, arrays, labels, weights)
     build_seconds = time.perf_counter() - build_start
 
     solve_start = time.perf_counter()
     units = batches(groups)
-    results = solve_units(problem, arrays, groups, units, deadline)
+    side_by_side = second_lane_pays(lp_pairs, deadline - time.perf_counter())
+    results = solve_units(problem, arrays, groups, units, deadline, side_by_side=side_by_side)
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
     component_bounds = [float(best) for best in best_windows]
     if lp_bound is not None:
@@ -316,45 +321,69 @@ def solve_units(
     groups: list[IntArray],
     units: list[list[int]],
     deadline: float,
+    *,
+    side_by_side: bool = True,
 ) -> list[ComponentResult]:
     """The units of ``batches`` answered, in their order, each within ``deadline``.
 
-    With ``workers`` of at least 2 and units of both kinds, two lanes run side by side, each
-    with the whole time: the components the searches answer on the arrays (a thread: the
-    compiled ruin and recreate releases the GIL, as CP-SAT does) and the units CP-SAT solves
-    (this thread), each lane's CP-SAT with ``workers - 1`` threads, so that the solve keeps
-    to ``workers`` threads. In turn, a 30 s solve at 10k x 2k used 1.4 of the 2 cores (the
-    search one for about half of it); side by side its gap fell by 0.15-0.25 points
-    (docs/benchmarks.md, 2026-12-07, fifth session)."""
+    With ``workers`` of at least 2 and ``side_by_side`` (``second_lane_pays``), the units go
+    into two lanes of about equal weight (``lanes``) that run side by side, each with the
+    whole time and ``workers // 2`` CP-SAT threads, so that the solve keeps to ``workers``
+    threads: one lane in a thread of its own (the compiled ruin and recreate releases the
+    GIL, as CP-SAT does), the other in this one. In turn, a 30 s solve at 10k x 2k used 1.4
+    of the 2 cores (docs/benchmarks.md, 2026-12-07, fifth session)."""
     columns = shared_columns(problem)
-    params = problem.solver
-    searched = [i for i, unit in enumerate(units) if unit_pairs(groups, unit) > CPSAT_MAX_PAIRS]
-    modelled = [i for i, unit in enumerate(units) if unit_pairs(groups, unit) <= CPSAT_MAX_PAIRS]
-    if params.workers < 2 or not searched or not modelled:
+    weights = [time_weight(unit_pairs(groups, unit)) for unit in units]
+    first, second = lanes(weights, problem.solver.workers if side_by_side else 1)
+    if not first or not second:
         return solve_in_turn(problem, arrays, groups, units, deadline, columns)
-    lane = with_workers(problem, params.workers - 1)
-    search_lane, model_lane = side_by_side(
-        lambda: solve_in_turn(
-            lane, arrays, groups, [units[i] for i in searched], deadline, columns
-        ),
-        lambda: solve_in_turn(
-            lane, arrays, groups, [units[i] for i in modelled], deadline, columns
-        ),
+    lane = with_workers(problem, problem.solver.workers // 2)
+    answers = in_two_lanes(
+        lambda: solve_in_turn(lane, arrays, groups, [units[i] for i in first], deadline, columns),
+        lambda: solve_in_turn(lane, arrays, groups, [units[i] for i in second], deadline, columns),
     )
-    by_unit = dict(zip(searched, search_lane, strict=True))
-    by_unit |= dict(zip(modelled, model_lane, strict=True))
+    by_unit = dict(zip(first, answers[0], strict=True))
+    by_unit |= dict(zip(second, answers[1], strict=True))
     return [by_unit[i] for i in range(len(units))]
 
 
-def side_by_side(
-    searched: Callable[[], list[T]], modelled: Callable[[], list[T]]
+def lanes(weights: list[int], workers: int) -> tuple[list[int], list[int]]:
+    """The units (by index, each lane in the order given) of two lanes of about equal
+    weight: the heaviest first, each into the lighter lane. One lane (the second empty)
+    with fewer than 2 workers or a single unit."""
+    if workers < 2 or len(weights) < 2:
+        return list(range(len(weights))), []
+    load = [0, 0]
+    lane_of = [0] * len(weights)
+    for index in sorted(range(len(weights)), key=lambda i: -weights[i]):
+        lane = 0 if load[0] <= load[1] else 1
+        lane_of[index] = lane
+        load[lane] += weights[index]
+    return (
+        [i for i in range(len(weights)) if lane_of[i] == 0],
+        [i for i in range(len(weights)) if lane_of[i] == 1],
+    )
+
+
+def second_lane_pays(lp_pairs: int, seconds: float) -> bool:
+    """Whether a second lane (``solve_units``, a run's shards) finds a core free: only when
+    the LP bound beside the search (HiGHS in its own process, about ``LP_SECONDS_PER_PAIR``
+    of CPU per pair) leaves it free for at least half of ``seconds``. At 10k x 2k (about
+    200,000 LP pairs, 7 s of a 30 s solve) two lanes took 0.15-0.25 points off the gap; at
+    100k x 10k (5.2 million, the LP busy for the whole 60 s) three busy threads on two cores
+    lost 0.2-1.2% of the value (docs/benchmarks.md, 2026-12-07, fifth session)."""
+    return lp_pairs * LP_SECONDS_PER_PAIR <= seconds / 2
+
+
+def in_two_lanes(
+    first: Callable[[], list[T]], second: Callable[[], list[T]]
 ) -> tuple[list[T], list[T]]:
-    """The two lanes of ``solve_units`` (and of a run's shards, ``shards.py``): ``searched``
-    in a thread of its own (named ``search-lane``), ``modelled`` in this one; both answers."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-lane") as pool:
-        search_lane = pool.submit(searched)
-        model_lane = modelled()
-        return search_lane.result(), model_lane
+    """The two lanes of ``solve_units`` (and of a run's shards, ``shards.py``): ``first``
+    in a thread of its own (named ``solve-lane``), ``second`` in this one; both answers."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve-lane") as pool:
+        first_lane = pool.submit(first)
+        second_lane = second()
+        return first_lane.result(), second_lane
 
 
 def with_workers(problem: MatchingProblem, workers: int) -> MatchingProblem:

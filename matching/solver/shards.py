@@ -41,12 +41,12 @@ from matching.solver.candidate_arrays import (
 )
 from matching.solver.model import (
     BATCH_MAX_PAIRS,
-    CPSAT_MAX_PAIRS,
     LP_BOUND_MIN_PAIRS,
     batches,
     component_floor,
+    in_two_lanes,
+    lanes,
     priority_weight,
-    side_by_side,
     solve,
     time_share,
     time_weight,
@@ -276,24 +276,25 @@ def solve_shards_in_turn(
     seconds: float,
     worker: str,
     done: Callable[[ShardResult], None] | None = None,
+    side_by_side: bool = True,
 ) -> list[ShardResult]:
     """Every shard here, smallest first (the plan lists them largest first), each with its
     share of the time left of ``seconds`` (``shards_within`` on the shards not yet
     solved): as components within one ``solve``, what a shard leaves unused (small ones are
     often proven optimal early) rolls over to the larger ones. With ``workers`` of at least
-    2, the shards of one large component and the others run in two lanes side by side, as
-    the units of one ``solve`` do (``model.solve_units``). ``done`` is called after each
-    shard, always in this thread (it may write to the database): a shard of the other lane
-    is reported when this lane finishes one, and at the end. Results come in the order
-    reported."""
+    2 (and ``side_by_side``: ``model.second_lane_pays``) the shards go into two lanes of
+    about equal weight that run side by side, as the units of one ``solve`` do
+    (``model.solve_units``). ``done`` is called after each shard, always in this thread (it
+    may write to the database): a shard of the other lane is reported when this lane
+    finishes one, and at the end. Results come in the order reported."""
     deadline = time.perf_counter() + seconds
     todo = list(reversed(range(len(shards))))
     workers = min((shard.solver.workers for shard in shards), default=1)
-    searched = [i for i in todo if shard_pairs(shards[i]) > CPSAT_MAX_PAIRS]
-    modelled = [i for i in todo if shard_pairs(shards[i]) <= CPSAT_MAX_PAIRS]
-    if workers < 2 or not searched or not modelled:
+    weights = [time_weight(shard_pairs(shards[i])) for i in todo]
+    first, second = lanes(weights, workers if side_by_side else 1)
+    if not first or not second:
         return solve_in_turn(shards, todo, deadline, worker, done)
-    lanes = [with_workers(shard, workers - 1) for shard in shards]
+    in_lanes = [with_workers(shard, workers // 2) for shard in shards]
     other_lane: queue.SimpleQueue[ShardResult] = queue.SimpleQueue()
     results: list[ShardResult] = []
 
@@ -306,9 +307,9 @@ def solve_shards_in_turn(
                 done(one)
             results.append(one)
 
-    side_by_side(
-        lambda: solve_in_turn(lanes, searched, deadline, worker, other_lane.put),
-        lambda: solve_in_turn(lanes, modelled, deadline, worker, report),
+    in_two_lanes(
+        lambda: solve_in_turn(in_lanes, [todo[k] for k in first], deadline, worker, other_lane.put),
+        lambda: solve_in_turn(in_lanes, [todo[k] for k in second], deadline, worker, report),
     )
     report(None)
     return results

@@ -75,10 +75,7 @@ def _solve_here_and_write(prepared: PreparedRun) -> MatchRun | None:
         - (time.perf_counter() - started),
         worker=worker,
         done=lambda result: _record_shard_done(run_id, result),
-        side_by_side=second_lane_pays(
-            len(prepared.bound_pairs) if prepared.bound_pairs is not None else 0,
-            prepared.bound_seconds,
-        ),
+        side_by_side=second_lane_pays(lp, prepared.bound_seconds),
     )
     solved = time.perf_counter()
     shard_bounds = None

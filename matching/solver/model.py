@@ -233,13 +233,12 @@ def solve(problem: MatchingProblem) -> MatchingSolution:
     groups = component_groups(labels)  # row indices of each component, largest first
     weights = np.array([priority_weight(o, params) for o in problem.orders], dtype=np.int64)
     by_lp, lp = start_lp_bound(problem, arrays, groups, weights, deadline)
-    lp_pairs = sum(len(groups[i]) for i in by_lp)
     best_windows = best_windows_values(problem, arrays, labels, weights)
     build_seconds = time.perf_counter() - build_start
 
     solve_start = time.perf_counter()
     units = batches(groups)
-    side_by_side = second_lane_pays(lp_pairs, deadline - time.perf_counter())
+    side_by_side = second_lane_pays(lp, deadline - time.perf_counter())
     results = solve_units(problem, arrays, groups, units, deadline, side_by_side=side_by_side)
     lp_bound = lp.finish(max(deadline - time.perf_counter(), 0.0)) if lp is not None else None
     component_bounds = [float(best) for best in best_windows]
@@ -365,14 +364,15 @@ def lanes(weights: list[int], workers: int) -> tuple[list[int], list[int]]:
     )
 
 
-def second_lane_pays(lp_pairs: int, seconds: float) -> bool:
+def second_lane_pays(lp: LpBound | None, seconds: float) -> bool:
     """Whether a second lane (``solve_units``, a run's shards) finds a core free: only when
-    the LP bound beside the search (HiGHS in its own process, about ``LP_SECONDS_PER_PAIR``
-    of CPU per pair) leaves it free for at least half of ``seconds``. At 10k x 2k (about
-    200,000 LP pairs, 7 s of a 30 s solve) two lanes took 0.15-0.25 points off the gap; at
-    100k x 10k (5.2 million, the LP busy for the whole 60 s) three busy threads on two cores
-    lost 0.2-1.2% of the value (docs/benchmarks.md, 2026-12-07, fifth session)."""
-    return lp_pairs * LP_SECONDS_PER_PAIR <= seconds / 2
+    the LP bound beside the search (``lp``: HiGHS in its own process, about
+    ``LP_SECONDS_PER_PAIR`` of CPU per pair) leaves it free for at least half of
+    ``seconds``. At 10k x 2k (about 200,000 LP pairs, 7 s of a 30 s solve) two lanes took
+    0.15-0.25 points off the gap; at 100k x 10k (5.2 million, the LP busy for the whole
+    60 s) three busy threads on two cores lost 0.2-1.2% of the value (docs/benchmarks.md,
+    2026-12-07, fifth session)."""
+    return lp is None or len(lp.pairs) * LP_SECONDS_PER_PAIR <= seconds / 2
 
 
 def in_two_lanes(

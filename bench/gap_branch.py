@@ -462,6 +462,7 @@ class BranchAndBound:
     best: np.ndarray
     stats: np.ndarray
     finished: bool = False
+    answers_read: int = 0
 
     def run(self) -> BranchOutcome:
         """Search until the tree is finished or ``stop`` is set (``finished`` then True)."""
@@ -495,6 +496,18 @@ class BranchAndBound:
             self.best,
             self.stats,
         )
+
+    def answer(self) -> tuple[np.ndarray, int] | None:
+        """The search's latest answer and its cost, once each (None if nothing new). Read
+        while the search runs, it may mix two answers: check it before use."""
+        found = int(self.stats[1])
+        if found == self.answers_read:
+            return None
+        self.answers_read = found
+        assignment = self.best.copy()
+        if (assignment < 0).any():
+            return None  # being written by the search: the next call will read it
+        return assignment, int(self.cost[assignment, np.arange(assignment.size)].sum())
 
     def lower_upper(self, value: int) -> None:
         """A cost found elsewhere: the search now looks only below it."""

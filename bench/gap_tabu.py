@@ -878,9 +878,16 @@ class TabuSearch:
         value = other.best_value
         if value is None:
             return False
-        return bool(
-            _offer_elite(self.elite, self.elite_cost, self.elite_count, other.best.copy(), value)
-        )
+        return self.offer(other.best, value)
+
+    def offer(self, assignment: np.ndarray, value: int) -> bool:
+        """Offer a feasible assignment of cost ``value`` to the elite set; True if it
+        entered (and became the best when cheaper)."""
+        solution = np.ascontiguousarray(assignment, dtype=np.int64).copy()
+        if value < self.best_cost[0]:
+            self.best[:] = solution
+            self.best_cost[0] = value
+        return bool(_offer_elite(self.elite, self.elite_cost, self.elite_count, solution, value))
 
     def run(self, deadline: float, rounds_per_chunk: int = 1) -> None:
         """Search until ``deadline`` (``time.perf_counter()``), one chunk at a time."""

@@ -103,3 +103,16 @@ def test_solver_proves_small_instances_optimal() -> None:
         assert solution.status == "OPTIMAL"
         assert evaluate_gap(instance, solution.assignment) == solution.objective == optimum
         assert solution.bound == optimum
+
+
+def test_it_hands_each_answer_to_the_tabu_search_once() -> None:
+    instance = _random_instance(0)
+    optimum = _brute_force(instance)
+    search = _search(instance, _no_limit(instance) + 1)
+    assert search.answer() is None
+    search.run()
+    found = search.answer()
+    assert found is not None
+    assignment, value = found
+    assert evaluate_gap(instance, tuple(int(a) for a in assignment)) == value == optimum
+    assert search.answer() is None

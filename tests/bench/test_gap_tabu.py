@@ -217,3 +217,16 @@ def test_a_search_adopts_the_best_assignment_of_another_into_its_elite_set() -> 
     assert first.elite[0].tolist() == second.best.tolist()
     assert int(first.elite_cost[0]) == evaluate_gap(instance, second.best.tolist())
     assert not first.adopt(second)  # already a member
+
+
+def test_an_answer_offered_from_outside_becomes_the_best_when_cheaper() -> None:
+    instance = read_gap(DATA / "gap8-3")
+    donor = lagrangian_search(instance, seed=1)
+    donor.run(time.perf_counter() + 0.05)
+    assert donor.best_value is not None
+    search = lagrangian_search(instance, seed=0)
+    assert search.best_value is None
+    assert search.offer(donor.best, donor.best_value)
+    assert search.best_value == donor.best_value
+    assert search.best.tolist() == donor.best.tolist()
+    assert not search.offer(donor.best, donor.best_value)  # already a member

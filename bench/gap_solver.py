@@ -79,7 +79,7 @@ TABU_STALL_SECONDS = 2.0
 TABU_MAX_JOBS_PER_AGENT = 40
 # Instances of at most this many pairs (agents x jobs) run the Lagrangian branch and bound
 # beside the tabu search instead of the MIP: at 60 s it proves d10100 optimal in about 25 s
-# and ends d10200 at 12436-12442 (the MIP: 12448). Its memory grows with the square of the
+# and ends d10200 at 12436-12447 (the MIP: 12448). Its memory grows with the square of the
 # pairs (a stack of pairs x (agents x jobs) flags), and on d20400 (8,000 pairs) it found
 # nothing below the tabu search's answer in 50 s.
 BRANCH_MAX_PAIRS = 4_000

@@ -157,17 +157,20 @@ def _lagrangian(cost, weight, allowed, fixed, room, fixed_cost, lam, chosen):
 
 @njit(cache=True, nogil=True)
 def _subgradient(cost, weight, allowed, fixed, room, fixed_cost, lam, z, steps, chosen):
-    """Best ``L`` over a few subgradient steps; ``lam`` left at the best multipliers."""
+    """Best ``L`` over a few subgradient steps; ``lam`` and ``chosen`` left at the best
+    multipliers and their relaxed solution."""
     m, n = cost.shape
     theta = 1.0
     best = NO_BOUND
     best_lam = lam.copy()
+    best_chosen = chosen.copy()
     stalled = 0
     for _ in range(steps):
         value = _lagrangian(cost, weight, allowed, fixed, room, fixed_cost, lam, chosen)
         if value > best + 1e-9:
             best = value
             best_lam[:] = lam
+            best_chosen[:, :] = chosen
             stalled = 0
         else:
             stalled += 1
@@ -189,6 +192,7 @@ def _subgradient(cost, weight, allowed, fixed, room, fixed_cost, lam, z, steps, 
             break  # the relaxed solution assigns every job once: it is the node's optimum
         lam += theta * (z + 1.0 - value) / norm * gradient
     lam[:] = best_lam
+    chosen[:, :] = best_chosen
     return best
 
 
@@ -368,7 +372,6 @@ def _branch_and_bound(cost, weight, capacity, lam0, upper, stop, best, stats):
             if value > z + TOLERANCE:
                 dead = True
                 break
-            _lagrangian(cost, weight, allowed, fixed, room, fixed_cost, lam, chosen)
             total = _repair(cost, weight, allowed, fixed, room, chosen, answer)
             if total >= 0 and total <= z:
                 best[:] = answer
